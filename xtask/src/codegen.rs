@@ -1,0 +1,283 @@
+//! `cargo xtask codegen [--check]` and `cargo xtask codegen --spec F --api N --out D`:
+//! load → normalize → rules → parse → progenitor → render, for every API in
+//! `openapi/codegen.toml`, through one write path that check mode never writes.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+
+use crate::config::{ApiConfig, Config};
+use crate::report::Report;
+
+/// Everything the pipeline produces for one document.
+pub struct Output {
+    pub rust: String,
+    /// The document progenitor received, for reviewers to see what the rules changed.
+    pub normalized: String,
+    pub report: Report,
+    pub operations: usize,
+    pub types: usize,
+}
+
+/// The whole pipeline on one loaded document. Pure: no file is read or written.
+pub fn pipeline(api: &str, config: &ApiConfig, mut doc: Value, origin: &str) -> anyhow::Result<Output> {
+    let mut report = Report::default();
+    crate::normalize::normalize(&mut doc, &mut report)
+        .with_context(|| format!("normalizing the `{api}` document"))?;
+    let plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
+        .with_context(|| format!("applying rules to the `{api}` document"))?;
+    let spec = crate::generate::parse(&doc)?;
+    let generated = crate::generate::generate(api, &spec, &plan, origin)?;
+    let mut normalized = serde_json::to_string_pretty(&doc)?;
+    normalized.push('\n');
+    Ok(Output {
+        rust: generated.source,
+        normalized,
+        report,
+        operations: generated.operations,
+        types: generated.types,
+    })
+}
+
+struct Args {
+    check: bool,
+    spec: Option<PathBuf>,
+    api: Option<String>,
+    out: Option<PathBuf>,
+    compile: bool,
+}
+
+fn parse_args(args: &[String]) -> anyhow::Result<Args> {
+    let mut parsed = Args { check: false, spec: None, api: None, out: None, compile: false };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = |flag: &str| iter.next().cloned().with_context(|| format!("{flag} needs a value"));
+        match arg.as_str() {
+            "--check" => parsed.check = true,
+            "--compile" => parsed.compile = true,
+            "--spec" => parsed.spec = Some(value("--spec")?.into()),
+            "--api" => parsed.api = Some(value("--api")?),
+            "--out" => parsed.out = Some(value("--out")?.into()),
+            other => bail!("unknown argument `{other}` for codegen"),
+        }
+    }
+    let ad_hoc = parsed.spec.is_some() || parsed.out.is_some() || parsed.api.is_some() || parsed.compile;
+    if ad_hoc && (parsed.spec.is_none() || parsed.out.is_none() || parsed.api.is_none()) {
+        bail!("--spec, --api and --out go together");
+    }
+    if ad_hoc && parsed.check {
+        bail!("--check compares generated/ only; it does not combine with --spec");
+    }
+    Ok(parsed)
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let args = parse_args(args)?;
+    match (&args.spec, &args.api, &args.out) {
+        (Some(spec), Some(api), Some(out)) => generate_ad_hoc(spec, api, out, args.compile),
+        _ => generate_all(args.check),
+    }
+}
+
+/// Regenerates (or checks) every API of `openapi/codegen.toml`.
+pub fn generate_all(check: bool) -> anyhow::Result<()> {
+    let root = crate::project_root();
+    let config = Config::load(&root.join("openapi/codegen.toml"))?;
+    let mut stale = Vec::new();
+    for (api, api_config) in &config.apis {
+        let started = Instant::now();
+        let spec_path = root.join("openapi").join(&api_config.spec);
+        let doc = crate::document::load(&spec_path)?;
+        let origin = format!("openapi/{}", api_config.spec);
+        let output = pipeline(api, api_config, doc, &origin)?;
+        let elapsed = started.elapsed();
+        let rust_path = root.join("generated").join(format!("{api}.rs"));
+        let json_path = root.join("generated").join(format!("{api}.openapi3.json"));
+        let mut files = Vec::new();
+        for (path, text) in [(&rust_path, &output.rust), (&json_path, &output.normalized)] {
+            let relative = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+            if ensure_file_contents(path, text, check)? {
+                files.push(relative);
+            } else {
+                stale.push(relative.clone());
+                files.push(format!("{relative} (stale)"));
+            }
+        }
+        print_summary(api, &api_config.module, &output, &files, elapsed);
+    }
+    if !stale.is_empty() {
+        bail!(
+            "generated/ is stale ({}): run `cargo xtask codegen` and commit",
+            stale.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn print_summary(api: &str, module: &str, output: &Output, files: &[String], elapsed: std::time::Duration) {
+    println!(
+        "{api} (inbox_bindings::{module}): {} operations, {} types, {} ms",
+        output.operations,
+        output.types,
+        elapsed.as_millis()
+    );
+    println!("  rules: {}", output.report.rules_line());
+    for note in &output.report.notes {
+        println!("  note: {note}");
+    }
+    println!("  output: {}", files.join(", "));
+}
+
+fn generate_ad_hoc(spec: &Path, api: &str, out: &Path, compile: bool) -> anyhow::Result<()> {
+    let root = crate::project_root();
+    let config = Config::load(&root.join("openapi/codegen.toml"))?;
+    let api_config = config
+        .apis
+        .get(api)
+        .cloned()
+        .unwrap_or_else(|| ApiConfig::ad_hoc(api, &spec.display().to_string()));
+    let started = Instant::now();
+    let doc = crate::document::load(spec)?;
+    let output = pipeline(api, &api_config, doc, &spec.display().to_string())?;
+    let elapsed = started.elapsed();
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let rust_path = out.join(format!("{api}.rs"));
+    let json_path = out.join(format!("{api}.openapi3.json"));
+    std::fs::write(&rust_path, &output.rust)?;
+    std::fs::write(&json_path, &output.normalized)?;
+    let files = [rust_path.display().to_string(), json_path.display().to_string()];
+    print_summary(api, &api_config.module, &output, &files, elapsed);
+    if compile {
+        compile_check(&root, api, &rust_path)?;
+    }
+    Ok(())
+}
+
+/// Builds a generated file as a module of a scratch crate that depends on this
+/// crate, exactly as `src/` includes the committed ones.
+fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()> {
+    let scratch = rust_path.parent().expect("a file has a parent").join(format!("{api}-compile-check"));
+    std::fs::create_dir_all(scratch.join("src"))?;
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml"))?)?;
+    let dependencies = manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .context("no [dependencies] in Cargo.toml")?;
+    let mut lines = vec![
+        "[package]".to_string(),
+        format!("name = \"{api}-compile-check\""),
+        "version = \"0.0.0\"".into(),
+        "edition = \"2021\"".into(),
+        "publish = false".into(),
+        "[workspace]".into(),
+        "[dependencies]".into(),
+        format!(
+            "inbox-bindings = {{ path = {:?}, default-features = false }}",
+            root.display().to_string()
+        ),
+    ];
+    for (name, spec) in dependencies {
+        lines.push(format!("{name} = {spec}"));
+    }
+    std::fs::write(scratch.join("Cargo.toml"), lines.join("\n") + "\n")?;
+    let absolute = std::fs::canonicalize(rust_path)?;
+    std::fs::write(
+        scratch.join("src/lib.rs"),
+        format!("#![allow(warnings, clippy::all)]\ninclude!({:?});\n", absolute.display().to_string()),
+    )?;
+    // The project's lock keeps the scratch build on the versions CI already has.
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"))?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    println!("  compiling {} in {}", rust_path.display(), scratch.display());
+    let status = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(scratch.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("the code generated for `{api}` does not compile");
+    }
+    println!("  {api}: the generated code compiles");
+    Ok(())
+}
+
+/// The one write path for generated files. Returns whether the file was (or
+/// now is) up to date; in check mode nothing is written and a diff is printed.
+pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> anyhow::Result<bool> {
+    let current = std::fs::read_to_string(path).ok();
+    if current.as_deref() == Some(contents) {
+        return Ok(true);
+    }
+    if check {
+        let old = current.unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(old.as_str(), contents);
+        eprintln!("{} is stale:", path.display());
+        eprint!(
+            "{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&format!("{} (committed)", path.display()), &format!("{} (generated)", path.display()))
+        );
+        eprintln!("run `cargo xtask codegen` and commit");
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `cargo test --workspace` fails when generated/ no longer matches openapi/.
+    #[test]
+    fn generated_code_is_fresh() {
+        if let Err(error) = generate_all(true) {
+            panic!("{error:#}");
+        }
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let root = crate::project_root();
+        let config = Config::load(&root.join("openapi/codegen.toml")).unwrap();
+        for (api, api_config) in &config.apis {
+            let doc = crate::document::load(&root.join("openapi").join(&api_config.spec)).unwrap();
+            let first = pipeline(api, api_config, doc.clone(), "x").unwrap();
+            let second = pipeline(api, api_config, doc, "x").unwrap();
+            assert_eq!(first.rust, second.rust, "{api}");
+            assert_eq!(first.normalized, second.normalized, "{api}");
+        }
+    }
+
+    #[test]
+    fn check_mode_never_writes_and_reports_staleness() {
+        let dir = std::env::temp_dir().join(format!("xtask-ensure-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("file.rs");
+        std::fs::write(&path, "old\n").unwrap();
+        assert!(!ensure_file_contents(&path, "new\n", true).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
+        assert!(ensure_file_contents(&path, "new\n", false).unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        assert!(ensure_file_contents(&path, "new\n", true).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn argument_combinations_are_checked() {
+        let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(parse_args(&strings(&["--spec", "a.json"])).is_err());
+        assert!(parse_args(&strings(&["--check", "--spec", "a", "--api", "b", "--out", "c"])).is_err());
+        assert!(parse_args(&strings(&["--bogus"])).is_err());
+        let parsed = parse_args(&strings(&["--spec", "a", "--api", "b", "--out", "c", "--compile"])).unwrap();
+        assert!(parsed.compile && !parsed.check);
+    }
+}

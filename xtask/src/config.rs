@@ -1,0 +1,139 @@
+//! `openapi/codegen.toml`: which documents exist, where they come from, and the
+//! per-API overrides the pipeline applies to them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The whole configuration file: one table per API, in name order.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Config {
+    pub apis: BTreeMap<String, ApiConfig>,
+}
+
+/// One API's table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// The vendored document, relative to `openapi/`.
+    pub spec: String,
+    /// The Rust module the bindings are exposed as (`inbox_bindings::<module>`).
+    pub module: String,
+    /// Where the provider publishes the document.
+    pub upstream: String,
+    #[serde(default)]
+    pub overrides: Overrides,
+}
+
+/// Reviewed, per-API corrections of what a spec says. Each one carries a
+/// comment in `codegen.toml` saying why.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    /// Query parameters (by name) that the API documents as one comma-separated
+    /// value although the spec leaves `style`/`explode` at their defaults.
+    #[serde(default)]
+    pub comma_separated_query: Vec<String>,
+    /// Name of the one component schema every error response body decodes into.
+    #[serde(default = "default_error_schema")]
+    pub error_schema: String,
+}
+
+fn default_error_schema() -> String {
+    "ApiError".to_string()
+}
+
+impl ApiConfig {
+    /// The settings used for a document that has no table (`codegen --spec`).
+    pub fn ad_hoc(api: &str, spec: &str) -> Self {
+        ApiConfig {
+            spec: spec.to_string(),
+            module: api.to_string(),
+            upstream: String::new(),
+            overrides: Overrides {
+                comma_separated_query: Vec::new(),
+                error_schema: default_error_schema(),
+            },
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("invalid {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<Config> {
+        let config: Config = toml::from_str(text)?;
+        for (name, api) in &config.apis {
+            if !api.upstream.starts_with("https://") {
+                anyhow::bail!("[{name}] upstream must be an https:// URL, not `{}`", api.upstream);
+            }
+            let valid_module = api.module.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && api.module.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid_module {
+                anyhow::bail!("[{name}] module `{}` is not a snake_case Rust module name", api.module);
+            }
+        }
+        Ok(config)
+    }
+
+    pub fn api(&self, name: &str) -> anyhow::Result<&ApiConfig> {
+        self.apis.get(name).with_context(|| {
+            let known: Vec<&str> = self.apis.keys().map(String::as_str).collect();
+            format!("unknown api `{name}` (known: {})", known.join(", "))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tables_and_defaults() {
+        let config = Config::parse(
+            r#"
+            [partoo]
+            spec = "partoo.yaml"
+            module = "partoo"
+            upstream = "https://example.test/openapi.yaml"
+            [partoo.overrides]
+            comma_separated_query = ["business__in"]
+            "#,
+        )
+        .unwrap();
+        let partoo = config.api("partoo").unwrap();
+        assert_eq!(partoo.overrides.comma_separated_query, ["business__in"]);
+        assert_eq!(partoo.overrides.error_schema, "ApiError");
+        let error = config.api("nope").unwrap_err().to_string();
+        assert!(error.contains("unknown api `nope` (known: partoo)"), "{error}");
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let error = Config::parse("[a]\nspec='a'\nmodule='a'\nupstream='https://u'\nsurprise=1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("surprise"), "{error}");
+    }
+
+    #[test]
+    fn rejects_plain_http_upstreams_and_bad_module_names() {
+        let error = Config::parse("[a]\nspec='a'\nmodule='a'\nupstream='http://u'\n").unwrap_err();
+        assert!(error.to_string().contains("https://"), "{error}");
+        let error = Config::parse("[a]\nspec='a'\nmodule='A-b'\nupstream='https://u'\n").unwrap_err();
+        assert!(error.to_string().contains("`A-b`"), "{error}");
+    }
+
+    #[test]
+    fn the_committed_file_parses() {
+        let config = Config::load(&crate::project_root().join("openapi/codegen.toml")).unwrap();
+        assert!(config.apis.contains_key("partoo") && config.apis.contains_key("quo"));
+    }
+}

@@ -1,0 +1,308 @@
+//! Stages "parse", "progenitor" and "render": a normalized document to the
+//! formatted Rust source of `generated/<api>.rs`.
+
+use std::panic::AssertUnwindSafe;
+
+use anyhow::{bail, Context};
+use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use quote::ToTokens;
+use serde_json::Value;
+use syn::visit_mut::VisitMut;
+
+use crate::rules::Plan;
+
+/// Parses the normalized document with openapiv3. An error names the JSON
+/// pointer that failed: openapiv3's untagged enums hide where, so on failure
+/// the pieces are parsed one by one, most specific first.
+pub fn parse(doc: &Value) -> anyhow::Result<openapiv3::OpenAPI> {
+    serde_path_to_error::deserialize(doc).map_err(|error| {
+        let location = locate_parse_error(doc)
+            .unwrap_or_else(|| format!("/{} ({})", error.path().to_string().replace('.', "/"), error.inner()));
+        anyhow::anyhow!("openapiv3 rejects the normalized document at {location}")
+    })
+}
+
+fn try_part<T: serde::de::DeserializeOwned>(doc: &Value, pointer: &str) -> Option<String> {
+    let part = doc.pointer(pointer)?;
+    let error = serde_path_to_error::deserialize::<_, T>(part).err()?;
+    let inner = error.path().to_string();
+    let suffix = if inner == "." || inner.is_empty() { String::new() } else { format!("/{}", inner.replace('.', "/")) };
+    Some(format!("{pointer}{suffix}: {}", error.inner()))
+}
+
+fn locate_parse_error(doc: &Value) -> Option<String> {
+    use crate::document::child;
+    use crate::openapi_walk::METHODS;
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let item_pointer = child("/paths", path);
+            for method in METHODS {
+                let Some(operation) = item.get(method) else { continue };
+                let pointer = child(&item_pointer, method);
+                for (index, _) in operation.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                    let at = child(&child(&pointer, "parameters"), &index.to_string());
+                    if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(doc, &at) {
+                        return Some(found);
+                    }
+                }
+                if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(doc, &child(&pointer, "requestBody")) {
+                    return Some(found);
+                }
+                for status in operation.get("responses").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
+                    let at = child(&child(&pointer, "responses"), status);
+                    if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(doc, &at) {
+                        return Some(found);
+                    }
+                }
+                if let Some(found) = try_part::<openapiv3::Operation>(doc, &pointer) {
+                    return Some(found);
+                }
+            }
+            if let Some(found) = try_part::<openapiv3::PathItem>(doc, &item_pointer) {
+                return Some(found);
+            }
+        }
+    }
+    let tables: [(&str, fn(&Value, &str) -> Option<String>); 4] = [
+        ("schemas", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::Schema>>(doc, at)),
+        ("parameters", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(doc, at)),
+        ("requestBodies", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(doc, at)),
+        ("responses", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(doc, at)),
+    ];
+    for (table, check) in tables {
+        let table_pointer = format!("/components/{table}");
+        for name in doc.pointer(&table_pointer).and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
+            if let Some(found) = check(doc, &child(&table_pointer, name)) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+/// What the generator produced for one API.
+pub struct Generated {
+    pub source: String,
+    pub operations: usize,
+    pub types: usize,
+}
+
+/// Runs progenitor and post-processes its output. `origin` is the document
+/// path named in the header.
+pub fn generate(api: &str, spec: &openapiv3::OpenAPI, plan: &Plan, origin: &str) -> anyhow::Result<Generated> {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_derive("PartialEq");
+    for replacement in &plan.replacements {
+        settings.with_replacement(
+            &replacement.component,
+            &replacement.rust_path,
+            [TypeImpl::Display].into_iter(),
+        );
+    }
+    let mut generator = Generator::new(&settings);
+    // progenitor reports some unsupported shapes by panicking (its message is
+    // printed by the panic hook): catch the panic and say which API it was.
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(spec)));
+    let tokens = match outcome {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err(error)) => bail!("progenitor failed on the `{api}` document: {error}"),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(no message)");
+            bail!("progenitor panicked on the `{api}` document: {message}");
+        }
+    };
+    let mut file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable Rust")?;
+    let operations = count_operations(spec);
+
+    let mut headers = DropApiVersionHeader::default();
+    headers.visit_file_mut(&mut file);
+    if operations > 0 && headers.removed != operations {
+        bail!(
+            "expected to remove progenitor's `api-version` header from {operations} operations, removed {}: \
+             progenitor's output changed, update the rule in xtask/src/generate.rs",
+            headers.removed
+        );
+    }
+    mark_deprecated(&mut file, spec, plan)?;
+    let types = count_types(&file);
+
+    let body = prettyplease::unparse(&file);
+    let source = format!("// @generated by `cargo xtask codegen` from {origin}. Do not edit.\n\n{body}");
+    Ok(Generated { source, operations, types })
+}
+
+fn count_operations(spec: &openapiv3::OpenAPI) -> usize {
+    spec.paths
+        .paths
+        .values()
+        .filter_map(|item| item.as_item())
+        .map(|item| item.iter().count())
+        .sum()
+}
+
+fn count_types(file: &syn::File) -> usize {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+            _ => None,
+        })
+        .map(|(_, items)| {
+            items
+                .iter()
+                .filter(|item| matches!(item, syn::Item::Struct(_) | syn::Item::Enum(_)))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// progenitor sends `api-version: <info.version>` on every request; none of
+/// these APIs documents that header, so the statement adding it is removed.
+#[derive(Default)]
+struct DropApiVersionHeader {
+    removed: usize,
+}
+
+impl VisitMut for DropApiVersionHeader {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let before = block.stmts.len();
+        block.stmts.retain(|statement| {
+            let text = statement.to_token_stream().to_string();
+            !(text.starts_with("header_map . append") && text.contains("\"api-version\""))
+        });
+        self.removed += before - block.stmts.len();
+        syn::visit_mut::visit_block_mut(self, block);
+    }
+}
+
+fn doc_text(attributes: &[syn::Attribute]) -> String {
+    attributes
+        .iter()
+        .filter(|attribute| attribute.path().is_ident("doc"))
+        .filter_map(|attribute| match &attribute.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Adds `#[deprecated(note = advice)]` to the `Client` method of every
+/// operation the spec marks deprecated. The method is found by the line
+/// progenitor writes in its doc comment ("Sends a `POST` request to `/path`").
+fn mark_deprecated(file: &mut syn::File, spec: &openapiv3::OpenAPI, plan: &Plan) -> anyhow::Result<()> {
+    for (operation_id, advice) in &plan.deprecated {
+        let (path, method) = spec
+            .paths
+            .paths
+            .iter()
+            .filter_map(|(path, item)| Some((path, item.as_item()?)))
+            .find_map(|(path, item)| {
+                item.iter()
+                    .find(|(_, operation)| operation.operation_id.as_deref() == Some(operation_id))
+                    .map(|(method, _)| (path.clone(), method.to_ascii_uppercase()))
+            })
+            .with_context(|| format!("deprecated operation `{operation_id}` not found"))?;
+        let marker = format!("Sends a `{method}` request to `{path}`");
+        let mut marked = 0;
+        for item in &mut file.items {
+            let syn::Item::Impl(block) = item else { continue };
+            let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+            if !is_client || block.trait_.is_some() {
+                continue;
+            }
+            for member in &mut block.items {
+                let syn::ImplItem::Fn(function) = member else { continue };
+                if doc_text(&function.attrs).contains(&marker) {
+                    function.attrs.push(syn::parse_quote!(#[deprecated(note = #advice)]));
+                    marked += 1;
+                }
+            }
+        }
+        if marked != 1 {
+            bail!("found {marked} client methods for deprecated operation `{operation_id}`, expected 1");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tiny_spec(deprecated: bool) -> Value {
+        json!({"openapi": "3.0.3", "info": {"title": "t", "version": "9.9.9"},
+            "paths": {"/things/{id}": {"post": {"operationId": "touchThing", "deprecated": deprecated,
+                "description": "Use something else.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json":
+                    {"schema": {"type": "object", "properties": {"ok": {"type": "boolean"}}}}}}}}}}})
+    }
+
+    fn plan_for(doc: &mut Value) -> Plan {
+        let overrides = crate::config::ApiConfig::ad_hoc("t", "t.json").overrides;
+        crate::rules::apply(doc, &overrides, &mut crate::report::Report::default()).unwrap()
+    }
+
+    #[test]
+    fn parse_errors_name_the_path() {
+        let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {"responses": {"200": {"description": 7}}}}}});
+        let message = parse(&doc).unwrap_err().to_string();
+        assert!(message.contains("at /paths/~1x/get/responses/200"), "{message}");
+        let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
+            "components": {"schemas": {"A": {"type": "object", "required": "b"}}}});
+        let message = parse(&doc).unwrap_err().to_string();
+        assert!(message.contains("at /components/schemas/A"), "{message}");
+    }
+
+    #[test]
+    fn output_has_the_header_and_no_api_version_header() {
+        let mut doc = tiny_spec(false);
+        let plan = plan_for(&mut doc);
+        let generated = generate("tiny", &parse(&doc).unwrap(), &plan, "openapi/tiny.json").unwrap();
+        assert!(generated
+            .source
+            .starts_with("// @generated by `cargo xtask codegen` from openapi/tiny.json. Do not edit.\n"));
+        assert!(!generated.source.contains("api-version\""), "api-version header survived");
+        assert!(!generated.source.contains("#[deprecated"));
+        assert_eq!(generated.operations, 1);
+    }
+
+    #[test]
+    fn deprecated_operations_get_the_attribute_with_advice() {
+        let mut doc = tiny_spec(true);
+        let plan = plan_for(&mut doc);
+        let generated = generate("tiny", &parse(&doc).unwrap(), &plan, "x").unwrap();
+        assert!(
+            generated.source.contains("#[deprecated(note = \"Use something else.\")]\n    pub fn touch_thing("),
+            "{}",
+            generated.source
+        );
+    }
+
+    #[test]
+    fn progenitor_panics_are_reported_with_the_api_name() {
+        // Two different success types make progenitor assert.
+        let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {"operationId": "x", "responses": {
+                "200": {"description": "a", "content": {"application/json": {"schema": {"type": "string"}}}},
+                "201": {"description": "b", "content": {"application/json": {"schema": {"type": "integer"}}}}}}}}});
+        let message = generate("panicky", &parse(&doc).unwrap(), &Plan::default(), "x")
+            .err()
+            .expect("progenitor asserts on two success types")
+            .to_string();
+        assert!(message.contains("progenitor panicked on the `panicky` document"), "{message}");
+    }
+}

@@ -1,0 +1,58 @@
+//! `cargo xtask`: the maintainers' commands of inbox-bindings.
+//!
+//! One module per subcommand, each with a plain entry point. The pipeline
+//! stages live in their own modules and work on `serde_json::Value`.
+
+mod assemble;
+mod codegen;
+mod config;
+mod document;
+mod generate;
+mod normalize;
+mod openapi_walk;
+mod report;
+mod rules;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  codegen [--check]                       regenerate generated/ from openapi/ (--check: write nothing, fail on drift)
+  codegen --spec <file> --api <name> --out <dir> [--compile]
+                                          generate from any document into any folder (robustness checks);
+                                          --compile also builds the output against this crate
+  assemble <api> <page>...                extract the OpenAPI slices embedded in documentation pages
+                                          and merge them into the api's vendored document
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("codegen") => codegen::run(&args[1..]),
+        Some("assemble") => assemble::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
+        None => Err(anyhow::anyhow!("no command given\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: the folder above `xtask/`.
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}

@@ -1,0 +1,252 @@
+use super::*;
+use serde_json::json;
+
+fn overrides() -> Overrides {
+    crate::config::ApiConfig::ad_hoc("t", "t.json").overrides
+}
+
+fn apply_to(mut doc: Value) -> (Value, Report, Plan) {
+    let mut report = Report::default();
+    let plan = apply(&mut doc, &overrides(), &mut report).unwrap();
+    (doc, report, plan)
+}
+
+fn with_operation(operation: Value, schemas: Value) -> Value {
+    json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+           "paths": {"/x": {"post": operation}},
+           "components": {"schemas": schemas}})
+}
+
+fn body(schema: Value) -> Value {
+    json!({"description": "d", "content": {"application/json": {"schema": schema}}})
+}
+
+#[test]
+fn error_bodies_share_one_component_with_the_union_of_fields() {
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"post": {"operationId": "op", "responses": {
+            "200": body(json!({"type": "object", "properties": {"status": {"type": "string"}}})),
+            "401": {"$ref": "#/components/responses/401"},
+            "403": {"$ref": "#/components/responses/403"}}}}},
+        "components": {"responses": {
+            "401": body(json!({"type": "object", "properties": {"errors": {"type": "object",
+                "properties": {"authentication": {"type": "string", "default": "User not authenticated"}}}}})),
+            "403": body(json!({"type": "object", "properties": {"errors": {"type": "object",
+                "properties": {"authorization": {"type": "string"}}}}}))}}});
+    let (doc, report, _) = apply_to(doc);
+    let error = &doc["components"]["schemas"]["ApiError"];
+    assert_eq!(
+        error["properties"]["errors"]["properties"],
+        json!({"authentication": {"type": "string"}, "authorization": {"type": "string"}})
+    );
+    for status in ["401", "403"] {
+        assert_eq!(
+            doc["components"]["responses"][status]["content"]["application/json"]["schema"],
+            json!({"$ref": "#/components/schemas/ApiError"})
+        );
+    }
+    // The success body stays inline and untouched.
+    assert!(doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties").is_some());
+    assert_eq!(report.count("unify-error-bodies"), 2);
+}
+
+#[test]
+fn error_union_requires_only_what_every_body_has_and_drops_constants() {
+    let quo_error = |code: &str, extra: bool| {
+        let mut schema = json!({"type": "object", "required": ["message", "code"],
+            "properties": {"message": {"type": "string"}, "code": {"type": "string", "enum": [code]}}});
+        if extra {
+            schema["required"].as_array_mut().unwrap().push(json!("description"));
+            schema["properties"]["description"] = json!({"type": "string", "enum": ["Not Phone Number User"]});
+        }
+        body(schema)
+    };
+    let doc = with_operation(
+        json!({"operationId": "op", "responses": {
+            "200": body(json!({"type": "object"})),
+            "400": quo_error("1000400", false), "403": quo_error("1001403", true), "404": {"description": "none"}}}),
+        json!({}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    let error = &doc["components"]["schemas"]["ApiError"];
+    assert_eq!(error["required"], json!(["message", "code"]));
+    assert_eq!(error["properties"]["code"], json!({"type": "string"}));
+    assert_eq!(error["properties"]["description"], json!({"type": "string"}));
+    // A bodiless 404 beside bodies would give the operation two error types.
+    assert!(doc.pointer("/paths/~1x/post/responses/404").is_none());
+    assert_eq!(report.count("drop-bodiless-error-response"), 1);
+}
+
+#[test]
+fn error_schema_name_clash_is_an_error() {
+    let mut doc = with_operation(
+        json!({"operationId": "op", "responses": {"400": body(json!({"type": "object"}))}}),
+        json!({"ApiError": {"type": "string"}}),
+    );
+    let message = apply(&mut doc, &overrides(), &mut Report::default()).unwrap_err().to_string();
+    assert!(message.contains("overrides.error_schema"), "{message}");
+}
+
+#[test]
+fn received_schemas_are_relaxed_and_sent_ones_stay_strict() {
+    let doc = with_operation(
+        json!({"operationId": "op",
+            "parameters": [{"name": "id", "in": "path", "required": true,
+                            "schema": {"type": "string", "pattern": "^CN(.*)$"}}],
+            "responses": {"200": body(json!({"type": "object", "additionalProperties": false,
+                "properties": {"id": {"type": "string", "pattern": "^CN(.*)$"},
+                               "item": {"$ref": "#/components/schemas/Item"}}}))}}),
+        json!({"Item": {"type": "object", "properties": {"n": {"type": "integer", "default": 3, "maximum": 9}}}}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    assert_eq!(doc.pointer("/paths/~1x/post/parameters/0/schema/pattern"), Some(&json!("^CN(.*)$")));
+    let received = doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema").unwrap();
+    assert_eq!(received.get("additionalProperties"), None);
+    assert_eq!(received["properties"]["id"], json!({"type": "string"}));
+    assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["n"], json!({"type": "integer"}));
+    assert!(report.count("relax-received") >= 3);
+}
+
+#[test]
+fn shared_components_stay_strict_with_a_note() {
+    let doc = with_operation(
+        json!({"operationId": "op",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Id"}}}},
+            "responses": {"200": body(json!({"$ref": "#/components/schemas/Id"}))}}),
+        json!({"Id": {"type": "string", "pattern": "^A"}}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    assert_eq!(doc["components"]["schemas"]["Id"]["pattern"], "^A");
+    assert!(report.notes.iter().any(|note| note.contains("`Id`")), "{:?}", report.notes);
+}
+
+#[test]
+fn nullable_scalar_components_are_inlined() {
+    let doc = with_operation(
+        json!({"operationId": "op", "responses": {"200": body(json!({"type": "object", "properties": {
+            "next_cursor": {"$ref": "#/components/schemas/NextCursor"}}}))}}),
+        json!({"NextCursor": {"type": "string", "nullable": true, "description": "cursor"}}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    assert_eq!(
+        doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties/next_cursor"),
+        Some(&json!({"type": "string", "nullable": true, "description": "cursor"}))
+    );
+    assert!(doc["components"]["schemas"].get("NextCursor").is_none());
+    assert_eq!(report.count("inline-nullable-scalar"), 1);
+}
+
+#[test]
+fn indistinguishable_one_of_becomes_raw_json() {
+    let doc = with_operation(
+        json!({"operationId": "op", "responses": {"200": body(json!({"type": "object", "properties": {
+            "content": {"oneOf": [
+                {"$ref": "#/components/schemas/Text"}, {"$ref": "#/components/schemas/Image"},
+                {"$ref": "#/components/schemas/Video"}, {"$ref": "#/components/schemas/Audio"}]}}}))}}),
+        json!({"Text": {"type": "string"}, "Image": {"type": "string", "format": "url"},
+               "Video": {"type": "object", "properties": {"url": {"type": "string"}}},
+               "Audio": {"type": "object", "properties": {"url": {"type": "string"}}}}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    let content = doc
+        .pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties/content")
+        .unwrap();
+    assert!(content.get("oneOf").is_none());
+    assert!(content["description"].as_str().unwrap().contains("raw JSON"));
+    assert_eq!(report.count("ambiguous-union-to-raw-json"), 1);
+}
+
+#[test]
+fn distinguishable_one_of_is_kept() {
+    let doc = with_operation(
+        json!({"operationId": "op", "responses": {"200": body(json!({"oneOf": [
+            {"type": "string"}, {"type": "integer"},
+            {"type": "object", "required": ["a"], "properties": {"a": {}}},
+            {"type": "object", "required": ["b"], "properties": {"b": {}}}]}))}}),
+        json!({}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    assert_eq!(
+        doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/oneOf")
+            .and_then(Value::as_array)
+            .map(Vec::len),
+        Some(4)
+    );
+    assert_eq!(report.count("ambiguous-union-to-raw-json"), 0);
+}
+
+#[test]
+fn any_of_patterned_strings_is_one_string() {
+    let doc = with_operation(
+        json!({"operationId": "op", "responses": {"200": body(json!({"type": "object", "properties": {
+            "assignedTo": {"nullable": true, "description": "user", "anyOf": [
+                {"type": "string", "pattern": "^US(.*)$"}, {"type": "string", "pattern": "^SYU(.*)$"}]}}}))}}),
+        json!({}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    assert_eq!(
+        doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties/assignedTo"),
+        Some(&json!({"nullable": true, "description": "user", "type": "string"}))
+    );
+    assert_eq!(report.count("any-of-one-scalar-kind"), 1);
+}
+
+#[test]
+fn any_of_distinct_kinds_becomes_one_of() {
+    let doc = with_operation(
+        json!({"operationId": "op", "responses": {"200": body(json!({"anyOf": [
+            {"type": "string"}, {"type": "array", "items": {"type": "string"}}]}))}}),
+        json!({}),
+    );
+    let (doc, report, _) = apply_to(doc);
+    assert!(doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/oneOf").is_some());
+    assert_eq!(report.count("any-of-to-one-of"), 1);
+}
+
+#[test]
+fn comma_separated_override_replaces_the_array_type() {
+    let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"operationId": "op",
+            "parameters": [{"$ref": "#/components/parameters/B"}],
+            "responses": {"200": body(json!({"type": "object"}))}}}},
+        "components": {"parameters": {"B": {"in": "query", "name": "business__in",
+            "schema": {"type": "array", "items": {"$ref": "#/components/schemas/BusinessId"}}}},
+            "schemas": {"BusinessId": {"type": "string"}}}});
+    let mut overrides = overrides();
+    overrides.comma_separated_query = vec!["business__in".into()];
+    let mut report = Report::default();
+    let plan = apply(&mut doc, &overrides, &mut report).unwrap();
+    assert_eq!(
+        doc["components"]["parameters"]["B"]["schema"],
+        json!({"$ref": "#/components/schemas/CommaSeparatedStrings"})
+    );
+    assert_eq!(
+        plan.replacements,
+        [Replacement {
+            component: "CommaSeparatedStrings".into(),
+            rust_path: "::inbox_bindings::CommaSeparated<::std::string::String>".into()
+        }]
+    );
+    overrides.comma_separated_query = vec!["nope".into()];
+    let message = apply(&mut doc, &overrides, &mut report).unwrap_err().to_string();
+    assert!(message.contains("`nope`"), "{message}");
+}
+
+#[test]
+fn deprecated_operations_carry_the_first_paragraph() {
+    let doc = with_operation(
+        json!({"operationId": "old", "deprecated": true,
+            "description": "Please use\nthe new one instead.\n\n\nMore text.",
+            "responses": {"200": body(json!({"type": "object"}))}}),
+        json!({}),
+    );
+    let (_, _, plan) = apply_to(doc);
+    assert_eq!(plan.deprecated["old"], "Please use the new one instead.");
+}
+
+#[test]
+fn operations_need_unique_ids() {
+    let mut doc = with_operation(json!({"responses": {}}), json!({}));
+    let message = apply(&mut doc, &overrides(), &mut Report::default()).unwrap_err().to_string();
+    assert!(message.contains("/paths/~1x/post"), "{message}");
+}
