@@ -17,7 +17,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let root = crate::project_root();
     let config = Config::load(&root.join("openapi/codegen.toml"))?;
     let target = root.join("openapi").join(&config.api(api)?.spec);
-    let mut merged = if target.exists() { Some(crate::document::load(&target)?) } else { None };
+    let mut merged = if target.exists() {
+        Some(crate::document::load(&target)?)
+    } else {
+        None
+    };
     for page in pages {
         let text = std::fs::read_to_string(page).with_context(|| format!("cannot read {page}"))?;
         for slice in extract_slices(&text).with_context(|| format!("in {page}"))? {
@@ -47,7 +51,11 @@ fn operation_ids(doc: &Value) -> Vec<String> {
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for item in paths.values() {
             for method in crate::openapi_walk::METHODS {
-                if let Some(id) = item.get(method).and_then(|o| o.get("operationId")).and_then(Value::as_str) {
+                if let Some(id) = item
+                    .get(method)
+                    .and_then(|o| o.get("operationId"))
+                    .and_then(Value::as_str)
+                {
                     ids.push(id.to_string());
                 }
             }
@@ -85,7 +93,10 @@ pub fn extract_slices(page: &str) -> anyhow::Result<Vec<Value>> {
             body.push('\n');
         }
         if !closed {
-            bail!("the code block opened on line {} is never closed", number + 1);
+            bail!(
+                "the code block opened on line {} is never closed",
+                number + 1
+            );
         }
         let value = crate::document::parse(&body, format)
             .with_context(|| format!("in the code block opened on line {}", number + 1))?;
@@ -103,7 +114,9 @@ pub fn extract_slices(page: &str) -> anyhow::Result<Vec<Value>> {
 /// must be equal, or the merge fails naming the JSON pointer of the conflict.
 pub fn merge_into(doc: &mut Value, incoming: Value, pointer: &str) -> anyhow::Result<()> {
     match (doc, incoming) {
-        (Value::Object(existing), Value::Object(incoming)) => merge_objects(existing, incoming, pointer),
+        (Value::Object(existing), Value::Object(incoming)) => {
+            merge_objects(existing, incoming, pointer)
+        }
         (existing, incoming) if *existing == incoming => Ok(()),
         (existing, incoming) => bail!(
             "two pages define {} differently: {} vs {}",
@@ -114,7 +127,11 @@ pub fn merge_into(doc: &mut Value, incoming: Value, pointer: &str) -> anyhow::Re
     }
 }
 
-fn merge_objects(existing: &mut Map<String, Value>, incoming: Map<String, Value>, pointer: &str) -> anyhow::Result<()> {
+fn merge_objects(
+    existing: &mut Map<String, Value>,
+    incoming: Map<String, Value>,
+    pointer: &str,
+) -> anyhow::Result<()> {
     for (key, value) in incoming {
         let at = child(pointer, &key);
         match existing.get_mut(&key) {
@@ -136,7 +153,6 @@ fn short(value: &Value) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,7 +165,10 @@ mod tests {
     fn extracts_the_fenced_document_and_ignores_prose() {
         let slices = extract_slices(PAGE_A).unwrap();
         assert_eq!(slices.len(), 1);
-        assert_eq!(slices[0]["paths"]["/things/{id}/read"]["post"]["operationId"], "readThing");
+        assert_eq!(
+            slices[0]["paths"]["/things/{id}/read"]["post"]["operationId"],
+            "readThing"
+        );
     }
 
     #[test]
@@ -157,7 +176,10 @@ mod tests {
         let mut doc = extract_slices(PAGE_A).unwrap().remove(0);
         merge_into(&mut doc, extract_slices(PAGE_B).unwrap().remove(0), "").unwrap();
         assert_eq!(operation_ids(&doc), ["readThing", "listThings"]);
-        assert_eq!(doc["components"]["responses"]["401"], json!({"description": "no"}));
+        assert_eq!(
+            doc["components"]["responses"]["401"],
+            json!({"description": "no"})
+        );
     }
 
     #[test]
@@ -172,17 +194,32 @@ mod tests {
     fn conflicts_name_the_json_pointer() {
         let mut doc = extract_slices(PAGE_A).unwrap().remove(0);
         let conflicting = PAGE_B.replace("description: no", "description: different");
-        let error = merge_into(&mut doc, extract_slices(&conflicting).unwrap().remove(0), "").unwrap_err();
+        let error = merge_into(
+            &mut doc,
+            extract_slices(&conflicting).unwrap().remove(0),
+            "",
+        )
+        .unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("/components/responses/401/description"), "{message}");
+        assert!(
+            message.contains("/components/responses/401/description"),
+            "{message}"
+        );
         assert!(message.contains("\"no\" vs \"different\""), "{message}");
     }
 
     #[test]
     fn pages_without_a_document_or_with_an_open_fence_are_errors() {
-        let message = extract_slices("just prose\n```rust\nfn main() {}\n```\n").unwrap_err().to_string();
-        assert!(message.contains("no fenced yaml or json block"), "{message}");
-        let message = extract_slices("```yaml\nopenapi: 3.1.0\n").unwrap_err().to_string();
+        let message = extract_slices("just prose\n```rust\nfn main() {}\n```\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("no fenced yaml or json block"),
+            "{message}"
+        );
+        let message = extract_slices("```yaml\nopenapi: 3.1.0\n")
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("line 1 is never closed"), "{message}");
     }
 }

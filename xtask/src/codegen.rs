@@ -22,7 +22,12 @@ pub struct Output {
 }
 
 /// The whole pipeline on one loaded document. Pure: no file is read or written.
-pub fn pipeline(api: &str, config: &ApiConfig, mut doc: Value, origin: &str) -> anyhow::Result<Output> {
+pub fn pipeline(
+    api: &str,
+    config: &ApiConfig,
+    mut doc: Value,
+    origin: &str,
+) -> anyhow::Result<Output> {
     let mut report = Report::default();
     crate::normalize::normalize(&mut doc, &mut report)
         .with_context(|| format!("normalizing the `{api}` document"))?;
@@ -50,10 +55,20 @@ struct Args {
 }
 
 fn parse_args(args: &[String]) -> anyhow::Result<Args> {
-    let mut parsed = Args { check: false, spec: None, api: None, out: None, compile: false };
+    let mut parsed = Args {
+        check: false,
+        spec: None,
+        api: None,
+        out: None,
+        compile: false,
+    };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
-        let mut value = |flag: &str| iter.next().cloned().with_context(|| format!("{flag} needs a value"));
+        let mut value = |flag: &str| {
+            iter.next()
+                .cloned()
+                .with_context(|| format!("{flag} needs a value"))
+        };
         match arg.as_str() {
             "--check" => parsed.check = true,
             "--compile" => parsed.compile = true,
@@ -63,7 +78,8 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
             other => bail!("unknown argument `{other}` for codegen"),
         }
     }
-    let ad_hoc = parsed.spec.is_some() || parsed.out.is_some() || parsed.api.is_some() || parsed.compile;
+    let ad_hoc =
+        parsed.spec.is_some() || parsed.out.is_some() || parsed.api.is_some() || parsed.compile;
     if ad_hoc && (parsed.spec.is_none() || parsed.out.is_none() || parsed.api.is_none()) {
         bail!("--spec, --api and --out go together");
     }
@@ -97,7 +113,11 @@ pub fn generate_all(check: bool) -> anyhow::Result<()> {
         let json_path = root.join("generated").join(format!("{api}.openapi3.json"));
         let mut files = Vec::new();
         for (path, text) in [(&rust_path, &output.rust), (&json_path, &output.normalized)] {
-            let relative = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+            let relative = path
+                .strip_prefix(&root)
+                .unwrap_or(path)
+                .display()
+                .to_string();
             if ensure_file_contents(path, text, check)? {
                 files.push(relative);
             } else {
@@ -116,7 +136,13 @@ pub fn generate_all(check: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(api: &str, module: &str, output: &Output, files: &[String], elapsed: std::time::Duration) {
+fn print_summary(
+    api: &str,
+    module: &str,
+    output: &Output,
+    files: &[String],
+    elapsed: std::time::Duration,
+) {
     println!(
         "{api} (inbox_bindings::{module}): {} operations, {} types, {} ms",
         output.operations,
@@ -147,7 +173,10 @@ fn generate_ad_hoc(spec: &Path, api: &str, out: &Path, compile: bool) -> anyhow:
     let json_path = out.join(format!("{api}.openapi3.json"));
     std::fs::write(&rust_path, &output.rust)?;
     std::fs::write(&json_path, &output.normalized)?;
-    let files = [rust_path.display().to_string(), json_path.display().to_string()];
+    let files = [
+        rust_path.display().to_string(),
+        json_path.display().to_string(),
+    ];
     print_summary(api, &api_config.module, &output, &files, elapsed);
     if compile {
         compile_check(&root, api, &rust_path)?;
@@ -158,7 +187,10 @@ fn generate_ad_hoc(spec: &Path, api: &str, out: &Path, compile: bool) -> anyhow:
 /// Builds a generated file as a module of a scratch crate that depends on this
 /// crate, exactly as `src/` includes the committed ones.
 fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()> {
-    let scratch = rust_path.parent().expect("a file has a parent").join(format!("{api}-compile-check"));
+    let scratch = rust_path
+        .parent()
+        .expect("a file has a parent")
+        .join(format!("{api}-compile-check"));
     std::fs::create_dir_all(scratch.join("src"))?;
     let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml"))?)?;
     let dependencies = manifest
@@ -185,13 +217,22 @@ fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()>
     let absolute = std::fs::canonicalize(rust_path)?;
     std::fs::write(
         scratch.join("src/lib.rs"),
-        format!("#![allow(warnings, clippy::all)]\ninclude!({:?});\n", absolute.display().to_string()),
+        format!(
+            "#![allow(warnings, clippy::all)]\ninclude!({:?});\n",
+            absolute.display().to_string()
+        ),
     )?;
     // The project's lock keeps the scratch build on the versions CI already has.
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
-    println!("  compiling {} in {}", rust_path.display(), scratch.display());
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    println!(
+        "  compiling {} in {}",
+        rust_path.display(),
+        scratch.display()
+    );
     let status = std::process::Command::new(cargo)
         .args(["build", "--quiet", "--manifest-path"])
         .arg(scratch.join("Cargo.toml"))
@@ -218,9 +259,10 @@ pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> anyhow:
         eprintln!("{} is stale:", path.display());
         eprint!(
             "{}",
-            diff.unified_diff()
-                .context_radius(3)
-                .header(&format!("{} (committed)", path.display()), &format!("{} (generated)", path.display()))
+            diff.unified_diff().context_radius(3).header(
+                &format!("{} (committed)", path.display()),
+                &format!("{} (generated)", path.display())
+            )
         );
         eprintln!("run `cargo xtask codegen` and commit");
         return Ok(false);
@@ -275,9 +317,21 @@ mod tests {
     fn argument_combinations_are_checked() {
         let strings = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(parse_args(&strings(&["--spec", "a.json"])).is_err());
-        assert!(parse_args(&strings(&["--check", "--spec", "a", "--api", "b", "--out", "c"])).is_err());
+        assert!(parse_args(&strings(&[
+            "--check", "--spec", "a", "--api", "b", "--out", "c"
+        ]))
+        .is_err());
         assert!(parse_args(&strings(&["--bogus"])).is_err());
-        let parsed = parse_args(&strings(&["--spec", "a", "--api", "b", "--out", "c", "--compile"])).unwrap();
+        let parsed = parse_args(&strings(&[
+            "--spec",
+            "a",
+            "--api",
+            "b",
+            "--out",
+            "c",
+            "--compile",
+        ]))
+        .unwrap();
         assert!(parsed.compile && !parsed.check);
     }
 }

@@ -30,7 +30,7 @@ pub struct ApiConfig {
 
 /// Reviewed, per-API corrections of what a spec says. Each one carries a
 /// comment in `codegen.toml` saying why.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overrides {
     /// Query parameters (by name) that the API documents as one comma-separated
@@ -40,6 +40,15 @@ pub struct Overrides {
     /// Name of the one component schema every error response body decodes into.
     #[serde(default = "default_error_schema")]
     pub error_schema: String,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        Overrides {
+            comma_separated_query: Vec::new(),
+            error_schema: default_error_schema(),
+        }
+    }
 }
 
 fn default_error_schema() -> String {
@@ -53,10 +62,7 @@ impl ApiConfig {
             spec: spec.to_string(),
             module: api.to_string(),
             upstream: String::new(),
-            overrides: Overrides {
-                comma_separated_query: Vec::new(),
-                error_schema: default_error_schema(),
-            },
+            overrides: Overrides::default(),
         }
     }
 }
@@ -72,12 +78,36 @@ impl Config {
         let config: Config = toml::from_str(text)?;
         for (name, api) in &config.apis {
             if !api.upstream.starts_with("https://") {
-                anyhow::bail!("[{name}] upstream must be an https:// URL, not `{}`", api.upstream);
+                anyhow::bail!(
+                    "[{name}] upstream must be an https:// URL, not `{}`",
+                    api.upstream
+                );
             }
-            let valid_module = api.module.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-                && api.module.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let valid_module = api
+                .module
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+                && api
+                    .module
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let schema = &api.overrides.error_schema;
+            if !schema
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase())
+                || !schema.chars().all(|c| c.is_ascii_alphanumeric())
+            {
+                anyhow::bail!(
+                    "[{name}] overrides.error_schema `{schema}` is not a PascalCase type name"
+                );
+            }
             if !valid_module {
-                anyhow::bail!("[{name}] module `{}` is not a snake_case Rust module name", api.module);
+                anyhow::bail!(
+                    "[{name}] module `{}` is not a snake_case Rust module name",
+                    api.module
+                );
             }
         }
         Ok(config)
@@ -109,10 +139,19 @@ mod tests {
         )
         .unwrap();
         let partoo = config.api("partoo").unwrap();
+        let without_overrides =
+            Config::parse("[q]\nspec='q.json'\nmodule='q'\nupstream='https://u'\n").unwrap();
+        assert_eq!(
+            without_overrides.api("q").unwrap().overrides.error_schema,
+            "ApiError"
+        );
         assert_eq!(partoo.overrides.comma_separated_query, ["business__in"]);
         assert_eq!(partoo.overrides.error_schema, "ApiError");
         let error = config.api("nope").unwrap_err().to_string();
-        assert!(error.contains("unknown api `nope` (known: partoo)"), "{error}");
+        assert!(
+            error.contains("unknown api `nope` (known: partoo)"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -127,7 +166,8 @@ mod tests {
     fn rejects_plain_http_upstreams_and_bad_module_names() {
         let error = Config::parse("[a]\nspec='a'\nmodule='a'\nupstream='http://u'\n").unwrap_err();
         assert!(error.to_string().contains("https://"), "{error}");
-        let error = Config::parse("[a]\nspec='a'\nmodule='A-b'\nupstream='https://u'\n").unwrap_err();
+        let error =
+            Config::parse("[a]\nspec='a'\nmodule='A-b'\nupstream='https://u'\n").unwrap_err();
         assert!(error.to_string().contains("`A-b`"), "{error}");
     }
 

@@ -84,7 +84,10 @@ mod tests {
     fn pointers_escape_and_unescape() {
         assert_eq!(child("/paths", "/a/{b}"), "/paths/~1a~1{b}");
         assert_eq!(unescape(&escape("a~/b")), "a~/b");
-        assert_eq!(schema_ref_name("#/components/schemas/A~1B").as_deref(), Some("A/B"));
+        assert_eq!(
+            schema_ref_name("#/components/schemas/A~1B").as_deref(),
+            Some("A/B")
+        );
         assert_eq!(schema_ref_name("#/components/responses/401"), None);
     }
 

@@ -16,8 +16,13 @@ use crate::rules::Plan;
 /// the pieces are parsed one by one, most specific first.
 pub fn parse(doc: &Value) -> anyhow::Result<openapiv3::OpenAPI> {
     serde_path_to_error::deserialize(doc).map_err(|error| {
-        let location = locate_parse_error(doc)
-            .unwrap_or_else(|| format!("/{} ({})", error.path().to_string().replace('.', "/"), error.inner()));
+        let location = locate_parse_error(doc).unwrap_or_else(|| {
+            format!(
+                "/{} ({})",
+                error.path().to_string().replace('.', "/"),
+                error.inner()
+            )
+        });
         anyhow::anyhow!("openapiv3 rejects the normalized document at {location}")
     })
 }
@@ -26,9 +31,16 @@ fn try_part<T: serde::de::DeserializeOwned>(doc: &Value, pointer: &str) -> Optio
     let part = doc.pointer(pointer)?;
     let error = serde_path_to_error::deserialize::<_, T>(part).err()?;
     let inner = error.path().to_string();
-    let suffix = if inner == "." || inner.is_empty() { String::new() } else { format!("/{}", inner.replace('.', "/")) };
+    let suffix = if inner == "." || inner.is_empty() {
+        String::new()
+    } else {
+        format!("/{}", inner.replace('.', "/"))
+    };
     Some(format!("{pointer}{suffix}: {}", error.inner()))
 }
+
+/// Parses one part of the document as its openapiv3 type; the error, if any.
+type PartCheck = fn(&Value, &str) -> Option<String>;
 
 fn locate_parse_error(doc: &Value) -> Option<String> {
     use crate::document::child;
@@ -37,20 +49,41 @@ fn locate_parse_error(doc: &Value) -> Option<String> {
         for (path, item) in paths {
             let item_pointer = child("/paths", path);
             for method in METHODS {
-                let Some(operation) = item.get(method) else { continue };
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
                 let pointer = child(&item_pointer, method);
-                for (index, _) in operation.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                for (index, _) in operation
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let at = child(&child(&pointer, "parameters"), &index.to_string());
-                    if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(doc, &at) {
+                    if let Some(found) =
+                        try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(doc, &at)
+                    {
                         return Some(found);
                     }
                 }
-                if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(doc, &child(&pointer, "requestBody")) {
+                if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(
+                    doc,
+                    &child(&pointer, "requestBody"),
+                ) {
                     return Some(found);
                 }
-                for status in operation.get("responses").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
+                for status in operation
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, _)| k)
+                {
                     let at = child(&child(&pointer, "responses"), status);
-                    if let Some(found) = try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(doc, &at) {
+                    if let Some(found) =
+                        try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(doc, &at)
+                    {
                         return Some(found);
                     }
                 }
@@ -63,15 +96,29 @@ fn locate_parse_error(doc: &Value) -> Option<String> {
             }
         }
     }
-    let tables: [(&str, fn(&Value, &str) -> Option<String>); 4] = [
-        ("schemas", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::Schema>>(doc, at)),
-        ("parameters", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(doc, at)),
-        ("requestBodies", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(doc, at)),
-        ("responses", |doc, at| try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(doc, at)),
+    let tables: [(&str, PartCheck); 4] = [
+        ("schemas", |doc, at| {
+            try_part::<openapiv3::ReferenceOr<openapiv3::Schema>>(doc, at)
+        }),
+        ("parameters", |doc, at| {
+            try_part::<openapiv3::ReferenceOr<openapiv3::Parameter>>(doc, at)
+        }),
+        ("requestBodies", |doc, at| {
+            try_part::<openapiv3::ReferenceOr<openapiv3::RequestBody>>(doc, at)
+        }),
+        ("responses", |doc, at| {
+            try_part::<openapiv3::ReferenceOr<openapiv3::Response>>(doc, at)
+        }),
     ];
     for (table, check) in tables {
         let table_pointer = format!("/components/{table}");
-        for name in doc.pointer(&table_pointer).and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k) {
+        for name in doc
+            .pointer(&table_pointer)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+        {
             if let Some(found) = check(doc, &child(&table_pointer, name)) {
                 return Some(found);
             }
@@ -89,7 +136,12 @@ pub struct Generated {
 
 /// Runs progenitor and post-processes its output. `origin` is the document
 /// path named in the header.
-pub fn generate(api: &str, spec: &openapiv3::OpenAPI, plan: &Plan, origin: &str) -> anyhow::Result<Generated> {
+pub fn generate(
+    api: &str,
+    spec: &openapiv3::OpenAPI,
+    plan: &Plan,
+    origin: &str,
+) -> anyhow::Result<Generated> {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -133,9 +185,16 @@ pub fn generate(api: &str, spec: &openapiv3::OpenAPI, plan: &Plan, origin: &str)
     mark_deprecated(&mut file, spec, plan)?;
     let types = count_types(&file);
 
-    let body = prettyplease::unparse(&file);
-    let source = format!("// @generated by `cargo xtask codegen` from {origin}. Do not edit.\n\n{body}");
-    Ok(Generated { source, operations, types })
+    // progenitor's usage snippets in doc comments are fenced `ignore`: they are
+    // not standalone programs, and as doctests they only count as ignored.
+    let body = prettyplease::unparse(&file).replace("```ignore", "```text");
+    let source =
+        format!("// @generated by `cargo xtask codegen` from {origin}. Do not edit.\n\n{body}");
+    Ok(Generated {
+        source,
+        operations,
+        types,
+    })
 }
 
 fn count_operations(spec: &openapiv3::OpenAPI) -> usize {
@@ -188,7 +247,11 @@ fn doc_text(attributes: &[syn::Attribute]) -> String {
         .filter(|attribute| attribute.path().is_ident("doc"))
         .filter_map(|attribute| match &attribute.meta {
             syn::Meta::NameValue(syn::MetaNameValue {
-                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
                 ..
             }) => Some(text.value()),
             _ => None,
@@ -200,7 +263,11 @@ fn doc_text(attributes: &[syn::Attribute]) -> String {
 /// Adds `#[deprecated(note = advice)]` to the `Client` method of every
 /// operation the spec marks deprecated. The method is found by the line
 /// progenitor writes in its doc comment ("Sends a `POST` request to `/path`").
-fn mark_deprecated(file: &mut syn::File, spec: &openapiv3::OpenAPI, plan: &Plan) -> anyhow::Result<()> {
+fn mark_deprecated(
+    file: &mut syn::File,
+    spec: &openapiv3::OpenAPI,
+    plan: &Plan,
+) -> anyhow::Result<()> {
     for (operation_id, advice) in &plan.deprecated {
         let (path, method) = spec
             .paths
@@ -216,15 +283,22 @@ fn mark_deprecated(file: &mut syn::File, spec: &openapiv3::OpenAPI, plan: &Plan)
         let marker = format!("Sends a `{method}` request to `{path}`");
         let mut marked = 0;
         for item in &mut file.items {
-            let syn::Item::Impl(block) = item else { continue };
-            let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let is_client =
+                matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
             if !is_client || block.trait_.is_some() {
                 continue;
             }
             for member in &mut block.items {
-                let syn::ImplItem::Fn(function) = member else { continue };
+                let syn::ImplItem::Fn(function) = member else {
+                    continue;
+                };
                 if doc_text(&function.attrs).contains(&marker) {
-                    function.attrs.push(syn::parse_quote!(#[deprecated(note = #advice)]));
+                    function
+                        .attrs
+                        .push(syn::parse_quote!(#[deprecated(note = #advice)]));
                     marked += 1;
                 }
             }
@@ -260,7 +334,10 @@ mod tests {
         let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
             "paths": {"/x": {"get": {"responses": {"200": {"description": 7}}}}}});
         let message = parse(&doc).unwrap_err().to_string();
-        assert!(message.contains("at /paths/~1x/get/responses/200"), "{message}");
+        assert!(
+            message.contains("at /paths/~1x/get/responses/200"),
+            "{message}"
+        );
         let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},
             "components": {"schemas": {"A": {"type": "object", "required": "b"}}}});
         let message = parse(&doc).unwrap_err().to_string();
@@ -271,12 +348,17 @@ mod tests {
     fn output_has_the_header_and_no_api_version_header() {
         let mut doc = tiny_spec(false);
         let plan = plan_for(&mut doc);
-        let generated = generate("tiny", &parse(&doc).unwrap(), &plan, "openapi/tiny.json").unwrap();
-        assert!(generated
-            .source
-            .starts_with("// @generated by `cargo xtask codegen` from openapi/tiny.json. Do not edit.\n"));
-        assert!(!generated.source.contains("api-version\""), "api-version header survived");
+        let generated =
+            generate("tiny", &parse(&doc).unwrap(), &plan, "openapi/tiny.json").unwrap();
+        assert!(generated.source.starts_with(
+            "// @generated by `cargo xtask codegen` from openapi/tiny.json. Do not edit.\n"
+        ));
+        assert!(
+            !generated.source.contains("api-version\""),
+            "api-version header survived"
+        );
         assert!(!generated.source.contains("#[deprecated"));
+        assert!(!generated.source.contains("```ignore"), "usage snippets would be ignored doctests");
         assert_eq!(generated.operations, 1);
     }
 
@@ -286,7 +368,9 @@ mod tests {
         let plan = plan_for(&mut doc);
         let generated = generate("tiny", &parse(&doc).unwrap(), &plan, "x").unwrap();
         assert!(
-            generated.source.contains("#[deprecated(note = \"Use something else.\")]\n    pub fn touch_thing("),
+            generated
+                .source
+                .contains("#[deprecated(note = \"Use something else.\")]\n    pub fn touch_thing("),
             "{}",
             generated.source
         );
@@ -303,6 +387,9 @@ mod tests {
             .err()
             .expect("progenitor asserts on two success types")
             .to_string();
-        assert!(message.contains("progenitor panicked on the `panicky` document"), "{message}");
+        assert!(
+            message.contains("progenitor panicked on the `panicky` document"),
+            "{message}"
+        );
     }
 }

@@ -33,13 +33,20 @@ const UNSUPPORTED_KEYWORDS: [&str; 19] = [
 
 /// Annotation-only 2020-12 keywords: they change no value's validity, so
 /// removing them changes nothing a client can observe.
-const ANNOTATION_KEYWORDS: [&str; 4] = ["$comment", "contentMediaType", "contentEncoding", "contentSchema"];
+const ANNOTATION_KEYWORDS: [&str; 4] = [
+    "$comment",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+];
 
 pub fn normalize(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
     document_level(doc, report)?;
     for (pointer, _) in schema_roots(doc) {
         let schema = doc.pointer_mut(&pointer).expect("root pointers resolve");
-        walk_schema_mut(schema, &pointer, &mut |node, at| normalize_schema(node, at, report))?;
+        walk_schema_mut(schema, &pointer, &mut |node, at| {
+            normalize_schema(node, at, report)
+        })?;
     }
     Ok(())
 }
@@ -54,7 +61,9 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
             report.applied("openapi-3.1-to-3.0.3");
         }
         Some(version) if version.starts_with("3.0.") => {}
-        Some(version) => bail!("unsupported OpenAPI version `{version}` at /openapi (3.0.x and 3.1.x are)"),
+        Some(version) => {
+            bail!("unsupported OpenAPI version `{version}` at /openapi (3.0.x and 3.1.x are)")
+        }
         None => bail!("missing `openapi` version at /openapi"),
     }
     if root.remove("webhooks").is_some() {
@@ -82,7 +91,11 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
             }
         }
     }
-    if root.get("components").and_then(|components| components.get("pathItems")).is_some() {
+    if root
+        .get("components")
+        .and_then(|components| components.get("pathItems"))
+        .is_some()
+    {
         bail!("unsupported OpenAPI 3.1 construct `pathItems` at /components/pathItems");
     }
     Ok(())
@@ -90,9 +103,11 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
 
 fn is_null_schema(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("null")
-        && schema
-            .as_object()
-            .is_some_and(|object| object.keys().all(|key| matches!(key.as_str(), "type" | "description" | "title")))
+        && schema.as_object().is_some_and(|object| {
+            object
+                .keys()
+                .all(|key| matches!(key.as_str(), "type" | "description" | "title"))
+        })
 }
 
 fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> anyhow::Result<()> {
@@ -139,8 +154,15 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
         }
         report.applied("examples-to-example");
     }
-    for (exclusive, inclusive) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
-        if let Some(bound) = schema.get(exclusive).filter(|bound| bound.is_number()).cloned() {
+    for (exclusive, inclusive) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(bound) = schema
+            .get(exclusive)
+            .filter(|bound| bound.is_number())
+            .cloned()
+        {
             if schema.contains_key(inclusive) {
                 bail!("both `{exclusive}` (a number) and `{inclusive}` at {pointer}");
             }
@@ -156,7 +178,11 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
 }
 
 /// `type: [X, 'null']` → `type: X, nullable: true`.
-fn type_list(schema: &mut Map<String, Value>, pointer: &str, report: &mut Report) -> anyhow::Result<()> {
+fn type_list(
+    schema: &mut Map<String, Value>,
+    pointer: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     match schema.get("type") {
         Some(Value::Array(types)) => {
             let mut nullable = false;
@@ -196,11 +222,17 @@ fn null_union(
     pointer: &str,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let Some(Value::Array(members)) = schema.get(keyword) else { return Ok(()) };
+    let Some(Value::Array(members)) = schema.get(keyword) else {
+        return Ok(());
+    };
     if !members.iter().any(is_null_schema) {
         return Ok(());
     }
-    let mut rest: Vec<Value> = members.iter().filter(|member| !is_null_schema(member)).cloned().collect();
+    let mut rest: Vec<Value> = members
+        .iter()
+        .filter(|member| !is_null_schema(member))
+        .cloned()
+        .collect();
     schema.remove(keyword);
     schema.insert("nullable".into(), Value::Bool(true));
     report.applied("null-union-to-nullable");
@@ -220,7 +252,11 @@ fn null_union(
                             schema.insert(key, value);
                         }
                         // The outer annotation wins: it describes the whole field.
-                        Some(_) if matches!(key.as_str(), "description" | "title" | "example" | "examples") => {}
+                        Some(_)
+                            if matches!(
+                                key.as_str(),
+                                "description" | "title" | "example" | "examples"
+                            ) => {}
                         Some(existing) if *existing == value => {}
                         Some(_) => bail!(
                             "`{key}` both beside and inside the {keyword} at {pointer}/{keyword}"
@@ -255,7 +291,9 @@ mod tests {
 
     fn error(schema: Value) -> String {
         let mut doc = doc_with_schema(schema);
-        normalize(&mut doc, &mut Report::default()).unwrap_err().to_string()
+        normalize(&mut doc, &mut Report::default())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -266,21 +304,29 @@ mod tests {
         assert_eq!(doc["openapi"], "3.0.3");
         assert_eq!(report.count("openapi-3.1-to-3.0.3"), 1);
         let mut swagger = json!({"openapi": "2.0"});
-        let message = normalize(&mut swagger, &mut report).unwrap_err().to_string();
+        let message = normalize(&mut swagger, &mut report)
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("/openapi"), "{message}");
     }
 
     #[test]
     fn type_list_with_null_becomes_nullable() {
         let (schema, report) = normalized(json!({"type": ["string", "null"], "format": "url"}));
-        assert_eq!(schema, json!({"type": "string", "format": "url", "nullable": true}));
+        assert_eq!(
+            schema,
+            json!({"type": "string", "format": "url", "nullable": true})
+        );
         assert_eq!(report.count("type-list-to-nullable"), 1);
     }
 
     #[test]
     fn type_list_of_two_real_types_names_its_pointer() {
         let message = error(json!({"properties": {"a": {"type": ["string", "integer"]}}}));
-        assert!(message.contains("/components/schemas/S/properties/a/type"), "{message}");
+        assert!(
+            message.contains("/components/schemas/S/properties/a/type"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -323,8 +369,14 @@ mod tests {
             "code": {"const": "1000400", "type": "string"},
             "id": {"type": "string", "examples": ["CN123abc", "CN456"]}
         }}));
-        assert_eq!(schema["properties"]["code"], json!({"type": "string", "enum": ["1000400"]}));
-        assert_eq!(schema["properties"]["id"], json!({"type": "string", "example": "CN123abc"}));
+        assert_eq!(
+            schema["properties"]["code"],
+            json!({"type": "string", "enum": ["1000400"]})
+        );
+        assert_eq!(
+            schema["properties"]["id"],
+            json!({"type": "string", "example": "CN123abc"})
+        );
         assert_eq!(report.count("const-to-enum"), 1);
         assert_eq!(report.count("examples-to-example"), 1);
         let (schema, _) = normalized(json!({"type": "string", "examples": "U55wgP5I5"}));
@@ -334,7 +386,10 @@ mod tests {
     #[test]
     fn numeric_exclusive_bounds_become_booleans() {
         let (schema, _) = normalized(json!({"type": "number", "exclusiveMinimum": 0}));
-        assert_eq!(schema, json!({"type": "number", "exclusiveMinimum": true, "minimum": 0}));
+        assert_eq!(
+            schema,
+            json!({"type": "number", "exclusiveMinimum": true, "minimum": 0})
+        );
     }
 
     #[test]
@@ -347,7 +402,10 @@ mod tests {
             );
         }
         let message = error(json!({"properties": {"n": {"type": "null"}}}));
-        assert!(message.contains("/components/schemas/S/properties/n/type"), "{message}");
+        assert!(
+            message.contains("/components/schemas/S/properties/n/type"),
+            "{message}"
+        );
         let message = error(json!({"items": false}));
         assert!(message.contains("/components/schemas/S/items"), "{message}");
     }
@@ -360,9 +418,14 @@ mod tests {
                 "responses": {"200": {"description": "ok", "content": {"application/json":
                     {"schema": {"properties": {"b": {"const": 1}}}}}}}}}}});
         normalize(&mut doc, &mut Report::default()).unwrap();
-        assert_eq!(doc.pointer("/paths/~1x/get/parameters/0/schema/nullable"), Some(&json!(true)));
         assert_eq!(
-            doc.pointer("/paths/~1x/get/responses/200/content/application~1json/schema/properties/b/enum"),
+            doc.pointer("/paths/~1x/get/parameters/0/schema/nullable"),
+            Some(&json!(true))
+        );
+        assert_eq!(
+            doc.pointer(
+                "/paths/~1x/get/responses/200/content/application~1json/schema/properties/b/enum"
+            ),
             Some(&json!([1]))
         );
     }

@@ -28,11 +28,18 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, Side)> {
             let item_pointer = child("/paths", path);
             parameter_roots(item, &item_pointer, &mut roots);
             for method in METHODS {
-                let Some(operation) = item.get(method) else { continue };
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
                 let pointer = child(&item_pointer, method);
                 parameter_roots(operation, &pointer, &mut roots);
                 if let Some(body) = operation.get("requestBody") {
-                    content_roots(body, &child(&pointer, "requestBody"), Side::Sent, &mut roots);
+                    content_roots(
+                        body,
+                        &child(&pointer, "requestBody"),
+                        Side::Sent,
+                        &mut roots,
+                    );
                 }
                 if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
                     for (status, response) in responses {
@@ -131,7 +138,9 @@ pub const SUBSCHEMA_KEYWORDS: [(&str, bool); 6] = [
 /// The pointers (relative to `schema`) of its direct sub-schemas.
 pub fn subschema_pointers(schema: &Value) -> Vec<String> {
     let mut pointers = Vec::new();
-    let Some(object) = schema.as_object() else { return pointers };
+    let Some(object) = schema.as_object() else {
+        return pointers;
+    };
     if let Some(properties) = object.get("properties").and_then(Value::as_object) {
         for name in properties.keys() {
             pointers.push(child("/properties", name));
@@ -165,7 +174,9 @@ pub fn walk_schema_mut<E>(
 ) -> Result<(), E> {
     visit(schema, pointer)?;
     for relative in subschema_pointers(schema) {
-        let target = schema.pointer_mut(&relative).expect("pointer was just computed");
+        let target = schema
+            .pointer_mut(&relative)
+            .expect("pointer was just computed");
         walk_schema_mut(target, &format!("{pointer}{relative}"), visit)?;
     }
     Ok(())
@@ -182,9 +193,13 @@ pub fn referenced_schema_names(schema: &Value, names: &mut Vec<String>) {
             {
                 names.push(name);
             }
-            object.values().for_each(|value| referenced_schema_names(value, names));
+            object
+                .values()
+                .for_each(|value| referenced_schema_names(value, names));
         }
-        Value::Array(list) => list.iter().for_each(|value| referenced_schema_names(value, names)),
+        Value::Array(list) => list
+            .iter()
+            .for_each(|value| referenced_schema_names(value, names)),
         _ => {}
     }
 }
@@ -219,18 +234,35 @@ mod tests {
         let roots = schema_roots(&doc);
         let expect = [
             ("/paths/~1a~1{id}/parameters/0/schema", Side::Sent),
-            ("/paths/~1a~1{id}/post/parameters/0/content/application~1json/schema", Side::Sent),
-            ("/paths/~1a~1{id}/post/requestBody/content/application~1json/schema", Side::Sent),
-            ("/paths/~1a~1{id}/post/responses/200/content/application~1json/schema", Side::Received),
-            ("/paths/~1a~1{id}/post/responses/200/headers/X-Rate/schema", Side::Received),
+            (
+                "/paths/~1a~1{id}/post/parameters/0/content/application~1json/schema",
+                Side::Sent,
+            ),
+            (
+                "/paths/~1a~1{id}/post/requestBody/content/application~1json/schema",
+                Side::Sent,
+            ),
+            (
+                "/paths/~1a~1{id}/post/responses/200/content/application~1json/schema",
+                Side::Received,
+            ),
+            (
+                "/paths/~1a~1{id}/post/responses/200/headers/X-Rate/schema",
+                Side::Received,
+            ),
             ("/components/schemas/A", Side::Component),
             ("/components/parameters/P/schema", Side::Sent),
-            ("/components/requestBodies/B/content/application~1json/schema", Side::Sent),
-            ("/components/responses/401/content/application~1json/schema", Side::Received),
+            (
+                "/components/requestBodies/B/content/application~1json/schema",
+                Side::Sent,
+            ),
+            (
+                "/components/responses/401/content/application~1json/schema",
+                Side::Received,
+            ),
             ("/components/headers/H/schema", Side::Received),
         ];
-        let expect: Vec<(String, Side)> =
-            expect.iter().map(|(p, s)| (p.to_string(), *s)).collect();
+        let expect: Vec<(String, Side)> = expect.iter().map(|(p, s)| (p.to_string(), *s)).collect();
         assert_eq!(roots, expect);
         for (pointer, _) in &roots {
             assert!(doc.pointer(pointer).is_some(), "{pointer} does not resolve");
@@ -251,6 +283,13 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(seen, ["/properties/a/items", "/oneOf/0", "/oneOf/1/additionalProperties"]);
+        assert_eq!(
+            seen,
+            [
+                "/properties/a/items",
+                "/oneOf/0",
+                "/oneOf/1/additionalProperties"
+            ]
+        );
     }
 }

@@ -37,12 +37,20 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
     resolve_unions(doc, report)?;
     let replacements = comma_separated_query(doc, report)?;
     let deprecated = deprecated_operations(doc);
-    Ok(Plan { replacements, deprecated })
+    Ok(Plan {
+        replacements,
+        deprecated,
+    })
 }
 
 /// Visits every operation as (pointer, operation).
-fn for_each_operation(doc: &mut Value, mut visit: impl FnMut(&str, &mut Map<String, Value>) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return Ok(()) };
+fn for_each_operation(
+    doc: &mut Value,
+    mut visit: impl FnMut(&str, &mut Map<String, Value>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
     for (path, item) in paths.iter_mut() {
         let item_pointer = child("/paths", path);
         for method in METHODS {
@@ -71,7 +79,11 @@ fn require_operation_ids(doc: &mut Value) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------
 // Overrides
 
-fn apply_overrides(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<()> {
+fn apply_overrides(
+    doc: &mut Value,
+    overrides: &Overrides,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     for name in &overrides.comma_separated_query {
         let mut found = false;
         let mut mark = |parameter: &mut Value| {
@@ -83,11 +95,17 @@ fn apply_overrides(doc: &mut Value, overrides: &Overrides, report: &mut Report) 
                 found = true;
             }
         };
-        if let Some(parameters) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+        if let Some(parameters) = doc
+            .pointer_mut("/components/parameters")
+            .and_then(Value::as_object_mut)
+        {
             parameters.values_mut().for_each(&mut mark);
         }
         for_each_operation(doc, |_, operation| {
-            if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+            if let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            {
                 parameters.iter_mut().for_each(&mut mark);
             }
             Ok(())
@@ -108,7 +126,12 @@ fn is_error_status(status: &str) -> bool {
 }
 
 fn is_json_media_type(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json" || essence.ends_with("+json")
 }
 
@@ -116,14 +139,18 @@ fn is_json_media_type(media_type: &str) -> bool {
 /// `#/components/responses/...` reference: returns its pointer.
 fn response_pointer(doc: &Value, operation_pointer: &str, status: &str) -> anyhow::Result<String> {
     let pointer = child(&child(operation_pointer, "responses"), status);
-    let response = doc.pointer(&pointer).expect("status came from the document");
+    let response = doc
+        .pointer(&pointer)
+        .expect("status came from the document");
     match response.get("$ref").and_then(Value::as_str) {
         None => Ok(pointer),
         Some(reference) => {
             let target = reference
                 .strip_prefix('#')
                 .filter(|target| target.starts_with("/components/responses/"))
-                .with_context(|| format!("unsupported response reference `{reference}` at {pointer}"))?;
+                .with_context(|| {
+                    format!("unsupported response reference `{reference}` at {pointer}")
+                })?;
             doc.pointer(target)
                 .with_context(|| format!("unresolved reference `{reference}` at {pointer}"))?;
             Ok(target.to_string())
@@ -148,21 +175,32 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
         let statuses: Vec<String> = doc
             .pointer(&child(operation_pointer, "responses"))
             .and_then(Value::as_object)
-            .map(|responses| responses.keys().filter(|s| is_error_status(s)).cloned().collect())
+            .map(|responses| {
+                responses
+                    .keys()
+                    .filter(|s| is_error_status(s))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         for status in statuses {
             let target = response_pointer(doc, operation_pointer, &status)?;
             error_responses.push((operation_pointer.clone(), status, target));
         }
     }
-    let reference = json!({"$ref": format!("#/components/schemas/{}", crate::document::escape(name))});
+    let reference =
+        json!({"$ref": format!("#/components/schemas/{}", crate::document::escape(name))});
     let mut merged: Option<Value> = None;
     let mut rewritten = BTreeSet::new();
     for (_, _, target) in &error_responses {
         if !rewritten.insert(target.clone()) {
             continue;
         }
-        let Some(content) = doc.pointer(&child(target, "content")).and_then(Value::as_object).cloned() else {
+        let Some(content) = doc
+            .pointer(&child(target, "content"))
+            .and_then(Value::as_object)
+            .cloned()
+        else {
             continue;
         };
         for (media_type, media) in content {
@@ -176,7 +214,9 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
                 report.applied("drop-non-json-error-body");
                 continue;
             }
-            let Some(schema) = media.get("schema") else { continue };
+            let Some(schema) = media.get("schema") else {
+                continue;
+            };
             let inlined = inline_refs(doc, schema, &mut Vec::new())
                 .with_context(|| format!("in the error body at {media_pointer}"))?;
             let relaxed = strip_enumerations(inlined);
@@ -188,7 +228,9 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
             report.applied("unify-error-bodies");
         }
     }
-    let Some(mut merged) = merged else { return Ok(()) };
+    let Some(mut merged) = merged else {
+        return Ok(());
+    };
     if let Some(object) = merged.as_object_mut() {
         object.insert(
             "description".into(),
@@ -269,7 +311,9 @@ fn inline_refs(doc: &Value, schema: &Value, stack: &mut Vec<String>) -> anyhow::
             )
         }
         Value::Array(list) => Value::Array(
-            list.iter().map(|value| inline_refs(doc, value, stack)).collect::<anyhow::Result<_>>()?,
+            list.iter()
+                .map(|value| inline_refs(doc, value, stack))
+                .collect::<anyhow::Result<_>>()?,
         ),
         other => other.clone(),
     })
@@ -305,8 +349,17 @@ fn merge_shapes(a: Value, b: Value) -> Value {
     }
     match (kind_of(&a), kind_of(&b)) {
         (Some("object"), Some("object")) => {
-            let mut properties = a.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-            for (name, shape) in b.get("properties").and_then(Value::as_object).cloned().unwrap_or_default() {
+            let mut properties = a
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for (name, shape) in b
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+            {
                 let merged = match properties.remove(&name) {
                     Some(existing) => merge_shapes(existing, shape),
                     None => shape,
@@ -317,7 +370,12 @@ fn merge_shapes(a: Value, b: Value) -> Value {
                 schema
                     .get("required")
                     .and_then(Value::as_array)
-                    .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|list| {
+                        list.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let required_b = required_of(&b);
@@ -336,7 +394,10 @@ fn merge_shapes(a: Value, b: Value) -> Value {
             merged
         }
         (Some("array"), Some("array")) => {
-            let items = merge_shapes(a.get("items").cloned().unwrap_or(json!({})), b.get("items").cloned().unwrap_or(json!({})));
+            let items = merge_shapes(
+                a.get("items").cloned().unwrap_or(json!({})),
+                b.get("items").cloned().unwrap_or(json!({})),
+            );
             json!({"type": "array", "items": items})
         }
         (Some(x), Some(y)) if x == y => {
@@ -395,7 +456,9 @@ fn reachable_components(doc: &Value, side: Side) -> BTreeSet<String> {
 }
 
 fn relax_node(node: &mut Value, report: &mut Report) -> bool {
-    let Some(object) = node.as_object_mut() else { return false };
+    let Some(object) = node.as_object_mut() else {
+        return false;
+    };
     let mut changed = false;
     for keyword in RECEIVED_CONSTRAINTS {
         if object.remove(keyword).is_some() {
@@ -418,7 +481,9 @@ fn relax_received(doc: &mut Value, report: &mut Report) {
     let sent = reachable_components(doc, Side::Sent);
     let received = reachable_components(doc, Side::Received);
     for (pointer, side) in schema_roots(doc) {
-        let name = pointer.strip_prefix("/components/schemas/").map(crate::document::unescape);
+        let name = pointer
+            .strip_prefix("/components/schemas/")
+            .map(crate::document::unescape);
         let relax = match (side, &name) {
             (Side::Received, _) => true,
             (Side::Component, Some(name)) => received.contains(name) && !sent.contains(name),
@@ -455,18 +520,31 @@ fn relax_received(doc: &mut Value, report: &mut Report) {
 
 fn is_nullable_scalar(schema: &Value) -> bool {
     schema.get("nullable") == Some(&json!(true))
-        && matches!(kind_of(schema), Some("string" | "integer" | "number" | "boolean"))
+        && matches!(
+            kind_of(schema),
+            Some("string" | "integer" | "number" | "boolean")
+        )
         && schema.get("enum").is_none()
 }
 
 /// A nullable scalar component, referenced as a property, becomes
 /// `Option<Name(Option<T>)>`: two ways to say "absent". Inline it instead.
 fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { return };
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
     let targets: BTreeMap<String, Value> = schemas
         .iter()
         .filter(|(_, schema)| is_nullable_scalar(schema))
-        .map(|(name, schema)| (format!("#/components/schemas/{}", crate::document::escape(name)), schema.clone()))
+        .map(|(name, schema)| {
+            (
+                format!("#/components/schemas/{}", crate::document::escape(name)),
+                schema.clone(),
+            )
+        })
         .collect();
     if targets.is_empty() {
         return;
@@ -474,9 +552,15 @@ fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
     fn replace(node: &mut Value, targets: &BTreeMap<String, Value>, report: &mut Report) {
         match node {
             Value::Object(object) => {
-                let target = object.get("$ref").and_then(Value::as_str).and_then(|r| targets.get(r)).cloned();
+                let target = object
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| targets.get(r))
+                    .cloned();
                 if let Some(mut inlined) = target {
-                    if let (Some(description), Some(inlined)) = (object.get("description"), inlined.as_object_mut()) {
+                    if let (Some(description), Some(inlined)) =
+                        (object.get("description"), inlined.as_object_mut())
+                    {
                         inlined.insert("description".into(), description.clone());
                     }
                     *node = inlined;
@@ -486,8 +570,11 @@ fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
                 // `allOf: [$ref]` wrapping a nullable scalar collapses too.
                 if let Some(Value::Array(all_of)) = object.get("allOf") {
                     if let [only] = all_of.as_slice() {
-                        if let Some(inlined) =
-                            only.get("$ref").and_then(Value::as_str).and_then(|r| targets.get(r)).cloned()
+                        if let Some(inlined) = only
+                            .get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(|r| targets.get(r))
+                            .cloned()
                         {
                             object.remove("allOf");
                             for (key, value) in inlined.as_object().expect("schema is an object") {
@@ -498,14 +585,21 @@ fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
                         }
                     }
                 }
-                object.values_mut().for_each(|value| replace(value, targets, report));
+                object
+                    .values_mut()
+                    .for_each(|value| replace(value, targets, report));
             }
-            Value::Array(list) => list.iter_mut().for_each(|value| replace(value, targets, report)),
+            Value::Array(list) => list
+                .iter_mut()
+                .for_each(|value| replace(value, targets, report)),
             _ => {}
         }
     }
     replace(doc, &targets, report);
-    let schemas = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut).expect("checked above");
+    let schemas = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .expect("checked above");
     for reference in targets.keys() {
         let name = schema_ref_name(reference).expect("built from a name");
         schemas.remove(&name);
@@ -520,14 +614,28 @@ fn member_kind(doc: &Value, schema: &Value, depth: usize) -> Option<String> {
     if depth > 8 {
         return None;
     }
-    if let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(schema_ref_name) {
-        return member_kind(doc, doc.pointer(&child("/components/schemas", &name))?, depth + 1);
+    if let Some(name) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(schema_ref_name)
+    {
+        return member_kind(
+            doc,
+            doc.pointer(&child("/components/schemas", &name))?,
+            depth + 1,
+        );
     }
     if let Some(Value::Array(all_of)) = schema.get("allOf") {
-        return all_of.iter().find_map(|member| member_kind(doc, member, depth + 1));
+        return all_of
+            .iter()
+            .find_map(|member| member_kind(doc, member, depth + 1));
     }
     if let Some(kind) = kind_of(schema) {
-        return Some(if kind == "integer" { "number".into() } else { kind.to_string() });
+        return Some(if kind == "integer" {
+            "number".into()
+        } else {
+            kind.to_string()
+        });
     }
     let values = schema.get("enum").and_then(Value::as_array)?;
     let kinds: BTreeSet<&str> = values
@@ -554,14 +662,22 @@ fn required_set(doc: &Value, schema: &Value) -> BTreeSet<String> {
     resolved
         .get("required")
         .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Whether serde's untagged enum (first member that decodes wins) would pick
 /// the documented member for every value.
 fn members_distinguishable(doc: &Value, members: &[Value]) -> bool {
-    let kinds: Vec<Option<String>> = members.iter().map(|member| member_kind(doc, member, 0)).collect();
+    let kinds: Vec<Option<String>> = members
+        .iter()
+        .map(|member| member_kind(doc, member, 0))
+        .collect();
     for (i, kind) in kinds.iter().enumerate() {
         let Some(kind) = kind else { return false };
         for (j, other) in kinds.iter().enumerate().skip(i + 1) {
@@ -572,7 +688,10 @@ fn members_distinguishable(doc: &Value, members: &[Value]) -> bool {
                 return false;
             }
             // Two objects are told apart only by required properties neither shares.
-            let (a, b) = (required_set(doc, &members[i]), required_set(doc, &members[j]));
+            let (a, b) = (
+                required_set(doc, &members[i]),
+                required_set(doc, &members[j]),
+            );
             if a.is_empty() || b.is_empty() || a.is_subset(&b) || b.is_subset(&a) {
                 return false;
             }
@@ -583,9 +702,18 @@ fn members_distinguishable(doc: &Value, members: &[Value]) -> bool {
 
 fn raw_json(schema: &mut Map<String, Value>, keyword: &str, why: &str) {
     schema.remove(keyword);
-    let description = schema.get("description").and_then(Value::as_str).unwrap_or("").trim().to_string();
+    let description = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let note = format!("Kept as raw JSON: {why}.");
-    let joined = if description.is_empty() { note } else { format!("{description}\n\n{note}") };
+    let joined = if description.is_empty() {
+        note
+    } else {
+        format!("{description}\n\n{note}")
+    };
     schema.insert("description".into(), Value::from(joined));
 }
 
@@ -598,10 +726,14 @@ fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
     for (pointer, _) in schema_roots(&snapshot) {
         let schema = doc.pointer_mut(&pointer).expect("roots resolve");
         walk_schema_mut::<anyhow::Error>(schema, &pointer, &mut |node, _| {
-            let Some(object) = node.as_object_mut() else { return Ok(()) };
+            let Some(object) = node.as_object_mut() else {
+                return Ok(());
+            };
             if let Some(Value::Array(members)) = object.get("anyOf").cloned() {
-                let kinds: BTreeSet<Option<String>> =
-                    members.iter().map(|member| member_kind(&snapshot, member, 0)).collect();
+                let kinds: BTreeSet<Option<String>> = members
+                    .iter()
+                    .map(|member| member_kind(&snapshot, member, 0))
+                    .collect();
                 let scalar = matches!(
                     kinds.iter().next(),
                     Some(Some(kind)) if kinds.len() == 1 && kind != "object" && kind != "array"
@@ -609,7 +741,10 @@ fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
                 if scalar && members.iter().all(|member| member.get("$ref").is_none()) {
                     let kind = kinds.into_iter().next().flatten().expect("checked");
                     object.remove("anyOf");
-                    let original = members.iter().find_map(|m| m.get("type").cloned()).unwrap_or(Value::from(kind));
+                    let original = members
+                        .iter()
+                        .find_map(|m| m.get("type").cloned())
+                        .unwrap_or(Value::from(kind));
                     object.insert("type".into(), original);
                     report.applied("any-of-one-scalar-kind");
                 } else if members_distinguishable(&snapshot, &members) {
@@ -617,14 +752,22 @@ fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
                     object.insert("oneOf".into(), Value::Array(members));
                     report.applied("any-of-to-one-of");
                 } else {
-                    raw_json(object, "anyOf", "its members are not distinguishable by shape");
+                    raw_json(
+                        object,
+                        "anyOf",
+                        "its members are not distinguishable by shape",
+                    );
                     report.applied("ambiguous-union-to-raw-json");
                 }
             }
             if let Some(Value::Array(members)) = object.get("oneOf").cloned() {
                 let discriminated = object.get("discriminator").is_some();
                 if !discriminated && !members_distinguishable(&snapshot, &members) {
-                    raw_json(object, "oneOf", "its members are not distinguishable by shape");
+                    raw_json(
+                        object,
+                        "oneOf",
+                        "its members are not distinguishable by shape",
+                    );
                     report.applied("ambiguous-union-to-raw-json");
                 }
             }
@@ -646,8 +789,13 @@ fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result
     let mut rewrite = |parameter: &mut Value, pointer: &str| -> anyhow::Result<()> {
         let is_form_list = parameter.get("in").and_then(Value::as_str) == Some("query")
             && parameter.get("explode") == Some(&json!(false))
-            && matches!(parameter.get("style").and_then(Value::as_str), None | Some("form"));
-        let Some(schema) = parameter.get("schema").filter(|_| is_form_list) else { return Ok(()) };
+            && matches!(
+                parameter.get("style").and_then(Value::as_str),
+                None | Some("form")
+            );
+        let Some(schema) = parameter.get("schema").filter(|_| is_form_list) else {
+            return Ok(());
+        };
         if kind_of(schema) != Some("array") {
             return Ok(());
         }
@@ -669,15 +817,24 @@ fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result
         report.applied("comma-separated-query");
         Ok(())
     };
-    if let Some(parameters) = doc.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+    if let Some(parameters) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
         for (name, parameter) in parameters.iter_mut() {
             rewrite(parameter, &child("/components/parameters", name))?;
         }
     }
     for_each_operation(doc, |pointer, operation| {
-        if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        if let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        {
             for (index, parameter) in parameters.iter_mut().enumerate() {
-                rewrite(parameter, &child(&child(pointer, "parameters"), &index.to_string()))?;
+                rewrite(
+                    parameter,
+                    &child(&child(pointer, "parameters"), &index.to_string()),
+                )?;
             }
         }
         Ok(())
@@ -699,7 +856,10 @@ fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result
     }
     Ok(replacements
         .into_iter()
-        .map(|(component, rust_path)| Replacement { component, rust_path })
+        .map(|(component, rust_path)| Replacement {
+            component,
+            rust_path,
+        })
         .collect())
 }
 
@@ -712,12 +872,19 @@ fn deprecated_operations(doc: &mut Value) -> BTreeMap<String, String> {
     let mut deprecated = BTreeMap::new();
     let _ = for_each_operation(doc, |_, operation| {
         if operation.get("deprecated") == Some(&json!(true)) {
-            let id = operation["operationId"].as_str().expect("checked earlier").to_string();
+            let id = operation["operationId"]
+                .as_str()
+                .expect("checked earlier")
+                .to_string();
             let advice = operation
                 .get("description")
                 .or_else(|| operation.get("summary"))
                 .and_then(Value::as_str)
-                .and_then(|text| text.split("\n\n").map(str::trim).find(|paragraph| !paragraph.is_empty()))
+                .and_then(|text| {
+                    text.split("\n\n")
+                        .map(str::trim)
+                        .find(|paragraph| !paragraph.is_empty())
+                })
                 .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
                 .unwrap_or_else(|| "deprecated by the provider".to_string());
             deprecated.insert(id, advice);

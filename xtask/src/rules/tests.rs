@@ -46,7 +46,9 @@ fn error_bodies_share_one_component_with_the_union_of_fields() {
         );
     }
     // The success body stays inline and untouched.
-    assert!(doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties").is_some());
+    assert!(doc
+        .pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties")
+        .is_some());
     assert_eq!(report.count("unify-error-bodies"), 2);
 }
 
@@ -56,8 +58,12 @@ fn error_union_requires_only_what_every_body_has_and_drops_constants() {
         let mut schema = json!({"type": "object", "required": ["message", "code"],
             "properties": {"message": {"type": "string"}, "code": {"type": "string", "enum": [code]}}});
         if extra {
-            schema["required"].as_array_mut().unwrap().push(json!("description"));
-            schema["properties"]["description"] = json!({"type": "string", "enum": ["Not Phone Number User"]});
+            schema["required"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!("description"));
+            schema["properties"]["description"] =
+                json!({"type": "string", "enum": ["Not Phone Number User"]});
         }
         body(schema)
     };
@@ -71,7 +77,10 @@ fn error_union_requires_only_what_every_body_has_and_drops_constants() {
     let error = &doc["components"]["schemas"]["ApiError"];
     assert_eq!(error["required"], json!(["message", "code"]));
     assert_eq!(error["properties"]["code"], json!({"type": "string"}));
-    assert_eq!(error["properties"]["description"], json!({"type": "string"}));
+    assert_eq!(
+        error["properties"]["description"],
+        json!({"type": "string"})
+    );
     // A bodiless 404 beside bodies would give the operation two error types.
     assert!(doc.pointer("/paths/~1x/post/responses/404").is_none());
     assert_eq!(report.count("drop-bodiless-error-response"), 1);
@@ -83,7 +92,9 @@ fn error_schema_name_clash_is_an_error() {
         json!({"operationId": "op", "responses": {"400": body(json!({"type": "object"}))}}),
         json!({"ApiError": {"type": "string"}}),
     );
-    let message = apply(&mut doc, &overrides(), &mut Report::default()).unwrap_err().to_string();
+    let message = apply(&mut doc, &overrides(), &mut Report::default())
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("overrides.error_schema"), "{message}");
 }
 
@@ -99,11 +110,19 @@ fn received_schemas_are_relaxed_and_sent_ones_stay_strict() {
         json!({"Item": {"type": "object", "properties": {"n": {"type": "integer", "default": 3, "maximum": 9}}}}),
     );
     let (doc, report, _) = apply_to(doc);
-    assert_eq!(doc.pointer("/paths/~1x/post/parameters/0/schema/pattern"), Some(&json!("^CN(.*)$")));
-    let received = doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema").unwrap();
+    assert_eq!(
+        doc.pointer("/paths/~1x/post/parameters/0/schema/pattern"),
+        Some(&json!("^CN(.*)$"))
+    );
+    let received = doc
+        .pointer("/paths/~1x/post/responses/200/content/application~1json/schema")
+        .unwrap();
     assert_eq!(received.get("additionalProperties"), None);
     assert_eq!(received["properties"]["id"], json!({"type": "string"}));
-    assert_eq!(doc["components"]["schemas"]["Item"]["properties"]["n"], json!({"type": "integer"}));
+    assert_eq!(
+        doc["components"]["schemas"]["Item"]["properties"]["n"],
+        json!({"type": "integer"})
+    );
     assert!(report.count("relax-received") >= 3);
 }
 
@@ -117,7 +136,11 @@ fn shared_components_stay_strict_with_a_note() {
     );
     let (doc, report, _) = apply_to(doc);
     assert_eq!(doc["components"]["schemas"]["Id"]["pattern"], "^A");
-    assert!(report.notes.iter().any(|note| note.contains("`Id`")), "{:?}", report.notes);
+    assert!(
+        report.notes.iter().any(|note| note.contains("`Id`")),
+        "{:?}",
+        report.notes
+    );
 }
 
 #[test]
@@ -129,7 +152,9 @@ fn nullable_scalar_components_are_inlined() {
     );
     let (doc, report, _) = apply_to(doc);
     assert_eq!(
-        doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties/next_cursor"),
+        doc.pointer(
+            "/paths/~1x/post/responses/200/content/application~1json/schema/properties/next_cursor"
+        ),
         Some(&json!({"type": "string", "nullable": true, "description": "cursor"}))
     );
     assert!(doc["components"]["schemas"].get("NextCursor").is_none());
@@ -149,10 +174,15 @@ fn indistinguishable_one_of_becomes_raw_json() {
     );
     let (doc, report, _) = apply_to(doc);
     let content = doc
-        .pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties/content")
+        .pointer(
+            "/paths/~1x/post/responses/200/content/application~1json/schema/properties/content",
+        )
         .unwrap();
     assert!(content.get("oneOf").is_none());
-    assert!(content["description"].as_str().unwrap().contains("raw JSON"));
+    assert!(content["description"]
+        .as_str()
+        .unwrap()
+        .contains("raw JSON"));
     assert_eq!(report.count("ambiguous-union-to-raw-json"), 1);
 }
 
@@ -185,7 +215,9 @@ fn any_of_patterned_strings_is_one_string() {
     );
     let (doc, report, _) = apply_to(doc);
     assert_eq!(
-        doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties/assignedTo"),
+        doc.pointer(
+            "/paths/~1x/post/responses/200/content/application~1json/schema/properties/assignedTo"
+        ),
         Some(&json!({"nullable": true, "description": "user", "type": "string"}))
     );
     assert_eq!(report.count("any-of-one-scalar-kind"), 1);
@@ -199,7 +231,9 @@ fn any_of_distinct_kinds_becomes_one_of() {
         json!({}),
     );
     let (doc, report, _) = apply_to(doc);
-    assert!(doc.pointer("/paths/~1x/post/responses/200/content/application~1json/schema/oneOf").is_some());
+    assert!(doc
+        .pointer("/paths/~1x/post/responses/200/content/application~1json/schema/oneOf")
+        .is_some());
     assert_eq!(report.count("any-of-to-one-of"), 1);
 }
 
@@ -228,7 +262,9 @@ fn comma_separated_override_replaces_the_array_type() {
         }]
     );
     overrides.comma_separated_query = vec!["nope".into()];
-    let message = apply(&mut doc, &overrides, &mut report).unwrap_err().to_string();
+    let message = apply(&mut doc, &overrides, &mut report)
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("`nope`"), "{message}");
 }
 
@@ -247,6 +283,8 @@ fn deprecated_operations_carry_the_first_paragraph() {
 #[test]
 fn operations_need_unique_ids() {
     let mut doc = with_operation(json!({"responses": {}}), json!({}));
-    let message = apply(&mut doc, &overrides(), &mut Report::default()).unwrap_err().to_string();
+    let message = apply(&mut doc, &overrides(), &mut Report::default())
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("/paths/~1x/post"), "{message}");
 }
