@@ -1,0 +1,7 @@
+//! The one integration-test binary: a module per area. Every server here is a
+//! loopback one started by the test; no test reaches a provider.
+
+mod client;
+mod partoo;
+mod quo;
+mod support;
