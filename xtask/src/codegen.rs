@@ -97,39 +97,65 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// Regenerates (or checks) every API of `openapi/codegen.toml`.
+/// A set of documents with their configuration and output folder.
+struct Target {
+    config: &'static str,
+    specs: &'static str,
+    output: &'static str,
+}
+
+/// The vendored APIs, and the small specs the integration tests generate
+/// through the same pipeline (conventions the vendored slices lack).
+const TARGETS: [Target; 2] = [
+    Target {
+        config: "openapi/codegen.toml",
+        specs: "openapi",
+        output: "generated",
+    },
+    Target {
+        config: "tests/specs/codegen.toml",
+        specs: "tests/specs",
+        output: "tests/generated",
+    },
+];
+
+/// Regenerates (or checks) every API of every target.
 pub fn generate_all(check: bool) -> anyhow::Result<()> {
     let root = crate::project_root();
-    let config = Config::load(&root.join("openapi/codegen.toml"))?;
     let mut stale = Vec::new();
-    for (api, api_config) in &config.apis {
-        let started = Instant::now();
-        let spec_path = root.join("openapi").join(&api_config.spec);
-        let doc = crate::document::load(&spec_path)?;
-        let origin = format!("openapi/{}", api_config.spec);
-        let output = pipeline(api, api_config, doc, &origin)?;
-        let elapsed = started.elapsed();
-        let rust_path = root.join("generated").join(format!("{api}.rs"));
-        let json_path = root.join("generated").join(format!("{api}.openapi3.json"));
-        let mut files = Vec::new();
-        for (path, text) in [(&rust_path, &output.rust), (&json_path, &output.normalized)] {
-            let relative = path
-                .strip_prefix(&root)
-                .unwrap_or(path)
-                .display()
-                .to_string();
-            if ensure_file_contents(path, text, check)? {
-                files.push(relative);
-            } else {
-                stale.push(relative.clone());
-                files.push(format!("{relative} (stale)"));
+    for target in &TARGETS {
+        let config = Config::load(&root.join(target.config))?;
+        for (api, api_config) in &config.apis {
+            let started = Instant::now();
+            let spec_path = root.join(target.specs).join(&api_config.spec);
+            let doc = crate::document::load(&spec_path)?;
+            let origin = format!("{}/{}", target.specs, api_config.spec);
+            let output = pipeline(api, api_config, doc, &origin)?;
+            let elapsed = started.elapsed();
+            let rust_path = root.join(target.output).join(format!("{api}.rs"));
+            let json_path = root
+                .join(target.output)
+                .join(format!("{api}.openapi3.json"));
+            let mut files = Vec::new();
+            for (path, text) in [(&rust_path, &output.rust), (&json_path, &output.normalized)] {
+                let relative = path
+                    .strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string();
+                if ensure_file_contents(path, text, check)? {
+                    files.push(relative);
+                } else {
+                    stale.push(relative.clone());
+                    files.push(format!("{relative} (stale)"));
+                }
             }
+            print_summary(api, &api_config.module, &output, &files, elapsed);
         }
-        print_summary(api, &api_config.module, &output, &files, elapsed);
     }
     if !stale.is_empty() {
         bail!(
-            "generated/ is stale ({}): run `cargo xtask codegen` and commit",
+            "generated files are stale ({}): run `cargo xtask codegen` and commit",
             stale.join(", ")
         );
     }
@@ -144,7 +170,7 @@ fn print_summary(
     elapsed: std::time::Duration,
 ) {
     println!(
-        "{api} (inbox_bindings::{module}): {} operations, {} types, {} ms",
+        "{api} (module `{module}`): {} operations, {} types, {} ms",
         output.operations,
         output.types,
         elapsed.as_millis()
@@ -289,13 +315,16 @@ mod tests {
     #[test]
     fn generation_is_deterministic() {
         let root = crate::project_root();
-        let config = Config::load(&root.join("openapi/codegen.toml")).unwrap();
-        for (api, api_config) in &config.apis {
-            let doc = crate::document::load(&root.join("openapi").join(&api_config.spec)).unwrap();
-            let first = pipeline(api, api_config, doc.clone(), "x").unwrap();
-            let second = pipeline(api, api_config, doc, "x").unwrap();
-            assert_eq!(first.rust, second.rust, "{api}");
-            assert_eq!(first.normalized, second.normalized, "{api}");
+        for target in &TARGETS {
+            let config = Config::load(&root.join(target.config)).unwrap();
+            for (api, api_config) in &config.apis {
+                let doc =
+                    crate::document::load(&root.join(target.specs).join(&api_config.spec)).unwrap();
+                let first = pipeline(api, api_config, doc.clone(), "x").unwrap();
+                let second = pipeline(api, api_config, doc, "x").unwrap();
+                assert_eq!(first.rust, second.rust, "{api}");
+                assert_eq!(first.normalized, second.normalized, "{api}");
+            }
         }
     }
 

@@ -22,8 +22,9 @@ pub struct ApiConfig {
     pub spec: String,
     /// The Rust module the bindings are exposed as (`inbox_bindings::<module>`).
     pub module: String,
-    /// Where the provider publishes the document.
-    pub upstream: String,
+    /// Where the provider publishes the document (absent for test specs).
+    #[serde(default)]
+    pub upstream: Option<String>,
     #[serde(default)]
     pub overrides: Overrides,
 }
@@ -37,6 +38,10 @@ pub struct Overrides {
     /// value although the spec leaves `style`/`explode` at their defaults.
     #[serde(default)]
     pub comma_separated_query: Vec<String>,
+    /// Enums that grow although the spec does not say so (component names, or
+    /// property selectors that hoist inline enums into one component).
+    #[serde(default)]
+    pub extensible_enums: Vec<crate::extensible::Selector>,
     /// Name of the one component schema every error response body decodes into.
     #[serde(default = "default_error_schema")]
     pub error_schema: String,
@@ -46,6 +51,7 @@ impl Default for Overrides {
     fn default() -> Self {
         Overrides {
             comma_separated_query: Vec::new(),
+            extensible_enums: Vec::new(),
             error_schema: default_error_schema(),
         }
     }
@@ -61,7 +67,7 @@ impl ApiConfig {
         ApiConfig {
             spec: spec.to_string(),
             module: api.to_string(),
-            upstream: String::new(),
+            upstream: None,
             overrides: Overrides::default(),
         }
     }
@@ -77,11 +83,12 @@ impl Config {
     pub fn parse(text: &str) -> anyhow::Result<Config> {
         let config: Config = toml::from_str(text)?;
         for (name, api) in &config.apis {
-            if !api.upstream.starts_with("https://") {
-                anyhow::bail!(
-                    "[{name}] upstream must be an https:// URL, not `{}`",
-                    api.upstream
-                );
+            if let Some(upstream) = api
+                .upstream
+                .as_deref()
+                .filter(|u| !u.starts_with("https://"))
+            {
+                anyhow::bail!("[{name}] upstream must be an https:// URL, not `{upstream}`");
             }
             let valid_module = api
                 .module
@@ -175,5 +182,11 @@ mod tests {
     fn the_committed_file_parses() {
         let config = Config::load(&crate::project_root().join("openapi/codegen.toml")).unwrap();
         assert!(config.apis.contains_key("partoo") && config.apis.contains_key("quo"));
+        for (name, api) in &config.apis {
+            assert!(
+                api.upstream.is_some(),
+                "vendored api `{name}` names its upstream"
+            );
+        }
     }
 }

@@ -182,6 +182,7 @@ pub fn generate(
             headers.removed
         );
     }
+    crate::extensible::rewrite(&mut file, &plan.extensible)?;
     mark_deprecated(&mut file, spec, plan)?;
     let types = count_types(&file);
 
@@ -358,7 +359,10 @@ mod tests {
             "api-version header survived"
         );
         assert!(!generated.source.contains("#[deprecated"));
-        assert!(!generated.source.contains("```ignore"), "usage snippets would be ignored doctests");
+        assert!(
+            !generated.source.contains("```ignore"),
+            "usage snippets would be ignored doctests"
+        );
         assert_eq!(generated.operations, 1);
     }
 

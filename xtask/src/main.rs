@@ -7,6 +7,7 @@ mod assemble;
 mod codegen;
 mod config;
 mod document;
+mod extensible;
 mod generate;
 mod normalize;
 mod openapi_walk;

@@ -26,12 +26,15 @@ pub struct Plan {
     pub replacements: Vec<Replacement>,
     /// operationId → the advice to show in `#[deprecated]`.
     pub deprecated: BTreeMap<String, String>,
+    /// Enums generated with an `Unknown` fallback.
+    pub extensible: Vec<crate::extensible::Extensible>,
 }
 
 pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
     require_operation_ids(doc)?;
     apply_overrides(doc, overrides, report)?;
     unify_error_bodies(doc, &overrides.error_schema, report)?;
+    let extensible = crate::extensible::detect(doc, &overrides.extensible_enums, report)?;
     relax_received(doc, report);
     inline_nullable_scalars(doc, report);
     resolve_unions(doc, report)?;
@@ -40,6 +43,7 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
     Ok(Plan {
         replacements,
         deprecated,
+        extensible,
     })
 }
 

@@ -1,0 +1,594 @@
+//! Extensible enums: the string enums a provider says will grow ("New values
+//! may be added to this enum…") or that `codegen.toml` lists. The document
+//! stage finds them (hoisting inline ones into named components); the Rust
+//! stage replaces typify's closed enum with one that has an `Unknown` variant.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::document::{child, escape, schema_ref_name, unescape};
+use crate::openapi_walk::{schema_roots, subschema_pointers};
+use crate::report::Report;
+
+/// Phrases that mark an enum as extensible in a description, compared after
+/// folding case and white space.
+const EXTENSIBILITY_NOTES: [&str; 1] = ["new values may be added to this enum"];
+
+/// An entry of `overrides.extensible_enums` in `codegen.toml`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Selector {
+    /// A component schema by name.
+    Component(String),
+    /// Every enum on a property of this name whose values include all of
+    /// `values`, hoisted into one component called `name`.
+    Property {
+        property: String,
+        values: Vec<String>,
+        name: String,
+    },
+}
+
+/// One enum made extensible, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extensible {
+    pub component: String,
+    pub reason: String,
+}
+
+fn has_note(schema: &Value) -> bool {
+    let Some(description) = schema.get("description").and_then(Value::as_str) else {
+        return false;
+    };
+    let folded = description
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    EXTENSIBILITY_NOTES.iter().any(|note| folded.contains(note))
+}
+
+fn is_string_enum(schema: &Value) -> bool {
+    schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|values| {
+            values.iter().any(Value::is_string)
+                && values.iter().all(|v| v.is_string() || v.is_null())
+        })
+}
+
+/// `PascalCase` of a property or operation name.
+pub fn pascal(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper_next = true;
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            upper_next = true;
+            previous_lower = false;
+            continue;
+        }
+        if upper_next || (c.is_ascii_uppercase() && previous_lower) {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper_next = false;
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    out
+}
+
+/// A name for an inline schema, from where it sits: `Conversation` +
+/// `/properties/issues/items` → `ConversationIssuesItem`.
+fn name_for(doc: &Value, pointer: &str) -> String {
+    let tokens: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
+    let mut name = String::new();
+    let mut rest: &[String] = &tokens;
+    if tokens.first().map(String::as_str) == Some("components") && tokens.len() >= 3 {
+        name = pascal(&tokens[2]);
+        rest = &tokens[3..];
+    } else if tokens.first().map(String::as_str) == Some("paths") && tokens.len() >= 3 {
+        let operation_pointer = format!("/paths/{}/{}", escape(&tokens[1]), escape(&tokens[2]));
+        let id = doc
+            .pointer(&operation_pointer)
+            .and_then(|operation| operation.get("operationId"))
+            .and_then(Value::as_str)
+            .unwrap_or("Operation");
+        name = pascal(id);
+        rest = &tokens[3..];
+        if rest.first().map(String::as_str) == Some("responses") {
+            name.push_str("Response");
+        } else if rest.first().map(String::as_str) == Some("requestBody") {
+            name.push_str("Body");
+        }
+        // Skip to the schema itself.
+        if let Some(position) = rest.iter().position(|token| token == "schema") {
+            rest = &rest[position + 1..];
+        }
+    }
+    let mut iter = rest.iter();
+    while let Some(token) = iter.next() {
+        match token.as_str() {
+            "properties" => {
+                if let Some(property) = iter.next() {
+                    name.push_str(&pascal(property));
+                }
+            }
+            "items" => name.push_str("Item"),
+            "additionalProperties" => name.push_str("Value"),
+            "allOf" | "anyOf" | "oneOf" => {
+                iter.next();
+            }
+            _ => {}
+        }
+    }
+    name
+}
+
+/// Moves the inline enum at `pointer` into `components.schemas[name]` (merging
+/// the values of enums hoisted under the same name) and leaves a reference.
+fn hoist(doc: &mut Value, pointer: &str, name: &str) -> anyhow::Result<()> {
+    let inline = doc
+        .pointer(pointer)
+        .cloned()
+        .context("hoisted pointer resolves")?;
+    let nullable = inline.get("nullable") == Some(&json!(true));
+    let mut component = inline.clone();
+    let object = component
+        .as_object_mut()
+        .context("an enum schema is an object")?;
+    object.remove("nullable");
+    if let Some(Value::Array(values)) = object.get_mut("enum") {
+        values.retain(|value| !value.is_null());
+    }
+    let schemas = doc
+        .as_object_mut()
+        .context("document is an object")?
+        .entry("components")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .context("`components` is not an object")?
+        .entry("schemas")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .context("`components.schemas` is not an object")?;
+    match schemas.get_mut(name) {
+        None => {
+            schemas.insert(name.to_string(), component);
+        }
+        Some(existing) if is_string_enum(existing) => {
+            let values = existing["enum"].as_array_mut().expect("checked");
+            for value in component["enum"].as_array().into_iter().flatten() {
+                if !values.contains(value) {
+                    values.push(value.clone());
+                }
+            }
+        }
+        Some(_) => bail!(
+            "cannot hoist the enum at {pointer}: /components/schemas/{name} is something else"
+        ),
+    }
+    let reference = json!({"$ref": format!("#/components/schemas/{}", escape(name))});
+    let mut replacement = if nullable {
+        json!({"allOf": [reference], "nullable": true})
+    } else {
+        reference
+    };
+    if let Some(description) = inline.get("description") {
+        replacement["description"] = description.clone();
+    }
+    *doc.pointer_mut(pointer).expect("resolved above") = replacement;
+    Ok(())
+}
+
+/// Where a schema node's enum is: itself, its items, or a component it refers to.
+enum EnumSite {
+    Component(String),
+    Inline(String),
+}
+
+fn enum_site(doc: &Value, pointer: &str) -> Option<EnumSite> {
+    let node = doc.pointer(pointer)?;
+    let referenced = |schema: &Value| -> Option<String> {
+        let reference = schema.get("$ref").and_then(Value::as_str).or_else(|| {
+            match schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
+                Some([only]) => only.get("$ref").and_then(Value::as_str),
+                _ => None,
+            }
+        })?;
+        let name = schema_ref_name(reference)?;
+        is_string_enum(doc.pointer(&child("/components/schemas", &name))?).then_some(name)
+    };
+    if let Some(name) = referenced(node) {
+        return Some(EnumSite::Component(name));
+    }
+    if is_string_enum(node) {
+        return Some(match pointer.strip_prefix("/components/schemas/") {
+            Some(name) if !name.contains('/') => EnumSite::Component(unescape(name)),
+            _ => EnumSite::Inline(pointer.to_string()),
+        });
+    }
+    let items = node.get("items")?;
+    if let Some(name) = referenced(items) {
+        return Some(EnumSite::Component(name));
+    }
+    is_string_enum(items).then(|| EnumSite::Inline(format!("{pointer}/items")))
+}
+
+/// Every schema pointer in the document, parents before children.
+fn all_schema_pointers(doc: &Value) -> Vec<String> {
+    let mut pointers = Vec::new();
+    let mut stack: Vec<String> = schema_roots(doc)
+        .into_iter()
+        .map(|(pointer, _)| pointer)
+        .rev()
+        .collect();
+    while let Some(pointer) = stack.pop() {
+        if let Some(node) = doc.pointer(&pointer) {
+            for relative in subschema_pointers(node).into_iter().rev() {
+                stack.push(format!("{pointer}{relative}"));
+            }
+        }
+        pointers.push(pointer);
+    }
+    pointers
+}
+
+/// The document stage: finds (and hoists) every extensible enum.
+pub fn detect(
+    doc: &mut Value,
+    selectors: &[Selector],
+    report: &mut Report,
+) -> anyhow::Result<Vec<Extensible>> {
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    // Documented in the spec.
+    for pointer in all_schema_pointers(doc) {
+        let Some(node) = doc.pointer(&pointer) else {
+            continue;
+        };
+        if !has_note(node) {
+            continue;
+        }
+        let name = match enum_site(doc, &pointer) {
+            Some(EnumSite::Component(name)) => name,
+            Some(EnumSite::Inline(inline)) => {
+                let name = name_for(doc, &inline);
+                hoist(doc, &inline, &name)?;
+                report.applied("hoist-extensible-enum");
+                name
+            }
+            None => {
+                report.note(format!(
+                    "extensibility note at {pointer}, but no string enum there"
+                ));
+                continue;
+            }
+        };
+        let reason = if pointer == child("/components/schemas", &name) {
+            "its description says new values may be added".to_string()
+        } else {
+            format!("the note at {pointer}")
+        };
+        found.entry(name).or_insert(reason);
+    }
+    // Listed in codegen.toml.
+    for selector in selectors {
+        match selector {
+            Selector::Component(name) => {
+                let schema = doc.pointer(&child("/components/schemas", name));
+                if !schema.is_some_and(is_string_enum) {
+                    bail!("overrides.extensible_enums names `{name}`, which is no string enum component");
+                }
+                found
+                    .entry(name.clone())
+                    .or_insert_with(|| "listed in codegen.toml".to_string());
+            }
+            Selector::Property {
+                property,
+                values,
+                name,
+            } => {
+                let mut matched = 0;
+                for pointer in all_schema_pointers(doc) {
+                    if !pointer.ends_with(&format!("/properties/{}", escape(property))) {
+                        continue;
+                    }
+                    let Some(node) = doc.pointer(&pointer) else {
+                        continue;
+                    };
+                    let documented: Vec<&str> = node
+                        .get("enum")
+                        .and_then(Value::as_array)
+                        .map(|list| list.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    if is_string_enum(node)
+                        && values
+                            .iter()
+                            .all(|value| documented.contains(&value.as_str()))
+                    {
+                        hoist(doc, &pointer, name)?;
+                        report.applied("hoist-extensible-enum");
+                        matched += 1;
+                    }
+                }
+                if matched == 0 {
+                    report.note(format!(
+                        "overrides.extensible_enums: no `{property}` enum with values {values:?} in this document"
+                    ));
+                } else {
+                    found.entry(name.clone()).or_insert_with(|| {
+                        format!("listed in codegen.toml (`{property}` enums with {values:?}, {matched} place(s))")
+                    });
+                }
+            }
+        }
+    }
+    for (name, reason) in &found {
+        report.note(format!("extensible enum {name}: {reason}"));
+    }
+    Ok(found
+        .into_iter()
+        .map(|(component, reason)| Extensible { component, reason })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------
+// The Rust stage
+
+struct Variant {
+    ident: syn::Ident,
+    value: String,
+    docs: Vec<syn::Attribute>,
+}
+
+fn serde_rename(attributes: &[syn::Attribute]) -> Option<String> {
+    let mut renamed = None;
+    for attribute in attributes.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attribute.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            }
+            Ok(())
+        });
+    }
+    renamed
+}
+
+fn self_type_is(item: &syn::Item, ident: &syn::Ident) -> bool {
+    matches!(item, syn::Item::Impl(block)
+        if matches!(&*block.self_ty, syn::Type::Path(path) if path.path.is_ident(ident)))
+}
+
+fn is_default_impl(item: &syn::Item) -> bool {
+    matches!(item, syn::Item::Impl(block)
+        if block.trait_.as_ref().is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Default")))
+}
+
+/// Replaces typify's closed enum `name` (and its impls) in the `types` module.
+pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Result<()> {
+    if extensible.is_empty() {
+        return Ok(());
+    }
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+            _ => None,
+        })
+        .map(|(_, items)| items)
+        .context("progenitor output has no `types` module")?;
+    for entry in extensible {
+        let ident = format_ident!("{}", entry.component);
+        let position = types
+            .iter()
+            .position(|item| matches!(item, syn::Item::Enum(e) if e.ident == ident))
+            .with_context(|| {
+                format!("typify generated no enum `{ident}` for an extensible enum")
+            })?;
+        let syn::Item::Enum(closed) = types[position].clone() else {
+            unreachable!()
+        };
+        let renamed_unknown = closed
+            .variants
+            .iter()
+            .any(|variant| variant.ident == "Unknown");
+        let keeps_default = types
+            .iter()
+            .any(|item| self_type_is(item, &ident) && is_default_impl(item));
+        if renamed_unknown && keeps_default {
+            bail!("`{ident}` documents a value named like the fallback and has a default: not supported");
+        }
+        let variants: Vec<Variant> = closed
+            .variants
+            .iter()
+            .map(|variant| {
+                let value =
+                    serde_rename(&variant.attrs).unwrap_or_else(|| variant.ident.to_string());
+                let ident = if variant.ident == "Unknown" {
+                    format_ident!("DocumentedUnknown")
+                } else {
+                    variant.ident.clone()
+                };
+                let docs = variant
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("doc"))
+                    .cloned()
+                    .collect();
+                Variant { ident, value, docs }
+            })
+            .collect();
+        let docs: Vec<&syn::Attribute> = closed
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .collect();
+        let replacement = enum_tokens(&ident, &docs, &variants);
+        let replacement: syn::File =
+            syn::parse2(replacement).context("extensible enum tokens parse")?;
+        types.retain(|item| {
+            let is_closed_enum = matches!(item, syn::Item::Enum(e) if e.ident == ident);
+            let is_closed_impl = self_type_is(item, &ident) && !is_default_impl(item);
+            !is_closed_enum && !is_closed_impl
+        });
+        let insert_at = position.min(types.len());
+        for (offset, item) in replacement.items.into_iter().enumerate() {
+            types.insert(insert_at + offset, item);
+        }
+    }
+    let unknown_value: syn::File = syn::parse2(unknown_value_tokens()).expect("fixed tokens parse");
+    types.splice(0..0, unknown_value.items);
+    Ok(())
+}
+
+fn unknown_value_tokens() -> TokenStream {
+    quote! {
+        /// A value of an extensible enum that was not documented when these
+        /// bindings were generated, kept exactly as the server sent it.
+        ///
+        /// It can be read (`as_str`) but not built outside this module, so a
+        /// documented value always decodes to its own variant and every value
+        /// has exactly one representation.
+        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+        pub struct UnknownValue(::std::string::String);
+        impl UnknownValue {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl ::std::fmt::Display for UnknownValue {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    }
+}
+
+fn enum_tokens(ident: &syn::Ident, docs: &[&syn::Attribute], variants: &[Variant]) -> TokenStream {
+    let idents: Vec<&syn::Ident> = variants.iter().map(|v| &v.ident).collect();
+    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
+    let variant_docs: Vec<TokenStream> = variants
+        .iter()
+        .map(|variant| {
+            let docs = &variant.docs;
+            let wire = format!("`{}`", variant.value);
+            if docs.is_empty() {
+                quote! { #[doc = #wire] }
+            } else {
+                quote! { #(#docs)* }
+            }
+        })
+        .collect();
+    quote! {
+        #(#docs)*
+        ///
+        /// Extensible: a value added by the provider decodes as `Unknown` and is
+        /// sent back unchanged.
+        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+        #[non_exhaustive]
+        pub enum #ident {
+            #( #variant_docs #idents, )*
+            /// A value not documented when these bindings were generated.
+            Unknown(UnknownValue),
+        }
+        impl #ident {
+            /// The documented values, in the order the spec lists them.
+            pub const DOCUMENTED: &'static [&'static str] = &[#(#values),*];
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#idents => #values, )*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+            /// Whether the value was not documented when these bindings were generated.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+        impl ::inbox_bindings::ExtensibleEnum for #ident {
+            const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+            fn as_str(&self) -> &str {
+                Self::as_str(self)
+            }
+            fn is_unknown(&self) -> bool {
+                Self::is_unknown(self)
+            }
+        }
+        impl ::std::convert::From<&str> for #ident {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #values => Self::#idents, )*
+                    other => Self::Unknown(UnknownValue(other.to_owned())),
+                }
+            }
+        }
+        impl ::std::convert::From<::std::string::String> for #ident {
+            fn from(value: ::std::string::String) -> Self {
+                match value.as_str() {
+                    #( #values => Self::#idents, )*
+                    _ => Self::Unknown(UnknownValue(value)),
+                }
+            }
+        }
+        impl ::std::convert::From<&#ident> for #ident {
+            fn from(value: &#ident) -> Self {
+                value.clone()
+            }
+        }
+        impl ::std::str::FromStr for #ident {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+        impl ::std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::serde::Serialize for #ident {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#ident, E> {
+                        Ok(#ident::from(value))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(
+                        self,
+                        value: ::std::string::String,
+                    ) -> ::std::result::Result<#ident, E> {
+                        Ok(#ident::from(value))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+use super::*;
+use serde_json::json;
+
+fn detect_in(mut doc: Value, selectors: &[Selector]) -> (Value, Vec<Extensible>, Report) {
+    let mut report = Report::default();
+    let found = detect(&mut doc, selectors, &mut report).unwrap();
+    (doc, found, report)
+}
+
+const NOTE: &str = "The channel.\n\n⚠️ New values may be added to this enum without prior\nnotice.";
+
+fn names(found: &[Extensible]) -> Vec<&str> {
+    found.iter().map(|entry| entry.component.as_str()).collect()
+}
+
+#[test]
+fn pascal_case_of_wire_names() {
+    assert_eq!(pascal("messaging_partner"), "MessagingPartner");
+    assert_eq!(pascal("assignedTo"), "AssignedTo");
+    assert_eq!(
+        pascal("markConversationAsRead_v1"),
+        "MarkConversationAsReadV1"
+    );
+    assert_eq!(pascal("business__in"), "BusinessIn");
+}
+
+#[test]
+fn component_enums_with_the_note_are_found() {
+    let doc = json!({"components": {"schemas": {
+        "MessagingPartner": {"type": "string", "enum": ["Google", "SMS"], "description": NOTE},
+        "ConversationStatus": {"type": "string", "enum": ["Open", "Closed"]}}}});
+    let (_, found, report) = detect_in(doc, &[]);
+    assert_eq!(names(&found), ["MessagingPartner"]);
+    assert!(report
+        .notes
+        .iter()
+        .any(|n| n.contains("MessagingPartner") && n.contains("description")));
+}
+
+#[test]
+fn the_note_on_an_array_property_marks_its_item_enum() {
+    let doc = json!({"components": {"schemas": {
+        "Conversation": {"type": "object", "properties": {
+            "issues": {"type": "array", "description": NOTE, "items": {"$ref": "#/components/schemas/ConversationIssue"}}}},
+        "ConversationIssue": {"type": "string", "enum": ["facebook_no_page_linked"]}}}});
+    let (_, found, _) = detect_in(doc, &[]);
+    assert_eq!(found[0].component, "ConversationIssue");
+    assert!(
+        found[0]
+            .reason
+            .contains("/components/schemas/Conversation/properties/issues"),
+        "{}",
+        found[0].reason
+    );
+}
+
+#[test]
+fn inline_enums_with_the_note_are_hoisted() {
+    let doc = json!({"paths": {"/x": {"get": {"operationId": "listThings", "responses": {"200": {
+        "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "kind": {"type": "string", "enum": ["a", "b"], "nullable": true, "description": NOTE},
+            "tags": {"type": "array", "description": NOTE, "items": {"type": "string", "enum": ["x"]}}}}}}}}}}}});
+    let (doc, found, report) = detect_in(doc, &[]);
+    assert_eq!(
+        names(&found),
+        ["ListThingsResponseKind", "ListThingsResponseTagsItem"]
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["ListThingsResponseKind"]["enum"],
+        json!(["a", "b"])
+    );
+    let kind = doc
+        .pointer("/paths/~1x/get/responses/200/content/application~1json/schema/properties/kind")
+        .unwrap();
+    assert_eq!(
+        kind["allOf"],
+        json!([{"$ref": "#/components/schemas/ListThingsResponseKind"}])
+    );
+    assert_eq!(kind["nullable"], true);
+    assert_eq!(report.count("hoist-extensible-enum"), 2);
+}
+
+#[test]
+fn property_selectors_hoist_every_match_into_one_component() {
+    let status = |values: Value| json!({"type": "object", "properties": {"status": {"type": "string", "enum": values}}});
+    let doc = json!({"components": {"schemas": {
+        "A": status(json!(["queued", "sent", "delivered"])),
+        "B": status(json!(["queued", "sent", "delivered", "received"])),
+        "Call": status(json!(["ringing", "completed"]))}}});
+    let selector = Selector::Property {
+        property: "status".into(),
+        values: vec!["queued".into(), "delivered".into()],
+        name: "MessageStatus".into(),
+    };
+    let (doc, found, _) = detect_in(doc, &[selector]);
+    assert_eq!(names(&found), ["MessageStatus"]);
+    assert_eq!(
+        doc["components"]["schemas"]["MessageStatus"]["enum"],
+        json!(["queued", "sent", "delivered", "received"])
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["A"]["properties"]["status"]["$ref"],
+        "#/components/schemas/MessageStatus"
+    );
+    assert!(doc["components"]["schemas"]["Call"]["properties"]["status"]
+        .get("enum")
+        .is_some());
+}
+
+#[test]
+fn selectors_that_match_nothing_are_reported_and_bad_names_fail() {
+    let (_, found, report) = detect_in(
+        json!({"components": {"schemas": {}}}),
+        &[Selector::Property {
+            property: "status".into(),
+            values: vec!["queued".into()],
+            name: "S".into(),
+        }],
+    );
+    assert!(found.is_empty());
+    assert!(report.notes.iter().any(|n| n.contains("no `status` enum")));
+    let mut doc = json!({"components": {"schemas": {"S": {"type": "string"}}}});
+    let error = detect(
+        &mut doc,
+        &[Selector::Component("S".into())],
+        &mut Report::default(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("`S`"), "{error}");
+}
+
+#[test]
+fn selectors_parse_from_toml() {
+    #[derive(Deserialize)]
+    struct Holder {
+        list: Vec<Selector>,
+    }
+    let holder: Holder = toml::from_str(
+        "list = [\"Name\", { property = \"status\", values = [\"a\"], name = \"S\" }]",
+    )
+    .unwrap();
+    assert_eq!(holder.list[0], Selector::Component("Name".into()));
+    assert!(matches!(&holder.list[1], Selector::Property { name, .. } if name == "S"));
+}
+
+/// The Rust stage on real progenitor output: a documented `unknown` value
+/// does not collide with the fallback, and the tokens are valid Rust.
+#[test]
+fn rewritten_enums_have_the_fallback_and_no_collision() {
+    let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"operationId": "getX", "responses": {"200": {"description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Kind"}}}}}}}},
+        "components": {"schemas": {"Kind": {"type": "string", "enum": ["video", "unknown", "SMS"], "description": NOTE}}}});
+    let overrides = crate::config::Overrides::default();
+    let plan = crate::rules::apply(&mut doc, &overrides, &mut Report::default()).unwrap();
+    let generated =
+        crate::generate::generate("t", &crate::generate::parse(&doc).unwrap(), &plan, "t").unwrap();
+    let source = generated.source;
+    assert!(source.contains("DocumentedUnknown,"), "{source}");
+    assert!(source.contains("Unknown(UnknownValue),"));
+    assert!(source.contains("Self::DocumentedUnknown => \"unknown\""));
+    assert!(source.contains("Self::Sms => \"SMS\""));
+    assert!(source.contains("#[non_exhaustive]"));
+    assert!(source.contains("pub struct UnknownValue(::std::string::String);"));
+    assert!(
+        !source.contains("impl ::std::convert::TryFrom<&str> for Kind"),
+        "typify's closed impls are gone"
+    );
+}
+
+/// A spec that adds a documented value gets a named variant, no hand edit.
+#[test]
+fn a_newly_documented_value_becomes_a_variant() {
+    let generate_with = |values: Value| {
+        let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"get": {"operationId": "getX", "responses": {"200": {"description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Partner"}}}}}}}},
+            "components": {"schemas": {"Partner": {"type": "string", "enum": values, "description": NOTE}}}});
+        let plan = crate::rules::apply(
+            &mut doc,
+            &crate::config::Overrides::default(),
+            &mut Report::default(),
+        )
+        .unwrap();
+        crate::generate::generate("t", &crate::generate::parse(&doc).unwrap(), &plan, "t")
+            .unwrap()
+            .source
+    };
+    let before = generate_with(json!(["Google"]));
+    let after = generate_with(json!(["Google", "Telegram"]));
+    assert!(!before.contains("Telegram"));
+    assert!(after.contains("Self::Telegram => \"Telegram\""));
+    assert!(after.contains("\"Telegram\" => Self::Telegram"));
+}
