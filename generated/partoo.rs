@@ -7,6 +7,25 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /// A value of an extensible enum that was not documented when these
+    /// bindings were generated, kept exactly as the server sent it.
+    ///
+    /// It can be read (`as_str`) but not built outside this module, so a
+    /// documented value always decodes to its own variant and every value
+    /// has exactly one representation.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    pub struct UnknownValue(::std::string::String);
+    impl UnknownValue {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+    impl ::std::fmt::Display for UnknownValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ApiError {
@@ -193,80 +212,140 @@ It is up to you to gracefully handle the case where new values are added.
         }
     }
     ///`ConversationIssue`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /// Extensible: a value added by the provider decodes as `Unknown` and is
+    /// sent back unchanged.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ConversationIssue {
-        #[serde(rename = "facebook_no_page_linked")]
+        ///`facebook_no_page_linked`
         FacebookNoPageLinked,
-        #[serde(rename = "facebook_partner_co_undone")]
+        ///`facebook_partner_co_undone`
         FacebookPartnerCoUndone,
-        #[serde(rename = "facebook_invalid_status")]
+        ///`facebook_invalid_status`
         FacebookInvalidStatus,
-        #[serde(rename = "facebook_missing_webhook_subs")]
+        ///`facebook_missing_webhook_subs`
         FacebookMissingWebhookSubs,
-        #[serde(rename = "instagram_no_account_linked")]
+        ///`instagram_no_account_linked`
         InstagramNoAccountLinked,
-        #[serde(rename = "sms_no_phone_number")]
+        ///`sms_no_phone_number`
         SmsNoPhoneNumber,
+        /// A value not documented when these bindings were generated.
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for ConversationIssue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::FacebookNoPageLinked => f.write_str("facebook_no_page_linked"),
-                Self::FacebookPartnerCoUndone => {
-                    f.write_str("facebook_partner_co_undone")
-                }
-                Self::FacebookInvalidStatus => f.write_str("facebook_invalid_status"),
-                Self::FacebookMissingWebhookSubs => {
-                    f.write_str("facebook_missing_webhook_subs")
-                }
-                Self::InstagramNoAccountLinked => {
-                    f.write_str("instagram_no_account_linked")
-                }
-                Self::SmsNoPhoneNumber => f.write_str("sms_no_phone_number"),
+    impl ConversationIssue {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &[
+            "facebook_no_page_linked",
+            "facebook_partner_co_undone",
+            "facebook_invalid_status",
+            "facebook_missing_webhook_subs",
+            "instagram_no_account_linked",
+            "sms_no_phone_number",
+        ];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::FacebookNoPageLinked => "facebook_no_page_linked",
+                Self::FacebookPartnerCoUndone => "facebook_partner_co_undone",
+                Self::FacebookInvalidStatus => "facebook_invalid_status",
+                Self::FacebookMissingWebhookSubs => "facebook_missing_webhook_subs",
+                Self::InstagramNoAccountLinked => "instagram_no_account_linked",
+                Self::SmsNoPhoneNumber => "sms_no_phone_number",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for ConversationIssue {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for ConversationIssue {
+        fn from(value: &str) -> Self {
+            match value {
+                "facebook_no_page_linked" => Self::FacebookNoPageLinked,
+                "facebook_partner_co_undone" => Self::FacebookPartnerCoUndone,
+                "facebook_invalid_status" => Self::FacebookInvalidStatus,
+                "facebook_missing_webhook_subs" => Self::FacebookMissingWebhookSubs,
+                "instagram_no_account_linked" => Self::InstagramNoAccountLinked,
+                "sms_no_phone_number" => Self::SmsNoPhoneNumber,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ConversationIssue {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "facebook_no_page_linked" => Self::FacebookNoPageLinked,
+                "facebook_partner_co_undone" => Self::FacebookPartnerCoUndone,
+                "facebook_invalid_status" => Self::FacebookInvalidStatus,
+                "facebook_missing_webhook_subs" => Self::FacebookMissingWebhookSubs,
+                "instagram_no_account_linked" => Self::InstagramNoAccountLinked,
+                "sms_no_phone_number" => Self::SmsNoPhoneNumber,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&ConversationIssue> for ConversationIssue {
+        fn from(value: &ConversationIssue) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for ConversationIssue {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "facebook_no_page_linked" => Ok(Self::FacebookNoPageLinked),
-                "facebook_partner_co_undone" => Ok(Self::FacebookPartnerCoUndone),
-                "facebook_invalid_status" => Ok(Self::FacebookInvalidStatus),
-                "facebook_missing_webhook_subs" => Ok(Self::FacebookMissingWebhookSubs),
-                "instagram_no_account_linked" => Ok(Self::InstagramNoAccountLinked),
-                "sms_no_phone_number" => Ok(Self::SmsNoPhoneNumber),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ConversationIssue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ConversationIssue {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversationIssue {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ConversationIssue;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ConversationIssue, E> {
+                    Ok(ConversationIssue::from(value))
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ConversationIssue, E> {
+                    Ok(ConversationIssue::from(value))
+                }
             }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ConversationIssue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ConversationIssue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///`ConversationStatus`
@@ -655,74 +734,152 @@ of a mention in an Instagram story.
 It is up to you to gracefully handle the case where new values are added.
 We recommend showing a "Unhandled content" placeholder to the user in place of the message ⚠️
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /// Extensible: a value added by the provider decodes as `Unknown` and is
+    /// sent back unchanged.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum MessageContentType {
+        ///`Text`
         Text,
+        ///`Image`
         Image,
+        ///`Video`
         Video,
+        ///`Audio`
         Audio,
+        ///`Document`
         Document,
+        ///`IgStoryReply`
         IgStoryReply,
+        ///`IgStoryMention`
         IgStoryMention,
+        ///`Unsupported`
         Unsupported,
+        /// A value not documented when these bindings were generated.
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for MessageContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Text => f.write_str("Text"),
-                Self::Image => f.write_str("Image"),
-                Self::Video => f.write_str("Video"),
-                Self::Audio => f.write_str("Audio"),
-                Self::Document => f.write_str("Document"),
-                Self::IgStoryReply => f.write_str("IgStoryReply"),
-                Self::IgStoryMention => f.write_str("IgStoryMention"),
-                Self::Unsupported => f.write_str("Unsupported"),
+    impl MessageContentType {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &[
+            "Text",
+            "Image",
+            "Video",
+            "Audio",
+            "Document",
+            "IgStoryReply",
+            "IgStoryMention",
+            "Unsupported",
+        ];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Text => "Text",
+                Self::Image => "Image",
+                Self::Video => "Video",
+                Self::Audio => "Audio",
+                Self::Document => "Document",
+                Self::IgStoryReply => "IgStoryReply",
+                Self::IgStoryMention => "IgStoryMention",
+                Self::Unsupported => "Unsupported",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for MessageContentType {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for MessageContentType {
+        fn from(value: &str) -> Self {
+            match value {
+                "Text" => Self::Text,
+                "Image" => Self::Image,
+                "Video" => Self::Video,
+                "Audio" => Self::Audio,
+                "Document" => Self::Document,
+                "IgStoryReply" => Self::IgStoryReply,
+                "IgStoryMention" => Self::IgStoryMention,
+                "Unsupported" => Self::Unsupported,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MessageContentType {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Text" => Self::Text,
+                "Image" => Self::Image,
+                "Video" => Self::Video,
+                "Audio" => Self::Audio,
+                "Document" => Self::Document,
+                "IgStoryReply" => Self::IgStoryReply,
+                "IgStoryMention" => Self::IgStoryMention,
+                "Unsupported" => Self::Unsupported,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&MessageContentType> for MessageContentType {
+        fn from(value: &MessageContentType) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for MessageContentType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Text" => Ok(Self::Text),
-                "Image" => Ok(Self::Image),
-                "Video" => Ok(Self::Video),
-                "Audio" => Ok(Self::Audio),
-                "Document" => Ok(Self::Document),
-                "IgStoryReply" => Ok(Self::IgStoryReply),
-                "IgStoryMention" => Ok(Self::IgStoryMention),
-                "Unsupported" => Ok(Self::Unsupported),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for MessageContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for MessageContentType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageContentType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = MessageContentType;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<MessageContentType, E> {
+                    Ok(MessageContentType::from(value))
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<MessageContentType, E> {
+                    Ok(MessageContentType::from(value))
+                }
             }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageContentType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageContentType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+            deserializer.deserialize_str(Visitor)
         }
     }
     /**The delivery status of the message.
@@ -792,72 +949,146 @@ If the messaging channel fails to send the message, the status changed to
 ⚠️ New values may be added to this enum without prior notice and without following the classic depreciation cycle.
 It is up to you to gracefully handle the case where new values are added.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /// Extensible: a value added by the provider decodes as `Unknown` and is
+    /// sent back unchanged.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum MessagingPartner {
+        ///`Google`
         Google,
+        ///`Facebook`
         Facebook,
+        ///`Instagram`
         Instagram,
-        #[serde(rename = "SMS")]
+        ///`SMS`
         Sms,
+        ///`Whatsapp`
         Whatsapp,
+        ///`Custom`
         Custom,
+        ///`Livechat`
         Livechat,
+        /// A value not documented when these bindings were generated.
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for MessagingPartner {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Google => f.write_str("Google"),
-                Self::Facebook => f.write_str("Facebook"),
-                Self::Instagram => f.write_str("Instagram"),
-                Self::Sms => f.write_str("SMS"),
-                Self::Whatsapp => f.write_str("Whatsapp"),
-                Self::Custom => f.write_str("Custom"),
-                Self::Livechat => f.write_str("Livechat"),
+    impl MessagingPartner {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &[
+            "Google",
+            "Facebook",
+            "Instagram",
+            "SMS",
+            "Whatsapp",
+            "Custom",
+            "Livechat",
+        ];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Google => "Google",
+                Self::Facebook => "Facebook",
+                Self::Instagram => "Instagram",
+                Self::Sms => "SMS",
+                Self::Whatsapp => "Whatsapp",
+                Self::Custom => "Custom",
+                Self::Livechat => "Livechat",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for MessagingPartner {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for MessagingPartner {
+        fn from(value: &str) -> Self {
+            match value {
+                "Google" => Self::Google,
+                "Facebook" => Self::Facebook,
+                "Instagram" => Self::Instagram,
+                "SMS" => Self::Sms,
+                "Whatsapp" => Self::Whatsapp,
+                "Custom" => Self::Custom,
+                "Livechat" => Self::Livechat,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MessagingPartner {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Google" => Self::Google,
+                "Facebook" => Self::Facebook,
+                "Instagram" => Self::Instagram,
+                "SMS" => Self::Sms,
+                "Whatsapp" => Self::Whatsapp,
+                "Custom" => Self::Custom,
+                "Livechat" => Self::Livechat,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&MessagingPartner> for MessagingPartner {
+        fn from(value: &MessagingPartner) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for MessagingPartner {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Google" => Ok(Self::Google),
-                "Facebook" => Ok(Self::Facebook),
-                "Instagram" => Ok(Self::Instagram),
-                "SMS" => Ok(Self::Sms),
-                "Whatsapp" => Ok(Self::Whatsapp),
-                "Custom" => Ok(Self::Custom),
-                "Livechat" => Ok(Self::Livechat),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for MessagingPartner {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for MessagingPartner {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessagingPartner {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = MessagingPartner;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<MessagingPartner, E> {
+                    Ok(MessagingPartner::from(value))
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<MessagingPartner, E> {
+                    Ok(MessagingPartner::from(value))
+                }
             }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessagingPartner {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessagingPartner {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///Request body to mark a Conversation as read
@@ -1002,59 +1233,122 @@ and are not shown to the consumer.
 It is up to you to gracefully handle the case where new values are added.
 We recommend ignoring messages with unhandled sender_type ⚠️
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /// Extensible: a value added by the provider decodes as `Unknown` and is
+    /// sent back unchanged.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum SenderType {
+        ///`User`
         User,
+        ///`Consumer`
         Consumer,
+        ///`Metadata`
         Metadata,
+        /// A value not documented when these bindings were generated.
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for SenderType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::User => f.write_str("User"),
-                Self::Consumer => f.write_str("Consumer"),
-                Self::Metadata => f.write_str("Metadata"),
+    impl SenderType {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &[
+            "User",
+            "Consumer",
+            "Metadata",
+        ];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::User => "User",
+                Self::Consumer => "Consumer",
+                Self::Metadata => "Metadata",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for SenderType {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for SenderType {
+        fn from(value: &str) -> Self {
+            match value {
+                "User" => Self::User,
+                "Consumer" => Self::Consumer,
+                "Metadata" => Self::Metadata,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for SenderType {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "User" => Self::User,
+                "Consumer" => Self::Consumer,
+                "Metadata" => Self::Metadata,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&SenderType> for SenderType {
+        fn from(value: &SenderType) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for SenderType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "User" => Ok(Self::User),
-                "Consumer" => Ok(Self::Consumer),
-                "Metadata" => Ok(Self::Metadata),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for SenderType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for SenderType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SenderType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SenderType;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<SenderType, E> {
+                    Ok(SenderType::from(value))
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<SenderType, E> {
+                    Ok(SenderType::from(value))
+                }
             }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SenderType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SenderType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///`SolvingMessageContent`
