@@ -27,8 +27,10 @@
 // so the same output also compiles outside it (`cargo xtask codegen --compile`).
 extern crate self as inbox_bindings;
 
+mod extensible;
 mod query;
 
+pub use extensible::ExtensibleEnum;
 pub use query::{CommaSeparated, CommaSeparatedError};
 
 #[cfg(feature = "partoo")]
