@@ -2,6 +2,8 @@
 //! loopback one started by the test; no test reaches a provider.
 
 mod client;
+mod extensible;
+mod message_content;
 mod partoo;
 mod quo;
 mod support;
