@@ -31,8 +31,16 @@ pub fn pipeline(
     let mut report = Report::default();
     crate::normalize::normalize(&mut doc, &mut report)
         .with_context(|| format!("normalizing the `{api}` document"))?;
-    let plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
+    let mut plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
         .with_context(|| format!("applying rules to the `{api}` document"))?;
+    if let Some(convention) = &config.pagination {
+        plan.paginated = crate::pagination::detect(&doc, convention, &mut report);
+    }
+    plan.error_fields = Some((
+        config.overrides.error_schema.clone(),
+        config.errors.code.clone(),
+        config.errors.message.clone(),
+    ));
     let spec = crate::generate::parse(&doc)?;
     let generated = crate::generate::generate(api, &spec, &plan, origin)?;
     let mut normalized = serde_json::to_string_pretty(&doc)?;

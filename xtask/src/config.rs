@@ -27,6 +27,39 @@ pub struct ApiConfig {
     pub upstream: Option<String>,
     #[serde(default)]
     pub overrides: Overrides,
+    /// The API's cursor pagination convention, if it paginates.
+    #[serde(default)]
+    pub pagination: Option<crate::pagination::Convention>,
+    /// Where the provider's code and message sit in its error bodies.
+    #[serde(default)]
+    pub errors: ErrorFields,
+}
+
+/// JSON pointers into an error body, tried in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorFields {
+    #[serde(default = "default_code_pointers")]
+    pub code: Vec<String>,
+    #[serde(default = "default_message_pointers")]
+    pub message: Vec<String>,
+}
+
+impl Default for ErrorFields {
+    fn default() -> Self {
+        ErrorFields {
+            code: default_code_pointers(),
+            message: default_message_pointers(),
+        }
+    }
+}
+
+fn default_code_pointers() -> Vec<String> {
+    vec!["/code".to_string()]
+}
+
+fn default_message_pointers() -> Vec<String> {
+    vec!["/message".to_string()]
 }
 
 /// Reviewed, per-API corrections of what a spec says. Each one carries a
@@ -69,6 +102,8 @@ impl ApiConfig {
             module: api.to_string(),
             upstream: None,
             overrides: Overrides::default(),
+            pagination: None,
+            errors: ErrorFields::default(),
         }
     }
 }

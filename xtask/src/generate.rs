@@ -183,6 +183,10 @@ pub fn generate(
         );
     }
     crate::extensible::rewrite(&mut file, &plan.extensible)?;
+    crate::pagination::inject(&mut file, &plan.paginated)?;
+    if let Some((schema, code, message)) = &plan.error_fields {
+        crate::pagination::provider_error_impl(&mut file, api, schema, code, message)?;
+    }
     mark_deprecated(&mut file, spec, plan)?;
     let types = count_types(&file);
 

@@ -11,6 +11,7 @@ mod extensible;
 mod generate;
 mod normalize;
 mod openapi_walk;
+mod pagination;
 mod report;
 mod rules;
 

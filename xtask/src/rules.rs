@@ -28,6 +28,10 @@ pub struct Plan {
     pub deprecated: BTreeMap<String, String>,
     /// Enums generated with an `Unknown` fallback.
     pub extensible: Vec<crate::extensible::Extensible>,
+    /// Operations that get `.pages()` and `.stream()`.
+    pub paginated: Vec<crate::pagination::Paginated>,
+    /// (error schema, code pointers, message pointers) for `ProviderError`.
+    pub error_fields: Option<(String, Vec<String>, Vec<String>)>,
 }
 
 pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
@@ -44,6 +48,7 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
         replacements,
         deprecated,
         extensible,
+        ..Plan::default()
     })
 }
 

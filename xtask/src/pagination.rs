@@ -1,0 +1,591 @@
+//! Cursor pagination: finds every operation that follows its API's
+//! convention (declared in `codegen.toml`) and generates `.pages()` and
+//! `.stream()` on its builder, over `inbox_bindings::pagination`.
+
+use anyhow::{bail, Context};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::openapi_walk::METHODS;
+use crate::report::Report;
+
+/// An API's pagination convention, from `[<api>.pagination]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Convention {
+    /// Query parameter carrying the cursor (`cursor`, `pageToken`).
+    pub cursor_parameter: String,
+    /// Query parameter carrying the page size (`per_page`, `maxResults`).
+    pub page_size_parameter: String,
+    /// Response property holding the next cursor (`next_cursor`, `nextPageToken`).
+    pub next_cursor_field: String,
+    /// Response property holding the items; absent: the response's one array property.
+    #[serde(default)]
+    pub items_field: Option<String>,
+}
+
+/// One operation that paginates by the convention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paginated {
+    pub operation_id: String,
+    pub method: String,
+    pub path: String,
+    pub cursor_parameter: String,
+    pub page_size: Option<(String, Option<f64>, Option<f64>)>,
+    pub next_cursor_field: String,
+    pub items_field: String,
+}
+
+fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    let mut current = node;
+    for _ in 0..8 {
+        let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        let Some(target) = reference
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer))
+        else {
+            break;
+        };
+        current = target;
+    }
+    current
+}
+
+fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
+    let responses = operation.get("responses")?.as_object()?;
+    let (_, response) = responses
+        .iter()
+        .find(|(status, _)| status.starts_with('2'))?;
+    let content = resolve(doc, response).get("content")?.as_object()?;
+    let (_, media) = content
+        .iter()
+        .find(|(media_type, _)| media_type.contains("json"))?;
+    Some(resolve(doc, media.get("schema")?))
+}
+
+/// Finds the operations that follow `convention` in the normalized document.
+pub fn detect(doc: &Value, convention: &Convention, report: &mut Report) -> Vec<Paginated> {
+    let mut found = Vec::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return found;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let Some(operation_id) = operation.get("operationId").and_then(Value::as_str) else {
+                continue;
+            };
+            let parameters: Vec<&Value> = item
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .chain(
+                    operation
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                )
+                .map(|parameter| resolve(doc, parameter))
+                .collect();
+            let query = |name: &str| {
+                parameters.iter().copied().find(|p| {
+                    p.get("in").and_then(Value::as_str) == Some("query")
+                        && p.get("name").and_then(Value::as_str) == Some(name)
+                })
+            };
+            if query(&convention.cursor_parameter).is_none() {
+                continue;
+            }
+            let Some(response) = success_schema(doc, operation) else {
+                continue;
+            };
+            let Some(properties) = response.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            if !properties.contains_key(&convention.next_cursor_field) {
+                continue;
+            }
+            let is_array = |schema: &Value| {
+                resolve(doc, schema).get("type").and_then(Value::as_str) == Some("array")
+            };
+            let items_field = match &convention.items_field {
+                Some(field) => properties
+                    .get(field)
+                    .filter(|schema| is_array(schema))
+                    .map(|_| field.clone()),
+                None => {
+                    let arrays: Vec<&String> = properties
+                        .iter()
+                        .filter(|(_, schema)| is_array(schema))
+                        .map(|(name, _)| name)
+                        .collect();
+                    match arrays.as_slice() {
+                        [only] => Some((*only).clone()),
+                        _ => None,
+                    }
+                }
+            };
+            let Some(items_field) = items_field else {
+                report.note(format!(
+                    "{operation_id} has a cursor but no items array: no stream"
+                ));
+                continue;
+            };
+            let page_size = query(&convention.page_size_parameter).map(|parameter| {
+                let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
+                let bound = |key: &str| schema.and_then(|s| s.get(key)).and_then(Value::as_f64);
+                (
+                    convention.page_size_parameter.clone(),
+                    bound("minimum"),
+                    bound("maximum"),
+                )
+            });
+            report.note(format!("stream: {operation_id} → items of `{items_field}`"));
+            found.push(Paginated {
+                operation_id: operation_id.to_string(),
+                method: method.to_ascii_uppercase(),
+                path: path.clone(),
+                cursor_parameter: convention.cursor_parameter.clone(),
+                page_size,
+                next_cursor_field: convention.next_cursor_field.clone(),
+                items_field,
+            });
+        }
+    }
+    found
+}
+
+/// `snake_case` as progenitor names builder fields and setters.
+pub fn snake(name: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (index, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let previous = index.checked_sub(1).map(|i| chars[i]);
+        let next = chars.get(index + 1);
+        let boundary = c.is_ascii_uppercase()
+            && !current.is_empty()
+            && (previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || next.is_some_and(|n| n.is_ascii_lowercase()));
+        if boundary {
+            words.push(std::mem::take(&mut current));
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words.join("_")
+}
+
+fn module_items<'f>(file: &'f mut syn::File, name: &str) -> anyhow::Result<&'f mut Vec<syn::Item>> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == name => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .with_context(|| format!("progenitor output has no `{name}` module"))
+}
+
+fn doc_of(attributes: &[syn::Attribute]) -> String {
+    attributes
+        .iter()
+        .filter_map(|attribute| match &attribute.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                path,
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) if path.is_ident("doc") => Some(text.value()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The generic argument of `Wrapper<T>` when the last path segment is `wrapper`.
+fn generic_of<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    match arguments.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    }
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    Some(path.path.segments.last()?.ident.to_string())
+}
+
+fn serde_rename(attributes: &[syn::Attribute]) -> Option<String> {
+    let mut renamed = None;
+    for attribute in attributes.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attribute.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    renamed
+}
+
+/// Rewrites bare type names of the `types` module (as they appear in its own
+/// field types) into `types::Name`, the way the `builder` module names them.
+fn qualify(mut ty: syn::Type, type_names: &std::collections::BTreeSet<String>) -> syn::Type {
+    struct Qualify<'n>(&'n std::collections::BTreeSet<String>);
+    impl syn::visit_mut::VisitMut for Qualify<'_> {
+        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+            syn::visit_mut::visit_type_path_mut(self, path);
+            let bare = path.qself.is_none()
+                && path.path.leading_colon.is_none()
+                && path.path.segments.len() == 1;
+            if bare && self.0.contains(&path.path.segments[0].ident.to_string()) {
+                path.path
+                    .segments
+                    .insert(0, syn::PathSegment::from(format_ident!("types")));
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Qualify(type_names), &mut ty);
+    ty
+}
+
+/// Adds `.pages()` and `.stream()` to the builder of every paginated operation.
+pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<()> {
+    for operation in paginated {
+        let marker = format!(
+            "Sends a `{}` request to `{}`",
+            operation.method, operation.path
+        );
+        // The builder type, from the client method that returns it.
+        let builder_name = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(block) if block.trait_.is_none() => Some(block),
+                _ => None,
+            })
+            .flat_map(|block| block.items.iter())
+            .find_map(|member| match member {
+                syn::ImplItem::Fn(function) if doc_of(&function.attrs).contains(&marker) => {
+                    match &function.sig.output {
+                        syn::ReturnType::Type(_, ty) => last_ident(ty),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .with_context(|| format!("no client method for {}", operation.operation_id))?;
+        // The success type, from the builder's `send`.
+        let builder_items = module_items(file, "builder")?;
+        let builder_struct = builder_items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == builder_name => Some(s.clone()),
+                _ => None,
+            })
+            .with_context(|| format!("no builder struct {builder_name}"))?;
+        // Builder fields are `Result<Option<T>, String>`, or `Result<T, String>`
+        // for a required parameter: an expression giving `Option<String>`.
+        let field_as_text = |name: &str| -> anyhow::Result<TokenStream> {
+            let ident = format_ident!("{}", snake(name));
+            let field = builder_struct
+                .fields
+                .iter()
+                .find(|field| field.ident.as_ref() == Some(&ident))
+                .with_context(|| format!("builder {builder_name} has no field `{ident}`"))?;
+            let stored = generic_of(&field.ty, "Result").context("builder fields are Results")?;
+            Ok(if generic_of(stored, "Option").is_some() {
+                quote! { self.#ident.as_ref().ok().and_then(|value| value.as_ref()).map(|value| value.to_string()) }
+            } else {
+                quote! { self.#ident.as_ref().ok().map(|value| value.to_string()) }
+            })
+        };
+        let send_output = builder_items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Impl(block)
+                    if last_ident(&block.self_ty).as_deref() == Some(&builder_name) =>
+                {
+                    Some(block)
+                }
+                _ => None,
+            })
+            .flat_map(|block| block.items.iter())
+            .find_map(|member| match member {
+                syn::ImplItem::Fn(function) if function.sig.ident == "send" => {
+                    match &function.sig.output {
+                        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .with_context(|| format!("no `send` on builder {builder_name}"))?;
+        let result_ok = generic_of(&send_output, "Result").context("send returns a Result")?;
+        let page_type = generic_of(result_ok, "ResponseValue")
+            .context("send returns a ResponseValue")?
+            .clone();
+        let page_name = last_ident(&page_type).context("page type has a name")?;
+        // The page's fields, by wire name.
+        let types_items = module_items(file, "types")?;
+        let type_names: std::collections::BTreeSet<String> = types_items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Struct(s) => Some(s.ident.to_string()),
+                syn::Item::Enum(e) => Some(e.ident.to_string()),
+                syn::Item::Type(t) => Some(t.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        let page_struct = types_items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == page_name => Some(s.clone()),
+                _ => None,
+            })
+            .with_context(|| format!("no struct {page_name} for {}", operation.operation_id))?;
+        let field = |wire: &str| {
+            page_struct.fields.iter().find(|field| {
+                serde_rename(&field.attrs).as_deref() == Some(wire)
+                    || (serde_rename(&field.attrs).is_none()
+                        && field.ident.as_ref().is_some_and(|i| i == wire))
+            })
+        };
+        let next = field(&operation.next_cursor_field).with_context(|| {
+            format!(
+                "{page_name} has no field for `{}`",
+                operation.next_cursor_field
+            )
+        })?;
+        let items = field(&operation.items_field)
+            .with_context(|| format!("{page_name} has no field for `{}`", operation.items_field))?;
+        let next_ident = next.ident.clone().expect("named field");
+        let items_ident = items.ident.clone().expect("named field");
+        let next_cursor = if generic_of(&next.ty, "Option").is_some() {
+            quote! { |page: &#page_type| page.#next_ident.as_deref() }
+        } else {
+            quote! { |page: &#page_type| ::std::option::Option::Some(page.#next_ident.as_str()) }
+        };
+        let items_type = qualify(items.ty.clone(), &type_names);
+        let (item_type, take_items) = if let Some(inner) = generic_of(&items_type, "Option") {
+            let item = generic_of(inner, "Vec")
+                .context("items field is a list")?
+                .clone();
+            (
+                item,
+                quote! { |page: #page_type| page.#items_ident.unwrap_or_default() },
+            )
+        } else {
+            let item = generic_of(&items_type, "Vec")
+                .context("items field is a list")?
+                .clone();
+            (item, quote! { |page: #page_type| page.#items_ident })
+        };
+        let cursor_ident = format_ident!("{}", snake(&operation.cursor_parameter));
+        let initial_cursor = field_as_text(&operation.cursor_parameter)?;
+        let size_check = match &operation.page_size {
+            Some((name, minimum, maximum)) => {
+                let size_value = field_as_text(name)?;
+                let bound = |b: &Option<f64>| match b {
+                    Some(value) => quote! { ::std::option::Option::Some(#value) },
+                    None => quote! { ::std::option::Option::None },
+                };
+                let (minimum, maximum) = (bound(minimum), bound(maximum));
+                quote! {
+                    ::inbox_bindings::pagination::check_page_size(
+                        #name,
+                        #size_value,
+                        #minimum,
+                        #maximum,
+                    )
+                }
+            }
+            None => quote! { ::std::result::Result::<(), ::inbox_bindings::Error>::Ok(()) },
+        };
+        let builder_ident = format_ident!("{builder_name}");
+        let pages_doc = format!(
+            "Every page of `{}`, requested lazily: the parameters set on this builder are sent with every \
+             page, only `{}` changes. Ends when `{}` is null, absent or empty.",
+            operation.operation_id, operation.cursor_parameter, operation.next_cursor_field
+        );
+        let stream_doc = format!(
+            "Every item of `{}` (the `{}` of each page), in order, across pages; see [`Self::pages`].",
+            operation.operation_id, operation.items_field
+        );
+        let tokens: TokenStream = quote! {
+            impl<'a> #builder_ident<'a> {
+                #[doc = #pages_doc]
+                pub fn pages(self) -> ::inbox_bindings::pagination::BoxStream<'a, #page_type> {
+                    let initial_cursor = #initial_cursor;
+                    let checked = (#size_check).map(|()| self);
+                    ::inbox_bindings::pagination::pages(
+                        checked,
+                        initial_cursor,
+                        |builder: Self, cursor: ::std::string::String| builder.#cursor_ident(cursor),
+                        |builder: Self| builder.send(),
+                        #next_cursor,
+                    )
+                }
+                #[doc = #stream_doc]
+                pub fn stream(self) -> ::inbox_bindings::pagination::BoxStream<'a, #item_type> {
+                    ::inbox_bindings::pagination::items(self.pages(), #take_items)
+                }
+            }
+        };
+        let item: syn::Item = syn::parse2(tokens).context("pagination tokens parse")?;
+        let builder_items = module_items(file, "builder")?;
+        let position = builder_items
+            .iter()
+            .rposition(|item| matches!(item, syn::Item::Impl(block) if last_ident(&block.self_ty).as_deref() == Some(&builder_name)))
+            .map(|index| index + 1)
+            .unwrap_or(builder_items.len());
+        builder_items.insert(position, item);
+    }
+    Ok(())
+}
+
+/// The `ProviderError` impl of the API's error schema, from `[<api>.errors]`.
+pub fn provider_error_impl(
+    file: &mut syn::File,
+    api: &str,
+    error_schema: &str,
+    code: &[String],
+    message: &[String],
+) -> anyhow::Result<()> {
+    let types = module_items(file, "types")?;
+    let ident = format_ident!("{error_schema}");
+    if !types
+        .iter()
+        .any(|item| matches!(item, syn::Item::Struct(s) if s.ident == ident))
+    {
+        return Ok(());
+    }
+    let item: syn::Item = syn::parse2(quote! {
+        impl ::inbox_bindings::ProviderError for #ident {
+            const PROVIDER: &'static str = #api;
+            fn code(&self) -> ::std::option::Option<::std::string::String> {
+                ::inbox_bindings::string_at(self, &[#(#code),*])
+            }
+            fn message(&self) -> ::std::option::Option<::std::string::String> {
+                ::inbox_bindings::string_at(self, &[#(#message),*])
+            }
+        }
+    })?;
+    types.push(item);
+    if code
+        .iter()
+        .chain(message)
+        .any(|pointer| !pointer.starts_with('/'))
+    {
+        bail!("error field pointers must start with `/`");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn partoo_convention() -> Convention {
+        Convention {
+            cursor_parameter: "cursor".into(),
+            page_size_parameter: "per_page".into(),
+            next_cursor_field: "next_cursor".into(),
+            items_field: None,
+        }
+    }
+
+    #[test]
+    fn detects_operations_following_the_convention() {
+        let list = |items: &str| {
+            json!({"operationId": format!("list_{items}"),
+                "parameters": [{"$ref": "#/components/parameters/Cursor"},
+                               {"in": "query", "name": "per_page", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {items: {"type": "array", "items": {}},
+                    "count": {"type": "integer"}, "next_cursor": {"type": "string", "nullable": true}}}}}}}})
+        };
+        let doc = json!({"paths": {
+            "/conversations": {"get": list("conversations")},
+            "/messages": {"get": list("messages")},
+            "/other": {"get": {"operationId": "other", "responses": {}}}},
+            "components": {"parameters": {"Cursor": {"in": "query", "name": "cursor", "schema": {"type": "string"}}}}});
+        let mut report = Report::default();
+        let found = detect(&doc, &partoo_convention(), &mut report);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].items_field, "conversations");
+        assert_eq!(found[1].items_field, "messages");
+        assert_eq!(
+            found[0].page_size,
+            Some(("per_page".into(), Some(1.0), Some(100.0)))
+        );
+        assert_eq!(found[0].method, "GET");
+        assert!(report
+            .notes
+            .iter()
+            .any(|note| note == "stream: list_messages → items of `messages`"));
+    }
+
+    #[test]
+    fn two_arrays_without_an_items_field_get_no_stream() {
+        let doc = json!({"paths": {"/x": {"get": {"operationId": "x",
+            "parameters": [{"in": "query", "name": "cursor", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"a": {"type": "array"}, "b": {"type": "array"},
+                "next_cursor": {"type": "string"}}}}}}}}}}});
+        let mut report = Report::default();
+        assert!(detect(&doc, &partoo_convention(), &mut report).is_empty());
+        assert!(report.notes[0].contains("no items array"));
+    }
+
+    #[test]
+    fn snake_case_matches_progenitor() {
+        for (name, expected) in [
+            ("pageToken", "page_token"),
+            ("maxResults", "max_results"),
+            ("per_page", "per_page"),
+            ("business__in", "business_in"),
+            ("nextPageToken", "next_page_token"),
+            ("HTTPServer", "http_server"),
+        ] {
+            assert_eq!(snake(name), expected);
+        }
+    }
+}
