@@ -27,9 +27,14 @@
 // so the same output also compiles outside it (`cargo xtask codegen --compile`).
 extern crate self as inbox_bindings;
 
+mod error;
 mod extensible;
+pub mod pagination;
 mod query;
 
+#[doc(hidden)]
+pub use error::{from_generated, string_at};
+pub use error::{Error, ProviderError};
 pub use extensible::ExtensibleEnum;
 pub use query::{CommaSeparated, CommaSeparatedError};
 

@@ -1,0 +1,214 @@
+//! One error type for every operation and helper of every provider.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+/// How many bytes of an undecodable body an error keeps.
+const BODY_PREFIX: usize = 512;
+
+/// Everything that can go wrong when talking to a provider.
+///
+/// Messages are lowercase, carry no credential, and keep their source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The provider answered with an error status; its body is decoded where
+    /// the provider documents a code and a message.
+    #[error("{provider} answered {status}{}{}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default(), message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Api {
+        /// The provider (`partoo`, `quo`, `textus`, ...).
+        provider: &'static str,
+        /// The HTTP status.
+        status: reqwest::StatusCode,
+        /// The provider's own error code, when its body has one.
+        code: Option<String>,
+        /// The provider's message, when its body has one.
+        message: Option<String>,
+        /// The body as received (at most the first 512 bytes when it was undecodable).
+        body: String,
+    },
+    /// The provider refused the request for exceeding its rate limit (429).
+    #[error("rate limited by {provider}{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// The provider.
+        provider: &'static str,
+        /// How long the server asked to wait, when it said.
+        retry_after: Option<Duration>,
+    },
+    /// No answer within the configured time.
+    #[error("timed out")]
+    Timeout(#[source] reqwest::Error),
+    /// The request could not be sent or the response not read.
+    #[error("transport error")]
+    Transport(#[source] reqwest::Error),
+    /// A response that does not decode into its documented type.
+    #[error("undecodable response{} at `{path}`", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    Decode {
+        /// The HTTP status, when known.
+        status: Option<reqwest::StatusCode>,
+        /// The serde path of the value that failed (`conversations[3].id`).
+        path: String,
+        /// The first bytes of the body.
+        body_prefix: String,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Input refused before any request was made.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The server returned a pagination cursor it had already returned; the
+    /// stream ends instead of looping forever.
+    #[error("pagination loop: the server returned cursor {cursor:?} again")]
+    PaginationLoop {
+        /// The repeated cursor.
+        cursor: String,
+    },
+}
+
+impl Error {
+    /// The HTTP status the error came with, if any.
+    pub fn status(&self) -> Option<reqwest::StatusCode> {
+        match self {
+            Error::Api { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(reqwest::StatusCode::TOO_MANY_REQUESTS),
+            Error::Decode { status, .. } => *status,
+            Error::Timeout(source) | Error::Transport(source) => source.status(),
+            Error::InvalidInput(_) | Error::PaginationLoop { .. } => None,
+        }
+    }
+
+    /// Whether the same request could succeed if sent again (rate limits,
+    /// gateway errors, connection failures, timeouts).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Timeout(_) | Error::Transport(_) => true,
+            Error::Api { status, .. } => matches!(status.as_u16(), 502..=504),
+            Error::Decode { .. } | Error::InvalidInput(_) | Error::PaginationLoop { .. } => false,
+        }
+    }
+}
+
+/// What the generated error bodies tell about themselves: implemented by the
+/// pipeline for each provider's `types::ApiError`, from `codegen.toml`.
+pub trait ProviderError: serde::Serialize + DeserializeOwned {
+    /// The provider's name, as in `codegen.toml`.
+    const PROVIDER: &'static str;
+
+    /// The provider's error code, if the body has one.
+    fn code(&self) -> Option<String>;
+
+    /// The provider's message, if the body has one.
+    fn message(&self) -> Option<String>;
+}
+
+fn prefix(bytes: &[u8]) -> String {
+    let end = bytes.len().min(BODY_PREFIX);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    value.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+fn transport(error: reqwest::Error) -> Error {
+    if error.is_timeout() {
+        Error::Timeout(error)
+    } else {
+        Error::Transport(error)
+    }
+}
+
+/// Converts what a generated `send()` returned into [`Error`]. `T` is the
+/// success type, used to find the serde path of a decoding failure.
+pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
+    error: progenitor_client::Error<E>,
+) -> Error {
+    use progenitor_client::Error as Generated;
+    match error {
+        Generated::InvalidRequest(message) | Generated::Custom(message) => {
+            Error::InvalidInput(message)
+        }
+        Generated::CommunicationError(source)
+        | Generated::InvalidUpgrade(source)
+        | Generated::ResponseBodyError(source) => transport(source),
+        Generated::ErrorResponse(response) => {
+            let status = response.status();
+            if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                return Error::RateLimited {
+                    provider: E::PROVIDER,
+                    retry_after: retry_after(response.headers()),
+                };
+            }
+            let body = serde_json::to_string(&*response).unwrap_or_default();
+            Error::Api {
+                provider: E::PROVIDER,
+                status,
+                code: response.code(),
+                message: response.message(),
+                body,
+            }
+        }
+        Generated::InvalidResponsePayload(bytes, source) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(error) => error.path().to_string(),
+                Ok(_) => ".".to_string(),
+            };
+            Error::Decode {
+                status: None,
+                path,
+                body_prefix: prefix(&bytes),
+                source,
+            }
+        }
+        Generated::UnexpectedResponse(response) => {
+            let status = response.status();
+            let wait = retry_after(response.headers());
+            if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                return Error::RateLimited {
+                    provider: E::PROVIDER,
+                    retry_after: wait,
+                };
+            }
+            let bytes = match response.bytes().await {
+                Ok(bytes) => bytes,
+                Err(source) => return transport(source),
+            };
+            // An undocumented status may still carry the provider's error body.
+            let decoded = serde_json::from_slice::<E>(&bytes)
+                .ok()
+                .filter(|_| !status.is_success());
+            let (code, message) = decoded
+                .map(|body| (body.code(), body.message()))
+                .unwrap_or_default();
+            Error::Api {
+                provider: E::PROVIDER,
+                status,
+                code,
+                message,
+                body: prefix(&bytes),
+            }
+        }
+    }
+}
+
+/// Reads a string at a JSON pointer of a serialized error body (used by the
+/// generated `ProviderError` impls).
+#[doc(hidden)]
+pub fn string_at<B: serde::Serialize>(body: &B, pointers: &[&str]) -> Option<String> {
+    let value = serde_json::to_value(body).ok()?;
+    pointers
+        .iter()
+        .find_map(|pointer| match value.pointer(pointer)? {
+            serde_json::Value::String(text) => Some(text.clone()),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        })
+}
