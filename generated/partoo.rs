@@ -3324,6 +3324,18 @@ Multiple users can have a different is_read status for the same conversation.
             }
         }
     }
+    impl ::inbox_bindings::ProviderError for ApiError {
+        const PROVIDER: &'static str = "partoo";
+        fn code(&self) -> ::std::option::Option<::std::string::String> {
+            ::inbox_bindings::string_at(self, &[])
+        }
+        fn message(&self) -> ::std::option::Option<::std::string::String> {
+            ::inbox_bindings::string_at(
+                self,
+                &["/errors/authentication", "/errors/authorization"],
+            )
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Partoo Rest API
@@ -3818,6 +3830,50 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+    }
+    impl<'a> ListConversations<'a> {
+        ///Every page of `listConversations`, requested lazily: the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListConversationsResponse,
+        > {
+            let initial_cursor = self
+                .cursor
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            let checked = (::inbox_bindings::pagination::check_page_size(
+                "per_page",
+                self
+                    .per_page
+                    .as_ref()
+                    .ok()
+                    .and_then(|value| value.as_ref())
+                    .map(|value| value.to_string()),
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            ))
+                .map(|()| self);
+            ::inbox_bindings::pagination::pages(
+                checked,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| builder.cursor(cursor),
+                |builder: Self| builder.send(),
+                |page: &types::ListConversationsResponse| page.next_cursor.as_deref(),
+            )
+        }
+        ///Every item of `listConversations` (the `conversations` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<'a, types::Conversation> {
+            ::inbox_bindings::pagination::items(
+                self.pages(),
+                |page: types::ListConversationsResponse| page.conversations,
+            )
         }
     }
 }

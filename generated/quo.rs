@@ -787,6 +787,15 @@ pub mod types {
             }
         }
     }
+    impl ::inbox_bindings::ProviderError for ApiError {
+        const PROVIDER: &'static str = "quo";
+        fn code(&self) -> ::std::option::Option<::std::string::String> {
+            ::inbox_bindings::string_at(self, &["/code"])
+        }
+        fn message(&self) -> ::std::option::Option<::std::string::String> {
+            ::inbox_bindings::string_at(self, &["/message"])
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Quo Public API
