@@ -4,6 +4,7 @@
 mod client;
 mod extensible;
 mod message_content;
+mod pagination;
 mod partoo;
 mod quo;
 mod support;
