@@ -1,6 +1,9 @@
 //! Shared by the benches: reading criterion's estimates back to report the
 //! ratio of two functions measured in the same run.
 
+#[allow(dead_code)] // each bench uses what it needs
+pub mod pager;
+
 use std::path::PathBuf;
 
 fn criterion_dir() -> PathBuf {
