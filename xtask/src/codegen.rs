@@ -159,6 +159,9 @@ pub fn generate_all(check: bool) -> anyhow::Result<()> {
                 }
             }
             print_summary(api, &api_config.module, &output, &files, elapsed);
+            if api_config.upstream.is_some() {
+                println!("  source: {}", api_config.source);
+            }
         }
     }
     if !stale.is_empty() {

@@ -22,6 +22,9 @@ pub struct ApiConfig {
     pub spec: String,
     /// The Rust module the bindings are exposed as (`inbox_bindings::<module>`).
     pub module: String,
+    /// How the vendored document was obtained.
+    #[serde(default)]
+    pub source: SpecSource,
     /// Where the provider publishes the document (absent for test specs).
     #[serde(default)]
     pub upstream: Option<String>,
@@ -33,6 +36,29 @@ pub struct ApiConfig {
     /// Where the provider's code and message sit in its error bodies.
     #[serde(default)]
     pub errors: ErrorFields,
+}
+
+/// How a vendored document was obtained.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpecSource {
+    /// Downloaded as the provider publishes it.
+    #[default]
+    Fetched,
+    /// Assembled from the OpenAPI slices of documentation pages (`cargo xtask assemble`).
+    AssembledFromPages,
+    /// Written by hand from prose documentation; the provider publishes no spec.
+    AuthoredFromDocumentation,
+}
+
+impl std::fmt::Display for SpecSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            SpecSource::Fetched => "fetched from upstream",
+            SpecSource::AssembledFromPages => "assembled from documentation pages",
+            SpecSource::AuthoredFromDocumentation => "authored from documentation",
+        })
+    }
 }
 
 /// JSON pointers into an error body, tried in order.
@@ -75,6 +101,9 @@ pub struct Overrides {
     /// property selectors that hoist inline enums into one component).
     #[serde(default)]
     pub extensible_enums: Vec<crate::extensible::Selector>,
+    /// Path parameters that take a resource's slug, also accepted as its IRI.
+    #[serde(default)]
+    pub iri_path_parameters: Vec<crate::requests::IriParameter>,
     /// Name of the one component schema every error response body decodes into.
     #[serde(default = "default_error_schema")]
     pub error_schema: String,
@@ -85,6 +114,7 @@ impl Default for Overrides {
         Overrides {
             comma_separated_query: Vec::new(),
             extensible_enums: Vec::new(),
+            iri_path_parameters: Vec::new(),
             error_schema: default_error_schema(),
         }
     }
@@ -100,6 +130,7 @@ impl ApiConfig {
         ApiConfig {
             spec: spec.to_string(),
             module: api.to_string(),
+            source: SpecSource::Fetched,
             upstream: None,
             overrides: Overrides::default(),
             pagination: None,

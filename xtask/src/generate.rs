@@ -183,6 +183,7 @@ pub fn generate(
         );
     }
     crate::extensible::rewrite(&mut file, &plan.extensible)?;
+    crate::requests::rewrite(&mut file, &plan.requests)?;
     crate::pagination::inject(&mut file, &plan.paginated)?;
     if let Some((schema, code, message)) = &plan.error_fields {
         crate::pagination::provider_error_impl(&mut file, api, schema, code, message)?;

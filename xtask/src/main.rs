@@ -13,6 +13,7 @@ mod normalize;
 mod openapi_walk;
 mod pagination;
 mod report;
+mod requests;
 mod rules;
 
 use std::path::PathBuf;

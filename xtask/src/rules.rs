@@ -28,6 +28,8 @@ pub struct Plan {
     pub deprecated: BTreeMap<String, String>,
     /// Enums generated with an `Unknown` fallback.
     pub extensible: Vec<crate::extensible::Extensible>,
+    /// What each operation's request puts on the wire beyond progenitor's defaults.
+    pub requests: BTreeMap<String, crate::requests::RequestShape>,
     /// Operations that get `.pages()` and `.stream()`.
     pub paginated: Vec<crate::pagination::Paginated>,
     /// (error schema, code pointers, message pointers) for `ProviderError`.
@@ -37,6 +39,7 @@ pub struct Plan {
 pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
     require_operation_ids(doc)?;
     apply_overrides(doc, overrides, report)?;
+    let requests = crate::requests::detect(doc, &overrides.iri_path_parameters, report)?;
     unify_error_bodies(doc, &overrides.error_schema, report)?;
     let extensible = crate::extensible::detect(doc, &overrides.extensible_enums, report)?;
     relax_received(doc, report);
@@ -48,6 +51,7 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
         replacements,
         deprecated,
         extensible,
+        requests,
         ..Plan::default()
     })
 }

@@ -1,0 +1,533 @@
+//! What a generated request puts on the wire beyond progenitor's defaults:
+//! vendor JSON media types (`application/vnd.x+json`, `+jsonld`) in `Accept`
+//! and `Content-Type`, optional request bodies sent only when set, and IRI
+//! path parameters (`/conversations/JYnJBY` accepted, `JYnJBY` sent).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{bail, Context};
+use quote::quote;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use syn::visit_mut::VisitMut;
+
+use crate::document::child;
+use crate::openapi_walk::METHODS;
+use crate::report::Report;
+
+/// An `overrides.iri_path_parameters` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IriParameter {
+    /// The path parameter's name.
+    pub parameter: String,
+    /// The IRI prefix whose last segment is the parameter (`/conversations/`).
+    pub prefix: String,
+}
+
+/// Per operation: what the rules found that the Rust stage must apply.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RequestShape {
+    /// `Accept` to send instead of `application/json`.
+    pub accept: Option<String>,
+    /// `Content-Type` of the body instead of `application/json`.
+    pub content_type: Option<String>,
+    /// The body is optional: send none unless the caller set one.
+    pub optional_body: bool,
+    /// (path parameter, IRI prefix) pairs.
+    pub iri_parameters: Vec<(String, String)>,
+}
+
+/// Whether a media type is JSON under a vendor name (`+json`, `+jsonld`).
+pub fn is_vendor_json(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence != "application/json" && (essence.ends_with("+json") || essence.ends_with("+jsonld"))
+}
+
+/// Renames vendor JSON content keys to `application/json` (the only JSON
+/// progenitor knows) in the object at `pointer`; returns the vendor type.
+fn rename_content(doc: &mut Value, pointer: &str, report: &mut Report) -> Option<String> {
+    let content = doc
+        .pointer_mut(&child(pointer, "content"))?
+        .as_object_mut()?;
+    let vendor = content.keys().find(|key| is_vendor_json(key)).cloned()?;
+    if content.contains_key("application/json") {
+        return None;
+    }
+    let media = content.remove(&vendor)?;
+    content.insert("application/json".to_string(), media);
+    report.applied("vendor-json-media-type");
+    Some(vendor)
+}
+
+fn local_target(doc: &Value, pointer: &str) -> String {
+    doc.pointer(pointer)
+        .and_then(|node| node.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|reference| reference.strip_prefix('#'))
+        .map(str::to_string)
+        .unwrap_or_else(|| pointer.to_string())
+}
+
+/// The document stage: records each operation's request shape and rewrites
+/// what progenitor cannot read.
+pub fn detect(
+    doc: &mut Value,
+    iri_parameters: &[IriParameter],
+    report: &mut Report,
+) -> anyhow::Result<BTreeMap<String, RequestShape>> {
+    let mut shapes = BTreeMap::new();
+    let mut operations = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(id) = item
+                    .get(method)
+                    .and_then(|o| o.get("operationId"))
+                    .and_then(Value::as_str)
+                {
+                    operations.push((
+                        child(&child("/paths", path), method),
+                        id.to_string(),
+                        path.clone(),
+                    ));
+                }
+            }
+        }
+    }
+    let mut renamed: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut rename_once =
+        |doc: &mut Value, pointer: String, report: &mut Report| -> Option<String> {
+            if let Some(done) = renamed.get(&pointer) {
+                return done.clone();
+            }
+            let vendor = rename_content(doc, &pointer, report);
+            renamed.insert(pointer, vendor.clone());
+            vendor
+        };
+    let mut used_iri = BTreeSet::new();
+    for (pointer, id, path) in operations {
+        let mut shape = RequestShape::default();
+        let body_pointer = child(&pointer, "requestBody");
+        if doc.pointer(&body_pointer).is_some() {
+            let target = local_target(doc, &body_pointer);
+            shape.content_type = rename_once(doc, target.clone(), report);
+            let required =
+                doc.pointer(&target).and_then(|b| b.get("required")) == Some(&json!(true));
+            if !required {
+                shape.optional_body = true;
+                report.applied("optional-request-body");
+            }
+        }
+        let statuses: Vec<String> = doc
+            .pointer(&child(&pointer, "responses"))
+            .and_then(Value::as_object)
+            .map(|responses| responses.keys().cloned().collect())
+            .unwrap_or_default();
+        for status in statuses {
+            let target = local_target(doc, &child(&child(&pointer, "responses"), &status));
+            let vendor = rename_once(doc, target, report);
+            if status.starts_with('2') && shape.accept.is_none() {
+                shape.accept = vendor;
+            }
+        }
+        for iri in iri_parameters {
+            if !path.contains(&format!("{{{}}}", iri.parameter)) {
+                continue;
+            }
+            let parameters = doc
+                .pointer_mut(&child(&pointer, "parameters"))
+                .and_then(Value::as_array_mut);
+            let Some(parameter) = parameters.into_iter().flatten().find(|p| {
+                p.get("in").and_then(Value::as_str) == Some("path")
+                    && p.get("name").and_then(Value::as_str) == Some(&iri.parameter)
+            }) else {
+                bail!(
+                    "path parameter `{}` of {id} must be declared inline for iri_path_parameters",
+                    iri.parameter
+                );
+            };
+            // A slug is one non-empty path segment: checked before sending.
+            parameter["schema"] = json!({"type": "string", "pattern": "^[^/]+$",
+                "description": format!("A slug, or the IRI `{}<slug>`.", iri.prefix)});
+            shape
+                .iri_parameters
+                .push((iri.parameter.clone(), iri.prefix.clone()));
+            used_iri.insert(iri.parameter.clone());
+            report.applied("iri-path-parameter");
+        }
+        if shape != RequestShape::default() {
+            shapes.insert(id, shape);
+        }
+    }
+    for iri in iri_parameters {
+        if !used_iri.contains(&iri.parameter) {
+            bail!(
+                "overrides.iri_path_parameters names `{}`, which no path has",
+                iri.parameter
+            );
+        }
+    }
+    Ok(shapes)
+}
+
+// ---------------------------------------------------------------------------
+// The Rust stage
+
+fn module_items<'f>(file: &'f mut syn::File, name: &str) -> anyhow::Result<&'f mut Vec<syn::Item>> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == name => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .with_context(|| format!("progenitor output has no `{name}` module"))
+}
+
+fn snake(name: &str) -> String {
+    crate::pagination::snake(name)
+}
+
+/// progenitor names an operation's builder after its operationId.
+fn builder_name(operation_id: &str) -> String {
+    crate::extensible::pascal(operation_id)
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    Some(path.path.segments.last()?.ident.to_string())
+}
+
+/// Rewrites `accept`, `.json(&body)` in one `send` function.
+struct SendRewrite<'s> {
+    shape: &'s RequestShape,
+    accept_rewritten: usize,
+    json_rewritten: usize,
+}
+
+impl VisitMut for SendRewrite<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let syn::Expr::MethodCall(call) = expr else {
+            return;
+        };
+        if call.method == "header" && call.args.len() == 2 {
+            let name = quote!(#call).to_string();
+            if let (Some(accept), true) = (&self.shape.accept, name.contains("header :: ACCEPT")) {
+                let value = &call.args[1];
+                if quote!(#value).to_string().contains("\"application/json\"") {
+                    call.args[1] =
+                        syn::parse_quote!(::reqwest::header::HeaderValue::from_static(#accept));
+                    self.accept_rewritten += 1;
+                }
+            }
+        } else if call.method == "json" && call.args.len() == 1 {
+            let receiver = &call.receiver;
+            let content_type = self
+                .shape
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/json".to_string());
+            let body = if self.shape.optional_body {
+                quote!(body.as_ref())
+            } else {
+                quote!(::std::option::Option::Some(&body))
+            };
+            *expr = syn::parse_quote!(::inbox_bindings::json_body(#receiver, #body, #content_type));
+            self.json_rewritten += 1;
+        }
+    }
+}
+
+/// Makes the `body` builder field optional: `Result<Option<T>, String>`,
+/// unset by default, set by `body()`/`body_map()`.
+fn optional_body(builder: &mut [syn::Item], name: &str) -> anyhow::Result<()> {
+    let mut changed = 0;
+    for item in builder.iter_mut() {
+        match item {
+            syn::Item::Struct(s) if s.ident == name => {
+                for field in s.fields.iter_mut() {
+                    if field.ident.as_ref().is_some_and(|i| i == "body") {
+                        let syn::Type::Path(path) = &mut field.ty else {
+                            bail!("body field is not a Result")
+                        };
+                        let last = path.path.segments.last_mut().context("body field type")?;
+                        let syn::PathArguments::AngleBracketed(arguments) = &mut last.arguments
+                        else {
+                            bail!("body field is not a Result<T, String>")
+                        };
+                        let syn::GenericArgument::Type(inner) = &arguments.args[0] else {
+                            bail!("body type")
+                        };
+                        let inner = inner.clone();
+                        arguments.args[0] = syn::GenericArgument::Type(
+                            syn::parse_quote!(::std::option::Option<#inner>),
+                        );
+                        changed += 1;
+                    }
+                }
+            }
+            syn::Item::Impl(block)
+                if last_ident(&block.self_ty).as_deref() == Some(name)
+                    && block.trait_.is_none() =>
+            {
+                for member in block.items.iter_mut() {
+                    let syn::ImplItem::Fn(function) = member else {
+                        continue;
+                    };
+                    match function.sig.ident.to_string().as_str() {
+                        "new" => {
+                            struct Init;
+                            impl VisitMut for Init {
+                                fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+                                    if matches!(&field.member, syn::Member::Named(i) if i == "body")
+                                    {
+                                        field.expr =
+                                            syn::parse_quote!(Ok(::std::option::Option::None));
+                                    }
+                                }
+                            }
+                            Init.visit_block_mut(&mut function.block);
+                            changed += 1;
+                        }
+                        "body" => {
+                            struct Wrap;
+                            impl VisitMut for Wrap {
+                                fn visit_expr_assign_mut(&mut self, assign: &mut syn::ExprAssign) {
+                                    let right = &assign.right;
+                                    *assign.right = syn::parse_quote!((#right).map(::std::option::Option::Some));
+                                }
+                            }
+                            Wrap.visit_block_mut(&mut function.block);
+                            changed += 1;
+                        }
+                        "body_map" => {
+                            function.block = syn::parse_quote!({
+                                self.body = self.body.map(|body| {
+                                    ::std::option::Option::Some(f(body.unwrap_or_default()))
+                                });
+                                self
+                            });
+                            changed += 1;
+                        }
+                        "send" => {
+                            struct Convert;
+                            impl VisitMut for Convert {
+                                fn visit_local_mut(&mut self, local: &mut syn::Local) {
+                                    let is_body = matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body");
+                                    let Some(init) = local.init.as_mut().filter(|_| is_body) else {
+                                        return;
+                                    };
+                                    struct AndThen;
+                                    impl VisitMut for AndThen {
+                                        fn visit_expr_method_call_mut(
+                                            &mut self,
+                                            call: &mut syn::ExprMethodCall,
+                                        ) {
+                                            syn::visit_mut::visit_expr_method_call_mut(self, call);
+                                            if call.method == "and_then" && call.args.len() == 1 {
+                                                let convert = &call.args[0];
+                                                call.args[0] = syn::parse_quote!(|value| value.map(#convert).transpose());
+                                            }
+                                        }
+                                    }
+                                    AndThen.visit_expr_mut(&mut init.expr);
+                                }
+                            }
+                            Convert.visit_block_mut(&mut function.block);
+                            changed += 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if changed != 5 {
+        bail!(
+            "optional body of {name}: rewrote {changed} of 5 places; progenitor's builder changed"
+        );
+    }
+    Ok(())
+}
+
+/// Strips the IRI prefix at the start of the parameter type's `from_str`, so
+/// every conversion (`TryFrom<&str>`, `Deserialize`) accepts IRI or slug.
+fn iri_parameter(
+    file: &mut syn::File,
+    builder: &str,
+    parameter: &str,
+    prefix: &str,
+) -> anyhow::Result<()> {
+    let setter = snake(parameter);
+    let builder_items = module_items(file, "builder")?;
+    // The parameter's type, from the setter's `V: TryInto<types::X>` bound.
+    let type_name = builder_items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(block) if last_ident(&block.self_ty).as_deref() == Some(builder) => {
+                Some(block)
+            }
+            _ => None,
+        })
+        .flat_map(|block| block.items.iter())
+        .find_map(|member| match member {
+            syn::ImplItem::Fn(function) if function.sig.ident == setter => {
+                let bounds = quote!(#function).to_string();
+                let start = bounds.find("TryInto < types :: ")? + "TryInto < types :: ".len();
+                Some(bounds[start..].split_whitespace().next()?.to_string())
+            }
+            _ => None,
+        })
+        .with_context(|| format!("no typed setter `{setter}` on {builder}"))?;
+    let types = module_items(file, "types")?;
+    let mut patched = 0;
+    for item in types.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_from_str = block
+            .trait_
+            .as_ref()
+            .is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "FromStr"));
+        if !is_from_str || last_ident(&block.self_ty).as_deref() != Some(type_name.as_str()) {
+            continue;
+        }
+        for member in block.items.iter_mut() {
+            if let syn::ImplItem::Fn(function) = member {
+                if function.sig.ident == "from_str" {
+                    function.block.stmts.insert(0, syn::parse_quote!(let value = value.strip_prefix(#prefix).unwrap_or(value);));
+                    patched += 1;
+                }
+            }
+        }
+    }
+    if patched != 1 {
+        bail!("no FromStr for `{type_name}` to accept IRIs of {prefix}");
+    }
+    Ok(())
+}
+
+/// The Rust stage: applies every operation's request shape.
+pub fn rewrite(
+    file: &mut syn::File,
+    shapes: &BTreeMap<String, RequestShape>,
+) -> anyhow::Result<()> {
+    for (operation_id, shape) in shapes {
+        let builder = builder_name(operation_id);
+        for (parameter, prefix) in &shape.iri_parameters {
+            iri_parameter(file, &builder, parameter, prefix)?;
+        }
+        let builder_items = module_items(file, "builder")?;
+        if shape.optional_body {
+            optional_body(builder_items, &builder)?;
+        }
+        if shape.accept.is_none() && shape.content_type.is_none() && !shape.optional_body {
+            continue;
+        }
+        let send = builder_items
+            .iter_mut()
+            .filter_map(|item| match item {
+                syn::Item::Impl(block)
+                    if last_ident(&block.self_ty).as_deref() == Some(builder.as_str()) =>
+                {
+                    Some(block)
+                }
+                _ => None,
+            })
+            .flat_map(|block| block.items.iter_mut())
+            .find_map(|member| match member {
+                syn::ImplItem::Fn(function) if function.sig.ident == "send" => Some(function),
+                _ => None,
+            })
+            .with_context(|| format!("no send() on builder {builder}"))?;
+        let mut rewrite = SendRewrite {
+            shape,
+            accept_rewritten: 0,
+            json_rewritten: 0,
+        };
+        rewrite.visit_block_mut(&mut send.block);
+        if shape.accept.is_some() && rewrite.accept_rewritten != 1 {
+            bail!(
+                "{operation_id}: found {} Accept headers to rewrite",
+                rewrite.accept_rewritten
+            );
+        }
+        let has_body = shape.content_type.is_some() || shape.optional_body;
+        if has_body && rewrite.json_rewritten != 1 {
+            bail!(
+                "{operation_id}: found {} JSON bodies to rewrite",
+                rewrite.json_rewritten
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_json_media_types_are_recognized() {
+        assert!(is_vendor_json("application/vnd.textus+jsonld"));
+        assert!(is_vendor_json("application/problem+json; charset=utf-8"));
+        assert!(!is_vendor_json("application/json"));
+        assert!(!is_vendor_json("text/plain"));
+    }
+
+    #[test]
+    fn detects_media_types_optional_bodies_and_iri_parameters() {
+        let mut doc = json!({"paths": {"/conversations/{conversation}/read": {"put": {
+            "operationId": "readConversation",
+            "parameters": [{"name": "conversation", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"content": {"application/vnd.textus+jsonld": {"schema": {"type": "object"}}}},
+            "responses": {
+                "200": {"description": "ok", "content": {"application/vnd.textus+jsonld": {"schema": {}}}},
+                "404": {"$ref": "#/components/responses/Error"}}}}},
+            "components": {"responses": {"Error": {"description": "e",
+                "content": {"application/vnd.textus+jsonld": {"schema": {}}}}}}});
+        let iri = [IriParameter {
+            parameter: "conversation".into(),
+            prefix: "/conversations/".into(),
+        }];
+        let mut report = Report::default();
+        let shapes = detect(&mut doc, &iri, &mut report).unwrap();
+        let shape = &shapes["readConversation"];
+        assert_eq!(
+            shape.accept.as_deref(),
+            Some("application/vnd.textus+jsonld")
+        );
+        assert_eq!(
+            shape.content_type.as_deref(),
+            Some("application/vnd.textus+jsonld")
+        );
+        assert!(shape.optional_body);
+        assert_eq!(
+            shape.iri_parameters,
+            [("conversation".to_string(), "/conversations/".to_string())]
+        );
+        assert!(doc
+            .pointer("/components/responses/Error/content/application~1json")
+            .is_some());
+        assert_eq!(
+            doc.pointer(
+                "/paths/~1conversations~1{conversation}~1read/put/parameters/0/schema/pattern"
+            ),
+            Some(&json!("^[^/]+$"))
+        );
+        let mut doc_without = json!({"paths": {}});
+        let error = detect(&mut doc_without, &iri, &mut report).unwrap_err();
+        assert!(error.to_string().contains("`conversation`"), "{error}");
+    }
+}
