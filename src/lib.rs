@@ -36,12 +36,34 @@ mod query;
 pub use error::{from_generated, string_at};
 pub use error::{Error, ProviderError};
 pub use extensible::ExtensibleEnum;
+
+/// Sets a JSON body with the operation's documented media type, or none when
+/// the caller set none (used by generated code).
+#[doc(hidden)]
+pub fn json_body<T: serde::Serialize>(
+    request: reqwest::RequestBuilder,
+    body: Option<&T>,
+    content_type: &'static str,
+) -> reqwest::RequestBuilder {
+    match body {
+        // `json` keeps a Content-Type that is already set.
+        Some(body) => request
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static(content_type),
+            )
+            .json(body),
+        None => request,
+    }
+}
 pub use query::{CommaSeparated, CommaSeparatedError};
 
 #[cfg(feature = "partoo")]
 pub mod partoo;
 #[cfg(feature = "quo")]
 pub mod quo;
+#[cfg(feature = "textus")]
+pub mod textus;
 
 /// The README's example compiles (checked by `cargo test --doc`).
 #[doc = include_str!("../README.md")]
