@@ -8,3 +8,4 @@ mod pagination;
 mod partoo;
 mod quo;
 mod support;
+mod textus;
