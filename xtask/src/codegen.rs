@@ -36,6 +36,11 @@ pub fn pipeline(
     if let Some(convention) = &config.pagination {
         plan.paginated = crate::pagination::detect(&doc, convention, &mut report);
     }
+    plan.client = Some(
+        crate::client::describe(&doc, &config.runtime)
+            .with_context(|| format!("reading the `{api}` document for its runtime"))?,
+    );
+    plan.runtime = config.runtime.clone();
     plan.error_fields = Some((
         config.overrides.error_schema.clone(),
         config.errors.code.clone(),

@@ -36,6 +36,9 @@ pub struct ApiConfig {
     /// Where the provider's code and message sit in its error bodies.
     #[serde(default)]
     pub errors: ErrorFields,
+    /// Runtime facts the spec does not carry (rate limit, idempotent operations).
+    #[serde(default)]
+    pub runtime: crate::client::RuntimeConfig,
 }
 
 /// How a vendored document was obtained.
@@ -135,6 +138,7 @@ impl ApiConfig {
             overrides: Overrides::default(),
             pagination: None,
             errors: ErrorFields::default(),
+            runtime: crate::client::RuntimeConfig::default(),
         }
     }
 }

@@ -146,7 +146,8 @@ pub fn generate(
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_inner_type(quote::quote!(::inbox_bindings::runtime::Runtime));
     for replacement in &plan.replacements {
         settings.with_replacement(
             &replacement.component,
@@ -186,7 +187,10 @@ pub fn generate(
     crate::requests::rewrite(&mut file, &plan.requests)?;
     crate::pagination::inject(&mut file, &plan.paginated)?;
     if let Some((schema, code, message)) = &plan.error_fields {
-        crate::pagination::provider_error_impl(&mut file, api, schema, code, message)?;
+        crate::pagination::provider_error_impl(&mut file, schema, code, message)?;
+    }
+    if let Some(shape) = &plan.client {
+        crate::client::rewrite(&mut file, api, shape, &plan.runtime)?;
     }
     mark_deprecated(&mut file, spec, plan)?;
     let types = count_types(&file);

@@ -4,6 +4,7 @@
 //! stages live in their own modules and work on `serde_json::Value`.
 
 mod assemble;
+mod client;
 mod codegen;
 mod config;
 mod document;

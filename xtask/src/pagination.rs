@@ -419,25 +419,6 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
         };
         let cursor_ident = format_ident!("{}", snake(&operation.cursor_parameter));
         let initial_cursor = field_as_text(&operation.cursor_parameter)?;
-        let size_check = match &operation.page_size {
-            Some((name, minimum, maximum)) => {
-                let size_value = field_as_text(name)?;
-                let bound = |b: &Option<f64>| match b {
-                    Some(value) => quote! { ::std::option::Option::Some(#value) },
-                    None => quote! { ::std::option::Option::None },
-                };
-                let (minimum, maximum) = (bound(minimum), bound(maximum));
-                quote! {
-                    ::inbox_bindings::pagination::check_page_size(
-                        #name,
-                        #size_value,
-                        #minimum,
-                        #maximum,
-                    )
-                }
-            }
-            None => quote! { ::std::result::Result::<(), ::inbox_bindings::Error>::Ok(()) },
-        };
         let builder_ident = format_ident!("{builder_name}");
         let pages_doc = format!(
             "Every page of `{}`, requested lazily: the parameters set on this builder are sent with every \
@@ -453,9 +434,8 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
                 #[doc = #pages_doc]
                 pub fn pages(self) -> ::inbox_bindings::pagination::BoxStream<'a, #page_type> {
                     let initial_cursor = #initial_cursor;
-                    let checked = (#size_check).map(|()| self);
                     ::inbox_bindings::pagination::pages(
-                        checked,
+                        self,
                         initial_cursor,
                         |builder: Self, cursor: ::std::string::String| builder.#cursor_ident(cursor),
                         |builder: Self| builder.send(),
@@ -483,7 +463,6 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
 /// The `ProviderError` impl of the API's error schema, from `[<api>.errors]`.
 pub fn provider_error_impl(
     file: &mut syn::File,
-    api: &str,
     error_schema: &str,
     code: &[String],
     message: &[String],
@@ -498,7 +477,6 @@ pub fn provider_error_impl(
     }
     let item: syn::Item = syn::parse2(quote! {
         impl ::inbox_bindings::ProviderError for #ident {
-            const PROVIDER: &'static str = #api;
             fn code(&self) -> ::std::option::Option<::std::string::String> {
                 ::inbox_bindings::string_at(self, &[#(#code),*])
             }

@@ -32,6 +32,10 @@ pub struct Plan {
     pub requests: BTreeMap<String, crate::requests::RequestShape>,
     /// Operations that get `.pages()` and `.stream()`.
     pub paginated: Vec<crate::pagination::Paginated>,
+    /// What the runtime needs from the document (auth, servers, bounds).
+    pub client: Option<crate::client::ClientShape>,
+    /// `[<api>.runtime]` from `codegen.toml`.
+    pub runtime: crate::client::RuntimeConfig,
     /// (error schema, code pointers, message pointers) for `ProviderError`.
     pub error_fields: Option<(String, Vec<String>, Vec<String>)>,
 }

@@ -1,0 +1,605 @@
+//! The client runtime's generated half: `PROVIDER` (authentication from the
+//! spec's `securitySchemes`, servers, the documented rate limit and idempotent
+//! operations from `codegen.toml`), `Client::with_config`, the `exec` hook
+//! that runs every request through `inbox_bindings::runtime::Runtime`, and a
+//! `send()` on every builder that checks parameter bounds and returns
+//! `inbox_bindings::Error`.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde::Deserialize;
+use serde_json::Value;
+use syn::visit_mut::VisitMut;
+
+use crate::document::child;
+use crate::openapi_walk::METHODS;
+use crate::pagination::snake;
+
+/// `[<api>.runtime]` in `codegen.toml`: facts the specs do not carry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeConfig {
+    /// The documented rate limit.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Non-GET operations (operationIds) that are idempotent, so safe to retry.
+    #[serde(default)]
+    pub idempotent_operations: Vec<String>,
+    /// Responses carry `X-RateLimit-Remaining`/`X-RateLimit-Reset`.
+    #[serde(default)]
+    pub rate_limit_headers: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub requests: u32,
+    pub per_seconds: u64,
+}
+
+/// How the spec says to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthShape {
+    Header { name: String, prefix: String },
+    None,
+}
+
+/// A numeric parameter's bounds: (name, minimum, maximum).
+pub type Bound = (String, Option<f64>, Option<f64>);
+
+/// What the Rust stage needs from the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientShape {
+    pub auth: AuthShape,
+    pub servers: Vec<(String, String)>,
+    /// operationId → (parameter, minimum, maximum) for numeric parameters with bounds.
+    pub bounds: BTreeMap<String, Vec<Bound>>,
+    /// progenitor's operation ids of the idempotent non-GET operations.
+    pub idempotent: Vec<String>,
+}
+
+fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    match node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| doc.pointer(p))
+    {
+        Some(target) => target,
+        None => node,
+    }
+}
+
+fn scheme_auth(doc: &Value, name: &str) -> anyhow::Result<AuthShape> {
+    let scheme = doc
+        .pointer(&child("/components/securitySchemes", name))
+        .with_context(|| {
+            format!("security scheme `{name}` is not in components.securitySchemes")
+        })?;
+    let kind = scheme.get("type").and_then(Value::as_str).unwrap_or("");
+    match kind {
+        "apiKey" => {
+            let location = scheme.get("in").and_then(Value::as_str).unwrap_or("");
+            let header = scheme
+                .get("name")
+                .and_then(Value::as_str)
+                .context("apiKey scheme without a name")?;
+            if location != "header" {
+                bail!(
+                    "security scheme `{name}`: apiKey in {location} is not supported (header only)"
+                );
+            }
+            Ok(AuthShape::Header {
+                name: header.to_string(),
+                prefix: String::new(),
+            })
+        }
+        "http" => match scheme
+            .get("scheme")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("bearer") => Ok(AuthShape::Header {
+                name: "Authorization".into(),
+                prefix: "Bearer ".into(),
+            }),
+            other => bail!(
+                "security scheme `{name}`: http scheme {other:?} is not supported (bearer only)"
+            ),
+        },
+        other => bail!("security scheme `{name}` of type {other:?} is not supported"),
+    }
+}
+
+/// The first scheme of a security requirement list, if any.
+fn first_scheme(requirements: Option<&Value>) -> Option<Option<String>> {
+    let list = requirements?.as_array()?;
+    Some(
+        list.iter()
+            .find_map(|requirement| requirement.as_object()?.keys().next().cloned()),
+    )
+}
+
+/// Reads what the runtime needs from the normalized document.
+pub fn describe(doc: &Value, runtime: &RuntimeConfig) -> anyhow::Result<ClientShape> {
+    let global = first_scheme(doc.get("security")).flatten();
+    let mut schemes = std::collections::BTreeSet::new();
+    let mut bounds = BTreeMap::new();
+    let mut operations = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+                    continue;
+                };
+                operations.insert(id.to_string(), method);
+                match first_scheme(operation.get("security")) {
+                    Some(Some(scheme)) => {
+                        schemes.insert(scheme);
+                    }
+                    Some(None) => {} // `security: []`: this operation needs none.
+                    None => {
+                        if let Some(scheme) = &global {
+                            schemes.insert(scheme.clone());
+                        }
+                    }
+                }
+                let parameters = item
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .chain(
+                        operation
+                            .get("parameters")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .map(|parameter| resolve(doc, parameter));
+                let mut found = Vec::new();
+                for parameter in parameters {
+                    let location = parameter.get("in").and_then(Value::as_str);
+                    if !matches!(location, Some("query" | "path")) {
+                        continue;
+                    }
+                    let Some(schema) = parameter.get("schema").map(|schema| resolve(doc, schema))
+                    else {
+                        continue;
+                    };
+                    let numeric = matches!(
+                        schema.get("type").and_then(Value::as_str),
+                        Some("integer" | "number")
+                    );
+                    let minimum = schema.get("minimum").and_then(Value::as_f64);
+                    let maximum = schema.get("maximum").and_then(Value::as_f64);
+                    if numeric && (minimum.is_some() || maximum.is_some()) {
+                        let name = parameter
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        found.push((name.to_string(), minimum, maximum));
+                    }
+                }
+                if !found.is_empty() {
+                    bounds.insert(id.to_string(), found);
+                }
+                let _ = path;
+            }
+        }
+    }
+    let auth = match schemes.len() {
+        0 => AuthShape::None,
+        1 => scheme_auth(doc, schemes.iter().next().expect("one"))?,
+        _ => bail!("operations use different security schemes ({schemes:?}): not supported"),
+    };
+    let servers = doc
+        .get("servers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|server| {
+            let url = server.get("url")?.as_str()?;
+            let description = server
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            (!url.contains('{')).then(|| (url.to_string(), description.to_string()))
+        })
+        .collect();
+    let mut idempotent = Vec::new();
+    for id in &runtime.idempotent_operations {
+        match operations.get(id) {
+            None => bail!(
+                "runtime.idempotent_operations names `{id}`, which is no operation of the document"
+            ),
+            Some(&"get") => {
+                bail!("runtime.idempotent_operations: `{id}` is a GET, idempotent already")
+            }
+            Some(_) => idempotent.push(snake(id)),
+        }
+    }
+    Ok(ClientShape {
+        auth,
+        servers,
+        bounds,
+        idempotent,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The Rust stage
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    Some(path.path.segments.last()?.ident.to_string())
+}
+
+fn generic_of<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    if segment.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    })
+}
+
+/// The `Error<E>` argument of `Result<_, Error<E>>`.
+fn error_type(output: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(path) = output else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments
+    else {
+        return None;
+    };
+    let error = arguments
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)?;
+    generic_of(error, "Error").cloned()
+}
+
+/// An expression giving the builder field of `parameter` as `Option<String>`.
+pub fn field_as_text(builder: &syn::ItemStruct, parameter: &str) -> anyhow::Result<TokenStream> {
+    let ident = format_ident!("{}", snake(parameter));
+    let field = builder
+        .fields
+        .iter()
+        .find(|field| field.ident.as_ref() == Some(&ident))
+        .with_context(|| format!("builder {} has no field `{ident}`", builder.ident))?;
+    let stored = generic_of(&field.ty, "Result").context("builder fields are Results")?;
+    Ok(if generic_of(stored, "Option").is_some() {
+        quote! { self.#ident.as_ref().ok().and_then(|value| value.as_ref()).map(|value| value.to_string()) }
+    } else {
+        quote! { self.#ident.as_ref().ok().map(|value| value.to_string()) }
+    })
+}
+
+/// Error responses reach the runtime undecoded: `from_generated` decodes
+/// them from the raw bytes, keeping the body even when it is not JSON.
+struct RouteErrors(usize);
+
+impl VisitMut for RouteErrors {
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let body = &arm.body;
+        if quote!(#body).to_string().contains("Error :: ErrorResponse") {
+            *arm.body = syn::parse_quote!(Err(Error::UnexpectedResponse(response)));
+            self.0 += 1;
+        }
+    }
+}
+
+fn module_items<'f>(file: &'f mut syn::File, name: &str) -> anyhow::Result<&'f mut Vec<syn::Item>> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == name => {
+                module.content.as_mut().map(|(_, items)| items)
+            }
+            _ => None,
+        })
+        .with_context(|| format!("progenitor output has no `{name}` module"))
+}
+
+pub fn rewrite(
+    file: &mut syn::File,
+    api: &str,
+    shape: &ClientShape,
+    runtime: &RuntimeConfig,
+) -> anyhow::Result<()> {
+    // Every builder's send: renamed, errors routed raw, and wrapped.
+    let builder_items = module_items(file, "builder")?;
+    let structs: BTreeMap<String, syn::ItemStruct> = builder_items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some((s.ident.to_string(), s.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut wrapped = 0;
+    for item in builder_items.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let Some(name) = last_ident(&block.self_ty) else {
+            continue;
+        };
+        let Some(builder) = structs.get(&name) else {
+            continue;
+        };
+        let Some(position) = block
+            .items
+            .iter()
+            .position(|m| matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == "send"))
+        else {
+            continue;
+        };
+        let syn::ImplItem::Fn(mut generated) = block.items.remove(position) else {
+            unreachable!()
+        };
+        let syn::ReturnType::Type(_, output) = &generated.sig.output else {
+            bail!("send returns nothing")
+        };
+        let output = (**output).clone();
+        let ok = generic_of(&output, "Result")
+            .context("send returns a Result")?
+            .clone();
+        let success = generic_of(&ok, "ResponseValue")
+            .context("send returns a ResponseValue")?
+            .clone();
+        let error = error_type(&output).context("send's error is progenitor's Error<E>")?;
+        let docs: Vec<syn::Attribute> = generated
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .cloned()
+            .collect();
+        let mut routed = RouteErrors(0);
+        routed.visit_block_mut(&mut generated.block);
+        generated.sig.ident = format_ident!("send_generated");
+        generated.vis = syn::Visibility::Inherited;
+        generated.attrs.retain(|a| !a.path().is_ident("doc"));
+        // The operation id progenitor passes to hooks names this operation's bounds.
+        let operation_id = {
+            let text = quote!(#generated).to_string();
+            let start = text
+                .find("operation_id : \"")
+                .context("send names its operation id")?
+                + "operation_id : \"".len();
+            text[start..]
+                .split('"')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let checks = shape
+            .bounds
+            .iter()
+            .filter(|(id, _)| snake(id) == operation_id)
+            .flat_map(|(_, list)| list.iter())
+            .map(|(parameter, minimum, maximum)| {
+                let value = field_as_text(builder, parameter)?;
+                let bound = |b: &Option<f64>| match b {
+                    Some(v) => quote!(::std::option::Option::Some(#v)),
+                    None => quote!(::std::option::Option::None),
+                };
+                let (minimum, maximum) = (bound(minimum), bound(maximum));
+                Ok(quote! { ::inbox_bindings::check_bounds(#parameter, #value, #minimum, #maximum)?; })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let wrapper: syn::ImplItem = syn::parse_quote! {
+            #(#docs)*
+            ///
+            /// Parameters are checked against the spec before anything is sent;
+            /// the call is retried, rate limited and traced by the client's runtime.
+            pub async fn send(self) -> ::std::result::Result<ResponseValue<#success>, ::inbox_bindings::Error> {
+                #(#checks)*
+                match self.send_generated().await {
+                    Ok(response) => Ok(response),
+                    Err(error) => Err(::inbox_bindings::from_generated::<#success, #error>(super::PROVIDER.name, error).await),
+                }
+            }
+        };
+        block.items.insert(position, wrapper);
+        block
+            .items
+            .insert(position + 1, syn::ImplItem::Fn(generated));
+        wrapped += 1;
+    }
+    if wrapped == 0 && !structs.is_empty() {
+        bail!("found no `send` to wrap");
+    }
+
+    // `new` would skip validation and panics when TLS cannot start; clients
+    // are built with `with_config`.
+    for item in file.items.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+            && block.trait_.is_none();
+        if !is_client {
+            continue;
+        }
+        block
+            .items
+            .retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        for member in block.items.iter_mut() {
+            if let syn::ImplItem::Fn(function) = member {
+                if function.sig.ident == "new_with_client" {
+                    function.vis = syn::parse_quote!(pub(crate));
+                    function.attrs.retain(|a| !a.path().is_ident("doc"));
+                }
+            }
+        }
+    }
+
+    let auth = match &shape.auth {
+        AuthShape::None => quote!(::inbox_bindings::runtime::Auth::None),
+        AuthShape::Header { name, prefix } => {
+            quote!(::inbox_bindings::runtime::Auth::Header { name: #name, prefix: #prefix })
+        }
+    };
+    let servers = shape.servers.iter().map(|(url, description)| {
+        quote!(::inbox_bindings::runtime::Server { url: #url, description: #description })
+    });
+    let rate_limit = match runtime.rate_limit {
+        Some(RateLimitConfig {
+            requests,
+            per_seconds,
+        }) => {
+            quote!(::std::option::Option::Some(::inbox_bindings::runtime::RateLimit { requests: #requests, per_seconds: #per_seconds }))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let idempotent = &shape.idempotent;
+    let headers = runtime.rate_limit_headers;
+    let provider_doc = format!(
+        "What the runtime needs to know of the `{api}` API (from its spec and `codegen.toml`)."
+    );
+    let items: syn::File = syn::parse2(quote! {
+        #[doc = #provider_doc]
+        pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+            #api,
+            #auth,
+            &[#(#servers),*],
+            #rate_limit,
+            &[#(#idempotent),*],
+            #headers,
+        );
+        impl Client {
+            /// Builds a client from one configuration: authentication as the
+            /// spec declares it, the spec's first server unless another base URL
+            /// is set, retries, rate limiting and timeouts. Nothing is sent; a
+            /// configuration that cannot work is refused with `Error::InvalidInput`.
+            pub fn with_config(
+                config: ::inbox_bindings::ClientConfig,
+            ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
+                let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+                Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
+            }
+        }
+        impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                self.inner.execute(&self.client, request, info.operation_id).await
+            }
+        }
+    })?;
+    file.items.extend(items.items);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(schemes: Value, security: Value) -> Value {
+        json!({"security": security, "servers": [{"url": "https://api.test/v2", "description": "Production"},
+                                                  {"url": "https://{region}.api.test"}],
+            "paths": {"/x/{id}": {"post": {"operationId": "touchX", "parameters": [
+                {"name": "id", "in": "path", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                {"name": "q", "in": "query", "schema": {"type": "string"}}]}}},
+            "components": {"securitySchemes": schemes}})
+    }
+
+    #[test]
+    fn auth_comes_from_the_security_schemes() {
+        let cases = [
+            (
+                json!({"k": {"type": "apiKey", "in": "header", "name": "x-APIKey"}}),
+                AuthShape::Header {
+                    name: "x-APIKey".into(),
+                    prefix: String::new(),
+                },
+            ),
+            (
+                json!({"k": {"type": "apiKey", "in": "header", "name": "Authorization"}}),
+                AuthShape::Header {
+                    name: "Authorization".into(),
+                    prefix: String::new(),
+                },
+            ),
+            (
+                json!({"k": {"type": "http", "scheme": "bearer"}}),
+                AuthShape::Header {
+                    name: "Authorization".into(),
+                    prefix: "Bearer ".into(),
+                },
+            ),
+        ];
+        for (schemes, expected) in cases {
+            let shape =
+                describe(&doc(schemes, json!([{"k": []}])), &RuntimeConfig::default()).unwrap();
+            assert_eq!(shape.auth, expected);
+        }
+        let shape = describe(&doc(json!({}), json!(null)), &RuntimeConfig::default()).unwrap();
+        assert_eq!(shape.auth, AuthShape::None);
+        for unsupported in [
+            json!({"k": {"type": "apiKey", "in": "query", "name": "key"}}),
+            json!({"k": {"type": "http", "scheme": "basic"}}),
+        ] {
+            assert!(describe(
+                &doc(unsupported, json!([{"k": []}])),
+                &RuntimeConfig::default()
+            )
+            .is_err());
+        }
+    }
+
+    #[test]
+    fn servers_bounds_and_idempotent_operations() {
+        let runtime = RuntimeConfig {
+            idempotent_operations: vec!["touchX".into()],
+            ..RuntimeConfig::default()
+        };
+        let shape = describe(&doc(json!({}), json!(null)), &runtime).unwrap();
+        assert_eq!(
+            shape.servers,
+            [("https://api.test/v2".to_string(), "Production".to_string())]
+        );
+        assert_eq!(
+            shape.bounds["touchX"],
+            [
+                ("id".to_string(), Some(1.0), None),
+                ("per_page".to_string(), Some(1.0), Some(100.0))
+            ]
+        );
+        assert_eq!(shape.idempotent, ["touch_x"]);
+        let wrong = RuntimeConfig {
+            idempotent_operations: vec!["nope".into()],
+            ..RuntimeConfig::default()
+        };
+        assert!(describe(&doc(json!({}), json!(null)), &wrong)
+            .unwrap_err()
+            .to_string()
+            .contains("`nope`"));
+    }
+}
