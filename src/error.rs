@@ -7,6 +7,9 @@ use serde::de::DeserializeOwned;
 /// How many bytes of an undecodable body an error keeps.
 const BODY_PREFIX: usize = 512;
 
+/// Error bodies up to this size are kept whole.
+const BODY_LIMIT: usize = 64 * 1024;
+
 /// Everything that can go wrong when talking to a provider.
 ///
 /// Messages are lowercase, carry no credential, and keep their source.
@@ -93,9 +96,6 @@ impl Error {
 /// What the generated error bodies tell about themselves: implemented by the
 /// pipeline for each provider's `types::ApiError`, from `codegen.toml`.
 pub trait ProviderError: serde::Serialize + DeserializeOwned {
-    /// The provider's name, as in `codegen.toml`.
-    const PROVIDER: &'static str;
-
     /// The provider's error code, if the body has one.
     fn code(&self) -> Option<String>;
 
@@ -108,14 +108,18 @@ fn prefix(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    value.parse::<u64>().ok().map(Duration::from_secs)
+/// Operations that document no error body.
+impl ProviderError for () {
+    fn code(&self) -> Option<String> {
+        None
+    }
+
+    fn message(&self) -> Option<String> {
+        None
+    }
 }
+
+use crate::runtime::retry_after;
 
 fn transport(error: reqwest::Error) -> Error {
     if error.is_timeout() {
@@ -125,9 +129,13 @@ fn transport(error: reqwest::Error) -> Error {
     }
 }
 
-/// Converts what a generated `send()` returned into [`Error`]. `T` is the
-/// success type, used to find the serde path of a decoding failure.
+/// Converts what progenitor's `send()` returned into [`Error`]. `T` is the
+/// success type (to find the serde path of a decoding failure), `E` the
+/// documented error body. Error responses arrive undecoded (the pipeline
+/// routes them here), so the raw body is kept even when it is not JSON.
+#[doc(hidden)]
 pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
+    provider: &'static str,
     error: progenitor_client::Error<E>,
 ) -> Error {
     use progenitor_client::Error as Generated;
@@ -142,13 +150,13 @@ pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
             let status = response.status();
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
                 return Error::RateLimited {
-                    provider: E::PROVIDER,
+                    provider,
                     retry_after: retry_after(response.headers()),
                 };
             }
             let body = serde_json::to_string(&*response).unwrap_or_default();
             Error::Api {
-                provider: E::PROVIDER,
+                provider,
                 status,
                 code: response.code(),
                 message: response.message(),
@@ -173,7 +181,7 @@ pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
             let wait = retry_after(response.headers());
             if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
                 return Error::RateLimited {
-                    provider: E::PROVIDER,
+                    provider,
                     retry_after: wait,
                 };
             }
@@ -181,22 +189,60 @@ pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
                 Ok(bytes) => bytes,
                 Err(source) => return transport(source),
             };
-            // An undocumented status may still carry the provider's error body.
-            let decoded = serde_json::from_slice::<E>(&bytes)
-                .ok()
-                .filter(|_| !status.is_success());
+            if status.is_success() {
+                // A success status the spec does not document: not decodable as anything known.
+                let source =
+                    serde_json::from_slice::<serde_json::Value>(b"!").expect_err("not JSON");
+                return Error::Decode {
+                    status: Some(status),
+                    path: format!("(undocumented status {status})"),
+                    body_prefix: prefix(&bytes),
+                    source,
+                };
+            }
+            let decoded = serde_json::from_slice::<E>(&bytes).ok();
             let (code, message) = decoded
                 .map(|body| (body.code(), body.message()))
                 .unwrap_or_default();
+            let body = if bytes.len() <= BODY_LIMIT {
+                String::from_utf8_lossy(&bytes).into_owned()
+            } else {
+                prefix(&bytes)
+            };
             Error::Api {
-                provider: E::PROVIDER,
+                provider,
                 status,
                 code,
                 message,
-                body: prefix(&bytes),
+                body,
             }
         }
     }
+}
+
+/// Checks a numeric parameter against the spec's bounds before anything is sent.
+#[doc(hidden)]
+pub fn check_bounds(
+    parameter: &str,
+    value: Option<String>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+) -> Result<(), Error> {
+    let Some(text) = value else { return Ok(()) };
+    let number: f64 = text
+        .parse()
+        .map_err(|_| Error::InvalidInput(format!("{parameter} must be a number, not {text:?}")))?;
+    let below = minimum.is_some_and(|minimum| number < minimum);
+    let above = maximum.is_some_and(|maximum| number > maximum);
+    if below || above {
+        let bound = |bound: Option<f64>| bound.map(|b| b.to_string()).unwrap_or_else(|| "…".into());
+        return Err(Error::InvalidInput(format!(
+            "{parameter} must be within {}..={}, not {text}",
+            bound(minimum),
+            bound(maximum)
+        )));
+    }
+    Ok(())
 }
 
 /// Reads a string at a JSON pointer of a serialized error body (used by the

@@ -1,0 +1,700 @@
+//! The client runtime every generated client carries: one configuration,
+//! authentication as each spec declares it, retries with backoff, client-side
+//! rate limiting, credentials that never print, and one tracing span per call.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::Error;
+
+/// A credential (API key or token). Its `Debug` and `Display` print a
+/// placeholder, never the value.
+///
+/// ```
+/// let credential = inbox_bindings::Credential::new("sk-live-1234");
+/// assert_eq!(format!("{credential:?} {credential}"), "Credential(***) ***");
+/// ```
+#[derive(Clone)]
+pub struct Credential(SecretString);
+
+impl Credential {
+    /// Wraps a credential.
+    pub fn new(value: impl Into<String>) -> Self {
+        Credential(SecretString::from(value.into()))
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Credential(***)")
+    }
+}
+
+impl fmt::Display for Credential {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("***")
+    }
+}
+
+impl<S: Into<String>> From<S> for Credential {
+    fn from(value: S) -> Self {
+        Credential::new(value)
+    }
+}
+
+/// How a provider takes its credential, read from the spec's `securitySchemes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// The credential in a header, after an optional scheme prefix
+    /// (`x-APIKey: <key>`, `Authorization: <key>`, `Authorization: Bearer <token>`).
+    Header {
+        /// The header's name.
+        name: &'static str,
+        /// What precedes the credential (`"Bearer "`, or empty).
+        prefix: &'static str,
+    },
+    /// The spec declares no authentication.
+    None,
+}
+
+/// A server the spec lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// Its base URL.
+    pub url: &'static str,
+    /// What the spec says of it.
+    pub description: &'static str,
+}
+
+/// A number of requests per period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per period.
+    pub requests: u32,
+    /// The period, in seconds.
+    pub per_seconds: u64,
+}
+
+impl RateLimit {
+    /// `requests` per `period`.
+    pub fn new(requests: u32, period: Duration) -> Self {
+        RateLimit {
+            requests,
+            per_seconds: period.as_secs().max(1),
+        }
+    }
+
+    /// `requests` per second.
+    pub fn per_second(requests: u32) -> Self {
+        RateLimit {
+            requests,
+            per_seconds: 1,
+        }
+    }
+}
+
+/// What the pipeline knows of a provider: generated as `PROVIDER` in each module.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Provider {
+    /// The provider's name (`partoo`, `quo`, `textus`).
+    pub name: &'static str,
+    /// How it authenticates, from the spec.
+    pub auth: Auth,
+    /// Its servers, from the spec; the first is the default.
+    pub servers: &'static [Server],
+    /// Its documented rate limit, from `codegen.toml`.
+    pub rate_limit: Option<RateLimit>,
+    /// Non-GET operations that are idempotent (progenitor's operation ids), from `codegen.toml`.
+    pub idempotent_operations: &'static [&'static str],
+    /// Whether responses carry `X-RateLimit-Remaining`/`X-RateLimit-Reset`.
+    pub rate_limit_headers: bool,
+}
+
+#[doc(hidden)]
+impl Provider {
+    /// Used by generated code to build its `PROVIDER` constant.
+    pub const fn new(
+        name: &'static str,
+        auth: Auth,
+        servers: &'static [Server],
+        rate_limit: Option<RateLimit>,
+        idempotent_operations: &'static [&'static str],
+        rate_limit_headers: bool,
+    ) -> Self {
+        Provider {
+            name,
+            auth,
+            servers,
+            rate_limit,
+            idempotent_operations,
+            rate_limit_headers,
+        }
+    }
+}
+
+/// When and how often a failed call is sent again. Only idempotent
+/// operations are retried; a non-idempotent request is never sent twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1: never retry).
+    pub max_attempts: u32,
+    /// The backoff before the first retry; it doubles each time (full jitter).
+    pub initial_backoff: Duration,
+    /// The most any one backoff waits.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` honoured; a server asking for more gets its
+    /// answer (`Error::RateLimited`) returned instead of a long wait.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The full-jitter backoff before retry number `retry` (1-based).
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let ceiling = ceiling.min(self.max_backoff);
+        Duration::from_nanos(fastrand::u64(
+            0..=ceiling.as_nanos().min(u64::MAX as u128) as u64,
+        ))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum RateLimitSetting {
+    ProviderDefault,
+    Custom(RateLimit),
+    Off,
+}
+
+/// One configuration for every client.
+///
+/// ```
+/// use std::time::Duration;
+/// use inbox_bindings::{ClientConfig, RateLimit, RetryPolicy};
+///
+/// let config = ClientConfig::new("api-key")
+///     .base_url("https://api.sandbox.partoo.co/v2")
+///     .attempt_timeout(Duration::from_secs(10))
+///     .retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .rate_limit(RateLimit::per_second(2));
+/// let client = inbox_bindings::partoo::Client::with_config(config).unwrap();
+/// assert!(!format!("{client:?}").contains("api-key"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    credential: Credential,
+    base_url: Option<String>,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    call_timeout: Duration,
+    retry: RetryPolicy,
+    rate_limit: RateLimitSetting,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientConfig {
+    /// A configuration with the provider's defaults: its production server,
+    /// its documented rate limit, retries, and timeouts of 10 s to connect,
+    /// 30 s per attempt and 120 s per call.
+    pub fn new(credential: impl Into<Credential>) -> Self {
+        ClientConfig {
+            credential: credential.into(),
+            base_url: None,
+            connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            rate_limit: RateLimitSetting::ProviderDefault,
+            user_agent: concat!("inbox-bindings/", env!("CARGO_PKG_VERSION")).to_string(),
+            http: None,
+        }
+    }
+
+    /// Another server than the spec's first (HTTPS, or plain HTTP on loopback only).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// How long connecting may take (when this crate builds the HTTP client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long a whole call may take, retries and waits included.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// When to retry.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// A client-side rate limit other than the provider's documented one.
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = RateLimitSetting::Custom(limit);
+        self
+    }
+
+    /// No client-side rate limit.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = RateLimitSetting::Off;
+        self
+    }
+
+    /// The `User-Agent` sent (default `inbox-bindings/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// A caller-built `reqwest::Client` (its own timeouts, proxies, TLS).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+}
+
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(address) => address.is_loopback(),
+        url::Host::Ipv6(address) => address.is_loopback(),
+    }
+}
+
+/// Validates a base URL: HTTPS, or HTTP on a loopback host; no credentials in it.
+fn checked_base_url(url: &str) -> Result<String, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|error| Error::InvalidInput(format!("base URL {url:?}: {error}")))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::InvalidInput(
+            "the base URL must not carry credentials".into(),
+        ));
+    }
+    let loopback = parsed.host().as_ref().is_some_and(is_loopback);
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(Error::InvalidInput(format!(
+                "base URL {url:?} must use https (plain http only on a loopback host)"
+            )))
+        }
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::InvalidInput(format!(
+            "base URL {url:?} must not have a query or fragment"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+struct Shared {
+    provider: &'static Provider,
+    auth: Option<(reqwest::header::HeaderName, HeaderValue)>,
+    user_agent: HeaderValue,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+    call_timeout: Duration,
+    limiter: Option<DefaultDirectRateLimiter>,
+    /// Set from `X-RateLimit-Remaining: 0`: no request before this instant.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+/// The state a generated client carries: shared by all its clones, so they
+/// share one rate limit.
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        formatter
+            .debug_struct("Runtime")
+            .field("provider", &shared.provider.name)
+            .field("credential", &"***")
+            .field("retry", &shared.retry)
+            .field("attempt_timeout", &shared.attempt_timeout)
+            .field("call_timeout", &shared.call_timeout)
+            .field("rate_limited", &shared.limiter.is_some())
+            .finish()
+    }
+}
+
+/// What `Runtime::new` gives a generated client to build itself with.
+#[doc(hidden)]
+pub struct Parts {
+    pub runtime: Runtime,
+    pub base_url: String,
+    pub http: reqwest::Client,
+}
+
+impl Runtime {
+    /// Validates `config` for `provider`; nothing is sent.
+    #[doc(hidden)]
+    pub fn build(config: ClientConfig, provider: &'static Provider) -> Result<Parts, Error> {
+        let secret = config.credential.0.expose_secret();
+        let auth = match provider.auth {
+            Auth::None => None,
+            Auth::Header { name, prefix } => {
+                if secret.trim().is_empty() {
+                    return Err(Error::InvalidInput(format!(
+                        "the {} credential is empty",
+                        provider.name
+                    )));
+                }
+                let mut value =
+                    HeaderValue::from_str(&format!("{prefix}{secret}")).map_err(|_| {
+                        Error::InvalidInput(
+                            "the credential has characters an HTTP header cannot carry".into(),
+                        )
+                    })?;
+                value.set_sensitive(true);
+                let name =
+                    reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                        Error::InvalidInput(format!(
+                            "the spec's auth header {name:?} is not a header name"
+                        ))
+                    })?;
+                Some((name, value))
+            }
+        };
+        let base_url = match &config.base_url {
+            Some(url) => checked_base_url(url)?,
+            None => {
+                let server = provider.servers.first().ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "the {} spec lists no server: set a base URL",
+                        provider.name
+                    ))
+                })?;
+                checked_base_url(server.url)?
+            }
+        };
+        let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
+            Error::InvalidInput(format!(
+                "user agent {:?} is not a header value",
+                config.user_agent
+            ))
+        })?;
+        if config.retry.max_attempts == 0 {
+            return Err(Error::InvalidInput(
+                "retry.max_attempts must be at least 1".into(),
+            ));
+        }
+        let limit = match config.rate_limit {
+            RateLimitSetting::ProviderDefault => provider.rate_limit,
+            RateLimitSetting::Custom(limit) => Some(limit),
+            RateLimitSetting::Off => None,
+        };
+        let limiter = match limit {
+            None => None,
+            Some(limit) => {
+                let requests = NonZeroU32::new(limit.requests).ok_or_else(|| {
+                    Error::InvalidInput("a rate limit needs at least one request".into())
+                })?;
+                let period = Duration::from_secs(limit.per_seconds.max(1));
+                // Evenly spaced (no burst): never more than the limit in any window.
+                let quota = Quota::with_period(period / requests.get()).ok_or_else(|| {
+                    Error::InvalidInput("the rate limit period is too short".into())
+                })?;
+                Some(RateLimiter::direct(quota))
+            }
+        };
+        let http = match config.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .build()
+                .map_err(Error::Transport)?,
+        };
+        let shared = Shared {
+            provider,
+            auth,
+            user_agent,
+            retry: config.retry,
+            attempt_timeout: config.attempt_timeout,
+            call_timeout: config.call_timeout,
+            limiter,
+            paused_until: Mutex::new(None),
+        };
+        Ok(Parts {
+            runtime: Runtime {
+                shared: Arc::new(shared),
+            },
+            base_url,
+            http,
+        })
+    }
+
+    /// The provider this runtime talks to.
+    pub fn provider(&self) -> &'static Provider {
+        self.shared.provider
+    }
+
+    async fn wait_for_permit(&self) {
+        let paused = *self.shared.paused_until.lock().expect("not poisoned");
+        if let Some(until) = paused {
+            let now = Instant::now();
+            if until > now {
+                tracing::debug!(
+                    wait_ms = (until - now).as_millis() as u64,
+                    "rate limit window exhausted: waiting"
+                );
+                tokio::time::sleep(until - now).await;
+            }
+        }
+        if let Some(limiter) = &self.shared.limiter {
+            limiter.until_ready().await;
+        }
+    }
+
+    /// Reads `X-RateLimit-Remaining`/`X-RateLimit-Reset` (epoch seconds) and
+    /// pauses until the reset when nothing remains.
+    fn observe_rate_headers(&self, headers: &HeaderMap) {
+        if !self.shared.provider.rate_limit_headers {
+            return;
+        }
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let (Some(remaining), Some(reset)) =
+            (number("x-ratelimit-remaining"), number("x-ratelimit-reset"))
+        else {
+            return;
+        };
+        if remaining > 0 {
+            return;
+        }
+        let now_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        // Never pause longer than the documented window (5 minutes).
+        let wait = Duration::from_secs(reset.saturating_sub(now_epoch).min(300));
+        *self.shared.paused_until.lock().expect("not poisoned") = Some(Instant::now() + wait);
+    }
+
+    /// Sends a request: authenticates it, waits for the rate limit, and
+    /// retries idempotent operations on 429, 502, 503, 504, connection errors
+    /// and timeouts, within the call's deadline. Called by the generated
+    /// client's `exec` hook.
+    #[doc(hidden)]
+    pub async fn execute(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation_id: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let shared = &self.shared;
+        if let Some((name, value)) = &shared.auth {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        if !request.headers().contains_key(USER_AGENT) {
+            request
+                .headers_mut()
+                .insert(USER_AGENT, shared.user_agent.clone());
+        }
+        let idempotent = matches!(
+            request.method().as_str(),
+            "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
+        ) || shared
+            .provider
+            .idempotent_operations
+            .contains(&operation_id);
+        let span = tracing::info_span!(
+            "request",
+            provider = shared.provider.name,
+            operation = operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let deadline = started + shared.call_timeout;
+        async move {
+            let mut attempt = 1u32;
+            let mut pending = Some(request);
+            loop {
+                let original = pending.take().expect("a request for every attempt");
+                // Keep a copy only when a retry is possible.
+                let retry_copy = if idempotent && attempt < shared.retry.max_attempts { original.try_clone() } else { None };
+                let mut sending = original;
+                self.wait_for_permit().await;
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                *sending.timeout_mut() = Some(shared.attempt_timeout.min(remaining.max(Duration::from_millis(1))));
+                let result = http.execute(sending).await;
+                let span = tracing::Span::current();
+                span.record("attempt", attempt);
+                span.record("latency_ms", started.elapsed().as_millis() as u64);
+                if let Ok(response) = &result {
+                    span.record("status", response.status().as_u16());
+                    self.observe_rate_headers(response.headers());
+                }
+                let retryable = match &result {
+                    Ok(response) => matches!(response.status().as_u16(), 429 | 502 | 503 | 504),
+                    Err(error) => error.is_timeout() || error.is_connect() || error.is_request() || error.is_body(),
+                };
+                let Some(next) = retry_copy.filter(|_| retryable) else { return result };
+                let asked = result.as_ref().ok().and_then(|response| retry_after(response.headers()));
+                let wait = match asked {
+                    Some(wait) if wait > shared.retry.max_retry_after => return result,
+                    Some(wait) => wait,
+                    None => shared.retry.backoff(attempt),
+                };
+                if Instant::now() + wait >= deadline {
+                    return result;
+                }
+                match &result {
+                    Ok(response) => tracing::info!(status = response.status().as_u16(), wait_ms = wait.as_millis() as u64, "retrying"),
+                    Err(error) => tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying"),
+                }
+                drop(result);
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                pending = Some(next);
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_https_unless_loopback() {
+        assert_eq!(
+            checked_base_url("https://api.partoo.co/v2/").unwrap(),
+            "https://api.partoo.co/v2"
+        );
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.8.9.10",
+        ] {
+            assert!(checked_base_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.partoo.co",
+            "http://10.0.0.1",
+            "ftp://x",
+            "not a url",
+            "https://user:pw@x.test",
+            "https://x.test/?a=1",
+        ] {
+            assert!(
+                matches!(checked_base_url(bad), Err(Error::InvalidInput(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("60"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(60)));
+        let in_two_minutes = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&in_two_minutes).unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(110) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_doubling_cap() {
+        let policy = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(350),
+            ..RetryPolicy::default()
+        };
+        for _ in 0..200 {
+            assert!(policy.backoff(1) <= Duration::from_millis(100));
+            assert!(policy.backoff(2) <= Duration::from_millis(200));
+            assert!(policy.backoff(5) <= Duration::from_millis(350));
+        }
+        let spread: std::collections::BTreeSet<Duration> =
+            (0..50).map(|_| policy.backoff(3)).collect();
+        assert!(spread.len() > 10, "jittered, not fixed");
+    }
+
+    #[test]
+    fn credentials_never_print() {
+        let config = ClientConfig::new("sentinel-secret-value");
+        assert!(!format!("{config:?}").contains("sentinel-secret-value"));
+        assert_eq!(Credential::new("sentinel-secret-value").to_string(), "***");
+    }
+}
