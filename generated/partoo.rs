@@ -3325,7 +3325,6 @@ Multiple users can have a different is_read status for the same conversation.
         }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
-        const PROVIDER: &'static str = "partoo";
         fn code(&self) -> ::std::option::Option<::std::string::String> {
             ::inbox_bindings::string_at(self, &[])
         }
@@ -3354,37 +3353,22 @@ Version: v2*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
-    }
-    /// Construct a new client with an existing `reqwest::Client`,
-    /// allowing more control over its configuration.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub(crate) fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::inbox_bindings::runtime::Runtime,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::inbox_bindings::runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "v2"
     }
@@ -3394,11 +3378,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::inbox_bindings::runtime::Runtime {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<::inbox_bindings::runtime::Runtime> for &Client {}
 impl Client {
     /**Read conversation
 
@@ -3547,7 +3531,29 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/conversations/{conversation_id}/read`
+        ///
+        /// Parameters are checked against the spec before anything is sent;
+        /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ReadConversationResponse>,
+            ::inbox_bindings::Error,
+        > {
+            match self.send_generated().await {
+                Ok(response) => Ok(response),
+                Err(error) => {
+                    Err(
+                        ::inbox_bindings::from_generated::<
+                            types::ReadConversationResponse,
+                            types::ApiError,
+                        >(super::PROVIDER.name, error)
+                            .await,
+                    )
+                }
+            }
+        }
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ReadConversationResponse>,
@@ -3585,20 +3591,8 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                401u16 => Err(Error::UnexpectedResponse(response)),
+                403u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3659,7 +3653,29 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/conversations/{conversation_id}`
+        ///
+        /// Parameters are checked against the spec before anything is sent;
+        /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::UpdateConversationDeprecatedResponse>,
+            ::inbox_bindings::Error,
+        > {
+            match self.send_generated().await {
+                Ok(response) => Ok(response),
+                Err(error) => {
+                    Err(
+                        ::inbox_bindings::from_generated::<
+                            types::UpdateConversationDeprecatedResponse,
+                            types::ApiError,
+                        >(super::PROVIDER.name, error)
+                            .await,
+                    )
+                }
+            }
+        }
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::UpdateConversationDeprecatedResponse>,
@@ -3698,20 +3714,8 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                401u16 => Err(Error::UnexpectedResponse(response)),
+                403u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3780,7 +3784,40 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/conversations`
+        ///
+        /// Parameters are checked against the spec before anything is sent;
+        /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListConversationsResponse>,
+            ::inbox_bindings::Error,
+        > {
+            ::inbox_bindings::check_bounds(
+                "per_page",
+                self
+                    .per_page
+                    .as_ref()
+                    .ok()
+                    .and_then(|value| value.as_ref())
+                    .map(|value| value.to_string()),
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            )?;
+            match self.send_generated().await {
+                Ok(response) => Ok(response),
+                Err(error) => {
+                    Err(
+                        ::inbox_bindings::from_generated::<
+                            types::ListConversationsResponse,
+                            types::ApiError,
+                        >(super::PROVIDER.name, error)
+                            .await,
+                    )
+                }
+            }
+        }
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListConversationsResponse>,
@@ -3814,20 +3851,8 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                401u16 => Err(Error::UnexpectedResponse(response)),
+                403u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -3846,20 +3871,8 @@ pub mod builder {
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            let checked = (::inbox_bindings::pagination::check_page_size(
-                "per_page",
-                self
-                    .per_page
-                    .as_ref()
-                    .ok()
-                    .and_then(|value| value.as_ref())
-                    .map(|value| value.to_string()),
-                ::std::option::Option::Some(1f64),
-                ::std::option::Option::Some(100f64),
-            ))
-                .map(|()| self);
             ::inbox_bindings::pagination::pages(
-                checked,
+                self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| builder.cursor(cursor),
                 |builder: Self| builder.send(),
@@ -3880,4 +3893,49 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+///What the runtime needs to know of the `partoo` API (from its spec and `codegen.toml`).
+pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+    "partoo",
+    ::inbox_bindings::runtime::Auth::Header {
+        name: "x-APIKey",
+        prefix: "",
+    },
+    &[
+        ::inbox_bindings::runtime::Server {
+            url: "https://api.partoo.co/v2",
+            description: "Production server",
+        },
+        ::inbox_bindings::runtime::Server {
+            url: "https://api.sandbox.partoo.co/v2",
+            description: "Sandbox server (dev environment for clients & partners)",
+        },
+    ],
+    ::std::option::Option::Some(::inbox_bindings::runtime::RateLimit {
+        requests: 300u32,
+        per_seconds: 60u64,
+    }),
+    &["read_conversation", "update_conversation_deprecated"],
+    false,
+);
+impl Client {
+    /// Builds a client from one configuration: authentication as the
+    /// spec declares it, the spec's first server unless another base URL
+    /// is set, retries, rate limiting and timeouts. Nothing is sent; a
+    /// configuration that cannot work is refused with `Error::InvalidInput`.
+    pub fn with_config(
+        config: ::inbox_bindings::ClientConfig,
+    ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
+        let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+        Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
+    }
+}
+impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner.execute(&self.client, request, info.operation_id).await
+    }
 }

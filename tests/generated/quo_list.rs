@@ -291,7 +291,6 @@ pub mod types {
         }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
-        const PROVIDER: &'static str = "quo_list";
         fn code(&self) -> ::std::option::Option<::std::string::String> {
             ::inbox_bindings::string_at(self, &["/code"])
         }
@@ -307,37 +306,22 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
+    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap())
-    }
-    /// Construct a new client with an existing `reqwest::Client`,
-    /// allowing more control over its configuration.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client) -> Self {
+    pub(crate) fn new_with_client(
+        baseurl: &str,
+        client: reqwest::Client,
+        inner: ::inbox_bindings::runtime::Runtime,
+    ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
+            inner,
         }
     }
 }
-impl ClientInfo<()> for Client {
+impl ClientInfo<::inbox_bindings::runtime::Runtime> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
     }
@@ -347,11 +331,11 @@ impl ClientInfo<()> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &() {
-        &()
+    fn inner(&self) -> &::inbox_bindings::runtime::Runtime {
+        &self.inner
     }
 }
-impl ClientHooks<()> for &Client {}
+impl ClientHooks<::inbox_bindings::runtime::Runtime> for &Client {}
 impl Client {
     /**Sends a `GET` request to `/v1/conversations`
 
@@ -434,7 +418,35 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/v1/conversations`
+        ///
+        /// Parameters are checked against the spec before anything is sent;
+        /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListConversationsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            ::inbox_bindings::check_bounds(
+                "maxResults",
+                self.max_results.as_ref().ok().map(|value| value.to_string()),
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            )?;
+            match self.send_generated().await {
+                Ok(response) => Ok(response),
+                Err(error) => {
+                    Err(
+                        ::inbox_bindings::from_generated::<
+                            types::ListConversationsV1Response,
+                            types::ApiError,
+                        >(super::PROVIDER.name, error)
+                            .await,
+                    )
+                }
+            }
+        }
+        async fn send_generated(
             self,
         ) -> Result<
             ResponseValue<types::ListConversationsV1Response>,
@@ -470,13 +482,7 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
+                401u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -495,15 +501,8 @@ pub mod builder {
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            let checked = (::inbox_bindings::pagination::check_page_size(
-                "maxResults",
-                self.max_results.as_ref().ok().map(|value| value.to_string()),
-                ::std::option::Option::Some(1f64),
-                ::std::option::Option::Some(100f64),
-            ))
-                .map(|()| self);
             ::inbox_bindings::pagination::pages(
-                checked,
+                self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| {
                     builder.page_token(cursor)
@@ -531,4 +530,34 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+///What the runtime needs to know of the `quo_list` API (from its spec and `codegen.toml`).
+pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+    "quo_list",
+    ::inbox_bindings::runtime::Auth::None,
+    &[],
+    ::std::option::Option::None,
+    &[],
+    false,
+);
+impl Client {
+    /// Builds a client from one configuration: authentication as the
+    /// spec declares it, the spec's first server unless another base URL
+    /// is set, retries, rate limiting and timeouts. Nothing is sent; a
+    /// configuration that cannot work is refused with `Error::InvalidInput`.
+    pub fn with_config(
+        config: ::inbox_bindings::ClientConfig,
+    ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
+        let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+        Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
+    }
+}
+impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.inner.execute(&self.client, request, info.operation_id).await
+    }
 }
