@@ -1,14 +1,18 @@
 //! What holds for every generated client, whatever the provider.
 
-/// `Client::new` builds a TLS-capable reqwest client: the rustls crypto
-/// provider is compiled in (a missing one panics at this point).
+/// `with_config` builds a TLS-capable reqwest client (the rustls crypto
+/// provider is compiled in: a missing one panics at this point) for the
+/// spec's first server.
 #[test]
-fn clients_build_for_https_base_urls() {
+fn clients_default_to_the_specs_production_server() {
     use inbox_bindings::partoo::ClientInfo as _;
-    let partoo = inbox_bindings::partoo::Client::new("https://api.partoo.co/v2");
+    use inbox_bindings::ClientConfig;
+    let partoo = inbox_bindings::partoo::Client::with_config(ClientConfig::new("k")).unwrap();
     assert_eq!(partoo.baseurl(), "https://api.partoo.co/v2");
-    let quo = inbox_bindings::quo::Client::new("https://api.quo.com");
+    let quo = inbox_bindings::quo::Client::with_config(ClientConfig::new("k")).unwrap();
     assert_eq!(quo.baseurl(), "https://api.quo.com");
+    let textus = inbox_bindings::textus::Client::with_config(ClientConfig::new("k")).unwrap();
+    assert_eq!(textus.baseurl(), "https://next.textus.com");
 }
 
 #[test]

@@ -7,5 +7,6 @@ mod message_content;
 mod pagination;
 mod partoo;
 mod quo;
+mod runtime;
 mod support;
 mod textus;

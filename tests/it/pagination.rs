@@ -113,7 +113,7 @@ impl Respond for Pager {
 }
 
 fn partoo_client(server: &MockServer) -> partoo::Client {
-    partoo::Client::new(&server.uri())
+    partoo::Client::with_config(crate::support::loopback(server, "key")).unwrap()
 }
 
 #[tokio::test]
@@ -310,7 +310,7 @@ async fn page_sizes_outside_the_documented_bounds_are_refused_before_sending() {
 #[tokio::test]
 async fn quo_convention_streams_data_with_page_tokens() {
     let (server, served) = Pager::quo(250).start().await;
-    let client = quo_list::Client::new(&server.uri());
+    let client = quo_list::Client::with_config(crate::support::loopback(&server, "key")).unwrap();
     let ids: Vec<String> = client
         .list_conversations_v1()
         .max_results(100)

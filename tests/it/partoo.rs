@@ -1,17 +1,15 @@
 //! Partoo: every operation of `openapi/partoo.yaml`, what it sends and what it decodes.
 
-use inbox_bindings::partoo::{types, Client, Error};
+use inbox_bindings::partoo::{types, Client};
+use inbox_bindings::Error;
 use serde_json::json;
 
 use crate::support::{
-    assert_common_headers, body_json, header, http_with_header, only_request, server_answering,
+    api_error, assert_common_headers, body_json, header, loopback, only_request, server_answering,
 };
 
 fn client(server: &wiremock::MockServer) -> Client {
-    Client::new_with_client(
-        &server.uri(),
-        http_with_header("x-APIKey", "partoo-test-key"),
-    )
+    Client::with_config(loopback(server, "partoo-test-key")).unwrap()
 }
 
 fn unauthenticated() -> serde_json::Value {
@@ -22,18 +20,12 @@ fn forbidden() -> serde_json::Value {
     json!({"errors": {"authorization": "Operation not allowed"}})
 }
 
-/// A documented error status decodes into the error type with its message.
-fn assert_error_body<T: std::fmt::Debug>(
-    result: Result<T, Error<types::ApiError>>,
-    status: u16,
-) -> types::ApiError {
-    match result {
-        Err(Error::ErrorResponse(response)) => {
-            assert_eq!(response.status().as_u16(), status);
-            response.into_inner()
-        }
-        other => panic!("expected a decoded {status} error, got {other:?}"),
-    }
+/// A documented error status becomes `Error::Api` with the provider's body,
+/// which decodes into the error type.
+fn assert_error_body<T: std::fmt::Debug>(result: Result<T, Error>, status: u16) -> types::ApiError {
+    let failure = api_error(result);
+    assert_eq!((failure.provider, failure.status), ("partoo", status));
+    serde_json::from_str(&failure.body).expect("the body is Partoo's error shape")
 }
 
 #[tokio::test]
@@ -77,7 +69,14 @@ async fn read_conversation_decodes_each_documented_error() {
             })
             .send()
             .await;
-        let error = assert_error_body(result, status);
+        let failure = api_error(result);
+        assert_eq!(
+            failure.message.as_deref(),
+            expect_authentication.or(expect_authorization),
+            "{status}"
+        );
+        assert_eq!(failure.code, None, "Partoo errors carry no code");
+        let error: types::ApiError = serde_json::from_str(&failure.body).unwrap();
         let errors = error.errors.expect("the errors object");
         assert_eq!(
             errors.authentication.as_deref(),
@@ -304,18 +303,26 @@ async fn invalid_filters_fail_before_anything_is_sent() {
         .business_in(vec!["a,b"])
         .send()
         .await;
-    assert!(
-        matches!(result, Err(Error::InvalidRequest(_))),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(Error::InvalidInput(_))), "{result:?}");
     let result = client(&server)
         .list_conversations()
         .per_page(0u64)
         .send()
         .await;
-    assert!(
-        matches!(result, Err(Error::InvalidRequest(_))),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(Error::InvalidInput(_))), "{result:?}");
+    let result = client(&server)
+        .list_conversations()
+        .per_page(101u64)
+        .send()
+        .await;
+    match result {
+        Err(Error::InvalidInput(message)) => {
+            assert!(
+                message.contains("per_page must be within 1..=100"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(server.received_requests().await.unwrap().is_empty());
 }

@@ -1,18 +1,15 @@
 //! Quo: every operation of `openapi/quo.json`, what it sends and what it decodes.
 
-use inbox_bindings::quo::{types, Client, Error};
+use inbox_bindings::quo::{types, Client};
+use inbox_bindings::Error;
 use serde_json::json;
 
 use crate::support::{
-    assert_common_headers, header, http_with_header, only_request, server_answering,
+    api_error, assert_common_headers, header, loopback, only_request, server_answering,
 };
 
 fn client(server: &wiremock::MockServer) -> Client {
-    // Quo takes the raw key in Authorization, without a scheme.
-    Client::new_with_client(
-        &server.uri(),
-        http_with_header("authorization", "quo-test-key"),
-    )
+    Client::with_config(loopback(server, "quo-test-key")).unwrap()
 }
 
 fn conversation() -> serde_json::Value {
@@ -57,6 +54,7 @@ async fn mark_as_read_sends_the_documented_request_and_decodes_the_conversation(
     );
     assert_eq!(request.url.query(), None);
     assert_common_headers(&request, false);
+    // Quo takes the raw key in Authorization, without a scheme.
     assert_eq!(header(&request, "authorization"), Some("quo-test-key"));
     assert!(request.body.is_empty(), "no body is documented");
 
@@ -104,10 +102,10 @@ async fn off_pattern_ids_are_refused_before_sending() {
         .send()
         .await;
     match result {
-        Err(Error::InvalidRequest(message)) => {
+        Err(Error::InvalidInput(message)) => {
             assert!(message.contains("conversation_id"), "{message}")
         }
-        other => panic!("expected InvalidRequest, got {other:?}"),
+        other => panic!("expected InvalidInput, got {other:?}"),
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
@@ -133,13 +131,12 @@ async fn each_documented_error_decodes_with_its_fields() {
             .conversation_id("CN1")
             .send()
             .await;
-        let error = match result {
-            Err(Error::ErrorResponse(response)) => {
-                assert_eq!(response.status().as_u16(), status);
-                response.into_inner()
-            }
-            other => panic!("{status}: expected a decoded error, got {other:?}"),
-        };
+        let failure = api_error(result);
+        assert_eq!((failure.provider, failure.status), ("quo", status));
+        assert_eq!(failure.code.as_deref(), Some(code));
+        assert_eq!(failure.message, Some(format!("{title} message")));
+        assert_eq!(failure.body_json(), body, "the raw body is kept");
+        let error: types::ApiError = serde_json::from_str(&failure.body).unwrap();
         assert_eq!(error.code, code);
         assert_eq!(error.message, format!("{title} message"));
         assert_eq!(error.title, title);
@@ -167,9 +164,7 @@ async fn undocumented_error_codes_still_decode() {
         .conversation_id("CN1")
         .send()
         .await;
-    let Err(Error::ErrorResponse(response)) = result else {
-        panic!("expected a decoded error")
-    };
-    assert_eq!(response.code, "1009999");
-    let _: &types::ApiError = &response;
+    let failure = api_error(result);
+    assert_eq!(failure.code.as_deref(), Some("1009999"));
+    assert_eq!(failure.message.as_deref(), Some("Some New Reason message"));
 }

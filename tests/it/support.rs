@@ -25,16 +25,50 @@ pub async fn only_request(server: &MockServer) -> Request {
     requests.remove(0)
 }
 
-/// A reqwest client that sends `name: value` on every request, marked sensitive.
-pub fn http_with_header(name: &'static str, value: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    let mut value = reqwest::header::HeaderValue::from_str(value).unwrap();
-    value.set_sensitive(true);
-    headers.insert(name, value);
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
+/// A configuration for a loopback test server: no client-side rate limit and
+/// no retries, so each test sees exactly the requests it makes (the runtime
+/// tests turn both on).
+pub fn loopback(server: &MockServer, credential: &str) -> inbox_bindings::ClientConfig {
+    inbox_bindings::ClientConfig::new(credential)
+        .base_url(server.uri())
+        .no_rate_limit()
+        .retry(inbox_bindings::RetryPolicy::none())
+}
+
+/// The provider's error, or a failure naming what came instead.
+pub fn api_error<T: std::fmt::Debug>(result: Result<T, inbox_bindings::Error>) -> ApiFailure {
+    match result {
+        Err(inbox_bindings::Error::Api {
+            provider,
+            status,
+            code,
+            message,
+            body,
+        }) => ApiFailure {
+            provider,
+            status: status.as_u16(),
+            code,
+            message,
+            body,
+        },
+        other => panic!("expected a provider error, got {other:?}"),
+    }
+}
+
+/// The fields of `Error::Api`, for assertions.
+#[derive(Debug)]
+pub struct ApiFailure {
+    pub provider: &'static str,
+    pub status: u16,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub body: String,
+}
+
+impl ApiFailure {
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).expect("the error body is JSON")
+    }
 }
 
 pub fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {

@@ -4,15 +4,12 @@
 use inbox_bindings::textus::{types, Client};
 use serde_json::{json, Value};
 
-use crate::support::{body_json, header, http_with_header, only_request, server_answering};
+use crate::support::{api_error, body_json, header, loopback, only_request, server_answering};
 
 const MEDIA_TYPE: &str = "application/vnd.textus+jsonld";
 
 fn client(server: &wiremock::MockServer) -> Client {
-    Client::new_with_client(
-        &server.uri(),
-        http_with_header("authorization", "Bearer textus-test-token"),
-    )
+    Client::with_config(loopback(server, "textus-test-token")).unwrap()
 }
 
 /// The example body of the documentation page (seed 003), verbatim.
@@ -169,10 +166,10 @@ async fn anything_but_a_slug_or_a_conversation_iri_is_refused_before_sending() {
             .send()
             .await;
         match result {
-            Err(inbox_bindings::textus::Error::InvalidRequest(message)) => {
+            Err(inbox_bindings::Error::InvalidInput(message)) => {
                 assert!(message.contains("conversation"), "{bad:?}: {message}")
             }
-            other => panic!("{bad:?}: expected InvalidRequest, got {other:?}"),
+            other => panic!("{bad:?}: expected InvalidInput, got {other:?}"),
         }
     }
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -188,23 +185,34 @@ async fn each_documented_error_status_decodes() {
             .conversation("JYnJBY")
             .send()
             .await;
-        let error =
-            inbox_bindings::from_generated::<types::Conversation, _>(result.unwrap_err()).await;
-        match error {
-            inbox_bindings::Error::Api {
-                provider,
-                status: got,
-                message,
-                body: raw,
-                ..
-            } => {
-                assert_eq!((provider, got.as_u16()), ("textus", status));
-                assert_eq!(message, Some(format!("failure {status}")));
-                assert_eq!(serde_json::from_str::<Value>(&raw).unwrap(), body);
-            }
-            other => panic!("{status}: {other:?}"),
-        }
+        let failure = api_error(result);
+        assert_eq!((failure.provider, failure.status), ("textus", status));
+        assert_eq!(failure.message, Some(format!("failure {status}")));
+        assert_eq!(failure.body_json(), body);
     }
+}
+
+/// TextUs documents no error body: one that is not JSON is kept as sent.
+#[tokio::test]
+async fn error_bodies_that_are_not_json_are_kept() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"),
+        )
+        .mount(&server)
+        .await;
+    let failure = api_error(
+        client(&server)
+            .read_conversation()
+            .conversation("JYnJBY")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (failure.status, failure.message, failure.body.as_str()),
+        (404, None, "<html>Not Found</html>")
+    );
 }
 
 #[tokio::test]
@@ -223,7 +231,7 @@ async fn rate_limiting_is_reported_with_retry_after() {
         .conversation("JYnJBY")
         .send()
         .await;
-    let error = inbox_bindings::from_generated::<types::Conversation, _>(result.unwrap_err()).await;
+    let error = result.unwrap_err();
     assert!(
         matches!(error, inbox_bindings::Error::RateLimited { provider: "textus", retry_after: Some(wait) } if wait.as_secs() == 30),
         "{error:?}"
