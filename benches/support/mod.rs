@@ -1,7 +1,10 @@
 //! Shared by the benches: reading criterion's estimates back to report the
 //! ratio of two functions measured in the same run.
 
-#[allow(dead_code)] // each bench uses what it needs
+// Each bench binary compiles this module and uses only part of it.
+#![allow(dead_code)]
+
+pub mod limited;
 pub mod pager;
 
 use std::path::PathBuf;
@@ -22,6 +25,35 @@ pub fn median_ns(group: &str, function: &str) -> Option<f64> {
     let text = std::fs::read_to_string(path).ok()?;
     let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
     estimates["median"]["point_estimate"].as_f64()
+}
+
+/// Runs `subject` and `baseline` alternately `rounds` times and returns the
+/// median of the per-round time ratios: drift in machine load hits both
+/// sides of a round alike, so this is steadier than two separate runs.
+pub fn interleaved_ratio(
+    rounds: usize,
+    mut subject: impl FnMut(),
+    mut baseline: impl FnMut(),
+) -> f64 {
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|round| {
+            // Alternate which side goes first, so neither always runs warm.
+            let time = |f: &mut dyn FnMut()| {
+                let started = std::time::Instant::now();
+                f();
+                started.elapsed().as_secs_f64()
+            };
+            if round % 2 == 0 {
+                let a = time(&mut subject);
+                a / time(&mut baseline)
+            } else {
+                let b = time(&mut baseline);
+                time(&mut subject) / b
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 /// Prints `subject / baseline` as a ratio with both medians, and whether it
