@@ -3543,13 +3543,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::ReadConversationResponse,
-                            types::ApiError,
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::ReadConversationResponse,
+                        types::ApiError,
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -3590,7 +3588,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 401u16 => Err(Error::UnexpectedResponse(response)),
                 403u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -3665,13 +3663,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::UpdateConversationDeprecatedResponse,
-                            types::ApiError,
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::UpdateConversationDeprecatedResponse,
+                        types::ApiError,
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -3713,7 +3709,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 401u16 => Err(Error::UnexpectedResponse(response)),
                 403u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
@@ -3807,13 +3803,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::ListConversationsResponse,
-                            types::ApiError,
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::ListConversationsResponse,
+                        types::ApiError,
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -3850,7 +3844,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 401u16 => Err(Error::UnexpectedResponse(response)),
                 403u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),

@@ -1954,13 +1954,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::Conversation,
-                            types::ApiError,
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::Conversation,
+                        types::ApiError,
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -2008,7 +2006,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 401u16 => Err(Error::UnexpectedResponse(response)),
                 403u16 => Err(Error::UnexpectedResponse(response)),
                 404u16 => Err(Error::UnexpectedResponse(response)),

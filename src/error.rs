@@ -220,6 +220,45 @@ pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
     }
 }
 
+/// Finishes a generated call whose responses the pipeline routed undecoded:
+/// a success status decodes into `T` (a failure names the status and the serde
+/// path), anything else becomes an [`Error`].
+#[doc(hidden)]
+pub async fn finish<T: DeserializeOwned, E: ProviderError>(
+    provider: &'static str,
+    error: progenitor_client::Error<E>,
+) -> Result<progenitor_client::ResponseValue<T>, Error> {
+    let response = match error {
+        progenitor_client::Error::UnexpectedResponse(response)
+            if response.status().is_success() =>
+        {
+            response
+        }
+        other => return Err(from_generated::<T, E>(provider, other).await),
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(transport)?;
+    match serde_json::from_slice::<T>(&bytes) {
+        Ok(inner) => Ok(progenitor_client::ResponseValue::new(
+            inner, status, headers,
+        )),
+        Err(source) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(error) => error.path().to_string(),
+                Ok(_) => ".".to_string(),
+            };
+            Err(Error::Decode {
+                status: Some(status),
+                path,
+                body_prefix: prefix(&bytes),
+                source,
+            })
+        }
+    }
+}
+
 /// Checks a numeric parameter against the spec's bounds before anything is sent.
 #[doc(hidden)]
 pub fn check_bounds(

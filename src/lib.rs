@@ -28,7 +28,7 @@ mod query;
 pub mod runtime;
 
 #[doc(hidden)]
-pub use error::{check_bounds, from_generated, string_at};
+pub use error::{check_bounds, finish, from_generated, string_at};
 pub use error::{Error, ProviderError};
 pub use extensible::ExtensibleEnum;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};

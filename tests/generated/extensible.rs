@@ -750,13 +750,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::SearchThingsResponse,
-                            (),
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::SearchThingsResponse,
+                        (),
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -786,7 +784,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -837,13 +835,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::Thing,
-                            (),
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::Thing,
+                        (),
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -873,7 +869,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

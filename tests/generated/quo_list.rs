@@ -436,13 +436,11 @@ pub mod builder {
             match self.send_generated().await {
                 Ok(response) => Ok(response),
                 Err(error) => {
-                    Err(
-                        ::inbox_bindings::from_generated::<
-                            types::ListConversationsV1Response,
-                            types::ApiError,
-                        >(super::PROVIDER.name, error)
-                            .await,
-                    )
+                    ::inbox_bindings::finish::<
+                        types::ListConversationsV1Response,
+                        types::ApiError,
+                    >(super::PROVIDER.name, error)
+                        .await
                 }
             }
         }
@@ -481,7 +479,7 @@ pub mod builder {
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
+                200u16 => Err(Error::UnexpectedResponse(response)),
                 401u16 => Err(Error::UnexpectedResponse(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }

@@ -525,3 +525,28 @@ async fn the_credential_appears_in_no_output() {
         "quo answered 401 Unauthorized (code 1000401): bad key"
     );
 }
+
+/// A response that does not fit its documented type names the status, the
+/// serde path of the value that failed and the first bytes of the body.
+#[tokio::test]
+async fn undecodable_responses_name_status_path_and_body() {
+    let body = json!({"conversations": [{"id": 1}, {"id": "not-a-number"}], "next_cursor": null});
+    let server = crate::support::server_answering(200, body).await;
+    let client = inbox_bindings::partoo::Client::with_config(loopback(&server, "k")).unwrap();
+    match client.list_conversations().send().await.unwrap_err() {
+        Error::Decode {
+            status,
+            path,
+            body_prefix,
+            ..
+        } => {
+            assert_eq!(status.map(|s| s.as_u16()), Some(200));
+            assert_eq!(path, "conversations[1].id");
+            assert!(
+                body_prefix.starts_with("{\"conversations\""),
+                "{body_prefix}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

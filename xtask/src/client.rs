@@ -297,14 +297,19 @@ pub fn field_as_text(builder: &syn::ItemStruct, parameter: &str) -> anyhow::Resu
     })
 }
 
-/// Error responses reach the runtime undecoded: `from_generated` decodes
-/// them from the raw bytes, keeping the body even when it is not JSON.
-struct RouteErrors(usize);
+/// JSON responses reach the wrapper undecoded: `inbox_bindings::finish`
+/// decodes successes (naming status and serde path on failure) and errors
+/// (keeping the raw body even when it is not JSON).
+struct RouteResponses(usize);
 
-impl VisitMut for RouteErrors {
+impl VisitMut for RouteResponses {
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
         let body = &arm.body;
-        if quote!(#body).to_string().contains("Error :: ErrorResponse") {
+        let text = quote!(#body).to_string();
+        let text = text.trim_start_matches("{ ").trim_end_matches(" }");
+        let success = text.starts_with("ResponseValue :: from_response") && !text.contains("Error ::");
+        let decodes = text.contains("Error :: ErrorResponse") || success;
+        if decodes {
             *arm.body = syn::parse_quote!(Err(Error::UnexpectedResponse(response)));
             self.0 += 1;
         }
@@ -376,7 +381,7 @@ pub fn rewrite(
             .filter(|a| a.path().is_ident("doc"))
             .cloned()
             .collect();
-        let mut routed = RouteErrors(0);
+        let mut routed = RouteResponses(0);
         routed.visit_block_mut(&mut generated.block);
         generated.sig.ident = format_ident!("send_generated");
         generated.vis = syn::Visibility::Inherited;
@@ -418,7 +423,7 @@ pub fn rewrite(
                 #(#checks)*
                 match self.send_generated().await {
                     Ok(response) => Ok(response),
-                    Err(error) => Err(::inbox_bindings::from_generated::<#success, #error>(super::PROVIDER.name, error).await),
+                    Err(error) => ::inbox_bindings::finish::<#success, #error>(super::PROVIDER.name, error).await,
                 }
             }
         };
