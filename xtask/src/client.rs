@@ -307,7 +307,8 @@ impl VisitMut for RouteResponses {
         let body = &arm.body;
         let text = quote!(#body).to_string();
         let text = text.trim_start_matches("{ ").trim_end_matches(" }");
-        let success = text.starts_with("ResponseValue :: from_response") && !text.contains("Error ::");
+        let success =
+            text.starts_with("ResponseValue :: from_response") && !text.contains("Error ::");
         let decodes = text.contains("Error :: ErrorResponse") || success;
         if decodes {
             *arm.body = syn::parse_quote!(Err(Error::UnexpectedResponse(response)));
