@@ -125,7 +125,11 @@ fn first_scheme(requirements: Option<&Value>) -> Option<Option<String>> {
 }
 
 /// Reads what the runtime needs from the normalized document.
-pub fn describe(doc: &Value, runtime: &RuntimeConfig) -> anyhow::Result<ClientShape> {
+pub fn describe(
+    doc: &Value,
+    runtime: &RuntimeConfig,
+    report: &mut crate::report::Report,
+) -> anyhow::Result<ClientShape> {
     let global = first_scheme(doc.get("security")).flatten();
     let mut schemes = std::collections::BTreeSet::new();
     let mut bounds = BTreeMap::new();
@@ -217,9 +221,10 @@ pub fn describe(doc: &Value, runtime: &RuntimeConfig) -> anyhow::Result<ClientSh
     let mut idempotent = Vec::new();
     for id in &runtime.idempotent_operations {
         match operations.get(id) {
-            None => bail!(
-                "runtime.idempotent_operations names `{id}`, which is no operation of the document"
-            ),
+            // Another version of the document (a complete upstream one, say) may lack it.
+            None => report.note(format!(
+                "runtime.idempotent_operations: no operation `{id}` in this document"
+            )),
             Some(&"get") => {
                 bail!("runtime.idempotent_operations: `{id}` is a GET, idempotent already")
             }
@@ -562,11 +567,20 @@ mod tests {
             ),
         ];
         for (schemes, expected) in cases {
-            let shape =
-                describe(&doc(schemes, json!([{"k": []}])), &RuntimeConfig::default()).unwrap();
+            let shape = describe(
+                &doc(schemes, json!([{"k": []}])),
+                &RuntimeConfig::default(),
+                &mut Default::default(),
+            )
+            .unwrap();
             assert_eq!(shape.auth, expected);
         }
-        let shape = describe(&doc(json!({}), json!(null)), &RuntimeConfig::default()).unwrap();
+        let shape = describe(
+            &doc(json!({}), json!(null)),
+            &RuntimeConfig::default(),
+            &mut Default::default(),
+        )
+        .unwrap();
         assert_eq!(shape.auth, AuthShape::None);
         for unsupported in [
             json!({"k": {"type": "apiKey", "in": "query", "name": "key"}}),
@@ -574,7 +588,8 @@ mod tests {
         ] {
             assert!(describe(
                 &doc(unsupported, json!([{"k": []}])),
-                &RuntimeConfig::default()
+                &RuntimeConfig::default(),
+                &mut Default::default()
             )
             .is_err());
         }
@@ -586,7 +601,12 @@ mod tests {
             idempotent_operations: vec!["touchX".into()],
             ..RuntimeConfig::default()
         };
-        let shape = describe(&doc(json!({}), json!(null)), &runtime).unwrap();
+        let shape = describe(
+            &doc(json!({}), json!(null)),
+            &runtime,
+            &mut Default::default(),
+        )
+        .unwrap();
         assert_eq!(
             shape.servers,
             [("https://api.test/v2".to_string(), "Production".to_string())]
@@ -603,9 +623,13 @@ mod tests {
             idempotent_operations: vec!["nope".into()],
             ..RuntimeConfig::default()
         };
-        assert!(describe(&doc(json!({}), json!(null)), &wrong)
-            .unwrap_err()
-            .to_string()
-            .contains("`nope`"));
+        let mut report = crate::report::Report::default();
+        let shape = describe(&doc(json!({}), json!(null)), &wrong, &mut report).unwrap();
+        assert!(shape.idempotent.is_empty());
+        assert!(
+            report.notes.iter().any(|note| note.contains("`nope`")),
+            "{:?}",
+            report.notes
+        );
     }
 }

@@ -37,7 +37,7 @@ pub fn pipeline(
         plan.paginated = crate::pagination::detect(&doc, convention, &mut report);
     }
     plan.client = Some(
-        crate::client::describe(&doc, &config.runtime)
+        crate::client::describe(&doc, &config.runtime, &mut report)
             .with_context(|| format!("reading the `{api}` document for its runtime"))?,
     );
     plan.runtime = config.runtime.clone();
