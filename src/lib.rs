@@ -54,6 +54,8 @@ pub fn json_body<T: serde::Serialize>(
 }
 pub use query::{CommaSeparated, CommaSeparatedError};
 
+#[cfg(feature = "fake")]
+pub mod fake;
 #[cfg(feature = "partoo")]
 pub mod partoo;
 #[cfg(feature = "quo")]

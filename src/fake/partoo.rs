@@ -1,0 +1,370 @@
+//! A fake Partoo: conversations across businesses, per-user read state,
+//! cursor pagination with `per_page` bounds and `business__in` filtering.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{Fault, RecordedRequest, Reply, Server, Users};
+use crate::partoo::types;
+
+/// Builds a [`FakePartoo`].
+#[derive(Clone, Debug)]
+pub struct FakePartooBuilder {
+    conversations: usize,
+    businesses: usize,
+    users: Users,
+    restricted: Vec<String>,
+    seed: u64,
+    rate_limit: Option<(usize, Duration)>,
+}
+
+/// A running fake Partoo (see the [module docs](super)).
+///
+/// Every tenth conversation comes through a messaging partner Partoo has not
+/// documented (`"Telegram"`), to exercise the `Unknown` fallback.
+pub struct FakePartoo {
+    server: Server,
+    state: Arc<State>,
+}
+
+struct State {
+    conversations: Vec<types::Conversation>,
+    users: Users,
+    restricted: HashSet<String>,
+    /// (user, conversation id) pairs read.
+    read: Mutex<HashSet<(String, i64)>>,
+}
+
+impl FakePartoo {
+    /// A builder: 25 conversations over 3 businesses, no users yet, seed 1.
+    pub fn builder() -> FakePartooBuilder {
+        FakePartooBuilder {
+            conversations: 25,
+            businesses: 3,
+            users: Users::default(),
+            restricted: Vec::new(),
+            seed: 1,
+            rate_limit: None,
+        }
+    }
+
+    /// The base URL to point a client at.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// A client configuration for `user` (its key, this fake's URL, no
+    /// client-side rate limit). Panics if `user` was not added to the builder.
+    pub fn config(&self, user: &str) -> crate::ClientConfig {
+        let key = self
+            .state
+            .users
+            .credential(user)
+            .unwrap_or_else(|| panic!("FakePartoo has no user {user:?}"));
+        super::config(self.base_url(), key)
+    }
+
+    /// A ready client acting as `user`. Panics if `user` was not added.
+    pub fn client(&self, user: &str) -> crate::partoo::Client {
+        crate::partoo::Client::with_config(self.config(user))
+            .expect("a fake's configuration is valid")
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.server.requests()
+    }
+
+    /// Makes the next `times` requests fail with `fault`.
+    pub fn inject(&self, fault: Fault, times: usize) {
+        self.server.inject(fault, times);
+    }
+
+    /// Changes the rate limit (requests per period, per key); `None` lifts it.
+    pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
+        self.server.set_rate_limit(limit);
+    }
+
+    /// Whether `user` has read conversation `id`.
+    pub fn is_read(&self, user: &str, id: i64) -> bool {
+        self.state
+            .read
+            .lock()
+            .expect("not poisoned")
+            .contains(&(user.to_string(), id))
+    }
+
+    /// The conversations' ids, in listing order.
+    pub fn conversation_ids(&self) -> Vec<i64> {
+        self.state
+            .conversations
+            .iter()
+            .filter_map(|c| c.id)
+            .collect()
+    }
+
+    /// The business ids conversations belong to.
+    pub fn business_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .state
+            .conversations
+            .iter()
+            .filter_map(|c| c.business.as_ref()?.id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+impl FakePartooBuilder {
+    /// How many conversations to seed.
+    pub fn conversations(mut self, count: usize) -> Self {
+        self.conversations = count;
+        self
+    }
+
+    /// Over how many businesses (at least one).
+    pub fn businesses(mut self, count: usize) -> Self {
+        self.businesses = count.max(1);
+        self
+    }
+
+    /// A user and their API key.
+    pub fn user(mut self, name: &str, key: &str) -> Self {
+        self.users.add(name, key);
+        self
+    }
+
+    /// A user whose role may read but not change anything (403 on writes).
+    pub fn restricted_user(mut self, name: &str, key: &str) -> Self {
+        self.users.add(name, key);
+        self.restricted.push(name.to_string());
+        self
+    }
+
+    /// The seed of the generated data (same seed, same data).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Answer 429 beyond `requests` per `period` per key, as Partoo does past 300 a minute.
+    pub fn rate_limit(mut self, requests: usize, period: Duration) -> Self {
+        self.rate_limit = Some((requests, period));
+        self
+    }
+
+    /// Starts the server on the current tokio runtime.
+    pub async fn start(self) -> FakePartoo {
+        let mut rng = super::rng(self.seed);
+        let businesses: Vec<String> = (0..self.businesses)
+            .map(|_| {
+                (0..24)
+                    .map(|_| {
+                        rng.choice(b"0123456789abcdef".iter())
+                            .map(|b| *b as char)
+                            .unwrap()
+                    })
+                    .collect()
+            })
+            .collect();
+        let partners = [
+            "Google",
+            "Facebook",
+            "Instagram",
+            "SMS",
+            "Whatsapp",
+            "Custom",
+            "Livechat",
+        ];
+        let names = [
+            "Jane Doe",
+            "John Smith",
+            "Ada Lovelace",
+            "Grace Hopper",
+            "Alan Turing",
+            "Emmy Noether",
+        ];
+        let conversations = (1..=self.conversations as i64)
+            .map(|id| {
+                let partner = if id % 10 == 0 {
+                    "Telegram"
+                } else {
+                    partners[rng.usize(..partners.len())]
+                };
+                let business = businesses[(id as usize - 1) % businesses.len()].clone();
+                let day = 1 + (id % 28);
+                types::Conversation {
+                    id: Some(id),
+                    consumer_name: Some(names[rng.usize(..names.len())].to_string()),
+                    consumer_phone_number: Some(format!("+336{:08}", rng.u32(..100_000_000))),
+                    status: Some(if id % 4 == 0 {
+                        types::ConversationStatus::Closed
+                    } else {
+                        types::ConversationStatus::Open
+                    }),
+                    created_at: Some(format!("2024-01-{day:02} 10:00:00.000000+00:00")),
+                    messaging_partner: Some(types::MessagingPartner::from(partner)),
+                    business: Some(types::ConversationBusiness {
+                        id: Some(business),
+                        ..Default::default()
+                    }),
+                    last_message: Some(types::Message {
+                        id: Some(id * 100),
+                        conversation_id: Some(id),
+                        content_type: Some(types::MessageContentType::Text),
+                        sender_type: Some(types::SenderType::Consumer),
+                        content: Some(json!(format!("Hello from conversation {id}"))),
+                        date: Some(format!("2024-02-{day:02} 12:00:00.000000+00:00")),
+                        ..Default::default()
+                    }),
+                    is_expired: Some(false),
+                    is_solved: Some(false),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let state = Arc::new(State {
+            conversations,
+            users: self.users,
+            restricted: self.restricted.into_iter().collect(),
+            read: Mutex::default(),
+        });
+        let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
+        FakePartoo { server, state }
+    }
+}
+
+struct Handler(Arc<State>);
+
+fn bad_request(message: &str) -> Reply {
+    Reply::json(400, &json!({"errors": {"json": message}}))
+}
+
+impl super::Handler for Handler {
+    fn caller(&self, request: &RecordedRequest) -> Option<String> {
+        request.header("x-apikey").map(str::to_string)
+    }
+
+    fn error(&self, status: u16, message: &str) -> Reply {
+        let errors = match status {
+            401 => types::ApiErrorErrors {
+                authentication: Some(message.to_string()),
+                ..Default::default()
+            },
+            403 => types::ApiErrorErrors {
+                authorization: Some(message.to_string()),
+                ..Default::default()
+            },
+            _ => return Reply::json(status, &json!({"errors": {"message": message}})),
+        };
+        Reply::json(
+            status,
+            &types::ApiError {
+                errors: Some(errors),
+            },
+        )
+    }
+
+    fn handle(&self, request: &RecordedRequest) -> Reply {
+        let state = &self.0;
+        let Some(user) = request
+            .header("x-apikey")
+            .and_then(|key| state.users.name(key))
+        else {
+            return self.error(401, "User not authenticated");
+        };
+        let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+        match (request.method.as_str(), segments.as_slice()) {
+            ("GET", ["conversations"]) => self.list(user, request),
+            ("POST", ["conversations", id, "read"]) | ("POST", ["conversations", id]) => {
+                if state.restricted.contains(user) {
+                    return self.error(403, "Operation not allowed");
+                }
+                let Ok(id) = id.parse::<i64>() else {
+                    return bad_request("conversation_id must be an integer");
+                };
+                if !state.conversations.iter().any(|c| c.id == Some(id)) {
+                    return Reply::json(404, &json!({"errors": {"conversation": "not found"}}));
+                }
+                let Ok(body) = serde_json::from_slice::<types::ReadConversationBody>(&request.body)
+                else {
+                    return bad_request("the body must be {\"is_read\": bool}");
+                };
+                let mut read = state.read.lock().expect("not poisoned");
+                match body.is_read {
+                    Some(false) => read.remove(&(user.to_string(), id)),
+                    _ => read.insert((user.to_string(), id)),
+                };
+                Reply::json(
+                    200,
+                    &types::ReadConversationResponse {
+                        status: Some(types::ReadConversationResponseStatus::Success),
+                    },
+                )
+            }
+            _ => Reply::json(404, &json!({"errors": {"path": "not found"}})),
+        }
+    }
+}
+
+impl Handler {
+    fn list(&self, user: &str, request: &RecordedRequest) -> Reply {
+        let state = &self.0;
+        let per_page = match request.query_param("per_page").map(|v| v.parse::<usize>()) {
+            None => 30,
+            Some(Ok(size)) if (1..=100).contains(&size) => size,
+            Some(_) => return bad_request("per_page must be an integer between 1 and 100"),
+        };
+        let offset = match request.query_param("cursor") {
+            None => 0,
+            Some(cursor) => match cursor
+                .strip_prefix("c")
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                Some(offset) => offset,
+                None => return bad_request("invalid cursor"),
+            },
+        };
+        let businesses: Option<HashSet<String>> = request
+            .query_param("business__in")
+            .map(|list| list.split(',').map(str::to_string).collect());
+        let read = state.read.lock().expect("not poisoned");
+        let matching: Vec<&types::Conversation> = state
+            .conversations
+            .iter()
+            .filter(
+                |c| match (&businesses, c.business.as_ref().and_then(|b| b.id.as_ref())) {
+                    (Some(wanted), Some(id)) => wanted.contains(id),
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                },
+            )
+            .collect();
+        let page: Vec<types::Conversation> = matching
+            .iter()
+            .skip(offset)
+            .take(per_page)
+            .map(|conversation| {
+                let mut conversation = (*conversation).clone();
+                let id = conversation.id.unwrap_or_default();
+                conversation.is_read = Some(read.contains(&(user.to_string(), id)));
+                conversation
+            })
+            .collect();
+        let end = offset + page.len();
+        let next_cursor = (end < matching.len()).then(|| format!("c{end}"));
+        Reply::json(
+            200,
+            &types::ListConversationsResponse {
+                conversations: page,
+                count: Some(types::Count(matching.len() as i64)),
+                next_cursor,
+            },
+        )
+    }
+}

@@ -1,0 +1,252 @@
+//! A fake Quo: `CN…` conversations on `PN…` phone numbers, per-user read
+//! state, and Quo's error bodies (403 "Not Phone Number User" for a user
+//! without access to the conversation's phone number).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{Fault, RecordedRequest, Reply, Server, Users};
+use crate::quo::types;
+
+/// Builds a [`FakeQuo`].
+#[derive(Clone, Debug)]
+pub struct FakeQuoBuilder {
+    conversations: usize,
+    phone_numbers: usize,
+    users: Users,
+    outsiders: Vec<String>,
+    seed: u64,
+    rate_limit: Option<(usize, Duration)>,
+}
+
+/// A running fake Quo (see the [module docs](super)).
+pub struct FakeQuo {
+    server: Server,
+    state: Arc<State>,
+}
+
+struct State {
+    conversations: Vec<types::MarkConversationAsReadV1Response>,
+    users: Users,
+    outsiders: HashSet<String>,
+    read: Mutex<HashSet<(String, String)>>,
+}
+
+const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+impl FakeQuo {
+    /// A builder: 10 conversations on 2 phone numbers, no users yet, seed 1.
+    pub fn builder() -> FakeQuoBuilder {
+        FakeQuoBuilder {
+            conversations: 10,
+            phone_numbers: 2,
+            users: Users::default(),
+            outsiders: Vec::new(),
+            seed: 1,
+            rate_limit: None,
+        }
+    }
+
+    /// The base URL to point a client at.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// A client configuration for `user`. Panics if `user` was not added.
+    pub fn config(&self, user: &str) -> crate::ClientConfig {
+        let key = self
+            .state
+            .users
+            .credential(user)
+            .unwrap_or_else(|| panic!("FakeQuo has no user {user:?}"));
+        super::config(self.base_url(), key)
+    }
+
+    /// A ready client acting as `user`. Panics if `user` was not added.
+    pub fn client(&self, user: &str) -> crate::quo::Client {
+        crate::quo::Client::with_config(self.config(user)).expect("a fake's configuration is valid")
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.server.requests()
+    }
+
+    /// Makes the next `times` requests fail with `fault`.
+    pub fn inject(&self, fault: Fault, times: usize) {
+        self.server.inject(fault, times);
+    }
+
+    /// Changes the rate limit (requests per period, per key); `None` lifts it.
+    pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
+        self.server.set_rate_limit(limit);
+    }
+
+    /// The conversations' ids (`CN…`).
+    pub fn conversation_ids(&self) -> Vec<String> {
+        self.state
+            .conversations
+            .iter()
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
+    /// Whether `user` has marked conversation `id` read.
+    pub fn is_read(&self, user: &str, id: &str) -> bool {
+        self.state
+            .read
+            .lock()
+            .expect("not poisoned")
+            .contains(&(user.to_string(), id.to_string()))
+    }
+}
+
+impl FakeQuoBuilder {
+    /// How many conversations to seed.
+    pub fn conversations(mut self, count: usize) -> Self {
+        self.conversations = count;
+        self
+    }
+
+    /// Over how many phone numbers (at least one).
+    pub fn phone_numbers(mut self, count: usize) -> Self {
+        self.phone_numbers = count.max(1);
+        self
+    }
+
+    /// A user with access to every phone number, and their API key.
+    pub fn user(mut self, name: &str, key: &str) -> Self {
+        self.users.add(name, key);
+        self
+    }
+
+    /// A user of the workspace with access to no phone number (403 "Not Phone Number User").
+    pub fn outsider(mut self, name: &str, key: &str) -> Self {
+        self.users.add(name, key);
+        self.outsiders.push(name.to_string());
+        self
+    }
+
+    /// The seed of the generated data.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Answer 429 beyond `requests` per `period` per key (Quo: 10 per second).
+    pub fn rate_limit(mut self, requests: usize, period: Duration) -> Self {
+        self.rate_limit = Some((requests, period));
+        self
+    }
+
+    /// Starts the server on the current tokio runtime.
+    pub async fn start(self) -> FakeQuo {
+        let mut rng = super::rng(self.seed);
+        let mut token = |prefix: &str| -> String {
+            let tail: String = (0..8)
+                .map(|_| ALPHABET[rng.usize(..ALPHABET.len())] as char)
+                .collect();
+            format!("{prefix}{tail}")
+        };
+        let numbers: Vec<String> = (0..self.phone_numbers).map(|_| token("PN")).collect();
+        let conversations = (0..self.conversations)
+            .map(|index| types::MarkConversationAsReadV1Response {
+                id: token("CN"),
+                phone_number_id: numbers[index % numbers.len()].clone(),
+                participants: vec![format!("+1555{:07}", index)],
+                assigned_to: None,
+                created_at: None,
+                deleted_at: None,
+                last_activity_at: None,
+                last_activity_id: Some(token("AC")),
+                muted_until: None,
+                name: None,
+                snoozed_until: None,
+                updated_at: None,
+            })
+            .collect();
+        let state = Arc::new(State {
+            conversations,
+            users: self.users,
+            outsiders: self.outsiders.into_iter().collect(),
+            read: Mutex::default(),
+        });
+        let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
+        FakeQuo { server, state }
+    }
+}
+
+struct Handler(Arc<State>);
+
+fn quo_error(status: u16, code: &str, title: &str, message: &str) -> types::ApiError {
+    types::ApiError {
+        code: code.to_string(),
+        description: (status == 403).then(|| title.to_string()),
+        docs: "https://quo.com/docs".to_string(),
+        errors: Vec::new(),
+        message: message.to_string(),
+        status: f64::from(status),
+        title: title.to_string(),
+        trace: None,
+    }
+}
+
+impl super::Handler for Handler {
+    fn caller(&self, request: &RecordedRequest) -> Option<String> {
+        request.header("authorization").map(str::to_string)
+    }
+
+    fn error(&self, status: u16, message: &str) -> Reply {
+        let (code, title) = match status {
+            400 => ("1000400", "Bad Request"),
+            401 => ("1000401", "Unauthorized"),
+            403 => ("1001403", "Not Phone Number User"),
+            404 => ("1000404", "Not Found"),
+            429 => ("1000429", "Too Many Requests"),
+            _ => ("1001500", "Unknown"),
+        };
+        Reply::json(status, &quo_error(status, code, title, message))
+    }
+
+    fn handle(&self, request: &RecordedRequest) -> Reply {
+        let state = &self.0;
+        let Some(user) = request
+            .header("authorization")
+            .and_then(|key| state.users.name(key))
+        else {
+            return self.error(401, "Invalid API key");
+        };
+        let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+        match (request.method.as_str(), segments.as_slice()) {
+            ("POST", ["v1", "conversations", id, "mark-as-read"]) => {
+                if !id.starts_with("CN") {
+                    let mut body =
+                        quo_error(400, "1000400", "Bad Request", "Invalid conversation id");
+                    body.errors.push(types::ApiErrorErrorsItem {
+                        path: "/conversationId".into(),
+                        message: "Expected string to match '^CN(.*)$'".into(),
+                        value: Some(serde_json::json!(id)),
+                        schema: types::ApiErrorErrorsItemSchema {
+                            type_: "string".into(),
+                        },
+                    });
+                    return Reply::json(400, &body);
+                }
+                let Some(conversation) = state.conversations.iter().find(|c| c.id == *id) else {
+                    return self.error(404, "Conversation not found");
+                };
+                if state.outsiders.contains(user) {
+                    return self.error(403, "Not Phone Number User");
+                }
+                state
+                    .read
+                    .lock()
+                    .expect("not poisoned")
+                    .insert((user.to_string(), id.to_string()));
+                Reply::json(200, conversation)
+            }
+            _ => self.error(404, "Not Found"),
+        }
+    }
+}
