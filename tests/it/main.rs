@@ -3,6 +3,7 @@
 
 mod client;
 mod extensible;
+mod fakes;
 mod message_content;
 mod pagination;
 mod partoo;
