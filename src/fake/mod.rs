@@ -280,7 +280,8 @@ async fn serve(
                 if window.len() >= allowed {
                     let free_at = period
                         .saturating_sub(now.duration_since(*window.front().expect("full window")));
-                    Some(free_at.as_secs().max(1))
+                    // Whole seconds, rounded up: an early retry would be refused again.
+                    Some((free_at.as_millis() as u64).div_ceil(1000).max(1))
                 } else {
                     window.push_back(now);
                     None
