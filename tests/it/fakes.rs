@@ -417,3 +417,30 @@ async fn seeds_make_the_data_deterministic() {
     assert_eq!(ids(7).await, ids(7).await);
     assert_ne!(ids(7).await, ids(8).await);
 }
+
+#[tokio::test]
+async fn dropping_a_fake_shuts_it_down() {
+    let fake = FakeTextus::builder()
+        .conversations(1)
+        .user("alice", "t")
+        .start()
+        .await;
+    let config = fake.config("alice").retry(RetryPolicy::none());
+    let slug = fake.slugs()[0].clone();
+    let client = inbox_bindings::textus::Client::with_config(config).unwrap();
+    client
+        .read_conversation()
+        .conversation(slug.as_str())
+        .send()
+        .await
+        .unwrap();
+    drop(fake);
+    tokio::task::yield_now().await;
+    let error = client
+        .read_conversation()
+        .conversation(slug.as_str())
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+}
