@@ -370,17 +370,30 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
+/// One process-wide capturing subscriber. A thread-local one (`set_default`)
+/// races with tracing's global callsite-interest cache when tests run in
+/// parallel; a global one sees every test's spans, which only widens the
+/// leak check below.
+fn captured_tracing() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(captured.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("only this test installs a subscriber");
+        captured
+    })
+}
+
 /// Every error variant, the config, the client and the tracing output of
 /// failing calls, made with a sentinel credential, never contain it.
 #[tokio::test]
 async fn the_credential_appears_in_no_output() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = captured_tracing();
 
     let mut outputs: Vec<String> = Vec::new();
     let mut errors: Vec<Error> = Vec::new();

@@ -37,6 +37,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let merged = merged.expect("at least one page with at least one slice");
     let text = crate::document::render(&merged, Format::of_path(&target))?;
     std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+    let api_config = config.api(api)?;
+    let mut lock = crate::lock::Lock::load(&root)?;
+    let url = api_config.upstream.clone().unwrap_or_default();
+    lock.record(
+        &root,
+        api,
+        api_config,
+        crate::config::SpecSource::AssembledFromPages,
+        &url,
+    )?;
+    lock.save(&root)?;
     println!(
         "{}: {} operations from {} page(s)",
         target.strip_prefix(&root).unwrap_or(&target).display(),

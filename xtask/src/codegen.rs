@@ -29,6 +29,12 @@ pub fn pipeline(
     origin: &str,
 ) -> anyhow::Result<Output> {
     let mut report = Report::default();
+    crate::select::select(
+        &mut doc,
+        &config.select_tags,
+        &config.select_operations,
+        &mut report,
+    );
     crate::normalize::normalize(&mut doc, &mut report)
         .with_context(|| format!("normalizing the `{api}` document"))?;
     let mut plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
@@ -136,6 +142,14 @@ const TARGETS: [Target; 2] = [
 pub fn generate_all(check: bool) -> anyhow::Result<()> {
     let root = crate::project_root();
     let mut stale = Vec::new();
+    // The vendored documents first: an edit without refreshing the lock.
+    let vendored = Config::load(&root.join(TARGETS[0].config))?;
+    if let Err(problems) = crate::lock::verify(&root, &vendored) {
+        if check {
+            return Err(problems);
+        }
+        eprintln!("warning: {problems}");
+    }
     for target in &TARGETS {
         let config = Config::load(&root.join(target.config))?;
         for (api, api_config) in &config.apis {

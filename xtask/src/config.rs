@@ -25,6 +25,13 @@ pub struct ApiConfig {
     /// How the vendored document was obtained.
     #[serde(default)]
     pub source: SpecSource,
+    /// Generate only operations with one of these tags (with `select_operations`;
+    /// both empty: every operation). A whole upstream bundle can be vendored.
+    #[serde(default)]
+    pub select_tags: Vec<String>,
+    /// Generate these operations (by operationId) besides the selected tags.
+    #[serde(default)]
+    pub select_operations: Vec<String>,
     /// Where the provider publishes the document (absent for test specs).
     #[serde(default)]
     pub upstream: Option<String>,
@@ -134,6 +141,8 @@ impl ApiConfig {
             spec: spec.to_string(),
             module: api.to_string(),
             source: SpecSource::Fetched,
+            select_tags: Vec::new(),
+            select_operations: Vec::new(),
             upstream: None,
             overrides: Overrides::default(),
             pagination: None,

@@ -8,14 +8,18 @@ mod client;
 mod codegen;
 mod config;
 mod document;
+mod drift;
 mod extensible;
+mod fetch;
 mod generate;
+mod lock;
 mod normalize;
 mod openapi_walk;
 mod pagination;
 mod report;
 mod requests;
 mod rules;
+mod select;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,8 +32,15 @@ commands:
   codegen --spec <file> --api <name> --out <dir> [--compile]
                                           generate from any document into any folder (robustness checks);
                                           --compile also builds the output against this crate
-  assemble <api> <page>...                extract the OpenAPI slices embedded in documentation pages
-                                          and merge them into the api's vendored document
+  assemble <api> <page>...                extract the OpenAPI slices embedded in documentation pages,
+                                          merge them into the api's vendored document, update the lock
+  fetch <api> [--from <url-or-file>]      download the upstream document into openapi/, update
+                                          openapi/specs.lock, print the drift report
+  lock <api>                              record the vendored document in openapi/specs.lock as it is
+                                          (after a reviewed edit of an authored spec)
+  drift <api> [--against <url-or-file>] [--json]
+                                          compare the vendored document with another version;
+                                          exit 0 no drift, 1 compatible only, 2 breaking, 3 error
 ";
 
 fn main() -> ExitCode {
@@ -37,6 +48,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(&args[1..]),
         Some("assemble") => assemble::run(&args[1..]),
+        Some("fetch") => fetch::run(&args[1..]),
+        Some("lock") => lock::run(&args[1..]),
+        Some("drift") => return ExitCode::from(drift::run(&args[1..])),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,630 @@
+//! `cargo xtask drift <api> [--against <url-or-file>] [--json]`: compares the
+//! vendored document with another version of it, semantically, and classifies
+//! each change as breaking for users of the crate or compatible.
+//!
+//! Exit status: 0 no drift, 1 compatible drift only, 2 breaking drift, 3 the
+//! comparison could not be made.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::{ApiConfig, Config};
+use crate::extensible::Selector;
+use crate::openapi_walk::METHODS;
+use crate::report::Report;
+
+/// One semantic change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct Change {
+    pub breaking: bool,
+    /// The operationId, or `(document)` for servers and security.
+    pub operation: String,
+    /// Where in the operation (`parameter query per_page`, `response 200 conversations[].id`).
+    pub location: String,
+    pub description: String,
+}
+
+/// What a schema position looks like, for comparison.
+#[derive(Debug, Clone, PartialEq)]
+struct Shape {
+    kind: String,
+    nullable: bool,
+    required: bool,
+    values: Option<Vec<String>>,
+    extensible: bool,
+}
+
+fn has_note(schema: &Value) -> bool {
+    schema
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| {
+            d.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+                .contains("new values may be added to this enum")
+        })
+}
+
+struct Flattener<'d> {
+    doc: &'d Value,
+    selectors: &'d [Selector],
+}
+
+impl Flattener<'_> {
+    fn resolve<'v>(&'v self, schema: &'v Value, names: &mut Vec<String>) -> &'v Value {
+        let mut current = schema;
+        for _ in 0..8 {
+            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            if let Some(name) = crate::document::schema_ref_name(reference) {
+                names.push(name);
+            }
+            match reference
+                .strip_prefix('#')
+                .and_then(|p| self.doc.pointer(p))
+            {
+                Some(target) => current = target,
+                None => break,
+            }
+        }
+        current
+    }
+
+    fn listed(&self, names: &[String], property: &str, values: &[String]) -> bool {
+        self.selectors.iter().any(|selector| match selector {
+            Selector::Component(name) => names.contains(name),
+            Selector::Property {
+                property: wanted,
+                values: expected,
+                ..
+            } => wanted == property && expected.iter().all(|v| values.contains(v)),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn flatten(
+        &self,
+        schema: &Value,
+        path: &str,
+        required: bool,
+        parent_note: bool,
+        depth: usize,
+        stack: &mut Vec<String>,
+        out: &mut BTreeMap<String, Shape>,
+    ) {
+        if depth > 12 {
+            return;
+        }
+        let mut names = Vec::new();
+        let resolved = self.resolve(schema, &mut names);
+        if names.iter().any(|name| stack.contains(name)) {
+            out.insert(
+                path.to_string(),
+                Shape {
+                    kind: "recursive".into(),
+                    nullable: false,
+                    required,
+                    values: None,
+                    extensible: false,
+                },
+            );
+            return;
+        }
+        stack.extend(names.iter().cloned());
+        let nullable = schema.get("nullable") == Some(&Value::Bool(true))
+            || resolved.get("nullable") == Some(&Value::Bool(true));
+        let note = parent_note || has_note(schema) || has_note(resolved);
+        // allOf: one object from its members.
+        if let Some(Value::Array(members)) = resolved.get("allOf") {
+            for member in members {
+                self.flatten(member, path, required, note, depth + 1, stack, out);
+            }
+            if let Some(shape) = out.get_mut(path) {
+                shape.nullable |= nullable;
+            }
+            stack.truncate(stack.len() - names.len());
+            return;
+        }
+        let kind = if let Some(kind) = resolved.get("type").and_then(Value::as_str) {
+            kind.to_string()
+        } else if resolved.get("properties").is_some() {
+            "object".into()
+        } else if let Some(list) = resolved
+            .get("oneOf")
+            .or_else(|| resolved.get("anyOf"))
+            .and_then(Value::as_array)
+        {
+            format!("union of {}", list.len())
+        } else {
+            "any".into()
+        };
+        let values: Option<Vec<String>> =
+            resolved.get("enum").and_then(Value::as_array).map(|list| {
+                list.iter()
+                    .filter(|v| !v.is_null())
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .collect()
+            });
+        let property = path
+            .rsplit(['.', ' '])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches("[]");
+        let extensible = values
+            .as_ref()
+            .is_some_and(|v| note || self.listed(&names, property, v));
+        if !path.is_empty() {
+            out.insert(
+                path.to_string(),
+                Shape {
+                    kind: kind.clone(),
+                    nullable,
+                    required,
+                    values,
+                    extensible,
+                },
+            );
+        }
+        if let Some(properties) = resolved.get("properties").and_then(Value::as_object) {
+            let required_list: BTreeSet<&str> = resolved
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            for (name, property) in properties {
+                let child = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                self.flatten(
+                    property,
+                    &child,
+                    required_list.contains(name.as_str()),
+                    false,
+                    depth + 1,
+                    stack,
+                    out,
+                );
+            }
+        }
+        if let Some(items) = resolved.get("items") {
+            self.flatten(
+                items,
+                &format!("{path}[]"),
+                true,
+                note,
+                depth + 1,
+                stack,
+                out,
+            );
+        }
+        stack.truncate(stack.len() - names.len());
+    }
+}
+
+/// Everything comparable in one operation: location → shape.
+fn operation_shapes(
+    doc: &Value,
+    operation: &Value,
+    item: &Value,
+    selectors: &[Selector],
+) -> BTreeMap<String, Shape> {
+    let flattener = Flattener { doc, selectors };
+    let mut out = BTreeMap::new();
+    let parameters = item
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(
+            operation
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+    for parameter in parameters {
+        let parameter = flattener.resolve(parameter, &mut Vec::new());
+        let (Some(location), Some(name)) = (
+            parameter.get("in").and_then(Value::as_str),
+            parameter.get("name").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let required = parameter.get("required") == Some(&Value::Bool(true));
+        let mut shapes = BTreeMap::new();
+        if let Some(schema) = parameter.get("schema") {
+            flattener.flatten(
+                schema,
+                "value",
+                required,
+                false,
+                0,
+                &mut Vec::new(),
+                &mut shapes,
+            );
+        }
+        for (key, shape) in shapes {
+            let suffix = key.strip_prefix("value").unwrap_or(&key);
+            out.insert(format!("parameter {location} {name}{suffix}"), shape);
+        }
+    }
+    let body = |value: Option<&Value>, prefix: &str, out: &mut BTreeMap<String, Shape>| {
+        let Some(value) = value.map(|v| flattener.resolve(v, &mut Vec::new())) else {
+            return;
+        };
+        let Some(content) = value.get("content").and_then(Value::as_object) else {
+            return;
+        };
+        let Some((_, media)) = content
+            .iter()
+            .find(|(media_type, _)| media_type.contains("json"))
+        else {
+            return;
+        };
+        if let Some(schema) = media.get("schema") {
+            let mut shapes = BTreeMap::new();
+            flattener.flatten(schema, "", true, false, 0, &mut Vec::new(), &mut shapes);
+            for (key, shape) in shapes {
+                out.insert(format!("{prefix} {key}"), shape);
+            }
+        }
+    };
+    body(operation.get("requestBody"), "request", &mut out);
+    if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
+        for (status, response) in responses {
+            body(Some(response), &format!("response {status}"), &mut out);
+        }
+    }
+    out
+}
+
+fn operations(doc: &Value) -> BTreeMap<String, (Value, Value)> {
+    let mut found = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(operation) = item.get(method) {
+                    let id = operation
+                        .get("operationId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
+                    found.insert(id, (operation.clone(), item.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Compares two documents (both already normalized to 3.0).
+pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut push = |breaking: bool, operation: &str, location: &str, description: String| {
+        changes.push(Change {
+            breaking,
+            operation: operation.to_string(),
+            location: location.to_string(),
+            description,
+        });
+    };
+    let (before, after) = (operations(old), operations(new));
+    for id in before.keys().filter(|id| !after.contains_key(*id)) {
+        push(true, id, "", "operation removed".into());
+    }
+    for id in after.keys().filter(|id| !before.contains_key(*id)) {
+        push(false, id, "", "operation added".into());
+    }
+    for (id, (old_operation, old_item)) in &before {
+        let Some((new_operation, new_item)) = after.get(id) else {
+            continue;
+        };
+        let deprecated = |o: &Value| o.get("deprecated") == Some(&Value::Bool(true));
+        if !deprecated(old_operation) && deprecated(new_operation) {
+            push(false, id, "", "operation newly deprecated".into());
+        }
+        let old_shapes = operation_shapes(old, old_operation, old_item, selectors);
+        let new_shapes = operation_shapes(new, new_operation, new_item, selectors);
+        for (location, shape) in &old_shapes {
+            let received = location.starts_with("response");
+            match new_shapes.get(location) {
+                None => {
+                    let what = if location.starts_with("parameter") {
+                        "parameter removed"
+                    } else {
+                        "property removed"
+                    };
+                    push(true, id, location, what.into());
+                }
+                Some(new_shape) => {
+                    if shape.kind != new_shape.kind {
+                        push(
+                            true,
+                            id,
+                            location,
+                            format!("type changed from {} to {}", shape.kind, new_shape.kind),
+                        );
+                    }
+                    if shape.nullable != new_shape.nullable {
+                        // A received value that may now be null, or a sent one that may no longer be, breaks code.
+                        let breaking = if received {
+                            new_shape.nullable
+                        } else {
+                            !new_shape.nullable
+                        };
+                        let now = if new_shape.nullable {
+                            "nullable"
+                        } else {
+                            "not nullable"
+                        };
+                        push(breaking, id, location, format!("now {now}"));
+                    }
+                    if !received && !shape.required && new_shape.required {
+                        push(true, id, location, "now required".into());
+                    }
+                    if let (Some(old_values), Some(new_values)) = (&shape.values, &new_shape.values)
+                    {
+                        for value in new_values.iter().filter(|v| !old_values.contains(v)) {
+                            let extensible = shape.extensible || new_shape.extensible;
+                            let breaking = received && !extensible;
+                            let kind = if extensible { "extensible" } else { "closed" };
+                            push(
+                                breaking,
+                                id,
+                                location,
+                                format!("enum value {value:?} added ({kind} enum)"),
+                            );
+                        }
+                        for value in old_values.iter().filter(|v| !new_values.contains(v)) {
+                            push(true, id, location, format!("enum value {value:?} removed"));
+                        }
+                    }
+                }
+            }
+        }
+        for (location, shape) in &new_shapes {
+            if old_shapes.contains_key(location) {
+                continue;
+            }
+            let is_parameter = location.starts_with("parameter");
+            let sent = is_parameter || location.starts_with("request");
+            let breaking = sent && shape.required;
+            let what = match (is_parameter, shape.required && sent) {
+                (true, true) => "required parameter added",
+                (true, false) => "optional parameter added",
+                (false, true) => "required property added",
+                (false, false) => "property added",
+            };
+            // Properties inside a new property are part of that one change.
+            let parent_new = location.rfind(['.', '[']).is_some_and(|end| {
+                let parent = &location[..end];
+                !old_shapes.contains_key(parent) && new_shapes.contains_key(parent)
+            });
+            if !parent_new {
+                push(breaking, id, location, what.into());
+            }
+        }
+    }
+    let servers = |doc: &Value| -> BTreeSet<String> {
+        doc.get("servers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("url")?.as_str().map(str::to_string))
+            .collect()
+    };
+    let (old_servers, new_servers) = (servers(old), servers(new));
+    for url in old_servers.difference(&new_servers) {
+        push(
+            true,
+            "(document)",
+            "servers",
+            format!("server {url} removed"),
+        );
+    }
+    for url in new_servers.difference(&old_servers) {
+        push(
+            false,
+            "(document)",
+            "servers",
+            format!("server {url} added"),
+        );
+    }
+    let schemes = |doc: &Value| {
+        doc.pointer("/components/securitySchemes")
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let (old_schemes, new_schemes) = (schemes(old), schemes(new));
+    if old_schemes != new_schemes {
+        let names = |v: &Value| -> BTreeSet<String> {
+            v.as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        for name in names(&old_schemes).union(&names(&new_schemes)) {
+            let (a, b) = (old_schemes.get(name), new_schemes.get(name));
+            if a != b {
+                let what = match (a, b) {
+                    (Some(_), None) => "removed",
+                    (None, Some(_)) => "added",
+                    _ => "changed",
+                };
+                push(
+                    what != "added",
+                    "(document)",
+                    "security",
+                    format!("security scheme `{name}` {what}"),
+                );
+            }
+        }
+    }
+    changes.sort();
+    changes.reverse();
+    changes.sort_by(|a, b| {
+        b.breaking
+            .cmp(&a.breaking)
+            .then(a.operation.cmp(&b.operation))
+            .then(a.location.cmp(&b.location))
+    });
+    changes
+}
+
+/// The document normalized for comparison (and selected like codegen does).
+pub fn prepared(mut doc: Value, config: &ApiConfig) -> anyhow::Result<Value> {
+    let mut report = Report::default();
+    crate::select::select(
+        &mut doc,
+        &config.select_tags,
+        &config.select_operations,
+        &mut report,
+    );
+    crate::normalize::normalize(&mut doc, &mut report)?;
+    Ok(doc)
+}
+
+pub fn markdown(api: &str, vendored: &str, against: &str, changes: &[Change]) -> String {
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    let mut text = format!(
+        "# Spec drift: {api}\n\nCompared `{vendored}` with `{against}`: **{breaking} breaking**, {} compatible.\n",
+        changes.len() - breaking
+    );
+    if changes.is_empty() {
+        text.push_str("\nNo drift.\n");
+        return text;
+    }
+    text.push_str("\n| | operation | where | change |\n| --- | --- | --- | --- |\n");
+    for change in changes {
+        let mark = if change.breaking {
+            "**breaking**"
+        } else {
+            "compatible"
+        };
+        let location = if change.location.is_empty() {
+            "—".to_string()
+        } else {
+            format!("`{}`", change.location)
+        };
+        text.push_str(&format!(
+            "| {mark} | {} | {location} | {} |\n",
+            change.operation, change.description
+        ));
+    }
+    text
+}
+
+pub fn exit_code(changes: &[Change]) -> u8 {
+    if changes.iter().any(|c| c.breaking) {
+        2
+    } else if changes.is_empty() {
+        0
+    } else {
+        1
+    }
+}
+
+pub const USAGE: &str = "\
+usage: cargo xtask drift <api> [--against <url-or-file>] [--json]
+
+Compares openapi/<api's spec> with another version of it (default: the
+upstream URL in openapi/codegen.toml) semantically, and classifies each change
+as breaking for users of the crate or compatible.
+
+exit status: 0 no drift, 1 compatible drift only, 2 breaking drift,
+             3 the comparison could not be made
+";
+
+/// Runs the command; returns the exit status.
+pub fn run(args: &[String]) -> u8 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            3
+        }
+    }
+}
+
+fn run_inner(args: &[String]) -> anyhow::Result<u8> {
+    let mut api = None;
+    let mut against = None;
+    let mut json = false;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--against" => {
+                against = Some(
+                    iter.next()
+                        .context("--against needs a URL or file")?
+                        .clone(),
+                )
+            }
+            "--json" => json = true,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return Ok(0);
+            }
+            other if api.is_none() && !other.starts_with('-') => api = Some(other.to_string()),
+            other => anyhow::bail!("unexpected argument `{other}`\n\n{USAGE}"),
+        }
+    }
+    let api = api.with_context(|| format!("no api given\n\n{USAGE}"))?;
+    let root = crate::project_root();
+    let config = Config::load(&root.join("openapi/codegen.toml"))?;
+    let api_config = config.api(&api)?;
+    let against = match against.or_else(|| {
+        api_config.upstream.clone().filter(|_| {
+            api_config.source == crate::config::SpecSource::Fetched
+                || api_config.source == crate::config::SpecSource::AssembledFromPages
+        })
+    }) {
+        Some(against) => against,
+        None => anyhow::bail!("`{api}` has no upstream document to compare with: give --against"),
+    };
+    let vendored_path = root.join("openapi").join(&api_config.spec);
+    let vendored = crate::document::load(&vendored_path)?;
+    let other_text = crate::fetch::read_source(&against)?;
+    let other =
+        crate::fetch::parse_document(&other_text).with_context(|| format!("in {against}"))?;
+    let changes = compare(
+        &prepared(vendored, api_config)?,
+        &prepared(other, api_config)?,
+        &api_config.overrides.extensible_enums,
+    );
+    if json {
+        let breaking = changes.iter().filter(|c| c.breaking).count();
+        let report = serde_json::json!({
+            "api": api, "against": against, "breaking": breaking,
+            "compatible": changes.len() - breaking, "changes": changes,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!(
+            "{}",
+            markdown(
+                &api,
+                &format!("openapi/{}", api_config.spec),
+                &against,
+                &changes
+            )
+        );
+    }
+    Ok(exit_code(&changes))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,281 @@
+use super::*;
+use serde_json::json;
+
+const NOTE: &str = "New values may be added to this enum without prior notice.";
+
+/// A small document: one list operation with a parameter, a request body on
+/// a second operation, and a response with an extensible and a closed enum.
+fn base() -> Value {
+    json!({
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://api.test/v2"}],
+        "components": {
+            "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "x-APIKey"}},
+            "schemas": {
+                "Partner": {"type": "string", "enum": ["Google", "SMS"], "description": NOTE},
+                "Status": {"type": "string", "enum": ["Open", "Closed"]},
+                "Conversation": {"type": "object", "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "partner": {"$ref": "#/components/schemas/Partner"},
+                    "status": {"$ref": "#/components/schemas/Status"}}}
+            }
+        },
+        "paths": {
+            "/conversations": {"get": {"operationId": "listConversations",
+                "parameters": [{"name": "per_page", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"conversations": {"type": "array",
+                        "items": {"$ref": "#/components/schemas/Conversation"}}}}}}}}}},
+            "/conversations/{id}/read": {"post": {"operationId": "readConversation",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
+                    "properties": {"is_read": {"type": "boolean"}}}}}},
+                "responses": {"200": {"description": ""}}}}
+        }
+    })
+}
+
+fn changes_between(edit: impl FnOnce(&mut Value)) -> Vec<Change> {
+    let mut new = base();
+    edit(&mut new);
+    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    compare(
+        &prepared(base(), &config).unwrap(),
+        &prepared(new, &config).unwrap(),
+        &[],
+    )
+}
+
+fn one(edit: impl FnOnce(&mut Value)) -> Change {
+    let changes = changes_between(edit);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    changes.into_iter().next().unwrap()
+}
+
+fn conversation(doc: &mut Value) -> &mut Value {
+    doc.pointer_mut("/components/schemas/Conversation/properties")
+        .unwrap()
+}
+
+#[test]
+fn identical_documents_have_no_drift() {
+    let changes = changes_between(|_| {});
+    assert!(changes.is_empty(), "{changes:#?}");
+    assert_eq!(exit_code(&changes), 0);
+}
+
+#[test]
+fn operations_added_removed_and_deprecated() {
+    let added = one(|doc| {
+        doc["paths"]["/other"] = json!({"get": {"operationId": "other", "responses": {}}})
+    });
+    assert_eq!(
+        (
+            added.breaking,
+            added.operation.as_str(),
+            added.description.as_str()
+        ),
+        (false, "other", "operation added")
+    );
+    let removed = one(|doc| {
+        doc["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/conversations/{id}/read");
+    });
+    assert_eq!(
+        (removed.breaking, removed.description.as_str()),
+        (true, "operation removed")
+    );
+    let deprecated = one(|doc| doc["paths"]["/conversations"]["get"]["deprecated"] = json!(true));
+    assert_eq!(
+        (deprecated.breaking, deprecated.description.as_str()),
+        (false, "operation newly deprecated")
+    );
+}
+
+#[test]
+fn parameters_added_removed_required_and_retyped() {
+    let optional = one(|doc| {
+        doc["paths"]["/conversations"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "cursor", "in": "query", "schema": {"type": "string"}}))
+    });
+    assert_eq!(
+        (optional.breaking, optional.location.as_str()),
+        (false, "parameter query cursor")
+    );
+    let required = one(|doc| {
+        doc["paths"]["/conversations"]["get"]["parameters"].as_array_mut().unwrap().push(json!({"name": "org", "in": "query", "required": true, "schema": {"type": "string"}}))
+    });
+    assert_eq!(
+        (required.breaking, required.description.as_str()),
+        (true, "required parameter added")
+    );
+    let removed = one(|doc| doc["paths"]["/conversations"]["get"]["parameters"] = json!([]));
+    assert_eq!(
+        (removed.breaking, removed.description.as_str()),
+        (true, "parameter removed")
+    );
+    let made_required =
+        one(|doc| doc["paths"]["/conversations"]["get"]["parameters"][0]["required"] = json!(true));
+    assert_eq!(
+        (made_required.breaking, made_required.description.as_str()),
+        (true, "now required")
+    );
+    let retyped = one(|doc| {
+        doc["paths"]["/conversations"]["get"]["parameters"][0]["schema"]["type"] = json!("string")
+    });
+    assert_eq!(
+        (retyped.breaking, retyped.description.as_str()),
+        (true, "type changed from integer to string")
+    );
+}
+
+#[test]
+fn properties_added_removed_retyped_and_nullability() {
+    let added = one(|doc| conversation(doc)["email"] = json!({"type": "string"}));
+    assert_eq!(
+        (
+            added.breaking,
+            added.location.as_str(),
+            added.description.as_str()
+        ),
+        (
+            false,
+            "response 200 conversations[].email",
+            "property added"
+        )
+    );
+    let removed = one(|doc| {
+        conversation(doc).as_object_mut().unwrap().remove("name");
+    });
+    assert_eq!(
+        (removed.breaking, removed.location.as_str()),
+        (true, "response 200 conversations[].name")
+    );
+    let retyped = one(|doc| conversation(doc)["id"] = json!({"type": "string"}));
+    assert!(retyped.breaking && retyped.description.contains("integer to string"));
+    let nullable = one(|doc| conversation(doc)["name"] = json!({"type": ["string", "null"]}));
+    assert_eq!(
+        (nullable.breaking, nullable.description.as_str()),
+        (true, "now nullable")
+    );
+    let request = one(|doc| {
+        doc.pointer_mut(
+            "/paths/~1conversations~1{id}~1read/post/requestBody/content/application~1json/schema",
+        )
+        .unwrap()["required"] = json!(["note"]);
+        doc.pointer_mut("/paths/~1conversations~1{id}~1read/post/requestBody/content/application~1json/schema/properties").unwrap()["note"] = json!({"type": "string"});
+    });
+    assert_eq!(
+        (request.breaking, request.description.as_str()),
+        (true, "required property added")
+    );
+}
+
+#[test]
+fn enum_values_added_to_extensible_and_closed_enums_and_removed() {
+    let extensible = one(|doc| {
+        doc["components"]["schemas"]["Partner"]["enum"] = json!(["Google", "SMS", "Telegram"])
+    });
+    assert_eq!(
+        (extensible.breaking, extensible.description.as_str()),
+        (false, "enum value \"Telegram\" added (extensible enum)")
+    );
+    let closed = one(|doc| {
+        doc["components"]["schemas"]["Status"]["enum"] = json!(["Open", "Closed", "Snoozed"])
+    });
+    assert_eq!(
+        (closed.breaking, closed.description.as_str()),
+        (true, "enum value \"Snoozed\" added (closed enum)")
+    );
+    let removed = one(|doc| doc["components"]["schemas"]["Status"]["enum"] = json!(["Open"]));
+    assert_eq!(
+        (removed.breaking, removed.description.as_str()),
+        (true, "enum value \"Closed\" removed")
+    );
+    // An enum listed in codegen.toml counts as extensible too.
+    let mut new = base();
+    new["components"]["schemas"]["Status"]["enum"] = json!(["Open", "Closed", "Snoozed"]);
+    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    let listed = compare(
+        &prepared(base(), &config).unwrap(),
+        &prepared(new, &config).unwrap(),
+        &[Selector::Component("Status".into())],
+    );
+    assert!(!listed[0].breaking, "{listed:#?}");
+}
+
+#[test]
+fn servers_and_security_schemes() {
+    let changes = changes_between(|doc| {
+        doc["servers"] = json!([{"url": "https://api.test/v3"}]);
+        doc["components"]["securitySchemes"]["key"]["name"] = json!("Authorization");
+    });
+    let descriptions: Vec<(bool, &str)> = changes
+        .iter()
+        .map(|c| (c.breaking, c.description.as_str()))
+        .collect();
+    assert!(
+        descriptions.contains(&(true, "server https://api.test/v2 removed")),
+        "{descriptions:?}"
+    );
+    assert!(
+        descriptions.contains(&(false, "server https://api.test/v3 added")),
+        "{descriptions:?}"
+    );
+    assert!(
+        descriptions.contains(&(true, "security scheme `key` changed")),
+        "{descriptions:?}"
+    );
+}
+
+/// The acceptance case: an added operation, a removed property, and
+/// a value added to an extensible and to a closed enum; exit status 2.
+#[test]
+fn the_four_changes_are_classified_and_exit_2() {
+    let changes = changes_between(|doc| {
+        doc["paths"]["/messages"] =
+            json!({"get": {"operationId": "listMessages", "responses": {}}});
+        conversation(doc).as_object_mut().unwrap().remove("name");
+        doc["components"]["schemas"]["Partner"]["enum"] = json!(["Google", "SMS", "Telegram"]);
+        doc["components"]["schemas"]["Status"]["enum"] = json!(["Open", "Closed", "Snoozed"]);
+    });
+    let summary: Vec<(bool, &str, &str)> = changes
+        .iter()
+        .map(|c| (c.breaking, c.operation.as_str(), c.description.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (true, "listConversations", "property removed"),
+            (
+                true,
+                "listConversations",
+                "enum value \"Snoozed\" added (closed enum)"
+            ),
+            (
+                false,
+                "listConversations",
+                "enum value \"Telegram\" added (extensible enum)"
+            ),
+            (false, "listMessages", "operation added"),
+        ]
+    );
+    assert_eq!(exit_code(&changes), 2);
+    let report = markdown("t", "openapi/t.json", "new.json", &changes);
+    assert!(report.contains("**2 breaking**, 2 compatible"), "{report}");
+    assert!(
+        report.contains("| compatible | listMessages | — | operation added |"),
+        "{report}"
+    );
+}
+
+#[test]
+fn compatible_drift_alone_exits_1() {
+    let changes = changes_between(|doc| conversation(doc)["email"] = json!({"type": "string"}));
+    assert_eq!(exit_code(&changes), 1);
+}
