@@ -61,6 +61,14 @@ pub enum Error {
     /// Input refused before any request was made.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// The provider documents no way to do this (never a silent no-op).
+    #[error("{provider} does not support {operation}")]
+    Unsupported {
+        /// The provider.
+        provider: &'static str,
+        /// What was asked (`mark_unread`, ...).
+        operation: &'static str,
+    },
     /// The server returned a pagination cursor it had already returned; the
     /// stream ends instead of looping forever.
     #[error("pagination loop: the server returned cursor {cursor:?} again")]
@@ -78,7 +86,9 @@ impl Error {
             Error::RateLimited { .. } => Some(reqwest::StatusCode::TOO_MANY_REQUESTS),
             Error::Decode { status, .. } => *status,
             Error::Timeout(source) | Error::Transport(source) => source.status(),
-            Error::InvalidInput(_) | Error::PaginationLoop { .. } => None,
+            Error::InvalidInput(_) | Error::PaginationLoop { .. } | Error::Unsupported { .. } => {
+                None
+            }
         }
     }
 
@@ -88,7 +98,10 @@ impl Error {
         match self {
             Error::RateLimited { .. } | Error::Timeout(_) | Error::Transport(_) => true,
             Error::Api { status, .. } => matches!(status.as_u16(), 502..=504),
-            Error::Decode { .. } | Error::InvalidInput(_) | Error::PaginationLoop { .. } => false,
+            Error::Decode { .. }
+            | Error::InvalidInput(_)
+            | Error::PaginationLoop { .. }
+            | Error::Unsupported { .. } => false,
         }
     }
 }

@@ -25,12 +25,16 @@ mod error;
 mod extensible;
 pub mod pagination;
 mod query;
+mod read_state;
 pub mod runtime;
 
 #[doc(hidden)]
 pub use error::{check_bounds, finish, from_generated, string_at};
 pub use error::{Error, ProviderError};
 pub use extensible::ExtensibleEnum;
+pub use read_state::{
+    BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,
+};
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 
 /// Sets a JSON body with the operation's documented media type, or none when

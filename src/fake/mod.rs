@@ -130,6 +130,7 @@ struct Controls {
     faults: VecDeque<Fault>,
     limit: Option<(usize, Duration)>,
     windows: HashMap<String, VecDeque<Instant>>,
+    latency: Duration,
 }
 
 /// The running server behind every fake.
@@ -233,6 +234,10 @@ impl Server {
         controls.limit = limit;
         controls.windows.clear();
     }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.controls.lock().expect("not poisoned").latency = latency;
+    }
 }
 
 async fn serve(
@@ -263,6 +268,10 @@ async fn serve(
             .collect(),
         body,
     };
+    let latency = controls.lock().expect("not poisoned").latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let (fault, limited) = {
         let mut controls = controls.lock().expect("not poisoned");
         controls.log.push(recorded.clone());

@@ -83,6 +83,11 @@ impl FakePartoo {
         self.server.inject(fault, times);
     }
 
+    /// Answers every request only after `latency` (a slow provider).
+    pub fn set_latency(&self, latency: Duration) {
+        self.server.set_latency(latency);
+    }
+
     /// Changes the rate limit (requests per period, per key); `None` lifts it.
     pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
         self.server.set_rate_limit(limit);

@@ -18,6 +18,7 @@ pub struct FakeQuoBuilder {
     outsiders: Vec<String>,
     seed: u64,
     rate_limit: Option<(usize, Duration)>,
+    ids: Vec<String>,
 }
 
 /// A running fake Quo (see the [module docs](super)).
@@ -45,6 +46,7 @@ impl FakeQuo {
             outsiders: Vec::new(),
             seed: 1,
             rate_limit: None,
+            ids: Vec::new(),
         }
     }
 
@@ -76,6 +78,11 @@ impl FakeQuo {
     /// Makes the next `times` requests fail with `fault`.
     pub fn inject(&self, fault: Fault, times: usize) {
         self.server.inject(fault, times);
+    }
+
+    /// Answers every request only after `latency` (a slow provider).
+    pub fn set_latency(&self, latency: Duration) {
+        self.server.set_latency(latency);
     }
 
     /// Changes the rate limit (requests per period, per key); `None` lifts it.
@@ -128,6 +135,13 @@ impl FakeQuoBuilder {
         self
     }
 
+    /// These conversation ids (each `CN…`) instead of generated ones.
+    pub fn conversation_ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.ids = ids.into_iter().map(Into::into).collect();
+        self.conversations = self.ids.len();
+        self
+    }
+
     /// The seed of the generated data.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -152,7 +166,7 @@ impl FakeQuoBuilder {
         let numbers: Vec<String> = (0..self.phone_numbers).map(|_| token("PN")).collect();
         let conversations = (0..self.conversations)
             .map(|index| types::MarkConversationAsReadV1Response {
-                id: token("CN"),
+                id: self.ids.get(index).cloned().unwrap_or_else(|| token("CN")),
                 phone_number_id: numbers[index % numbers.len()].clone(),
                 participants: vec![format!("+1555{:07}", index)],
                 assigned_to: None,

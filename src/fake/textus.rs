@@ -21,6 +21,7 @@ pub struct FakeTextusBuilder {
     outsiders: Vec<String>,
     seed: u64,
     rate_limit: Option<(usize, Duration)>,
+    slugs: Vec<String>,
 }
 
 /// A running fake TextUs (see the [module docs](super)).
@@ -51,6 +52,7 @@ impl FakeTextus {
             outsiders: Vec::new(),
             seed: 1,
             rate_limit: None,
+            slugs: Vec::new(),
         }
     }
 
@@ -83,6 +85,11 @@ impl FakeTextus {
     /// Makes the next `times` requests fail with `fault`.
     pub fn inject(&self, fault: Fault, times: usize) {
         self.server.inject(fault, times);
+    }
+
+    /// Answers every request only after `latency` (a slow provider).
+    pub fn set_latency(&self, latency: Duration) {
+        self.server.set_latency(latency);
     }
 
     /// Changes the rate limit (requests per period, per token); `None` lifts it.
@@ -155,6 +162,13 @@ impl FakeTextusBuilder {
         self
     }
 
+    /// These conversation slugs instead of generated ones.
+    pub fn slugs<S: Into<String>>(mut self, slugs: impl IntoIterator<Item = S>) -> Self {
+        self.slugs = slugs.into_iter().map(Into::into).collect();
+        self.conversations = self.slugs.len();
+        self
+    }
+
     /// The seed of the generated data.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -173,9 +187,11 @@ impl FakeTextusBuilder {
         let alphabet = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
         let conversations = (0..self.conversations)
             .map(|index| Seeded {
-                slug: (0..6)
-                    .map(|_| alphabet[rng.usize(..alphabet.len())] as char)
-                    .collect(),
+                slug: self.slugs.get(index).cloned().unwrap_or_else(|| {
+                    (0..6)
+                        .map(|_| alphabet[rng.usize(..alphabet.len())] as char)
+                        .collect()
+                }),
                 latest: Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap()
                     + chrono::Duration::minutes(index as i64 * 7),
             })

@@ -1,0 +1,510 @@
+//! One read-state interface across the providers: [`ReadState`] on each
+//! client, [`ConversationRef`] (`partoo:12345`, `quo:CN123abc`,
+//! `textus:JYnJBY`), and [`Inbox`], which holds several clients and marks
+//! many conversations at once with bounded concurrency.
+
+use std::fmt;
+use std::future::Future;
+use std::str::FromStr;
+
+use futures_util::stream::{self, StreamExt};
+
+use crate::Error;
+
+/// A provider this crate speaks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Provider {
+    /// Partoo.
+    Partoo,
+    /// Quo (formerly OpenPhone).
+    Quo,
+    /// TextUs.
+    Textus,
+}
+
+impl Provider {
+    /// Every provider.
+    pub const ALL: [Provider; 3] = [Provider::Partoo, Provider::Quo, Provider::Textus];
+
+    /// Its name, as in references (`partoo`, `quo`, `textus`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Partoo => "partoo",
+            Provider::Quo => "quo",
+            Provider::Textus => "textus",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = ConversationRefError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Provider::ALL
+            .into_iter()
+            .find(|provider| provider.as_str() == name)
+            .ok_or_else(|| ConversationRefError::UnknownProvider(name.to_string()))
+    }
+}
+
+/// A conversation at a provider, written `provider:id`.
+///
+/// The provider's own id rules are checked when parsing: Partoo ids are
+/// positive integers, Quo ids start with `CN`, TextUs ids are slugs (an IRI
+/// `/conversations/<slug>` is accepted and kept as its slug).
+///
+/// ```
+/// use inbox_bindings::{ConversationRef, Provider};
+///
+/// let reference: ConversationRef = "textus:/conversations/JYnJBY".parse().unwrap();
+/// assert_eq!(reference.provider(), Provider::Textus);
+/// assert_eq!(reference.to_string(), "textus:JYnJBY");
+/// assert!("quo:US123".parse::<ConversationRef>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationRef {
+    provider: Provider,
+    id: String,
+}
+
+/// Why a conversation reference does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConversationRefError {
+    /// No `provider:` prefix.
+    #[error("{0:?} is not `provider:id` (for example partoo:12345, quo:CN123abc, textus:JYnJBY)")]
+    MissingProvider(String),
+    /// A provider this crate does not know.
+    #[error("unknown provider {0:?} (known: partoo, quo, textus)")]
+    UnknownProvider(String),
+    /// An id that breaks the provider's rules.
+    #[error("invalid {provider} id {id:?}: {reason}")]
+    InvalidId {
+        /// The provider.
+        provider: Provider,
+        /// The id as given.
+        id: String,
+        /// The rule it breaks.
+        reason: &'static str,
+    },
+}
+
+impl ConversationRef {
+    /// A checked reference.
+    pub fn new(provider: Provider, id: &str) -> Result<Self, ConversationRefError> {
+        let invalid = |reason| ConversationRefError::InvalidId {
+            provider,
+            id: id.to_string(),
+            reason,
+        };
+        let id = match provider {
+            Provider::Partoo => match id.parse::<i64>() {
+                Ok(number) if number > 0 && !id.starts_with('+') => number.to_string(),
+                _ => return Err(invalid("a Partoo conversation id is a positive integer")),
+            },
+            Provider::Quo => {
+                let rest = id
+                    .strip_prefix("CN")
+                    .ok_or_else(|| invalid("a Quo conversation id starts with CN"))?;
+                if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(invalid(
+                        "a Quo conversation id is CN followed by letters and digits",
+                    ));
+                }
+                id.to_string()
+            }
+            Provider::Textus => {
+                let slug = id.strip_prefix("/conversations/").unwrap_or(id);
+                if slug.is_empty()
+                    || !slug
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(invalid(
+                        "a TextUs conversation is a slug, or the IRI /conversations/<slug>",
+                    ));
+                }
+                slug.to_string()
+            }
+        };
+        Ok(ConversationRef { provider, id })
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// The provider's id (for TextUs, the slug).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl FromStr for ConversationRef {
+    type Err = ConversationRefError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let (provider, id) = text
+            .split_once(':')
+            .ok_or_else(|| ConversationRefError::MissingProvider(text.to_string()))?;
+        ConversationRef::new(provider.parse()?, id)
+    }
+}
+
+impl fmt::Display for ConversationRef {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}:{}", self.provider, self.id)
+    }
+}
+
+/// Marking conversations read or unread for the credential's user,
+/// implemented by every client.
+pub trait ReadState {
+    /// The provider this client speaks to.
+    fn provider(&self) -> Provider;
+
+    /// Marks a conversation read for the requesting user.
+    fn mark_read(&self, id: &str) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Marks a conversation unread, where the provider documents a way;
+    /// otherwise `Error::Unsupported` (never a silent no-op).
+    fn mark_unread(&self, id: &str) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+#[cfg(feature = "partoo")]
+impl ReadState for crate::partoo::Client {
+    fn provider(&self) -> Provider {
+        Provider::Partoo
+    }
+
+    async fn mark_read(&self, id: &str) -> Result<(), Error> {
+        self.set_read(id, true).await
+    }
+
+    /// Partoo: `POST /conversations/{id}/read` with `is_read: false`.
+    async fn mark_unread(&self, id: &str) -> Result<(), Error> {
+        self.set_read(id, false).await
+    }
+}
+
+#[cfg(feature = "partoo")]
+impl crate::partoo::Client {
+    async fn set_read(&self, id: &str, is_read: bool) -> Result<(), Error> {
+        let reference = ConversationRef::new(Provider::Partoo, id)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let id: i64 = reference.id().parse().expect("checked");
+        let body = crate::partoo::types::ReadConversationBody {
+            is_read: Some(is_read),
+        };
+        self.read_conversation()
+            .conversation_id(id)
+            .body(body)
+            .send()
+            .await
+            .map(drop)
+    }
+}
+
+#[cfg(feature = "quo")]
+impl ReadState for crate::quo::Client {
+    fn provider(&self) -> Provider {
+        Provider::Quo
+    }
+
+    async fn mark_read(&self, id: &str) -> Result<(), Error> {
+        let reference = ConversationRef::new(Provider::Quo, id)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        self.mark_conversation_as_read_v1()
+            .conversation_id(reference.id())
+            .send()
+            .await
+            .map(drop)
+    }
+
+    /// Quo's public API documents no way to mark a conversation unread.
+    async fn mark_unread(&self, _id: &str) -> Result<(), Error> {
+        Err(Error::Unsupported {
+            provider: "quo",
+            operation: "mark_unread",
+        })
+    }
+}
+
+#[cfg(feature = "textus")]
+impl ReadState for crate::textus::Client {
+    fn provider(&self) -> Provider {
+        Provider::Textus
+    }
+
+    /// Marks read up to now; `read_conversation().body(...)` marks read up to a position.
+    async fn mark_read(&self, id: &str) -> Result<(), Error> {
+        let reference = ConversationRef::new(Provider::Textus, id)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        self.read_conversation()
+            .conversation(reference.id())
+            .send()
+            .await
+            .map(drop)
+    }
+
+    /// The TextUs operations vendored here include no way to mark unread.
+    async fn mark_unread(&self, _id: &str) -> Result<(), Error> {
+        Err(Error::Unsupported {
+            provider: "textus",
+            operation: "mark_unread",
+        })
+    }
+}
+
+/// Clients for several providers, so references to any of them can be
+/// marked with one call.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), inbox_bindings::Error> {
+/// use inbox_bindings::{partoo, quo, ClientConfig, ConversationRef, Inbox};
+///
+/// let inbox = Inbox::new()
+///     .with_partoo(partoo::Client::with_config(ClientConfig::new("partoo-key"))?)
+///     .with_quo(quo::Client::with_config(ClientConfig::new("quo-key"))?);
+/// let refs: Vec<ConversationRef> = vec!["partoo:12345".parse().unwrap(), "quo:CN123abc".parse().unwrap()];
+/// let report = inbox.mark_read_many(&refs, 8).await;
+/// for (reference, outcome) in report.outcomes() {
+///     println!("{reference}: {outcome:?}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Inbox {
+    #[cfg(feature = "partoo")]
+    partoo: Option<crate::partoo::Client>,
+    #[cfg(feature = "quo")]
+    quo: Option<crate::quo::Client>,
+    #[cfg(feature = "textus")]
+    textus: Option<crate::textus::Client>,
+}
+
+/// One outcome per reference, in input order.
+#[derive(Debug)]
+pub struct BulkReport {
+    outcomes: Vec<(ConversationRef, Result<(), Error>)>,
+}
+
+impl BulkReport {
+    /// Every reference with its outcome, in the order given.
+    pub fn outcomes(&self) -> &[(ConversationRef, Result<(), Error>)] {
+        &self.outcomes
+    }
+
+    /// The references that failed, with why.
+    pub fn failures(&self) -> impl Iterator<Item = (&ConversationRef, &Error)> {
+        self.outcomes
+            .iter()
+            .filter_map(|(reference, outcome)| outcome.as_ref().err().map(|e| (reference, e)))
+    }
+
+    /// How many succeeded.
+    pub fn succeeded(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|(_, outcome)| outcome.is_ok())
+            .count()
+    }
+
+    /// Whether every reference succeeded.
+    pub fn all_succeeded(&self) -> bool {
+        self.failures().next().is_none()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Mark {
+    Read,
+    Unread,
+}
+
+impl Inbox {
+    /// No clients yet.
+    pub fn new() -> Self {
+        Inbox::default()
+    }
+
+    /// Adds (or replaces) the Partoo client.
+    #[cfg(feature = "partoo")]
+    pub fn with_partoo(mut self, client: crate::partoo::Client) -> Self {
+        self.partoo = Some(client);
+        self
+    }
+
+    /// Adds (or replaces) the Quo client.
+    #[cfg(feature = "quo")]
+    pub fn with_quo(mut self, client: crate::quo::Client) -> Self {
+        self.quo = Some(client);
+        self
+    }
+
+    /// Adds (or replaces) the TextUs client.
+    #[cfg(feature = "textus")]
+    pub fn with_textus(mut self, client: crate::textus::Client) -> Self {
+        self.textus = Some(client);
+        self
+    }
+
+    async fn mark(&self, reference: &ConversationRef, mark: Mark) -> Result<(), Error> {
+        let missing =
+            || Error::InvalidInput(format!("no {} client in this inbox", reference.provider()));
+        match reference.provider() {
+            #[cfg(feature = "partoo")]
+            Provider::Partoo => {
+                let client = self.partoo.as_ref().ok_or_else(missing)?;
+                match mark {
+                    Mark::Read => client.mark_read(reference.id()).await,
+                    Mark::Unread => client.mark_unread(reference.id()).await,
+                }
+            }
+            #[cfg(feature = "quo")]
+            Provider::Quo => {
+                let client = self.quo.as_ref().ok_or_else(missing)?;
+                match mark {
+                    Mark::Read => client.mark_read(reference.id()).await,
+                    Mark::Unread => client.mark_unread(reference.id()).await,
+                }
+            }
+            #[cfg(feature = "textus")]
+            Provider::Textus => {
+                let client = self.textus.as_ref().ok_or_else(missing)?;
+                match mark {
+                    Mark::Read => client.mark_read(reference.id()).await,
+                    Mark::Unread => client.mark_unread(reference.id()).await,
+                }
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(missing()),
+        }
+    }
+
+    /// Marks one conversation read.
+    pub async fn mark_read(&self, reference: &ConversationRef) -> Result<(), Error> {
+        self.mark(reference, Mark::Read).await
+    }
+
+    /// Marks one conversation unread, where its provider documents a way.
+    pub async fn mark_unread(&self, reference: &ConversationRef) -> Result<(), Error> {
+        self.mark(reference, Mark::Unread).await
+    }
+
+    /// Marks every reference read, at most `concurrency` at a time (each
+    /// client's rate limit still applies). A failure never stops the others;
+    /// the report has one outcome per reference, in input order.
+    pub async fn mark_read_many(
+        &self,
+        references: &[ConversationRef],
+        concurrency: usize,
+    ) -> BulkReport {
+        self.many(references, concurrency, Mark::Read, |_, _, _| {})
+            .await
+    }
+
+    /// [`Inbox::mark_read_many`] with `progress(done, total, outcome)` called
+    /// as each reference finishes (in completion order).
+    pub async fn mark_read_many_with_progress(
+        &self,
+        references: &[ConversationRef],
+        concurrency: usize,
+        progress: impl FnMut(usize, usize, (&ConversationRef, &Result<(), Error>)),
+    ) -> BulkReport {
+        self.many(references, concurrency, Mark::Read, progress)
+            .await
+    }
+
+    /// Marks every reference unread (see [`Inbox::mark_read_many_with_progress`]).
+    pub async fn mark_unread_many_with_progress(
+        &self,
+        references: &[ConversationRef],
+        concurrency: usize,
+        progress: impl FnMut(usize, usize, (&ConversationRef, &Result<(), Error>)),
+    ) -> BulkReport {
+        self.many(references, concurrency, Mark::Unread, progress)
+            .await
+    }
+
+    async fn many(
+        &self,
+        references: &[ConversationRef],
+        concurrency: usize,
+        mark: Mark,
+        mut progress: impl FnMut(usize, usize, (&ConversationRef, &Result<(), Error>)),
+    ) -> BulkReport {
+        let total = references.len();
+        let mut slots: Vec<Option<Result<(), Error>>> = (0..total).map(|_| None).collect();
+        let mut finished = stream::iter(references.iter().enumerate())
+            .map(|(index, reference)| async move { (index, self.mark(reference, mark).await) })
+            .buffer_unordered(concurrency.max(1));
+        let mut done = 0;
+        while let Some((index, outcome)) = finished.next().await {
+            done += 1;
+            progress(done, total, (&references[index], &outcome));
+            slots[index] = Some(outcome);
+        }
+        let outcomes = references
+            .iter()
+            .cloned()
+            .zip(slots)
+            .map(|(reference, outcome)| (reference, outcome.expect("every reference finished")))
+            .collect();
+        BulkReport { outcomes }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse_and_display() {
+        let cases = [
+            ("partoo:12345", "partoo:12345"),
+            ("quo:CN123abc", "quo:CN123abc"),
+            ("textus:JYnJBY", "textus:JYnJBY"),
+            ("textus:/conversations/JYnJBY", "textus:JYnJBY"),
+            ("  partoo:7 ", "partoo:7"),
+        ];
+        for (text, shown) in cases {
+            assert_eq!(
+                text.parse::<ConversationRef>().unwrap().to_string(),
+                shown,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_references_say_why() {
+        let cases = [
+            ("12345", "is not `provider:id`"),
+            ("slack:C123", "unknown provider \"slack\""),
+            ("partoo:abc", "positive integer"),
+            ("partoo:0", "positive integer"),
+            ("partoo:-3", "positive integer"),
+            ("partoo:", "positive integer"),
+            ("quo:US123", "starts with CN"),
+            ("quo:CN", "CN followed by letters and digits"),
+            ("quo:CN12 3", "CN followed by letters and digits"),
+            ("textus:", "a slug"),
+            ("textus:/contacts/Vled2N", "a slug"),
+            ("textus:JY/nJBY", "a slug"),
+        ];
+        for (text, reason) in cases {
+            let error = text.parse::<ConversationRef>().unwrap_err().to_string();
+            assert!(error.contains(reason), "{text}: {error}");
+        }
+    }
+}
