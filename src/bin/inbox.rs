@@ -1,0 +1,383 @@
+//! `inbox`: list conversations and mark them read or unread from a shell,
+//! across Partoo, Quo and TextUs (cargo feature `cli`).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use futures_util::TryStreamExt;
+use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, textus::FakeTextus};
+use inbox_bindings::{
+    partoo, quo, textus, BulkReport, ClientConfig, ConversationRef, Error, Inbox, Provider,
+};
+
+const AFTER_HELP: &str = "\
+Credentials come only from the environment (never from arguments, which show
+in process lists): PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN. Base URLs:
+PARTOO_BASE_URL, QUO_BASE_URL, TEXTUS_BASE_URL. With --fake, every command runs
+against fakes started in-process, with no account.
+
+Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).";
+
+/// List conversations and mark them read or unread on Partoo, Quo and TextUs.
+#[derive(Parser, Debug)]
+#[command(name = "inbox", version, after_help = AFTER_HELP)]
+struct Cli {
+    /// Run against fake providers started in-process (seeded: partoo:1..25,
+    /// quo:CN1..CN10, textus:abc, def, ghi, jkl, mno).
+    #[arg(long, global = true)]
+    fake: bool,
+    /// Print JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List conversations (providers whose vendored spec has a list operation: partoo).
+    #[command(
+        after_help = "Examples:\n  inbox conversations partoo --per-page 50\n  inbox --fake conversations partoo --all --json"
+    )]
+    Conversations {
+        /// partoo, quo or textus.
+        provider: String,
+        /// Every page, streamed (default: the first page).
+        #[arg(long)]
+        all: bool,
+        /// Conversations per page (Partoo: 1 to 100).
+        #[arg(long, default_value_t = 30)]
+        per_page: u64,
+    },
+    /// Mark conversations read for the credential's user.
+    #[command(
+        after_help = "References are provider:id (partoo:12345, quo:CN123abc, textus:JYnJBY).\n\
+        With none, or `-`, they are read from standard input, one per line.\n\nExamples:\n  \
+        inbox mark-read partoo:12345 quo:CN123abc\n  inbox --fake mark-read partoo:1 quo:CN1 textus:abc\n  \
+        cut -f1 unread.tsv | inbox mark-read --concurrency 16"
+    )]
+    MarkRead(Marking),
+    /// Mark conversations unread, where the provider documents a way (Partoo).
+    #[command(
+        after_help = "Examples:\n  inbox mark-unread partoo:12345\n  inbox --fake mark-unread partoo:1 partoo:2"
+    )]
+    MarkUnread(Marking),
+}
+
+#[derive(clap::Args, Debug)]
+struct Marking {
+    /// Conversation references (`-` or none: standard input).
+    references: Vec<String>,
+    /// How many calls at once (each provider's rate limit still applies).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+}
+
+/// A usage or input problem: reported, exit 2, nothing sent.
+struct Refused(String);
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+fn config(key: &str, base_url: &str) -> Result<ClientConfig, Refused> {
+    let credential = env(key).ok_or_else(|| Refused(format!("{key} is not set")))?;
+    let config = ClientConfig::new(credential);
+    Ok(match env(base_url) {
+        Some(url) => config.base_url(url),
+        None => config,
+    })
+}
+
+fn refused(error: Error) -> Refused {
+    Refused(error.to_string())
+}
+
+/// The fakes `--fake` runs against; kept alive for the command's duration.
+struct Fakes {
+    partoo: FakePartoo,
+    quo: FakeQuo,
+    textus: FakeTextus,
+}
+
+impl Fakes {
+    async fn start() -> Fakes {
+        Fakes {
+            partoo: FakePartoo::builder()
+                .conversations(25)
+                .user("cli", "fake-partoo-key")
+                .start()
+                .await,
+            quo: FakeQuo::builder()
+                .conversation_ids((1..=10).map(|n| format!("CN{n}")))
+                .user("cli", "fake-quo-key")
+                .start()
+                .await,
+            textus: FakeTextus::builder()
+                .slugs(["abc", "def", "ghi", "jkl", "mno"])
+                .user("cli", "fake-textus-token")
+                .start()
+                .await,
+        }
+    }
+}
+
+fn partoo_client(fakes: &Option<Fakes>) -> Result<partoo::Client, Refused> {
+    match fakes {
+        Some(fakes) => Ok(fakes.partoo.client("cli")),
+        None => partoo::Client::with_config(config("PARTOO_API_KEY", "PARTOO_BASE_URL")?)
+            .map_err(refused),
+    }
+}
+
+fn inbox_for(providers: &[Provider], fakes: &Option<Fakes>) -> Result<Inbox, Refused> {
+    let mut inbox = Inbox::new();
+    for provider in providers {
+        inbox = match (provider, fakes) {
+            (Provider::Partoo, _) => inbox.with_partoo(partoo_client(fakes)?),
+            (Provider::Quo, Some(fakes)) => inbox.with_quo(fakes.quo.client("cli")),
+            (Provider::Quo, None) => inbox.with_quo(
+                quo::Client::with_config(config("QUO_API_KEY", "QUO_BASE_URL")?)
+                    .map_err(refused)?,
+            ),
+            (Provider::Textus, Some(fakes)) => inbox.with_textus(fakes.textus.client("cli")),
+            (Provider::Textus, None) => inbox.with_textus(
+                textus::Client::with_config(config("TEXTUS_TOKEN", "TEXTUS_BASE_URL")?)
+                    .map_err(refused)?,
+            ),
+            (other, _) => return Err(Refused(format!("{other} is not supported by this command"))),
+        };
+    }
+    Ok(inbox)
+}
+
+fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([h.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for row in rows {
+        line(row);
+    }
+}
+
+async fn conversations(
+    provider: &str,
+    all: bool,
+    per_page: u64,
+    json: bool,
+    fakes: &Option<Fakes>,
+) -> Result<(), Refused> {
+    let provider: Provider = provider
+        .parse()
+        .map_err(|e: inbox_bindings::ConversationRefError| Refused(e.to_string()))?;
+    if provider != Provider::Partoo {
+        return Err(Refused(format!(
+            "the vendored {provider} spec has no list operation"
+        )));
+    }
+    let client = partoo_client(fakes)?;
+    let builder = client.list_conversations().per_page(per_page);
+    let conversations: Vec<partoo::types::Conversation> = if all {
+        builder.stream().try_collect().await.map_err(refused)?
+    } else {
+        builder
+            .send()
+            .await
+            .map_err(refused)?
+            .into_inner()
+            .conversations
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&conversations).expect("conversations serialize")
+        );
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = conversations
+        .iter()
+        .map(|c| {
+            vec![
+                format!("partoo:{}", c.id.unwrap_or_default()),
+                c.consumer_name.clone().unwrap_or_default(),
+                c.messaging_partner
+                    .as_ref()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default(),
+                if c.is_read == Some(true) {
+                    "read"
+                } else {
+                    "unread"
+                }
+                .to_string(),
+            ]
+        })
+        .collect();
+    print_table(&["conversation", "consumer", "partner", "state"], &rows);
+    Ok(())
+}
+
+fn read_references(arguments: &[String]) -> Result<Vec<ConversationRef>, Refused> {
+    let mut texts: Vec<String> = arguments.iter().filter(|a| *a != "-").cloned().collect();
+    if arguments.is_empty() || arguments.iter().any(|a| a == "-") {
+        let stdin = std::io::stdin();
+        if arguments.is_empty() && stdin.is_terminal() {
+            return Err(Refused(
+                "no references given (as arguments, or on standard input)".into(),
+            ));
+        }
+        for line in stdin.lock().lines() {
+            let line = line.map_err(|e| Refused(format!("reading standard input: {e}")))?;
+            if !line.trim().is_empty() {
+                texts.push(line.trim().to_string());
+            }
+        }
+    }
+    if texts.is_empty() {
+        return Err(Refused("no references given".into()));
+    }
+    let mut problems = Vec::new();
+    let mut references = Vec::new();
+    for text in texts {
+        match text.parse::<ConversationRef>() {
+            Ok(reference) => references.push(reference),
+            Err(error) => problems.push(format!("  {text}: {error}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Refused(format!(
+            "invalid references (nothing was sent):\n{}",
+            problems.join("\n")
+        )));
+    }
+    Ok(references)
+}
+
+async fn mark(
+    marking: &Marking,
+    read: bool,
+    json: bool,
+    fakes: &Option<Fakes>,
+) -> Result<bool, Refused> {
+    let references = read_references(&marking.references)?;
+    let mut providers: Vec<Provider> = references.iter().map(|r| r.provider()).collect();
+    providers.sort();
+    providers.dedup();
+    let inbox = inbox_for(&providers, fakes)?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(references.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .expect("valid template"),
+        );
+        bar
+    });
+    let progress =
+        |done: usize, _total: usize, (reference, _): (&ConversationRef, &Result<(), Error>)| {
+            if let Some(bar) = &bar {
+                bar.set_position(done as u64);
+                bar.set_message(reference.to_string());
+            }
+        };
+    let concurrency = marking.concurrency.max(1);
+    let report: BulkReport = if read {
+        inbox
+            .mark_read_many_with_progress(&references, concurrency, progress)
+            .await
+    } else {
+        inbox
+            .mark_unread_many_with_progress(&references, concurrency, progress)
+            .await
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let done = if read { "read" } else { "unread" };
+    if json {
+        let outcomes: Vec<serde_json::Value> = report
+            .outcomes()
+            .iter()
+            .map(|(reference, outcome)| match outcome {
+                Ok(()) => serde_json::json!({"reference": reference.to_string(), "ok": true}),
+                Err(error) => serde_json::json!({"reference": reference.to_string(), "ok": false, "error": error.to_string()}),
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&outcomes).expect("outcomes serialize")
+        );
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .outcomes()
+            .iter()
+            .map(|(reference, outcome)| {
+                let text = match outcome {
+                    Ok(()) => done.to_string(),
+                    Err(error) => format!("failed: {error}"),
+                };
+                vec![reference.to_string(), text]
+            })
+            .collect();
+        print_table(&["conversation", "outcome"], &rows);
+        let failed = report.failures().count();
+        println!("{} marked {done}, {failed} failed", report.succeeded());
+    }
+    let failures: Vec<String> = report
+        .failures()
+        .map(|(reference, error)| format!("  {reference}: {error}"))
+        .collect();
+    if !failures.is_empty() {
+        eprintln!("failed:\n{}", failures.join("\n"));
+    }
+    Ok(failures.is_empty())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let fakes = if cli.fake {
+        Some(Fakes::start().await)
+    } else {
+        None
+    };
+    let result = match &cli.command {
+        Command::Conversations {
+            provider,
+            all,
+            per_page,
+        } => conversations(provider, *all, *per_page, cli.json, &fakes)
+            .await
+            .map(|()| true),
+        Command::MarkRead(marking) => mark(marking, true, cli.json, &fakes).await,
+        Command::MarkUnread(marking) => mark(marking, false, cli.json, &fakes).await,
+    };
+    let _ = std::io::stdout().flush();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(Refused(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
