@@ -1,6 +1,7 @@
 //! The one integration-test binary: a module per area. Every server here is a
 //! loopback one started by the test; no test reaches a provider.
 
+mod cli;
 mod client;
 mod extensible;
 mod fakes;
@@ -8,6 +9,7 @@ mod message_content;
 mod pagination;
 mod partoo;
 mod quo;
+mod read_state;
 mod runtime;
 mod support;
 mod textus;
