@@ -3,26 +3,9 @@
 //! One module per subcommand, each with a plain entry point. The pipeline
 //! stages live in their own modules and work on `serde_json::Value`.
 
-mod assemble;
-mod client;
-mod codegen;
-mod config;
-mod document;
-mod drift;
-mod extensible;
-mod fetch;
-mod generate;
-mod lock;
-mod normalize;
-mod openapi_walk;
-mod pagination;
-mod report;
-mod requests;
-mod rules;
-mod select;
-
-use std::path::PathBuf;
 use std::process::ExitCode;
+
+use xtask::{assemble, codegen, drift, fetch, lock};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -65,12 +48,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The workspace root: the folder above `xtask/`.
-pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the workspace root")
-        .to_path_buf()
 }
