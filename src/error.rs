@@ -10,6 +10,9 @@ const BODY_PREFIX: usize = 512;
 /// Error bodies up to this size are kept whole.
 const BODY_LIMIT: usize = 64 * 1024;
 
+/// The largest response body read: a server cannot make the client buffer more.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
 /// Everything that can go wrong when talking to a provider.
 ///
 /// Messages are lowercase, carry no credential, and keep their source.
@@ -69,6 +72,14 @@ pub enum Error {
         /// What was asked (`mark_unread`, ...).
         operation: &'static str,
     },
+    /// A response body larger than [`MAX_RESPONSE_BYTES`]; reading stopped there.
+    #[error("response larger than {limit} bytes{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    ResponseTooLarge {
+        /// The HTTP status.
+        status: Option<reqwest::StatusCode>,
+        /// The limit that was reached.
+        limit: usize,
+    },
     /// The server returned a pagination cursor it had already returned; the
     /// stream ends instead of looping forever.
     #[error("pagination loop: the server returned cursor {cursor:?} again")]
@@ -84,7 +95,7 @@ impl Error {
         match self {
             Error::Api { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(reqwest::StatusCode::TOO_MANY_REQUESTS),
-            Error::Decode { status, .. } => *status,
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
             Error::Timeout(source) | Error::Transport(source) => source.status(),
             Error::InvalidInput(_) | Error::PaginationLoop { .. } | Error::Unsupported { .. } => {
                 None
@@ -99,6 +110,7 @@ impl Error {
             Error::RateLimited { .. } | Error::Timeout(_) | Error::Transport(_) => true,
             Error::Api { status, .. } => matches!(status.as_u16(), 502..=504),
             Error::Decode { .. }
+            | Error::ResponseTooLarge { .. }
             | Error::InvalidInput(_)
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => false,
@@ -133,6 +145,31 @@ impl ProviderError for () {
 }
 
 use crate::runtime::retry_after;
+
+/// Reads a body chunk by chunk, refusing more than [`MAX_RESPONSE_BYTES`].
+async fn read_limited(mut response: reqwest::Response) -> Result<bytes::Bytes, Error> {
+    let status = response.status();
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(Error::ResponseTooLarge {
+            status: Some(status),
+            limit: MAX_RESPONSE_BYTES,
+        });
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(Error::ResponseTooLarge {
+                status: Some(status),
+                limit: MAX_RESPONSE_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
 
 fn transport(error: reqwest::Error) -> Error {
     if error.is_timeout() {
@@ -198,9 +235,9 @@ pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
                     retry_after: wait,
                 };
             }
-            let bytes = match response.bytes().await {
+            let bytes = match read_limited(response).await {
                 Ok(bytes) => bytes,
-                Err(source) => return transport(source),
+                Err(error) => return error,
             };
             if status.is_success() {
                 // A success status the spec does not document: not decodable as anything known.
@@ -251,7 +288,7 @@ pub async fn finish<T: DeserializeOwned, E: ProviderError>(
     };
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(transport)?;
+    let bytes = read_limited(response).await?;
     match serde_json::from_slice::<T>(&bytes) {
         Ok(inner) => Ok(progenitor_client::ResponseValue::new(
             inner, status, headers,

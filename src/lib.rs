@@ -30,7 +30,7 @@ pub mod runtime;
 
 #[doc(hidden)]
 pub use error::{check_bounds, finish, from_generated, string_at};
-pub use error::{Error, ProviderError};
+pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES};
 pub use extensible::ExtensibleEnum;
 pub use read_state::{
     BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,
