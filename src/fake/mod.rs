@@ -161,15 +161,23 @@ fn respond(reply: Reply, truncate: bool) -> hyper::Response<Body> {
         builder = builder.header(*name, value);
     }
     let body = if truncate {
-        let half = reply.body[..reply.body.len() / 2].to_vec();
-        let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
-            Ok(Frame::data(Bytes::from(half))),
-            Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionAborted,
-                "fault: truncated body",
-            )),
-        ];
-        StreamBody::new(futures_util::stream::iter(frames)).boxed()
+        // Half the body goes out (headers flushed with it), then, after a
+        // pause, the connection is cut: a true mid-body truncation.
+        let half = Bytes::from(reply.body[..reply.body.len() / 2].to_vec());
+        let frames = futures_util::stream::unfold(Some(Some(half)), |state| async move {
+            match state? {
+                Some(half) => Some((Ok(Frame::data(half)), Some(None))),
+                None => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let cut = std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "fault: truncated body",
+                    );
+                    Some((Err(cut), None))
+                }
+            }
+        });
+        StreamBody::new(frames).boxed()
     } else {
         full(reply.body)
     };

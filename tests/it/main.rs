@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod extensible;
 mod fakes;
+mod faults;
 mod message_content;
 mod pagination;
 mod partoo;
