@@ -314,12 +314,22 @@ async fn mark(
     }
     let done = if read { "read" } else { "unread" };
     if json {
-        let outcomes: Vec<serde_json::Value> = report
+        // A struct, not `json!`: its field order does not depend on which
+        // serde_json features the build unified.
+        #[derive(serde::Serialize)]
+        struct Outcome {
+            reference: String,
+            ok: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<String>,
+        }
+        let outcomes: Vec<Outcome> = report
             .outcomes()
             .iter()
-            .map(|(reference, outcome)| match outcome {
-                Ok(()) => serde_json::json!({"reference": reference.to_string(), "ok": true}),
-                Err(error) => serde_json::json!({"reference": reference.to_string(), "ok": false, "error": error.to_string()}),
+            .map(|(reference, outcome)| Outcome {
+                reference: reference.to_string(),
+                ok: outcome.is_ok(),
+                error: outcome.as_ref().err().map(ToString::to_string),
             })
             .collect();
         println!(
