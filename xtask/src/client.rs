@@ -288,7 +288,7 @@ fn error_type(output: &syn::Type) -> Option<syn::Type> {
 
 /// An expression giving the builder field of `parameter` as `Option<String>`.
 pub fn field_as_text(builder: &syn::ItemStruct, parameter: &str) -> anyhow::Result<TokenStream> {
-    let ident = format_ident!("{}", snake(parameter));
+    let ident = crate::pagination::field_ident(parameter)?;
     let field = builder
         .fields
         .iter()

@@ -391,13 +391,19 @@ pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resul
         .map(|(_, items)| items)
         .context("progenitor output has no `types` module")?;
     for entry in extensible {
-        let ident = format_ident!("{}", entry.component);
+        // typify keeps a component name that is an identifier, and otherwise
+        // makes one (`my-enum` → `MyEnum`): match either, build none.
+        let candidates = [entry.component.clone(), pascal(&entry.component)];
         let position = types
             .iter()
-            .position(|item| matches!(item, syn::Item::Enum(e) if e.ident == ident))
+            .position(|item| matches!(item, syn::Item::Enum(e) if candidates.contains(&e.ident.to_string())))
             .with_context(|| {
-                format!("typify generated no enum `{ident}` for an extensible enum")
+                format!("typify generated no enum for the extensible enum `{}`", entry.component)
             })?;
+        let syn::Item::Enum(found) = &types[position] else {
+            unreachable!()
+        };
+        let ident = found.ident.clone();
         let syn::Item::Enum(closed) = types[position].clone() else {
             unreachable!()
         };

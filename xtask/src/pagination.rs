@@ -163,6 +163,21 @@ pub fn detect(doc: &Value, convention: &Convention, report: &mut Report) -> Vec<
     found
 }
 
+/// The identifier progenitor gives a parameter's builder field and setter:
+/// its `snake_case`, `_`-prefixed when it starts with a digit, `_`-suffixed
+/// when it is a keyword. An error, never a panic, for anything else.
+pub fn field_ident(name: &str) -> anyhow::Result<syn::Ident> {
+    let mut ident = snake(name);
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+    }
+    if syn::parse_str::<syn::Ident>(&ident).is_err() {
+        ident.push('_');
+    }
+    syn::parse_str::<syn::Ident>(&ident)
+        .map_err(|_| anyhow::anyhow!("parameter {name:?} has no Rust identifier"))
+}
+
 /// `snake_case` as progenitor names builder fields and setters.
 pub fn snake(name: &str) -> String {
     let mut words: Vec<String> = Vec::new();
@@ -323,7 +338,7 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
         // Builder fields are `Result<Option<T>, String>`, or `Result<T, String>`
         // for a required parameter: an expression giving `Option<String>`.
         let field_as_text = |name: &str| -> anyhow::Result<TokenStream> {
-            let ident = format_ident!("{}", snake(name));
+            let ident = field_ident(name)?;
             let field = builder_struct
                 .fields
                 .iter()
@@ -417,7 +432,7 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
                 .clone();
             (item, quote! { |page: #page_type| page.#items_ident })
         };
-        let cursor_ident = format_ident!("{}", snake(&operation.cursor_parameter));
+        let cursor_ident = field_ident(&operation.cursor_parameter)?;
         let initial_cursor = field_as_text(&operation.cursor_parameter)?;
         let builder_ident = format_ident!("{builder_name}");
         let pages_doc = format!(
@@ -565,5 +580,11 @@ mod tests {
         ] {
             assert_eq!(snake(name), expected);
         }
+        assert_eq!(
+            field_ident("403Results").unwrap().to_string(),
+            "_403_results"
+        );
+        assert_eq!(field_ident("type").unwrap().to_string(), "type_");
+        assert!(field_ident("").is_err());
     }
 }

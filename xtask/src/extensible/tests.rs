@@ -192,3 +192,26 @@ fn a_newly_documented_value_becomes_a_variant() {
     assert!(after.contains("Self::Telegram => \"Telegram\""));
     assert!(after.contains("\"Telegram\" => Self::Telegram"));
 }
+
+/// Found by fuzzing's neighbour: names that are not Rust identifiers are
+/// matched to what typify made of them, not turned into identifiers (a panic).
+#[test]
+fn component_names_that_are_not_identifiers() {
+    let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"operationId": "getX", "parameters": [
+            {"name": "403Results", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {"description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/my-enum"}}}}}}}},
+        "components": {"schemas": {"my-enum": {"type": "string", "enum": ["a"], "description": NOTE}}}});
+    let plan = crate::rules::apply(
+        &mut doc,
+        &crate::config::Overrides::default(),
+        &mut Report::default(),
+    )
+    .unwrap();
+    let source = crate::generate::generate("t", &crate::generate::parse(&doc).unwrap(), &plan, "t")
+        .unwrap()
+        .source;
+    assert!(source.contains("pub enum MyEnum"), "{source}");
+    assert!(source.contains("Unknown(UnknownValue)"));
+}
