@@ -17,6 +17,7 @@ use syn::visit_mut::VisitMut;
 use crate::document::child;
 use crate::openapi_walk::METHODS;
 use crate::pagination::snake;
+use crate::syntax::{generic_of, last_ident, module_items};
 
 /// `[<api>.runtime]` in `codegen.toml`: facts the specs do not carry.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -242,30 +243,6 @@ pub fn describe(
 // ---------------------------------------------------------------------------
 // The Rust stage
 
-fn last_ident(ty: &syn::Type) -> Option<String> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    Some(path.path.segments.last()?.ident.to_string())
-}
-
-fn generic_of<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let segment = path.path.segments.last()?;
-    if segment.ident != wrapper {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|argument| match argument {
-        syn::GenericArgument::Type(inner) => Some(inner),
-        _ => None,
-    })
-}
-
 /// The `Error<E>` argument of `Result<_, Error<E>>`.
 fn error_type(output: &syn::Type) -> Option<syn::Type> {
     let syn::Type::Path(path) = output else {
@@ -320,18 +297,6 @@ impl VisitMut for RouteResponses {
             self.0 += 1;
         }
     }
-}
-
-fn module_items<'f>(file: &'f mut syn::File, name: &str) -> anyhow::Result<&'f mut Vec<syn::Item>> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == name => {
-                module.content.as_mut().map(|(_, items)| items)
-            }
-            _ => None,
-        })
-        .with_context(|| format!("progenitor output has no `{name}` module"))
 }
 
 pub fn rewrite(

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use crate::document::{child, escape, schema_ref_name, unescape};
 use crate::openapi_walk::{schema_roots, subschema_pointers};
 use crate::report::Report;
+use crate::syntax::serde_rename;
 
 /// Phrases that mark an enum as extensible in a description, compared after
 /// folding case and white space.
@@ -350,20 +351,6 @@ struct Variant {
     ident: syn::Ident,
     value: String,
     docs: Vec<syn::Attribute>,
-}
-
-fn serde_rename(attributes: &[syn::Attribute]) -> Option<String> {
-    let mut renamed = None;
-    for attribute in attributes.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attribute.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                renamed = Some(value.value());
-            }
-            Ok(())
-        });
-    }
-    renamed
 }
 
 fn self_type_is(item: &syn::Item, ident: &syn::Ident) -> bool {

@@ -10,6 +10,7 @@ use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
 use crate::rules::Plan;
+use crate::syntax::doc_text;
 
 /// Parses the normalized document with openapiv3. An error names the JSON
 /// pointer that failed: openapiv3's untagged enums hide where, so on failure
@@ -249,25 +250,6 @@ impl VisitMut for DropApiVersionHeader {
         self.removed += before - block.stmts.len();
         syn::visit_mut::visit_block_mut(self, block);
     }
-}
-
-fn doc_text(attributes: &[syn::Attribute]) -> String {
-    attributes
-        .iter()
-        .filter(|attribute| attribute.path().is_ident("doc"))
-        .filter_map(|attribute| match &attribute.meta {
-            syn::Meta::NameValue(syn::MetaNameValue {
-                value:
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(text),
-                        ..
-                    }),
-                ..
-            }) => Some(text.value()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Adds `#[deprecated(note = advice)]` to the `Client` method of every

@@ -18,6 +18,7 @@ pub mod report;
 pub mod requests;
 pub mod rules;
 pub mod select;
+pub mod syntax;
 
 use std::path::PathBuf;
 

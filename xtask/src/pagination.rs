@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
+use crate::syntax::{doc_text as doc_of, generic_of, last_ident, module_items, serde_rename};
 
 /// An API's pagination convention, from `[<api>.pagination]`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -205,78 +206,6 @@ pub fn snake(name: &str) -> String {
         words.push(current);
     }
     words.join("_")
-}
-
-fn module_items<'f>(file: &'f mut syn::File, name: &str) -> anyhow::Result<&'f mut Vec<syn::Item>> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == name => {
-                module.content.as_mut().map(|(_, items)| items)
-            }
-            _ => None,
-        })
-        .with_context(|| format!("progenitor output has no `{name}` module"))
-}
-
-fn doc_of(attributes: &[syn::Attribute]) -> String {
-    attributes
-        .iter()
-        .filter_map(|attribute| match &attribute.meta {
-            syn::Meta::NameValue(syn::MetaNameValue {
-                path,
-                value:
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(text),
-                        ..
-                    }),
-                ..
-            }) if path.is_ident("doc") => Some(text.value()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The generic argument of `Wrapper<T>` when the last path segment is `wrapper`.
-fn generic_of<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let segment = path.path.segments.last()?;
-    if segment.ident != wrapper {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
-        return None;
-    };
-    match arguments.args.first()? {
-        syn::GenericArgument::Type(inner) => Some(inner),
-        _ => None,
-    }
-}
-
-fn last_ident(ty: &syn::Type) -> Option<String> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    Some(path.path.segments.last()?.ident.to_string())
-}
-
-fn serde_rename(attributes: &[syn::Attribute]) -> Option<String> {
-    let mut renamed = None;
-    for attribute in attributes.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attribute.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                renamed = Some(value.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    renamed
 }
 
 /// Rewrites bare type names of the `types` module (as they appear in its own

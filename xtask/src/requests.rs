@@ -14,6 +14,7 @@ use syn::visit_mut::VisitMut;
 use crate::document::child;
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
+use crate::syntax::{last_ident, module_items};
 
 /// An `overrides.iri_path_parameters` entry.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -179,18 +180,6 @@ pub fn detect(
 // ---------------------------------------------------------------------------
 // The Rust stage
 
-fn module_items<'f>(file: &'f mut syn::File, name: &str) -> anyhow::Result<&'f mut Vec<syn::Item>> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == name => {
-                module.content.as_mut().map(|(_, items)| items)
-            }
-            _ => None,
-        })
-        .with_context(|| format!("progenitor output has no `{name}` module"))
-}
-
 fn snake(name: &str) -> String {
     crate::pagination::snake(name)
 }
@@ -198,13 +187,6 @@ fn snake(name: &str) -> String {
 /// progenitor names an operation's builder after its operationId.
 fn builder_name(operation_id: &str) -> String {
     crate::extensible::pascal(operation_id)
-}
-
-fn last_ident(ty: &syn::Type) -> Option<String> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    Some(path.path.segments.last()?.ident.to_string())
 }
 
 /// Rewrites `accept`, `.json(&body)` in one `send` function.
