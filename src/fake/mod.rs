@@ -328,6 +328,56 @@ async fn serve(
     }
 }
 
+/// What every fake offers: its URL, clients for its users, its request log,
+/// fault injection, latency and rate limit.
+macro_rules! accessors {
+    ($fake:ident, $client:ty) => {
+        impl $fake {
+            /// The base URL to point a client at.
+            pub fn base_url(&self) -> String {
+                self.server.base_url()
+            }
+
+            /// A client configuration for `user` (their credential, this fake's
+            /// URL, no client-side rate limit). Panics if `user` was not added.
+            pub fn config(&self, user: &str) -> crate::ClientConfig {
+                let credential = self
+                    .state
+                    .users
+                    .credential(user)
+                    .unwrap_or_else(|| panic!("{} has no user {user:?}", stringify!($fake)));
+                super::config(self.base_url(), credential)
+            }
+
+            /// A ready client acting as `user`. Panics if `user` was not added.
+            pub fn client(&self, user: &str) -> $client {
+                <$client>::with_config(self.config(user)).expect("a fake's configuration is valid")
+            }
+
+            /// Every request received so far.
+            pub fn requests(&self) -> Vec<super::RecordedRequest> {
+                self.server.requests()
+            }
+
+            /// Makes the next `times` requests fail with `fault`.
+            pub fn inject(&self, fault: super::Fault, times: usize) {
+                self.server.inject(fault, times);
+            }
+
+            /// Answers every request only after `latency` (a slow provider).
+            pub fn set_latency(&self, latency: std::time::Duration) {
+                self.server.set_latency(latency);
+            }
+
+            /// Changes the rate limit (requests per period, per credential); `None` lifts it.
+            pub fn set_rate_limit(&self, limit: Option<(usize, std::time::Duration)>) {
+                self.server.set_rate_limit(limit);
+            }
+        }
+    };
+}
+pub(crate) use accessors;
+
 /// Users of a fake: name → credential, both ways.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Users {

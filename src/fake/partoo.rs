@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{Fault, RecordedRequest, Reply, Server, Users};
+use super::{RecordedRequest, Reply, Server, Users};
 use crate::partoo::types;
 
 /// Builds a [`FakePartoo`].
@@ -30,6 +30,8 @@ pub struct FakePartoo {
     state: Arc<State>,
 }
 
+super::accessors!(FakePartoo, crate::partoo::Client);
+
 struct State {
     conversations: Vec<types::Conversation>,
     users: Users,
@@ -49,48 +51,6 @@ impl FakePartoo {
             seed: 1,
             rate_limit: None,
         }
-    }
-
-    /// The base URL to point a client at.
-    pub fn base_url(&self) -> String {
-        self.server.base_url()
-    }
-
-    /// A client configuration for `user` (its key, this fake's URL, no
-    /// client-side rate limit). Panics if `user` was not added to the builder.
-    pub fn config(&self, user: &str) -> crate::ClientConfig {
-        let key = self
-            .state
-            .users
-            .credential(user)
-            .unwrap_or_else(|| panic!("FakePartoo has no user {user:?}"));
-        super::config(self.base_url(), key)
-    }
-
-    /// A ready client acting as `user`. Panics if `user` was not added.
-    pub fn client(&self, user: &str) -> crate::partoo::Client {
-        crate::partoo::Client::with_config(self.config(user))
-            .expect("a fake's configuration is valid")
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// Makes the next `times` requests fail with `fault`.
-    pub fn inject(&self, fault: Fault, times: usize) {
-        self.server.inject(fault, times);
-    }
-
-    /// Answers every request only after `latency` (a slow provider).
-    pub fn set_latency(&self, latency: Duration) {
-        self.server.set_latency(latency);
-    }
-
-    /// Changes the rate limit (requests per period, per key); `None` lifts it.
-    pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
-        self.server.set_rate_limit(limit);
     }
 
     /// Whether `user` has read conversation `id`.

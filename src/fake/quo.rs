@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{Fault, RecordedRequest, Reply, Server, Users};
+use super::{RecordedRequest, Reply, Server, Users};
 use crate::quo::types;
 
 /// Builds a [`FakeQuo`].
@@ -26,6 +26,8 @@ pub struct FakeQuo {
     server: Server,
     state: Arc<State>,
 }
+
+super::accessors!(FakeQuo, crate::quo::Client);
 
 struct State {
     conversations: Vec<types::MarkConversationAsReadV1Response>,
@@ -48,46 +50,6 @@ impl FakeQuo {
             rate_limit: None,
             ids: Vec::new(),
         }
-    }
-
-    /// The base URL to point a client at.
-    pub fn base_url(&self) -> String {
-        self.server.base_url()
-    }
-
-    /// A client configuration for `user`. Panics if `user` was not added.
-    pub fn config(&self, user: &str) -> crate::ClientConfig {
-        let key = self
-            .state
-            .users
-            .credential(user)
-            .unwrap_or_else(|| panic!("FakeQuo has no user {user:?}"));
-        super::config(self.base_url(), key)
-    }
-
-    /// A ready client acting as `user`. Panics if `user` was not added.
-    pub fn client(&self, user: &str) -> crate::quo::Client {
-        crate::quo::Client::with_config(self.config(user)).expect("a fake's configuration is valid")
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// Makes the next `times` requests fail with `fault`.
-    pub fn inject(&self, fault: Fault, times: usize) {
-        self.server.inject(fault, times);
-    }
-
-    /// Answers every request only after `latency` (a slow provider).
-    pub fn set_latency(&self, latency: Duration) {
-        self.server.set_latency(latency);
-    }
-
-    /// Changes the rate limit (requests per period, per key); `None` lifts it.
-    pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
-        self.server.set_rate_limit(limit);
     }
 
     /// The conversations' ids (`CN…`).

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 
-use super::{Fault, RecordedRequest, Reply, Server, Users};
+use super::{RecordedRequest, Reply, Server, Users};
 use crate::textus::types;
 
 const MEDIA_TYPE: &str = "application/vnd.textus+jsonld";
@@ -29,6 +29,8 @@ pub struct FakeTextus {
     server: Server,
     state: Arc<State>,
 }
+
+super::accessors!(FakeTextus, crate::textus::Client);
 
 struct Seeded {
     slug: String,
@@ -54,47 +56,6 @@ impl FakeTextus {
             rate_limit: None,
             slugs: Vec::new(),
         }
-    }
-
-    /// The base URL to point a client at.
-    pub fn base_url(&self) -> String {
-        self.server.base_url()
-    }
-
-    /// A client configuration for `user`. Panics if `user` was not added.
-    pub fn config(&self, user: &str) -> crate::ClientConfig {
-        let token = self
-            .state
-            .users
-            .credential(user)
-            .unwrap_or_else(|| panic!("FakeTextus has no user {user:?}"));
-        super::config(self.base_url(), token)
-    }
-
-    /// A ready client acting as `user`. Panics if `user` was not added.
-    pub fn client(&self, user: &str) -> crate::textus::Client {
-        crate::textus::Client::with_config(self.config(user))
-            .expect("a fake's configuration is valid")
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// Makes the next `times` requests fail with `fault`.
-    pub fn inject(&self, fault: Fault, times: usize) {
-        self.server.inject(fault, times);
-    }
-
-    /// Answers every request only after `latency` (a slow provider).
-    pub fn set_latency(&self, latency: Duration) {
-        self.server.set_latency(latency);
-    }
-
-    /// Changes the rate limit (requests per period, per token); `None` lifts it.
-    pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
-        self.server.set_rate_limit(limit);
     }
 
     /// The conversations' slugs.
