@@ -386,8 +386,12 @@ impl Inbox {
                     Mark::Unread => client.mark_unread(reference.id()).await,
                 }
             }
+            // Only reached when the provider's feature is off.
             #[allow(unreachable_patterns)]
-            _ => Err(missing()),
+            _ => {
+                let _ = mark;
+                Err(missing())
+            }
         }
     }
 
