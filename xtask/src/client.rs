@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
-use crate::document::child;
+use crate::document::{child, parameters, resolve};
 use crate::openapi_walk::METHODS;
 use crate::pagination::snake;
 use crate::syntax::{generic_of, last_ident, module_items};
@@ -60,18 +60,6 @@ pub struct ClientShape {
     pub bounds: BTreeMap<String, Vec<Bound>>,
     /// progenitor's operation ids of the idempotent non-GET operations.
     pub idempotent: Vec<String>,
-}
-
-fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    match node
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|p| doc.pointer(p))
-    {
-        Some(target) => target,
-        None => node,
-    }
 }
 
 fn scheme_auth(doc: &Value, name: &str) -> anyhow::Result<AuthShape> {
@@ -156,19 +144,8 @@ pub fn describe(
                         }
                     }
                 }
-                let parameters = item
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .chain(
-                        operation
-                            .get("parameters")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten(),
-                    )
-                    .map(|parameter| resolve(doc, parameter));
+                let parameters =
+                    parameters(item, operation).map(|parameter| resolve(doc, parameter));
                 let mut found = Vec::new();
                 for parameter in parameters {
                     let location = parameter.get("in").and_then(Value::as_str);

@@ -68,6 +68,74 @@ pub fn child(pointer: &str, token: &str) -> String {
     format!("{pointer}/{}", escape(token))
 }
 
+/// `node`, or what its local `$ref` chain points at (at most 8 hops; an
+/// unresolvable reference stops at the reference itself).
+pub fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
+    let mut current = node;
+    for _ in 0..8 {
+        let target = current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| reference.strip_prefix('#'))
+            .and_then(|pointer| doc.pointer(pointer));
+        match target {
+            Some(target) => current = target,
+            None => break,
+        }
+    }
+    current
+}
+
+/// An operation's parameters: the path item's, then the operation's own.
+pub fn parameters<'a>(item: &'a Value, operation: &'a Value) -> impl Iterator<Item = &'a Value> {
+    let list = |holder: &'a Value| {
+        holder
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+    };
+    list(item).chain(list(operation))
+}
+
+/// The names a schema lists in `required`.
+pub fn required_names(schema: &Value) -> std::collections::BTreeSet<String> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `components.schemas`, created if absent.
+pub fn schemas_mut(doc: &mut Value) -> anyhow::Result<&mut serde_json::Map<String, Value>> {
+    doc.as_object_mut()
+        .context("the document is not an object")?
+        .entry("components")
+        .or_insert_with(|| Value::Object(Default::default()))
+        .as_object_mut()
+        .context("`components` is not an object")?
+        .entry("schemas")
+        .or_insert_with(|| Value::Object(Default::default()))
+        .as_object_mut()
+        .context("`components.schemas` is not an object")
+}
+
+/// A media type without parameters, lowercase (`Application/JSON; q=1` → `application/json`).
+pub fn media_type_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// The component schema name a local `$ref` points at, if it points at one.
 pub fn schema_ref_name(reference: &str) -> Option<String> {
     reference
@@ -89,6 +157,39 @@ mod tests {
             Some("A/B")
         );
         assert_eq!(schema_ref_name("#/components/responses/401"), None);
+    }
+
+    #[test]
+    fn shared_document_helpers() {
+        use serde_json::json;
+        let doc = json!({"components": {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"type": "string"}}}});
+        assert_eq!(
+            resolve(&doc, &json!({"$ref": "#/components/schemas/A"})),
+            &json!({"type": "string"})
+        );
+        assert_eq!(
+            resolve(&doc, &json!({"$ref": "#/nowhere"})),
+            &json!({"$ref": "#/nowhere"})
+        );
+        let item = json!({"parameters": [{"name": "a"}]});
+        let operation = json!({"parameters": [{"name": "b"}]});
+        let names: Vec<&Value> = parameters(&item, &operation).map(|p| &p["name"]).collect();
+        assert_eq!(names, [&json!("a"), &json!("b")]);
+        assert_eq!(
+            required_names(&json!({"required": ["x", 3]}))
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["x"]
+        );
+        let mut empty = json!({});
+        schemas_mut(&mut empty)
+            .unwrap()
+            .insert("C".into(), json!({}));
+        assert_eq!(empty, json!({"components": {"schemas": {"C": {}}}}));
+        assert_eq!(
+            media_type_essence("Application/JSON; charset=utf-8"),
+            "application/json"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::config::{ApiConfig, Config};
+use crate::document::parameters;
 use crate::extensible::Selector;
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
@@ -224,18 +225,7 @@ fn operation_shapes(
 ) -> BTreeMap<String, Shape> {
     let flattener = Flattener { doc, selectors };
     let mut out = BTreeMap::new();
-    let parameters = item
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .chain(
-            operation
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten(),
-        );
+    let parameters = parameters(item, operation);
     for parameter in parameters {
         let parameter = flattener.resolve(parameter, &mut Vec::new());
         let (Some(location), Some(name)) = (

@@ -149,17 +149,7 @@ fn hoist(doc: &mut Value, pointer: &str, name: &str) -> anyhow::Result<()> {
     if let Some(Value::Array(values)) = object.get_mut("enum") {
         values.retain(|value| !value.is_null());
     }
-    let schemas = doc
-        .as_object_mut()
-        .context("document is an object")?
-        .entry("components")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .context("`components` is not an object")?
-        .entry("schemas")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .context("`components.schemas` is not an object")?;
+    let schemas = crate::document::schemas_mut(doc)?;
     match schemas.get_mut(name) {
         None => {
             schemas.insert(name.to_string(), component);

@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::document::{parameters, resolve};
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
 use crate::syntax::{doc_text as doc_of, generic_of, last_ident, module_items, serde_rename};
@@ -39,23 +40,6 @@ pub struct Paginated {
     pub items_field: String,
 }
 
-fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    let mut current = node;
-    for _ in 0..8 {
-        let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        let Some(target) = reference
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-        else {
-            break;
-        };
-        current = target;
-    }
-    current
-}
-
 fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
     let responses = operation.get("responses")?.as_object()?;
     let (_, response) = responses
@@ -82,18 +66,7 @@ pub fn detect(doc: &Value, convention: &Convention, report: &mut Report) -> Vec<
             let Some(operation_id) = operation.get("operationId").and_then(Value::as_str) else {
                 continue;
             };
-            let parameters: Vec<&Value> = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .chain(
-                    operation
-                        .get("parameters")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten(),
-                )
+            let parameters: Vec<&Value> = parameters(item, operation)
                 .map(|parameter| resolve(doc, parameter))
                 .collect();
             let query = |name: &str| {

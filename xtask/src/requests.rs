@@ -41,12 +41,7 @@ pub struct RequestShape {
 
 /// Whether a media type is JSON under a vendor name (`+json`, `+jsonld`).
 pub fn is_vendor_json(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = crate::document::media_type_essence(media_type);
     essence != "application/json" && (essence.ends_with("+json") || essence.ends_with("+jsonld"))
 }
 

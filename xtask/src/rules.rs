@@ -142,14 +142,10 @@ fn is_error_status(status: &str) -> bool {
     status == "default" || status.starts_with('4') || status.starts_with('5')
 }
 
+/// JSON, plain or under a vendor name (`+json`, `+jsonld`).
 fn is_json_media_type(media_type: &str) -> bool {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json" || essence.ends_with("+json")
+    crate::document::media_type_essence(media_type) == "application/json"
+        || crate::requests::is_vendor_json(media_type)
 }
 
 /// The response object an operation's response entry stands for, following a
@@ -254,17 +250,7 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
             json!("The body of every documented error response, merged into one shape."),
         );
     }
-    let schemas = doc
-        .as_object_mut()
-        .expect("document is an object")
-        .entry("components")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .context("`components` is not an object")?
-        .entry("schemas")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .context("`components.schemas` is not an object")?;
+    let schemas = crate::document::schemas_mut(doc)?;
     if schemas.contains_key(name) {
         bail!("the error schema name `{name}` is taken by /components/schemas/{name}: set overrides.error_schema");
     }
@@ -383,19 +369,7 @@ fn merge_shapes(a: Value, b: Value) -> Value {
                 };
                 properties.insert(name, merged);
             }
-            let required_of = |schema: &Value| -> BTreeSet<String> {
-                schema
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .map(|list| {
-                        list.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            let required_b = required_of(&b);
+            let required_b = crate::document::required_names(&b);
             let required: Vec<Value> = a
                 .get("required")
                 .and_then(Value::as_array)
@@ -676,16 +650,7 @@ fn required_set(doc: &Value, schema: &Value) -> BTreeSet<String> {
         .and_then(schema_ref_name)
         .and_then(|name| doc.pointer(&child("/components/schemas", &name)))
         .unwrap_or(schema);
-    resolved
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::document::required_names(resolved)
 }
 
 /// Whether serde's untagged enum (first member that decodes wins) would pick
@@ -856,20 +821,12 @@ fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result
         }
         Ok(())
     })?;
-    let schemas = doc
-        .as_object_mut()
-        .expect("document is an object")
-        .entry("components")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .context("`components` is not an object")?
-        .entry("schemas")
-        .or_insert_with(|| json!({}));
+    let schemas = crate::document::schemas_mut(doc)?;
     for component in replacements.keys() {
-        schemas[component] = json!({
+        schemas.insert(component.clone(), json!({
             "type": "string",
             "description": "Values joined with commas into one query value (replaced by inbox_bindings::CommaSeparated)."
-        });
+        }));
     }
     Ok(replacements
         .into_iter()
