@@ -3540,23 +3540,20 @@ pub mod builder {
             ResponseValue<types::ReadConversationResponse>,
             ::inbox_bindings::Error,
         > {
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::ReadConversationResponse,
-                        types::ApiError,
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "read_conversation")
+                .await?;
+            ::inbox_bindings::finish::<
+                types::ReadConversationResponse,
+                types::ApiError,
+            >(super::PROVIDER.name, received)
         }
-        async fn send_generated(
+        fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ReadConversationResponse>,
-            Error<types::ApiError>,
-        > {
+        ) -> ::std::result::Result<::reqwest::Request, Error<types::ApiError>> {
             let Self { client, conversation_id, body } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -3565,8 +3562,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/conversations/{}/read", client.baseurl, encode_path(& conversation_id
-                .to_string()),
+                "{}/conversations/{}/read", client.baseurl,
+                ::inbox_bindings::path_segment("conversation_id", & conversation_id
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
@@ -3580,19 +3578,7 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "read_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                401u16 => Err(Error::UnexpectedResponse(response)),
-                403u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
     /**Builder for [`Client::update_conversation_deprecated`]
@@ -3660,23 +3646,20 @@ pub mod builder {
             ResponseValue<types::UpdateConversationDeprecatedResponse>,
             ::inbox_bindings::Error,
         > {
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::UpdateConversationDeprecatedResponse,
-                        types::ApiError,
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "update_conversation_deprecated")
+                .await?;
+            ::inbox_bindings::finish::<
+                types::UpdateConversationDeprecatedResponse,
+                types::ApiError,
+            >(super::PROVIDER.name, received)
         }
-        async fn send_generated(
+        fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::UpdateConversationDeprecatedResponse>,
-            Error<types::ApiError>,
-        > {
+        ) -> ::std::result::Result<::reqwest::Request, Error<types::ApiError>> {
             let Self { client, conversation_id, body } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let body = body
@@ -3686,8 +3669,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/conversations/{}", client.baseurl, encode_path(& conversation_id
-                .to_string()),
+                "{}/conversations/{}", client.baseurl,
+                ::inbox_bindings::path_segment("conversation_id", & conversation_id
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
@@ -3701,19 +3685,7 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "update_conversation_deprecated",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                401u16 => Err(Error::UnexpectedResponse(response)),
-                403u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
     /**Builder for [`Client::list_conversations`]
@@ -3800,23 +3772,20 @@ pub mod builder {
                 ::std::option::Option::Some(1f64),
                 ::std::option::Option::Some(100f64),
             )?;
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::ListConversationsResponse,
-                        types::ApiError,
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_conversations")
+                .await?;
+            ::inbox_bindings::finish::<
+                types::ListConversationsResponse,
+                types::ApiError,
+            >(super::PROVIDER.name, received)
         }
-        async fn send_generated(
+        fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListConversationsResponse>,
-            Error<types::ApiError>,
-        > {
+        ) -> ::std::result::Result<::reqwest::Request, Error<types::ApiError>> {
             let Self { client, business_in, cursor, per_page } = self;
             let business_in = business_in.map_err(Error::InvalidRequest)?;
             let cursor = cursor.map_err(Error::InvalidRequest)?;
@@ -3836,19 +3805,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_conversations",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                401u16 => Err(Error::UnexpectedResponse(response)),
-                403u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
     impl<'a> ListConversations<'a> {
@@ -3922,14 +3879,5 @@ impl Client {
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
         let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
-    }
-}
-impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner.execute(&self.client, request, info.operation_id).await
     }
 }

@@ -1951,20 +1951,20 @@ pub mod builder {
             ResponseValue<types::Conversation>,
             ::inbox_bindings::Error,
         > {
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::Conversation,
-                        types::ApiError,
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "read_conversation")
+                .await?;
+            ::inbox_bindings::finish::<
+                types::Conversation,
+                types::ApiError,
+            >(super::PROVIDER.name, received)
         }
-        async fn send_generated(
+        fn request(
             self,
-        ) -> Result<ResponseValue<types::Conversation>, Error<types::ApiError>> {
+        ) -> ::std::result::Result<::reqwest::Request, Error<types::ApiError>> {
             let Self { client, conversation, body } = self;
             let conversation = conversation.map_err(Error::InvalidRequest)?;
             let body = body
@@ -1978,8 +1978,9 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/conversations/{}/read", client.baseurl, encode_path(& conversation
-                .to_string()),
+                "{}/conversations/{}/read", client.baseurl,
+                ::inbox_bindings::path_segment("conversation", & conversation
+                .to_string()).map_err(Error::InvalidRequest) ?,
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
@@ -1998,21 +1999,7 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "read_conversation",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                401u16 => Err(Error::UnexpectedResponse(response)),
-                403u16 => Err(Error::UnexpectedResponse(response)),
-                404u16 => Err(Error::UnexpectedResponse(response)),
-                429u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
 }
@@ -2050,14 +2037,5 @@ impl Client {
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
         let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
-    }
-}
-impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner.execute(&self.client, request, info.operation_id).await
     }
 }

@@ -10,8 +10,15 @@ const BODY_PREFIX: usize = 512;
 /// Error bodies up to this size are kept whole.
 const BODY_LIMIT: usize = 64 * 1024;
 
-/// The largest response body read: a server cannot make the client buffer more.
-pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// The largest response body read: a server cannot make the client buffer
+/// more. The largest documented page (100 items) is well under 1 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most objects, arrays and strings a response body may hold before it is
+/// decoded. With [`MAX_RESPONSE_BYTES`] this bounds the memory decoding takes:
+/// 8 MiB of `{},{},…` would otherwise become millions of structs (measured
+/// bounds in BENCHMARKS.md). A documented page holds a few thousand.
+pub const MAX_RESPONSE_NODES: usize = 250_000;
 
 /// Everything that can go wrong when talking to a provider.
 ///
@@ -42,12 +49,43 @@ pub enum Error {
         /// How long the server asked to wait, when it said.
         retry_after: Option<Duration>,
     },
-    /// No answer within the configured time.
-    #[error("timed out")]
-    Timeout(#[source] reqwest::Error),
-    /// The request could not be sent or the response not read.
-    #[error("transport error")]
-    Transport(#[source] reqwest::Error),
+    /// No answer within the configured time: an attempt's timeout, or the
+    /// call's deadline (which covers rate-limit waits, every attempt, backoff
+    /// and reading the body).
+    #[error("timed out{}", if *request_sent { "" } else { " before the request was sent" })]
+    Timeout {
+        /// What reqwest said, when the timeout was its own.
+        #[source]
+        source: Option<reqwest::Error>,
+        /// Whether the request may have reached the server.
+        request_sent: bool,
+        /// Whether the operation may be sent twice without doing it twice.
+        idempotent: bool,
+    },
+    /// The request could not be sent or the response not read whole.
+    #[error("transport error{}", if *request_sent { "" } else { " before the request was sent" })]
+    Transport {
+        /// What reqwest said.
+        #[source]
+        source: reqwest::Error,
+        /// Whether the request may have reached the server (a connection
+        /// that never opened carried nothing).
+        request_sent: bool,
+        /// Whether the operation may be sent twice without doing it twice.
+        idempotent: bool,
+    },
+    /// The server answered with a redirect. None is followed: a redirect to
+    /// another origin would carry the credential there, and an API that moved
+    /// is fixed by configuring its new base URL.
+    #[error("{provider} answered {status} redirecting to {}; redirects are not followed (set the base URL to where the API is)", location.as_deref().unwrap_or("(no location)"))]
+    Redirect {
+        /// The provider.
+        provider: &'static str,
+        /// The HTTP status (301, 302, 303, 307, 308, …).
+        status: reqwest::StatusCode,
+        /// The `Location` the server named, as sent.
+        location: Option<String>,
+    },
     /// A response that does not decode into its documented type.
     #[error("undecodable response{} at `{path}`", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     Decode {
@@ -72,6 +110,15 @@ pub enum Error {
         /// What was asked (`mark_unread`, ...).
         operation: &'static str,
     },
+    /// A response body with more than [`MAX_RESPONSE_NODES`] objects, arrays
+    /// and strings; it is not decoded.
+    #[error("response with more than {limit} JSON objects, arrays and strings{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    ResponseTooComplex {
+        /// The HTTP status.
+        status: Option<reqwest::StatusCode>,
+        /// The limit that was reached.
+        limit: usize,
+    },
     /// A response body larger than [`MAX_RESPONSE_BYTES`]; reading stopped there.
     #[error("response larger than {limit} bytes{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     ResponseTooLarge {
@@ -95,22 +142,41 @@ impl Error {
         match self {
             Error::Api { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(reqwest::StatusCode::TOO_MANY_REQUESTS),
-            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
-            Error::Timeout(source) | Error::Transport(source) => source.status(),
+            Error::Decode { status, .. }
+            | Error::ResponseTooLarge { status, .. }
+            | Error::ResponseTooComplex { status, .. } => *status,
+            Error::Redirect { status, .. } => Some(*status),
+            Error::Timeout { .. } | Error::Transport { .. } => None,
             Error::InvalidInput(_) | Error::PaginationLoop { .. } | Error::Unsupported { .. } => {
                 None
             }
         }
     }
 
-    /// Whether the same request could succeed if sent again (rate limits,
-    /// gateway errors, connection failures, timeouts).
+    /// Whether sending the same request again could succeed and cannot do
+    /// it twice: a rate limit (the server refused it), `503 Service
+    /// Unavailable`, or a timeout or connection failure of an idempotent
+    /// operation or of a request that never left. A non-idempotent request
+    /// that may have reached the server (a timeout or reset after it was
+    /// written, a `502`/`504` from a gateway) is not advised for resending.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Timeout(_) | Error::Transport(_) => true,
-            Error::Api { status, .. } => matches!(status.as_u16(), 502..=504),
+            Error::RateLimited { .. } => true,
+            Error::Timeout {
+                request_sent,
+                idempotent,
+                ..
+            }
+            | Error::Transport {
+                request_sent,
+                idempotent,
+                ..
+            } => *idempotent || !*request_sent,
+            Error::Api { status, .. } => status.as_u16() == 503,
             Error::Decode { .. }
+            | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }
+            | Error::ResponseTooComplex { .. }
             | Error::InvalidInput(_)
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => false,
@@ -144,10 +210,14 @@ impl ProviderError for () {
     }
 }
 
-use crate::runtime::retry_after;
+use crate::runtime::{retry_after, Received};
 
 /// Reads a body chunk by chunk, refusing more than [`MAX_RESPONSE_BYTES`].
-async fn read_limited(mut response: reqwest::Response) -> Result<bytes::Bytes, Error> {
+/// A body cut short is a transport error the runtime may retry.
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    idempotent: bool,
+) -> Result<bytes::Bytes, Error> {
     let status = response.status();
     if response
         .content_length()
@@ -159,7 +229,11 @@ async fn read_limited(mut response: reqwest::Response) -> Result<bytes::Bytes, E
         });
     }
     let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| crate::runtime::transport(source, idempotent))?
+    {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(Error::ResponseTooLarge {
                 status: Some(status),
@@ -171,142 +245,206 @@ async fn read_limited(mut response: reqwest::Response) -> Result<bytes::Bytes, E
     Ok(body.freeze())
 }
 
-fn transport(error: reqwest::Error) -> Error {
-    if error.is_timeout() {
-        Error::Timeout(error)
-    } else {
-        Error::Transport(error)
+/// Counts the objects, arrays and strings of a JSON text (without parsing
+/// it), stopping past `limit`: whether decoding it stays within bounds.
+pub(crate) fn within_node_limit(body: &[u8], limit: usize) -> bool {
+    let mut nodes = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => {
+                in_string = true;
+                nodes += 1;
+            }
+            b'{' | b'[' => nodes += 1,
+            _ => continue,
+        }
+        if nodes > limit {
+            return false;
+        }
     }
+    true
 }
 
-/// Converts what progenitor's `send()` returned into [`Error`]. `T` is the
-/// success type (to find the serde path of a decoding failure), `E` the
-/// documented error body. Error responses arrive undecoded (the pipeline
-/// routes them here), so the raw body is kept even when it is not JSON.
+/// Turns what the generated request builder refused into [`Error::InvalidInput`].
 #[doc(hidden)]
-pub async fn from_generated<T: DeserializeOwned, E: ProviderError>(
-    provider: &'static str,
-    error: progenitor_client::Error<E>,
-) -> Error {
-    use progenitor_client::Error as Generated;
+pub fn request_error<E>(error: progenitor_client::Error<E>) -> Error {
     match error {
-        Generated::InvalidRequest(message) | Generated::Custom(message) => {
+        progenitor_client::Error::InvalidRequest(message)
+        | progenitor_client::Error::Custom(message) => Error::InvalidInput(message),
+        // A body that does not serialize: an undocumented value of a closed
+        // enum, refused before sending.
+        progenitor_client::Error::CommunicationError(source) => {
+            let mut message = source.to_string();
+            let mut cause = std::error::Error::source(&source);
+            while let Some(inner) = cause {
+                message = format!("{message}: {inner}");
+                cause = inner.source();
+            }
             Error::InvalidInput(message)
         }
-        Generated::CommunicationError(source)
-        | Generated::InvalidUpgrade(source)
-        | Generated::ResponseBodyError(source) => transport(source),
-        Generated::ErrorResponse(response) => {
-            let status = response.status();
-            if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                return Error::RateLimited {
-                    provider,
-                    retry_after: retry_after(response.headers()),
-                };
-            }
-            let body = serde_json::to_string(&*response).unwrap_or_default();
-            Error::Api {
-                provider,
-                status,
-                code: response.code(),
-                message: response.message(),
-                body,
-            }
-        }
-        Generated::InvalidResponsePayload(bytes, source) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(error) => error.path().to_string(),
-                Ok(_) => ".".to_string(),
-            };
-            Error::Decode {
-                status: None,
-                path,
-                body_prefix: prefix(&bytes),
-                source,
-            }
-        }
-        Generated::UnexpectedResponse(response) => {
-            let status = response.status();
-            let wait = retry_after(response.headers());
-            if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-                return Error::RateLimited {
-                    provider,
-                    retry_after: wait,
-                };
-            }
-            let bytes = match read_limited(response).await {
-                Ok(bytes) => bytes,
-                Err(error) => return error,
-            };
-            if status.is_success() {
-                // A success status the spec does not document: not decodable as anything known.
-                let source =
-                    serde_json::from_slice::<serde_json::Value>(b"!").expect_err("not JSON");
-                return Error::Decode {
-                    status: Some(status),
-                    path: format!("(undocumented status {status})"),
-                    body_prefix: prefix(&bytes),
-                    source,
-                };
-            }
-            let decoded = serde_json::from_slice::<E>(&bytes).ok();
-            let (code, message) = decoded
-                .map(|body| (body.code(), body.message()))
-                .unwrap_or_default();
-            let body = if bytes.len() <= BODY_LIMIT {
-                String::from_utf8_lossy(&bytes).into_owned()
-            } else {
-                prefix(&bytes)
-            };
-            Error::Api {
-                provider,
-                status,
-                code,
-                message,
-                body,
-            }
-        }
+        // The request builder returns nothing else.
+        _ => Error::InvalidInput("the request could not be built".to_string()),
     }
 }
 
-/// Finishes a generated call whose responses the pipeline routed undecoded:
-/// a success status decodes into `T` (a failure names the status and the serde
-/// path), anything else becomes an [`Error`].
-#[doc(hidden)]
-pub async fn finish<T: DeserializeOwned, E: ProviderError>(
-    provider: &'static str,
-    error: progenitor_client::Error<E>,
-) -> Result<progenitor_client::ResponseValue<T>, Error> {
-    let response = match error {
-        progenitor_client::Error::UnexpectedResponse(response)
-            if response.status().is_success() =>
-        {
-            response
-        }
-        other => return Err(from_generated::<T, E>(provider, other).await),
-    };
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = read_limited(response).await?;
-    match serde_json::from_slice::<T>(&bytes) {
-        Ok(inner) => Ok(progenitor_client::ResponseValue::new(
-            inner, status, headers,
-        )),
-        Err(source) => {
-            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(error) => error.path().to_string(),
-                Ok(_) => ".".to_string(),
-            };
-            Err(Error::Decode {
-                status: Some(status),
-                path,
-                body_prefix: prefix(&bytes),
-                source,
-            })
-        }
+/// Decodes a response body as `T`; a failure names the serde path.
+fn decode<T: DeserializeOwned>(status: reqwest::StatusCode, bytes: &[u8]) -> Result<T, Error> {
+    if !within_node_limit(bytes, MAX_RESPONSE_NODES) {
+        return Err(Error::ResponseTooComplex {
+            status: Some(status),
+            limit: MAX_RESPONSE_NODES,
+        });
     }
+    serde_json::from_slice::<T>(bytes).map_err(|source| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(error) => error.path().to_string(),
+            Ok(_) => ".".to_string(),
+        };
+        Error::Decode {
+            status: Some(status),
+            path,
+            body_prefix: prefix(bytes),
+            source,
+        }
+    })
+}
+
+/// Finishes a generated call from the response the runtime read whole: a
+/// success status decodes into `T` (a failure names the status and the serde
+/// path), anything else becomes an [`Error`] keeping the raw body.
+///
+/// A success with an empty body (`204`, or a `200` with nothing in it) is
+/// read as `null` (`T = ()`), or as `{}` when `T` is an object whose fields
+/// are all optional: an accepted write is never reported as failed for
+/// leaving out a body.
+#[doc(hidden)]
+pub fn finish<T: DeserializeOwned, E: ProviderError>(
+    provider: &'static str,
+    received: Received,
+) -> Result<progenitor_client::ResponseValue<T>, Error> {
+    let Received {
+        status,
+        headers,
+        body,
+        ..
+    } = received;
+    if status.is_success() {
+        let inner = if body.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_slice::<T>(b"null")
+                .or_else(|_| serde_json::from_slice::<T>(b"{}"))
+                .map_err(|source| Error::Decode {
+                    status: Some(status),
+                    path: "(empty body)".to_string(),
+                    body_prefix: String::new(),
+                    source,
+                })?
+        } else {
+            decode::<T>(status, &body)?
+        };
+        return Ok(progenitor_client::ResponseValue::new(
+            inner, status, headers,
+        ));
+    }
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return Err(Error::RateLimited {
+            provider,
+            retry_after: retry_after(&headers),
+        });
+    }
+    let decoded = within_node_limit(&body, MAX_RESPONSE_NODES)
+        .then(|| serde_json::from_slice::<E>(&body).ok())
+        .flatten();
+    let (code, message) = decoded
+        .map(|body| (body.code(), body.message()))
+        .unwrap_or_default();
+    let body = if body.len() <= BODY_LIMIT {
+        String::from_utf8_lossy(&body).into_owned()
+    } else {
+        prefix(&body)
+    };
+    Err(Error::Api {
+        provider,
+        status,
+        code,
+        message,
+        body,
+    })
+}
+
+/// The text of a path parameter, checked and encoded: an id that is empty,
+/// `.` or `..`, or holds `/`, `\`, a control character, or a
+/// percent-encoded form of any of these, would address another resource
+/// once the URL is parsed (the url crate reads `\` as `/` and removes dot
+/// segments), so it is refused before anything is sent.
+#[doc(hidden)]
+pub fn path_segment(parameter: &str, value: &str) -> Result<String, String> {
+    check_path_segment(value).map_err(|why| {
+        format!(
+            "{parameter} {:?} cannot be sent as a path segment: {why}",
+            value.escape_debug().to_string()
+        )
+    })?;
+    Ok(percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string())
+}
+
+/// What a path segment encodes: controls, space, and what would end or
+/// split a segment (`%` too, so a value is sent as itself, never decoded).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'\\')
+    .add(b'|')
+    .add(b'^')
+    .add(b'[')
+    .add(b']');
+
+/// Why `value` cannot be a path segment, if it cannot.
+pub(crate) fn check_path_segment(value: &str) -> Result<(), &'static str> {
+    let mut current = std::borrow::Cow::Borrowed(value);
+    // A server or proxy may decode more than once: check every decoding.
+    for _ in 0..4 {
+        let text: &str = &current;
+        if text.is_empty() {
+            return Err("it is empty");
+        }
+        if text == "." || text == ".." {
+            return Err("it is a dot segment");
+        }
+        if text.contains(['/', '\\']) {
+            return Err("it contains a slash or backslash");
+        }
+        if text.chars().any(char::is_control) {
+            return Err("it contains a control character");
+        }
+        let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+        if decoded == text {
+            return Ok(());
+        }
+        current = std::borrow::Cow::Owned(decoded.into_owned());
+    }
+    Err("it is percent-encoded too many times over")
 }
 
 /// Checks a numeric parameter against the spec's bounds before anything is sent.

@@ -29,8 +29,8 @@ mod read_state;
 pub mod runtime;
 
 #[doc(hidden)]
-pub use error::{check_bounds, finish, from_generated, string_at};
-pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES};
+pub use error::{check_bounds, finish, path_segment, request_error, string_at};
+pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
 pub use extensible::ExtensibleEnum;
 pub use read_state::{
     BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,

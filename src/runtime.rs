@@ -288,10 +288,71 @@ impl ClientConfig {
         self
     }
 
-    /// A caller-built `reqwest::Client` (its own timeouts, proxies, TLS).
+    /// A caller-built `reqwest::Client` (its own timeouts, proxies, TLS, or
+    /// one connection pool shared by several clients).
+    ///
+    /// The runtime cannot change how a built client follows redirects or
+    /// which proxy it uses: build it from [`runtime::http_client_builder`](crate::runtime::http_client_builder)
+    /// (no redirects, no proxy for a loopback base URL). A client that
+    /// follows a redirect anyway has already re-sent the request, credential
+    /// included, before the runtime sees the answer; the runtime then refuses
+    /// the response with [`Error::Redirect`] rather than decode it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
+    }
+}
+
+/// The longest duration any setting may take (timeouts, backoffs, the
+/// longest `Retry-After` honoured): a day. Longer ones are refused when the
+/// client is built, so no deadline arithmetic can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The longest rate-limit period accepted: 31 days.
+pub const MAX_RATE_LIMIT_PERIOD: Duration = Duration::from_secs(31 * 24 * 60 * 60);
+
+/// The most attempts a retry policy may make.
+pub const MAX_ATTEMPTS: u32 = 100;
+
+fn check_duration(setting: &str, value: Duration) -> Result<(), Error> {
+    if value.is_zero() || value > MAX_DURATION {
+        return Err(Error::InvalidInput(format!(
+            "{setting} must be more than zero and at most {} s, not {value:?}",
+            MAX_DURATION.as_secs()
+        )));
+    }
+    Ok(())
+}
+
+/// A `reqwest::ClientBuilder` with the settings every client of this crate
+/// relies on: no redirect is followed (a redirect is returned as
+/// [`Error::Redirect`], so a credential never goes to another origin), and,
+/// when `base_url` is on a loopback host, no proxy (a proxy from
+/// `HTTP_PROXY`/`ALL_PROXY` would carry the credential off the machine in
+/// clear text).
+///
+/// Start from this when passing your own client to
+/// [`ClientConfig::http_client`]:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let http = inbox_bindings::runtime::http_client_builder("https://api.partoo.co/v2")
+///     .pool_idle_timeout(Duration::from_secs(30))
+///     .build()
+///     .unwrap();
+/// let config = inbox_bindings::ClientConfig::new("key").http_client(http);
+/// # let _ = config;
+/// ```
+pub fn http_client_builder(base_url: &str) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let loopback = reqwest::Url::parse(base_url)
+        .ok()
+        .is_some_and(|url| url.host().as_ref().is_some_and(is_loopback));
+    if loopback {
+        builder.no_proxy()
+    } else {
+        builder
     }
 }
 
@@ -420,11 +481,18 @@ impl Runtime {
                 config.user_agent
             ))
         })?;
-        if config.retry.max_attempts == 0 {
-            return Err(Error::InvalidInput(
-                "retry.max_attempts must be at least 1".into(),
-            ));
+        if !(1..=MAX_ATTEMPTS).contains(&config.retry.max_attempts) {
+            return Err(Error::InvalidInput(format!(
+                "retry.max_attempts must be within 1..={MAX_ATTEMPTS}, not {}",
+                config.retry.max_attempts
+            )));
         }
+        check_duration("connect_timeout", config.connect_timeout)?;
+        check_duration("attempt_timeout", config.attempt_timeout)?;
+        check_duration("call_timeout", config.call_timeout)?;
+        check_duration("retry.initial_backoff", config.retry.initial_backoff)?;
+        check_duration("retry.max_backoff", config.retry.max_backoff)?;
+        check_duration("retry.max_retry_after", config.retry.max_retry_after)?;
         let limit = match config.rate_limit {
             RateLimitSetting::ProviderDefault => provider.rate_limit,
             RateLimitSetting::Custom(limit) => Some(limit),
@@ -437,6 +505,13 @@ impl Runtime {
                     Error::InvalidInput("a rate limit needs at least one request".into())
                 })?;
                 let period = Duration::from_secs(limit.per_seconds.max(1));
+                if period > MAX_RATE_LIMIT_PERIOD {
+                    return Err(Error::InvalidInput(format!(
+                        "a rate limit period must be at most {} s, not {} s",
+                        MAX_RATE_LIMIT_PERIOD.as_secs(),
+                        limit.per_seconds
+                    )));
+                }
                 // Evenly spaced (no burst): never more than the limit in any window.
                 let quota = Quota::with_period(period / requests.get()).ok_or_else(|| {
                     Error::InvalidInput("the rate limit period is too short".into())
@@ -446,10 +521,14 @@ impl Runtime {
         };
         let http = match config.http {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => http_client_builder(&base_url)
                 .connect_timeout(config.connect_timeout)
                 .build()
-                .map_err(Error::Transport)?,
+                .map_err(|source| Error::Transport {
+                    source,
+                    request_sent: false,
+                    idempotent: true,
+                })?,
         };
         let shared = Shared {
             provider,
@@ -475,25 +554,46 @@ impl Runtime {
         self.shared.provider
     }
 
-    async fn wait_for_permit(&self) {
-        let paused = *self.shared.paused_until.lock().expect("not poisoned");
-        if let Some(until) = paused {
-            let now = Instant::now();
-            if until > now {
-                tracing::debug!(
-                    wait_ms = (until - now).as_millis() as u64,
-                    "rate limit window exhausted: waiting"
-                );
-                tokio::time::sleep(until - now).await;
-            }
-        }
-        if let Some(limiter) = &self.shared.limiter {
-            limiter.until_ready().await;
+    /// Extends the pause every clone shares to at least `until`.
+    fn pause_until(&self, until: Instant) {
+        let mut paused = self.shared.paused_until.lock().expect("not poisoned");
+        if paused.is_none_or(|current| current < until) {
+            *paused = Some(until);
         }
     }
 
+    /// Waits for the shared pause and the rate limiter, but never past
+    /// `deadline`: `false` when the call cannot start in time (nothing sent).
+    async fn wait_for_permit(&self, deadline: Instant) -> bool {
+        let paused = *self.shared.paused_until.lock().expect("not poisoned");
+        if let Some(until) = paused {
+            let now = Instant::now();
+            if until >= deadline {
+                tracing::debug!(
+                    wait_ms = until.saturating_duration_since(now).as_millis() as u64,
+                    "rate limit pause ends after the call's deadline: not sending"
+                );
+                return false;
+            }
+            if until > now {
+                tracing::debug!(
+                    wait_ms = (until - now).as_millis() as u64,
+                    "rate limit paused: waiting"
+                );
+                tokio::time::sleep_until(until.into()).await;
+            }
+        }
+        if let Some(limiter) = &self.shared.limiter {
+            let ready = tokio::time::timeout_at(deadline.into(), limiter.until_ready());
+            if ready.await.is_err() {
+                return false;
+            }
+        }
+        Instant::now() < deadline
+    }
+
     /// Reads `X-RateLimit-Remaining`/`X-RateLimit-Reset` (epoch seconds) and
-    /// pauses until the reset when nothing remains.
+    /// pauses every clone until the reset when nothing remains.
     fn observe_rate_headers(&self, headers: &HeaderMap) {
         if !self.shared.provider.rate_limit_headers {
             return;
@@ -513,20 +613,74 @@ impl Runtime {
             .unwrap_or(0);
         // Never pause longer than the documented window (5 minutes).
         let wait = Duration::from_secs(reset.saturating_sub(now_epoch).min(300));
-        *self.shared.paused_until.lock().expect("not poisoned") = Some(Instant::now() + wait);
+        self.pause_until(Instant::now() + wait);
     }
 
-    /// Sends a request: authenticates it, waits for the rate limit, and
-    /// retries idempotent operations on 429, 502, 503, 504, connection errors
-    /// and timeouts, within the call's deadline. Called by the generated
-    /// client's `exec` hook.
+    /// One attempt: sends the request and reads the whole body, within
+    /// `timeout`. A redirect is never followed to another origin: a 3xx, or a
+    /// response a caller-supplied client reached by following one, is refused.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        idempotent: bool,
+        timeout: Duration,
+    ) -> Result<Received, Error> {
+        let provider = self.shared.provider.name;
+        let sent_url = request.url().clone();
+        let exchange = async {
+            let response = http
+                .execute(request)
+                .await
+                .map_err(|source| transport(source, idempotent))?;
+            let status = response.status();
+            if status.is_redirection() || response.url() != &sent_url {
+                let location = if status.is_redirection() {
+                    response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                } else {
+                    Some(response.url().to_string())
+                };
+                return Err(Error::Redirect {
+                    provider,
+                    status,
+                    location,
+                });
+            }
+            let headers = response.headers().clone();
+            self.observe_rate_headers(&headers);
+            let body = crate::error::read_limited(response, idempotent).await?;
+            Ok(Received {
+                status,
+                headers,
+                body,
+                idempotent,
+            })
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(Error::Timeout {
+                source: None,
+                request_sent: true,
+                idempotent,
+            }),
+        }
+    }
+
+    /// Sends a request and reads its answer whole: authenticates it, waits
+    /// for the rate limit, and retries idempotent operations on 429, 502,
+    /// 503, 504, connection errors, timeouts and bodies cut short, all within
+    /// the call's deadline (waits, every attempt, backoff and reading the
+    /// body). Called by every generated `send()`.
     #[doc(hidden)]
-    pub async fn execute(
+    pub async fn call(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
         operation_id: &str,
-    ) -> reqwest::Result<reqwest::Response> {
+    ) -> Result<Received, Error> {
         let shared = &self.shared;
         if let Some((name, value)) = &shared.auth {
             request.headers_mut().insert(name.clone(), value.clone());
@@ -554,45 +708,80 @@ impl Runtime {
             latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
+        // `call_timeout` is at most a day (checked when the client was built).
         let deadline = started + shared.call_timeout;
+        let not_sent = || Error::Timeout {
+            source: None,
+            request_sent: false,
+            idempotent,
+        };
         async move {
             let mut attempt = 1u32;
             let mut pending = Some(request);
             loop {
                 let original = pending.take().expect("a request for every attempt");
                 // Keep a copy only when a retry is possible.
-                let retry_copy = if idempotent && attempt < shared.retry.max_attempts { original.try_clone() } else { None };
+                let retry_copy = if idempotent && attempt < shared.retry.max_attempts {
+                    original.try_clone()
+                } else {
+                    None
+                };
                 let mut sending = original;
-                self.wait_for_permit().await;
+                if !self.wait_for_permit(deadline).await {
+                    return Err(not_sent());
+                }
                 let remaining = deadline.saturating_duration_since(Instant::now());
-                *sending.timeout_mut() = Some(shared.attempt_timeout.min(remaining.max(Duration::from_millis(1))));
-                let result = http.execute(sending).await;
+                if remaining.is_zero() {
+                    return Err(not_sent());
+                }
+                let timeout = shared.attempt_timeout.min(remaining);
+                *sending.timeout_mut() = Some(timeout);
+                let outcome = self.attempt(http, sending, idempotent, timeout).await;
                 let span = tracing::Span::current();
                 span.record("attempt", attempt);
                 span.record("latency_ms", started.elapsed().as_millis() as u64);
-                if let Ok(response) = &result {
-                    span.record("status", response.status().as_u16());
-                    self.observe_rate_headers(response.headers());
-                }
-                let retryable = match &result {
-                    Ok(response) => matches!(response.status().as_u16(), 429 | 502 | 503 | 504),
-                    Err(error) => error.is_timeout() || error.is_connect() || error.is_request() || error.is_body(),
+                let asked = match &outcome {
+                    Ok(received) => {
+                        span.record("status", received.status.as_u16());
+                        let asked = retry_after(&received.headers);
+                        if received.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                            // Every clone waits, not only this call; a hostile
+                            // value pauses no longer than the policy's cap.
+                            let pause = asked
+                                .unwrap_or(Duration::ZERO)
+                                .min(shared.retry.max_retry_after);
+                            self.pause_until(Instant::now() + pause);
+                        }
+                        asked
+                    }
+                    Err(_) => None,
                 };
-                let Some(next) = retry_copy.filter(|_| retryable) else { return result };
-                let asked = result.as_ref().ok().and_then(|response| retry_after(response.headers()));
+                let retryable = match &outcome {
+                    Ok(received) => matches!(received.status.as_u16(), 429 | 502 | 503 | 504),
+                    Err(error) => error.is_retryable(),
+                };
+                let Some(next) = retry_copy.filter(|_| retryable) else {
+                    return outcome;
+                };
                 let wait = match asked {
-                    Some(wait) if wait > shared.retry.max_retry_after => return result,
+                    Some(wait) if wait > shared.retry.max_retry_after => return outcome,
                     Some(wait) => wait,
                     None => shared.retry.backoff(attempt),
                 };
-                if Instant::now() + wait >= deadline {
-                    return result;
+                if Instant::now().checked_add(wait).is_none_or(|resume| resume >= deadline) {
+                    return outcome;
                 }
-                match &result {
-                    Ok(response) => tracing::info!(status = response.status().as_u16(), wait_ms = wait.as_millis() as u64, "retrying"),
-                    Err(error) => tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying"),
+                match &outcome {
+                    Ok(received) => tracing::info!(
+                        status = received.status.as_u16(),
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    ),
+                    Err(error) => {
+                        tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying")
+                    }
                 }
-                drop(result);
+                drop(outcome);
                 tokio::time::sleep(wait).await;
                 attempt += 1;
                 pending = Some(next);
@@ -603,11 +792,45 @@ impl Runtime {
     }
 }
 
+/// A response read whole by the runtime: what `finish` decodes.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Received {
+    pub status: reqwest::StatusCode,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+    /// Whether the operation may be sent again without doing it twice.
+    pub idempotent: bool,
+}
+
+/// A reqwest failure as the crate's error: whether the request may have
+/// reached the server decides whether resending it is safe.
+pub(crate) fn transport(source: reqwest::Error, idempotent: bool) -> Error {
+    // A connection that never opened carried nothing.
+    let request_sent = !source.is_connect();
+    if source.is_timeout() {
+        Error::Timeout {
+            source: Some(source),
+            request_sent,
+            idempotent,
+        }
+    } else {
+        Error::Transport {
+            source,
+            request_sent,
+            idempotent,
+        }
+    }
+}
+
 /// `Retry-After` in seconds or as an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        // Saturates: a hostile `99999999999999999999` is just "very long".
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let date = httpdate::parse_http_date(value).ok()?;
     Some(

@@ -747,20 +747,18 @@ pub mod builder {
             ResponseValue<types::SearchThingsResponse>,
             ::inbox_bindings::Error,
         > {
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::SearchThingsResponse,
-                        (),
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "search_things")
+                .await?;
+            ::inbox_bindings::finish::<
+                types::SearchThingsResponse,
+                (),
+            >(super::PROVIDER.name, received)
         }
-        async fn send_generated(
-            self,
-        ) -> Result<ResponseValue<types::SearchThingsResponse>, Error<()>> {
+        fn request(self) -> ::std::result::Result<::reqwest::Request, Error<()>> {
             let Self { client, channel } = self;
             let channel = channel.map_err(Error::InvalidRequest)?;
             let url = format!("{}/things", client.baseurl,);
@@ -776,17 +774,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("channel", &channel))
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "search_things",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
     /**Builder for [`Client::create_thing`]
@@ -832,18 +820,15 @@ pub mod builder {
             ResponseValue<types::Thing>,
             ::inbox_bindings::Error,
         > {
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::Thing,
-                        (),
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_thing")
+                .await?;
+            ::inbox_bindings::finish::<types::Thing, ()>(super::PROVIDER.name, received)
         }
-        async fn send_generated(self) -> Result<ResponseValue<types::Thing>, Error<()>> {
+        fn request(self) -> ::std::result::Result<::reqwest::Request, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::Thing::try_from(v).map_err(|e| e.to_string()))
@@ -861,17 +846,7 @@ pub mod builder {
                 .json(&body)
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "create_thing",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
 }
@@ -898,14 +873,5 @@ impl Client {
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
         let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
-    }
-}
-impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner.execute(&self.client, request, info.operation_id).await
     }
 }

@@ -433,23 +433,20 @@ pub mod builder {
                 ::std::option::Option::Some(1f64),
                 ::std::option::Option::Some(100f64),
             )?;
-            match self.send_generated().await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    ::inbox_bindings::finish::<
-                        types::ListConversationsV1Response,
-                        types::ApiError,
-                    >(super::PROVIDER.name, error)
-                        .await
-                }
-            }
+            let client = self.client;
+            let request = self.request().map_err(::inbox_bindings::request_error)?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_conversations_v1")
+                .await?;
+            ::inbox_bindings::finish::<
+                types::ListConversationsV1Response,
+                types::ApiError,
+            >(super::PROVIDER.name, received)
         }
-        async fn send_generated(
+        fn request(
             self,
-        ) -> Result<
-            ResponseValue<types::ListConversationsV1Response>,
-            Error<types::ApiError>,
-        > {
+        ) -> ::std::result::Result<::reqwest::Request, Error<types::ApiError>> {
             let Self { client, max_results, page_token, phone_numbers } = self;
             let max_results = max_results.map_err(Error::InvalidRequest)?;
             let page_token = page_token.map_err(Error::InvalidRequest)?;
@@ -471,18 +468,7 @@ pub mod builder {
                 )
                 .headers(header_map)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "list_conversations_v1",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Err(Error::UnexpectedResponse(response)),
-                401u16 => Err(Error::UnexpectedResponse(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+            return Ok(request);
         }
     }
     impl<'a> ListConversationsV1<'a> {
@@ -548,14 +534,5 @@ impl Client {
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
         let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
-    }
-}
-impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        self.inner.execute(&self.client, request, info.operation_id).await
     }
 }

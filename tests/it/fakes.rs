@@ -389,17 +389,17 @@ async fn injected_faults() {
     fake.inject(Fault::Reset, 1);
     assert!(matches!(
         strict.list_conversations().send().await,
-        Err(Error::Transport(_))
+        Err(Error::Transport { .. })
     ));
     fake.inject(Fault::Stall(Duration::from_secs(2)), 1);
     assert!(matches!(
         strict.list_conversations().send().await,
-        Err(Error::Timeout(_))
+        Err(Error::Timeout { .. })
     ));
     fake.inject(Fault::Truncate, 1);
     let truncated = strict.list_conversations().send().await;
     assert!(
-        matches!(truncated, Err(Error::Transport(_))),
+        matches!(truncated, Err(Error::Transport { .. })),
         "{truncated:?}"
     );
     strict.list_conversations().send().await.unwrap();
@@ -442,5 +442,5 @@ async fn dropping_a_fake_shuts_it_down() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
 }

@@ -115,7 +115,9 @@ async fn retries_stop_at_max_attempts_with_the_last_answer() {
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
-    assert!(error.is_retryable());
+    // A gateway error may hide a request the server carried out: the caller
+    // is not advised to send it again (the runtime already retried it).
+    assert!(!error.is_retryable());
     assert_eq!(requests(&server).await, 3);
 }
 
@@ -185,7 +187,7 @@ async fn a_server_that_never_answers_times_out_within_the_bound() {
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
-    assert!(matches!(error, Error::Timeout(_)), "{error:?}");
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert!(error.is_retryable());
     // Bounded by the call timeout (plus scheduling slack), not the server's 30 s.
     assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
@@ -210,7 +212,7 @@ async fn connection_failures_are_transport_errors() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert!(error.is_retryable() && error.status().is_none());
 }
 
@@ -482,8 +484,8 @@ async fn the_credential_appears_in_no_output() {
             Error::Api { .. } => "api",
             Error::RateLimited { .. } => "rate limited",
             Error::Decode { .. } => "decode",
-            Error::Timeout(_) => "timeout",
-            Error::Transport(_) => "transport",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
             Error::InvalidInput(_) => "invalid input",
             Error::PaginationLoop { .. } => "pagination loop",
             _ => "other",

@@ -256,24 +256,76 @@ pub fn field_as_text(builder: &syn::ItemStruct, parameter: &str) -> anyhow::Resu
     })
 }
 
-/// JSON responses reach the wrapper undecoded: `inbox_bindings::finish`
-/// decodes successes (naming status and serde path on failure) and errors
-/// (keeping the raw body even when it is not JSON).
-struct RouteResponses(usize);
+/// Rewrites every `encode_path(&name.to_string())` in progenitor's URL
+/// `format!` into `inbox_bindings::path_segment`, which refuses an id that
+/// would address another resource (`..`, `/`, `\\`, controls, their
+/// percent-encoded forms) and encodes the rest. Counts what it rewrote.
+struct CheckPathSegments(usize);
 
-impl VisitMut for RouteResponses {
-    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        let body = &arm.body;
-        let text = quote!(#body).to_string();
-        let text = text.trim_start_matches("{ ").trim_end_matches(" }");
-        let success =
-            text.starts_with("ResponseValue :: from_response") && !text.contains("Error ::");
-        let decodes = text.contains("Error :: ErrorResponse") || success;
-        if decodes {
-            *arm.body = syn::parse_quote!(Err(Error::UnexpectedResponse(response)));
-            self.0 += 1;
+impl CheckPathSegments {
+    fn rewrite_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        use proc_macro2::TokenTree;
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = Vec::new();
+        let mut index = 0;
+        while index < trees.len() {
+            if let (TokenTree::Ident(ident), Some(TokenTree::Group(group))) =
+                (&trees[index], trees.get(index + 1))
+            {
+                if ident == "encode_path"
+                    && group.delimiter() == proc_macro2::Delimiter::Parenthesis
+                {
+                    let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                    if let [TokenTree::Punct(and), TokenTree::Ident(name), ..] = inner.as_slice() {
+                        if and.as_char() == '&' {
+                            let argument = group.stream();
+                            let parameter = name.to_string();
+                            let parameter = parameter.trim_start_matches("r#");
+                            out.extend(quote! {
+                                ::inbox_bindings::path_segment(#parameter, #argument).map_err(Error::InvalidRequest)?
+                            });
+                            self.0 += 1;
+                            index += 2;
+                            continue;
+                        }
+                    }
+                }
+            }
+            match &trees[index] {
+                TokenTree::Group(group) => {
+                    let mut rewritten = proc_macro2::Group::new(
+                        group.delimiter(),
+                        self.rewrite_tokens(group.stream()),
+                    );
+                    rewritten.set_span(group.span());
+                    out.push(TokenTree::Group(rewritten));
+                }
+                other => out.push(other.clone()),
+            }
+            index += 1;
+        }
+        out.into_iter().collect()
+    }
+}
+
+impl VisitMut for CheckPathSegments {
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if mac.path.is_ident("format") {
+            mac.tokens = self.rewrite_tokens(mac.tokens.clone());
         }
     }
+}
+
+/// How many path parameters progenitor's URL template fills: the `{}`
+/// of the `format!` string after the base URL's.
+fn path_placeholders(block: &syn::Block) -> usize {
+    let text = quote!(#block).to_string();
+    let Some(start) = text.find("let url = format ! (") else {
+        return 0;
+    };
+    let rest = &text[start..];
+    let template = rest.split('"').nth(1).unwrap_or_default();
+    template.matches("{}").count().saturating_sub(1)
 }
 
 pub fn rewrite(
@@ -323,23 +375,25 @@ pub fn rewrite(
             .context("send returns a ResponseValue")?
             .clone();
         let error = error_type(&output).context("send's error is progenitor's Error<E>")?;
+        let error_path: syn::Type = syn::parse_quote!(Error<#error>);
         let docs: Vec<syn::Attribute> = generated
             .attrs
             .iter()
             .filter(|a| a.path().is_ident("doc"))
             .cloned()
             .collect();
-        let mut routed = RouteResponses(0);
-        routed.visit_block_mut(&mut generated.block);
-        generated.sig.ident = format_ident!("send_generated");
-        generated.vis = syn::Visibility::Inherited;
-        generated.attrs.retain(|a| !a.path().is_ident("doc"));
+        if last_ident(&success).as_deref() == Some("ByteStream") {
+            bail!(
+                "builder {name}: a success response that is not JSON is not supported yet \
+                 (the runtime reads and decodes every body)"
+            );
+        }
         // The operation id progenitor passes to hooks names this operation's bounds.
         let operation_id = {
             let text = quote!(#generated).to_string();
             let start = text
                 .find("operation_id : \"")
-                .context("send names its operation id")?
+                .with_context(|| format!("builder {name}: send names no operation id"))?
                 + "operation_id : \"".len();
             text[start..]
                 .split('"')
@@ -347,6 +401,42 @@ pub fn rewrite(
                 .unwrap_or_default()
                 .to_string()
         };
+        // progenitor's send, up to the request it builds: the runtime sends it.
+        let statements = &mut generated.block.stmts;
+        let info = statements
+            .iter()
+            .position(|statement| {
+                matches!(statement, syn::Stmt::Local(local)
+                    if matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "info"))
+            })
+            .with_context(|| {
+                format!("stage client, builder {name}: expected `let info = OperationInfo` in send, found none")
+            })?;
+        let builds = statements[..info].iter().any(|statement| {
+            matches!(statement, syn::Stmt::Local(local)
+                if matches!(&local.pat, syn::Pat::Ident(binding) if binding.ident == "request"))
+        });
+        if !builds {
+            bail!("stage client, builder {name}: expected `let mut request = ...` before `let info`, found none");
+        }
+        statements.truncate(info);
+        statements.push(syn::parse_quote!(return Ok(request);));
+        let placeholders = path_placeholders(&generated.block);
+        let mut segments = CheckPathSegments(0);
+        segments.visit_block_mut(&mut generated.block);
+        if segments.0 != placeholders {
+            bail!(
+                "stage client, builder {name}: the URL has {placeholders} path parameter(s) but \
+                 {} `encode_path` call(s) were rewritten: progenitor's output changed",
+                segments.0
+            );
+        }
+        generated.sig.ident = format_ident!("request");
+        generated.sig.asyncness = None;
+        generated.sig.output =
+            syn::parse_quote!(-> ::std::result::Result<::reqwest::Request, #error_path>);
+        generated.vis = syn::Visibility::Inherited;
+        generated.attrs.retain(|a| !a.path().is_ident("doc"));
         let checks = shape
             .bounds
             .iter()
@@ -369,10 +459,10 @@ pub fn rewrite(
             /// the call is retried, rate limited and traced by the client's runtime.
             pub async fn send(self) -> ::std::result::Result<ResponseValue<#success>, ::inbox_bindings::Error> {
                 #(#checks)*
-                match self.send_generated().await {
-                    Ok(response) => Ok(response),
-                    Err(error) => ::inbox_bindings::finish::<#success, #error>(super::PROVIDER.name, error).await,
-                }
+                let client = self.client;
+                let request = self.request().map_err(::inbox_bindings::request_error)?;
+                let received = client.inner.call(&client.client, request, #operation_id).await?;
+                ::inbox_bindings::finish::<#success, #error>(super::PROVIDER.name, received)
             }
         };
         block.items.insert(position, wrapper);
@@ -452,15 +542,6 @@ pub fn rewrite(
             ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
                 let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
                 Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
-            }
-        }
-        impl ClientHooks<::inbox_bindings::runtime::Runtime> for Client {
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                self.inner.execute(&self.client, request, info.operation_id).await
             }
         }
     })?;
