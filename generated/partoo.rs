@@ -213,8 +213,8 @@ It is up to you to gracefully handle the case where new values are added.
     }
     ///`ConversationIssue`
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ConversationIssue {
@@ -230,7 +230,7 @@ It is up to you to gracefully handle the case where new values are added.
         InstagramNoAccountLinked,
         ///`sms_no_phone_number`
         SmsNoPhoneNumber,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl ConversationIssue {
@@ -262,6 +262,7 @@ It is up to you to gracefully handle the case where new values are added.
     }
     impl ::inbox_bindings::ExtensibleEnum for ConversationIssue {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -316,7 +317,10 @@ It is up to you to gracefully handle the case where new values are added.
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ConversationIssue {
@@ -336,69 +340,158 @@ It is up to you to gracefully handle the case where new values are added.
                     self,
                     value: &str,
                 ) -> ::std::result::Result<ConversationIssue, E> {
-                    Ok(ConversationIssue::from(value))
+                    let decoded = ConversationIssue::from(value);
+                    if let ConversationIssue::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ConversationIssue",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<ConversationIssue, E> {
-                    Ok(ConversationIssue::from(value))
+                    let decoded = ConversationIssue::from(value);
+                    if let ConversationIssue::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ConversationIssue",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)
         }
     }
     ///`ConversationStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ConversationStatus {
+        ///`Open`
         Open,
+        ///`Closed`
         Closed,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for ConversationStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Open => f.write_str("Open"),
-                Self::Closed => f.write_str("Closed"),
+    impl ConversationStatus {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["Open", "Closed"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Open => "Open",
+                Self::Closed => "Closed",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for ConversationStatus {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for ConversationStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "Open" => Self::Open,
+                "Closed" => Self::Closed,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ConversationStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Open" => Self::Open,
+                "Closed" => Self::Closed,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&ConversationStatus> for ConversationStatus {
+        fn from(value: &ConversationStatus) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for ConversationStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Open" => Ok(Self::Open),
-                "Closed" => Ok(Self::Closed),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ConversationStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ConversationStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ConversationStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ConversationStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for ConversationStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ConversationStatus;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ConversationStatus, E> {
+                    let decoded = ConversationStatus::from(value);
+                    if let ConversationStatus::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ConversationStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ConversationStatus, E> {
+                    let decoded = ConversationStatus::from(value);
+                    if let ConversationStatus::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ConversationStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     /**Total number of results available for the filters and dimensions requested.
@@ -543,7 +636,6 @@ It is up to you to gracefully handle the case where new values are added.
         ///Text of the reply, or url of the image.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
-        ///The type of content of ther reply.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content_type: ::std::option::Option<IgStoryReplyMessageContentContentType>,
         ///The Instagram ID of the story.
@@ -559,57 +651,133 @@ It is up to you to gracefully handle the case where new values are added.
         }
     }
     ///The type of content of ther reply.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum IgStoryReplyMessageContentContentType {
+        ///`Image`
         Image,
+        ///`Text`
         Text,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for IgStoryReplyMessageContentContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Image => f.write_str("Image"),
-                Self::Text => f.write_str("Text"),
+    impl IgStoryReplyMessageContentContentType {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["Image", "Text"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Image => "Image",
+                Self::Text => "Text",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for IgStoryReplyMessageContentContentType {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for IgStoryReplyMessageContentContentType {
+        fn from(value: &str) -> Self {
+            match value {
+                "Image" => Self::Image,
+                "Text" => Self::Text,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for IgStoryReplyMessageContentContentType {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Image" => Self::Image,
+                "Text" => Self::Text,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&IgStoryReplyMessageContentContentType>
+    for IgStoryReplyMessageContentContentType {
+        fn from(value: &IgStoryReplyMessageContentContentType) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for IgStoryReplyMessageContentContentType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Image" => Ok(Self::Image),
-                "Text" => Ok(Self::Text),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for IgStoryReplyMessageContentContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for IgStoryReplyMessageContentContentType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for IgStoryReplyMessageContentContentType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for IgStoryReplyMessageContentContentType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for IgStoryReplyMessageContentContentType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = IgStoryReplyMessageContentContentType;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<IgStoryReplyMessageContentContentType, E> {
+                    let decoded = IgStoryReplyMessageContentContentType::from(value);
+                    if let IgStoryReplyMessageContentContentType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "IgStoryReplyMessageContentContentType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<IgStoryReplyMessageContentContentType, E> {
+                    let decoded = IgStoryReplyMessageContentContentType::from(value);
+                    if let IgStoryReplyMessageContentContentType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "IgStoryReplyMessageContentContentType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///The url of the image.
@@ -735,8 +903,8 @@ It is up to you to gracefully handle the case where new values are added.
 We recommend showing a "Unhandled content" placeholder to the user in place of the message ⚠️
 */
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum MessageContentType {
@@ -756,7 +924,7 @@ We recommend showing a "Unhandled content" placeholder to the user in place of t
         IgStoryMention,
         ///`Unsupported`
         Unsupported,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl MessageContentType {
@@ -792,6 +960,7 @@ We recommend showing a "Unhandled content" placeholder to the user in place of t
     }
     impl ::inbox_bindings::ExtensibleEnum for MessageContentType {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -850,7 +1019,10 @@ We recommend showing a "Unhandled content" placeholder to the user in place of t
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for MessageContentType {
@@ -870,13 +1042,27 @@ We recommend showing a "Unhandled content" placeholder to the user in place of t
                     self,
                     value: &str,
                 ) -> ::std::result::Result<MessageContentType, E> {
-                    Ok(MessageContentType::from(value))
+                    let decoded = MessageContentType::from(value);
+                    if let MessageContentType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "MessageContentType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<MessageContentType, E> {
-                    Ok(MessageContentType::from(value))
+                    let decoded = MessageContentType::from(value);
+                    if let MessageContentType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "MessageContentType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)
@@ -889,59 +1075,140 @@ If the message is sent successfully, the status is changed to "Success".
 If the messaging channel fails to send the message, the status changed to
 "Failed". A failed message can be retried using the [/retry endpoint](/api-reference/messages/retry-send-message).
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum MessageStatus {
+        ///`Sending`
         Sending,
+        ///`Success`
         Success,
+        ///`Failed`
         Failed,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for MessageStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Sending => f.write_str("Sending"),
-                Self::Success => f.write_str("Success"),
-                Self::Failed => f.write_str("Failed"),
+    impl MessageStatus {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &[
+            "Sending",
+            "Success",
+            "Failed",
+        ];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Sending => "Sending",
+                Self::Success => "Success",
+                Self::Failed => "Failed",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for MessageStatus {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for MessageStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "Sending" => Self::Sending,
+                "Success" => Self::Success,
+                "Failed" => Self::Failed,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MessageStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Sending" => Self::Sending,
+                "Success" => Self::Success,
+                "Failed" => Self::Failed,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&MessageStatus> for MessageStatus {
+        fn from(value: &MessageStatus) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for MessageStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Sending" => Ok(Self::Sending),
-                "Success" => Ok(Self::Success),
-                "Failed" => Ok(Self::Failed),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for MessageStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for MessageStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for MessageStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for MessageStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = MessageStatus;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<MessageStatus, E> {
+                    let decoded = MessageStatus::from(value);
+                    if let MessageStatus::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "MessageStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<MessageStatus, E> {
+                    let decoded = MessageStatus::from(value);
+                    if let MessageStatus::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "MessageStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     /**The channel that the message is being sent to/from.
@@ -950,8 +1217,8 @@ If the messaging channel fails to send the message, the status changed to
 It is up to you to gracefully handle the case where new values are added.
 */
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum MessagingPartner {
@@ -969,7 +1236,7 @@ It is up to you to gracefully handle the case where new values are added.
         Custom,
         ///`Livechat`
         Livechat,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl MessagingPartner {
@@ -1003,6 +1270,7 @@ It is up to you to gracefully handle the case where new values are added.
     }
     impl ::inbox_bindings::ExtensibleEnum for MessagingPartner {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -1059,7 +1327,10 @@ It is up to you to gracefully handle the case where new values are added.
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for MessagingPartner {
@@ -1079,13 +1350,27 @@ It is up to you to gracefully handle the case where new values are added.
                     self,
                     value: &str,
                 ) -> ::std::result::Result<MessagingPartner, E> {
-                    Ok(MessagingPartner::from(value))
+                    let decoded = MessagingPartner::from(value);
+                    if let MessagingPartner::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "MessagingPartner",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<MessagingPartner, E> {
-                    Ok(MessagingPartner::from(value))
+                    let decoded = MessagingPartner::from(value);
+                    if let MessagingPartner::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "MessagingPartner",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)
@@ -1118,105 +1403,250 @@ Multiple users can have a different "is_read" status for the same conversation.
         }
     }
     ///`ReadConversationResponseStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ReadConversationResponseStatus {
-        #[serde(rename = "success")]
+        ///`success`
         Success,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for ReadConversationResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Success => f.write_str("success"),
+    impl ReadConversationResponseStatus {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["success"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Success => "success",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for ReadConversationResponseStatus {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for ReadConversationResponseStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "success" => Self::Success,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ReadConversationResponseStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "success" => Self::Success,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&ReadConversationResponseStatus>
+    for ReadConversationResponseStatus {
+        fn from(value: &ReadConversationResponseStatus) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for ReadConversationResponseStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "success" => Ok(Self::Success),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ReadConversationResponseStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ReadConversationResponseStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ReadConversationResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ReadConversationResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for ReadConversationResponseStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReadConversationResponseStatus;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ReadConversationResponseStatus, E> {
+                    let decoded = ReadConversationResponseStatus::from(value);
+                    if let ReadConversationResponseStatus::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ReadConversationResponseStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ReadConversationResponseStatus, E> {
+                    let decoded = ReadConversationResponseStatus::from(value);
+                    if let ReadConversationResponseStatus::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ReadConversationResponseStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///`ReopeningMessageContent`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ReopeningMessageContent {
+        ///`Reopening`
         Reopening,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for ReopeningMessageContent {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Reopening => f.write_str("Reopening"),
+    impl ReopeningMessageContent {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["Reopening"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Reopening => "Reopening",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for ReopeningMessageContent {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for ReopeningMessageContent {
+        fn from(value: &str) -> Self {
+            match value {
+                "Reopening" => Self::Reopening,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ReopeningMessageContent {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Reopening" => Self::Reopening,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&ReopeningMessageContent> for ReopeningMessageContent {
+        fn from(value: &ReopeningMessageContent) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for ReopeningMessageContent {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Reopening" => Ok(Self::Reopening),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for ReopeningMessageContent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for ReopeningMessageContent {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for ReopeningMessageContent {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ReopeningMessageContent {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for ReopeningMessageContent {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReopeningMessageContent;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ReopeningMessageContent, E> {
+                    let decoded = ReopeningMessageContent::from(value);
+                    if let ReopeningMessageContent::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ReopeningMessageContent",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ReopeningMessageContent, E> {
+                    let decoded = ReopeningMessageContent::from(value);
+                    if let ReopeningMessageContent::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ReopeningMessageContent",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     /**Describes the person that sent the Message:
@@ -1234,8 +1664,8 @@ It is up to you to gracefully handle the case where new values are added.
 We recommend ignoring messages with unhandled sender_type ⚠️
 */
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SenderType {
@@ -1245,7 +1675,7 @@ We recommend ignoring messages with unhandled sender_type ⚠️
         Consumer,
         ///`Metadata`
         Metadata,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl SenderType {
@@ -1271,6 +1701,7 @@ We recommend ignoring messages with unhandled sender_type ⚠️
     }
     impl ::inbox_bindings::ExtensibleEnum for SenderType {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -1319,7 +1750,10 @@ We recommend ignoring messages with unhandled sender_type ⚠️
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for SenderType {
@@ -1339,66 +1773,153 @@ We recommend ignoring messages with unhandled sender_type ⚠️
                     self,
                     value: &str,
                 ) -> ::std::result::Result<SenderType, E> {
-                    Ok(SenderType::from(value))
+                    let decoded = SenderType::from(value);
+                    if let SenderType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "SenderType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<SenderType, E> {
-                    Ok(SenderType::from(value))
+                    let decoded = SenderType::from(value);
+                    if let SenderType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "SenderType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)
         }
     }
     ///`SolvingMessageContent`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum SolvingMessageContent {
+        ///`Solving`
         Solving,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for SolvingMessageContent {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Solving => f.write_str("Solving"),
+    impl SolvingMessageContent {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["Solving"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Solving => "Solving",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for SolvingMessageContent {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for SolvingMessageContent {
+        fn from(value: &str) -> Self {
+            match value {
+                "Solving" => Self::Solving,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for SolvingMessageContent {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "Solving" => Self::Solving,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&SolvingMessageContent> for SolvingMessageContent {
+        fn from(value: &SolvingMessageContent) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for SolvingMessageContent {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "Solving" => Ok(Self::Solving),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for SolvingMessageContent {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for SolvingMessageContent {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for SolvingMessageContent {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SolvingMessageContent {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for SolvingMessageContent {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SolvingMessageContent;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<SolvingMessageContent, E> {
+                    let decoded = SolvingMessageContent::from(value);
+                    if let SolvingMessageContent::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "SolvingMessageContent",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<SolvingMessageContent, E> {
+                    let decoded = SolvingMessageContent::from(value);
+                    if let SolvingMessageContent::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "SolvingMessageContent",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///The text of the message.
@@ -1454,63 +1975,137 @@ We recommend ignoring messages with unhandled sender_type ⚠️
         }
     }
     ///`UnsupportedMessageContentType`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum UnsupportedMessageContentType {
-        #[serde(rename = "video")]
+        ///`video`
         Video,
-        #[serde(rename = "audio")]
+        ///`audio`
         Audio,
-        #[serde(rename = "unknown")]
-        Unknown,
+        ///`unknown`
+        DocumentedUnknown,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for UnsupportedMessageContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Video => f.write_str("video"),
-                Self::Audio => f.write_str("audio"),
-                Self::Unknown => f.write_str("unknown"),
+    impl UnsupportedMessageContentType {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["video", "audio", "unknown"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Video => "video",
+                Self::Audio => "audio",
+                Self::DocumentedUnknown => "unknown",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum for UnsupportedMessageContentType {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for UnsupportedMessageContentType {
+        fn from(value: &str) -> Self {
+            match value {
+                "video" => Self::Video,
+                "audio" => Self::Audio,
+                "unknown" => Self::DocumentedUnknown,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for UnsupportedMessageContentType {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "video" => Self::Video,
+                "audio" => Self::Audio,
+                "unknown" => Self::DocumentedUnknown,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&UnsupportedMessageContentType>
+    for UnsupportedMessageContentType {
+        fn from(value: &UnsupportedMessageContentType) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for UnsupportedMessageContentType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "video" => Ok(Self::Video),
-                "audio" => Ok(Self::Audio),
-                "unknown" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for UnsupportedMessageContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for UnsupportedMessageContentType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for UnsupportedMessageContentType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for UnsupportedMessageContentType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for UnsupportedMessageContentType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UnsupportedMessageContentType;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<UnsupportedMessageContentType, E> {
+                    let decoded = UnsupportedMessageContentType::from(value);
+                    if let UnsupportedMessageContentType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "UnsupportedMessageContentType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<UnsupportedMessageContentType, E> {
+                    let decoded = UnsupportedMessageContentType::from(value);
+                    if let UnsupportedMessageContentType::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "UnsupportedMessageContentType",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///Request body to update a Post
@@ -1540,55 +2135,143 @@ Multiple users can have a different is_read status for the same conversation.
         }
     }
     ///`UpdateConversationDeprecatedResponseStatus`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    /**Closed in the spec, tolerant on receipt: a value the provider sends
+without documenting it decodes as `Unknown` instead of failing the response.*/
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum UpdateConversationDeprecatedResponseStatus {
-        #[serde(rename = "success")]
+        ///`success`
         Success,
+        ///A value the spec does not document (received, kept as sent).
+        Unknown(UnknownValue),
     }
-    impl ::std::fmt::Display for UpdateConversationDeprecatedResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Success => f.write_str("success"),
+    impl UpdateConversationDeprecatedResponseStatus {
+        /// The documented values, in the order the spec lists them.
+        pub const DOCUMENTED: &'static [&'static str] = &["success"];
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Success => "success",
+                Self::Unknown(value) => value.as_str(),
             }
+        }
+        /// Whether the value was not documented when these bindings were generated.
+        pub fn is_unknown(&self) -> bool {
+            matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::inbox_bindings::ExtensibleEnum
+    for UpdateConversationDeprecatedResponseStatus {
+        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = false;
+        fn as_str(&self) -> &str {
+            Self::as_str(self)
+        }
+        fn is_unknown(&self) -> bool {
+            Self::is_unknown(self)
+        }
+    }
+    impl ::std::convert::From<&str> for UpdateConversationDeprecatedResponseStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "success" => Self::Success,
+                other => Self::Unknown(UnknownValue(other.to_owned())),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for UpdateConversationDeprecatedResponseStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match value.as_str() {
+                "success" => Self::Success,
+                _ => Self::Unknown(UnknownValue(value)),
+            }
+        }
+    }
+    impl ::std::convert::From<&UpdateConversationDeprecatedResponseStatus>
+    for UpdateConversationDeprecatedResponseStatus {
+        fn from(value: &UpdateConversationDeprecatedResponseStatus) -> Self {
+            value.clone()
         }
     }
     impl ::std::str::FromStr for UpdateConversationDeprecatedResponseStatus {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "success" => Ok(Self::Success),
-                _ => Err("invalid value".into()),
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::std::fmt::Display for UpdateConversationDeprecatedResponseStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for UpdateConversationDeprecatedResponseStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for UpdateConversationDeprecatedResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for UpdateConversationDeprecatedResponseStatus {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
+    impl<'de> ::serde::Deserialize<'de> for UpdateConversationDeprecatedResponseStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = UpdateConversationDeprecatedResponseStatus;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<
+                    UpdateConversationDeprecatedResponseStatus,
+                    E,
+                > {
+                    let decoded = UpdateConversationDeprecatedResponseStatus::from(
+                        value,
+                    );
+                    if let UpdateConversationDeprecatedResponseStatus::Unknown(
+                        unknown,
+                    ) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "UpdateConversationDeprecatedResponseStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<
+                    UpdateConversationDeprecatedResponseStatus,
+                    E,
+                > {
+                    let decoded = UpdateConversationDeprecatedResponseStatus::from(
+                        value,
+                    );
+                    if let UpdateConversationDeprecatedResponseStatus::Unknown(
+                        unknown,
+                    ) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "UpdateConversationDeprecatedResponseStatus",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
+                }
+            }
+            deserializer.deserialize_str(Visitor)
         }
     }
     ///`VideoMessageContent`

@@ -1,11 +1,27 @@
-//! Enums a provider documents as growing ("New values may be added to this
-//! enum without prior notice"): what every generated extensible enum offers.
+//! Enums with an `Unknown` fallback: what every such generated enum offers.
 //!
-//! The pipeline generates each one with a variant per documented value and
-//! `Unknown(UnknownValue)` for the rest, so a new value from the server never
-//! fails a response and is sent back exactly as received.
+//! Every string enum a response can carry is generated with a variant per
+//! documented value and `Unknown(UnknownValue)` for the rest, so an
+//! undocumented value from the server never fails a response. Those the
+//! provider documents as growing ("New values may be added to this enum
+//! without prior notice") are *extensible*: an unknown value is also sent
+//! back exactly as received. The others are closed in the spec: an unknown
+//! value is kept when received (and serializes as received, so a response can
+//! be stored and read back), but a request carrying one is refused before it
+//! is sent.
 
-/// Implemented by every extensible enum the pipeline generates.
+/// Called by generated code when a value outside an enum's documented list
+/// is decoded: a `debug` event, so a spec change is noticed without failing.
+#[doc(hidden)]
+pub fn undocumented_value(enum_name: &'static str, value: &str) {
+    tracing::debug!(
+        r#enum = enum_name,
+        value,
+        "undocumented enum value decoded as Unknown"
+    );
+}
+
+/// Implemented by every generated enum with an `Unknown` fallback.
 ///
 /// ```
 /// use inbox_bindings::partoo::types::MessagingPartner;
@@ -30,6 +46,11 @@ pub trait ExtensibleEnum:
 {
     /// The values documented when the bindings were generated, in spec order.
     const DOCUMENTED: &'static [&'static str];
+
+    /// Whether the spec (or `codegen.toml`) says new values may be added, so
+    /// an unknown value may be sent back; `false` for a closed enum that is
+    /// only tolerant on receipt.
+    const DECLARED_EXTENSIBLE: bool;
 
     /// The value as sent on the wire, documented or not.
     fn as_str(&self) -> &str;

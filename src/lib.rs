@@ -31,6 +31,8 @@ pub mod runtime;
 #[doc(hidden)]
 pub use error::{check_bounds, finish, path_segment, request_error, string_at};
 pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
+#[doc(hidden)]
+pub use extensible::undocumented_value;
 pub use extensible::ExtensibleEnum;
 pub use read_state::{
     BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,

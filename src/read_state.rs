@@ -180,6 +180,41 @@ pub trait ReadState {
     fn mark_unread(&self, id: &str) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
+/// A write the server accepted (any 2xx) is a success, whatever its body:
+/// a body that decodes is used, one that does not is ignored, and said at
+/// `debug` level.
+#[allow(dead_code)] // Unused with every provider feature off.
+fn accepted<T>(provider: Provider, outcome: Result<T, Error>) -> Result<(), Error> {
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(Error::Decode {
+            status: Some(status),
+            path,
+            ..
+        }) if status.is_success() => {
+            tracing::debug!(
+                provider = provider.as_str(),
+                status = status.as_u16(),
+                path,
+                "write accepted; its body does not match the documented one and is ignored"
+            );
+            Ok(())
+        }
+        Err(Error::ResponseTooComplex {
+            status: Some(status),
+            ..
+        }) if status.is_success() => {
+            tracing::debug!(
+                provider = provider.as_str(),
+                status = status.as_u16(),
+                "write accepted; its oversized body is ignored"
+            );
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 #[cfg(feature = "partoo")]
 impl ReadState for crate::partoo::Client {
     fn provider(&self) -> Provider {
@@ -205,12 +240,13 @@ impl crate::partoo::Client {
         let body = crate::partoo::types::ReadConversationBody {
             is_read: Some(is_read),
         };
-        self.read_conversation()
+        let outcome = self
+            .read_conversation()
             .conversation_id(id)
             .body(body)
             .send()
-            .await
-            .map(drop)
+            .await;
+        accepted(Provider::Partoo, outcome)
     }
 }
 
@@ -223,11 +259,12 @@ impl ReadState for crate::quo::Client {
     async fn mark_read(&self, id: &str) -> Result<(), Error> {
         let reference = ConversationRef::new(Provider::Quo, id)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
-        self.mark_conversation_as_read_v1()
+        let outcome = self
+            .mark_conversation_as_read_v1()
             .conversation_id(reference.id())
             .send()
-            .await
-            .map(drop)
+            .await;
+        accepted(Provider::Quo, outcome)
     }
 
     /// Quo's public API documents no way to mark a conversation unread.
@@ -249,11 +286,12 @@ impl ReadState for crate::textus::Client {
     async fn mark_read(&self, id: &str) -> Result<(), Error> {
         let reference = ConversationRef::new(Provider::Textus, id)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
-        self.read_conversation()
+        let outcome = self
+            .read_conversation()
             .conversation(reference.id())
             .send()
-            .await
-            .map(drop)
+            .await;
+        accepted(Provider::Textus, outcome)
     }
 
     /// The TextUs operations vendored here include no way to mark unread.

@@ -1,7 +1,7 @@
 //! `inbox`: list conversations and mark them read or unread from a shell,
 //! across Partoo, Quo and TextUs (cargo feature `cli`).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -77,6 +77,23 @@ struct Marking {
 /// A usage or input problem: reported, exit 2, nothing sent.
 struct Refused(String);
 
+/// The longest line read from standard input; a longer one is refused.
+const MAX_LINE_BYTES: usize = 4096;
+
+/// Text from a server or from input, safe to print on a terminal: control
+/// characters (escape sequences, carriage returns, ...) are shown escaped.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
@@ -93,7 +110,20 @@ fn config(key: &str, base_url: &str) -> Result<ClientConfig, Refused> {
 }
 
 fn refused(error: Error) -> Refused {
-    Refused(error.to_string())
+    Refused(printable(&error.to_string()))
+}
+
+/// Why `conversations` did not print: bad input (nothing sent, exit 2) or a
+/// remote failure (exit 1).
+enum Listing {
+    Refused(Refused),
+    Failed(Error),
+}
+
+impl From<Refused> for Listing {
+    fn from(refused: Refused) -> Self {
+        Listing::Refused(refused)
+    }
 }
 
 /// The fakes `--fake` runs against; kept alive for the command's duration.
@@ -186,24 +216,28 @@ async fn conversations(
     per_page: u64,
     json: bool,
     fakes: &Option<Fakes>,
-) -> Result<(), Refused> {
+) -> Result<(), Listing> {
     let provider: Provider = provider
         .parse()
-        .map_err(|e: inbox_bindings::ConversationRefError| Refused(e.to_string()))?;
+        .map_err(|e: inbox_bindings::ConversationRefError| Refused(printable(&e.to_string())))?;
     if provider != Provider::Partoo {
-        return Err(Refused(format!(
+        return Err(Listing::Refused(Refused(format!(
             "the vendored {provider} spec has no list operation"
-        )));
+        ))));
     }
     let client = partoo_client(fakes)?;
     let builder = client.list_conversations().per_page(per_page);
     let conversations: Vec<partoo::types::Conversation> = if all {
-        builder.stream().try_collect().await.map_err(refused)?
+        builder
+            .stream()
+            .try_collect()
+            .await
+            .map_err(Listing::Failed)?
     } else {
         builder
             .send()
             .await
-            .map_err(refused)?
+            .map_err(Listing::Failed)?
             .into_inner()
             .conversations
     };
@@ -219,10 +253,10 @@ async fn conversations(
         .map(|c| {
             vec![
                 format!("partoo:{}", c.id.unwrap_or_default()),
-                c.consumer_name.clone().unwrap_or_default(),
+                printable(c.consumer_name.as_deref().unwrap_or_default()),
                 c.messaging_partner
                     .as_ref()
-                    .map(|p| p.as_str().to_string())
+                    .map(|p| printable(p.as_str()))
                     .unwrap_or_default(),
                 if c.is_read == Some(true) {
                     "read"
@@ -246,8 +280,26 @@ fn read_references(arguments: &[String]) -> Result<Vec<ConversationRef>, Refused
                 "no references given (as arguments, or on standard input)".into(),
             ));
         }
-        for line in stdin.lock().lines() {
-            let line = line.map_err(|e| Refused(format!("reading standard input: {e}")))?;
+        let mut input = stdin.lock();
+        for number in 1.. {
+            let mut line = Vec::new();
+            let read = (&mut input)
+                .take(MAX_LINE_BYTES as u64 + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| Refused(format!("reading standard input: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            if line.len() > MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+                return Err(Refused(format!(
+                    "line {number} of standard input is longer than {MAX_LINE_BYTES} bytes (nothing was sent)"
+                )));
+            }
+            let line = String::from_utf8(line).map_err(|_| {
+                Refused(format!(
+                    "line {number} of standard input is not UTF-8 (nothing was sent)"
+                ))
+            })?;
             if !line.trim().is_empty() {
                 texts.push(line.trim().to_string());
             }
@@ -261,7 +313,7 @@ fn read_references(arguments: &[String]) -> Result<Vec<ConversationRef>, Refused
     for text in texts {
         match text.parse::<ConversationRef>() {
             Ok(reference) => references.push(reference),
-            Err(error) => problems.push(format!("  {text}: {error}")),
+            Err(error) => problems.push(printable(&format!("  {text}: {error}"))),
         }
     }
     if !problems.is_empty() {
@@ -343,7 +395,7 @@ async fn mark(
             .map(|(reference, outcome)| {
                 let text = match outcome {
                     Ok(()) => done.to_string(),
-                    Err(error) => format!("failed: {error}"),
+                    Err(error) => printable(&format!("failed: {error}")),
                 };
                 vec![reference.to_string(), text]
             })
@@ -354,7 +406,7 @@ async fn mark(
     }
     let failures: Vec<String> = report
         .failures()
-        .map(|(reference, error)| format!("  {reference}: {error}"))
+        .map(|(reference, error)| printable(&format!("  {reference}: {error}")))
         .collect();
     if !failures.is_empty() {
         eprintln!("failed:\n{}", failures.join("\n"));
@@ -375,9 +427,14 @@ async fn main() -> ExitCode {
             provider,
             all,
             per_page,
-        } => conversations(provider, *all, *per_page, cli.json, &fakes)
-            .await
-            .map(|()| true),
+        } => match conversations(provider, *all, *per_page, cli.json, &fakes).await {
+            Ok(()) => Ok(true),
+            Err(Listing::Refused(refused)) => Err(refused),
+            Err(Listing::Failed(error)) => {
+                eprintln!("error: {}", printable(&error.to_string()));
+                Ok(false)
+            }
+        },
         Command::MarkRead(marking) => mark(marking, true, cli.json, &fakes).await,
         Command::MarkUnread(marking) => mark(marking, false, cli.json, &fakes).await,
     };
@@ -386,6 +443,7 @@ async fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(Refused(message)) => {
+            // Every part that came from a server or from input is escaped already.
             eprintln!("error: {message}");
             ExitCode::from(2)
         }

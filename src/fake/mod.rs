@@ -34,6 +34,7 @@ pub mod quo;
 pub mod textus;
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -45,8 +46,9 @@ use hyper::body::Frame;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 
-/// A request a fake received, for assertions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request a fake received, for assertions. Its `Debug` prints `***` for
+/// the value of every header that carries a credential.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
     /// `GET`, `POST`, ...
     pub method: String,
@@ -58,6 +60,42 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+/// Whether a header carries a credential (its value is never printed).
+fn is_credential_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "authorization" | "proxy-authorization" | "cookie"
+    ) || ["key", "token", "secret", "auth"]
+        .iter()
+        .any(|part| name.contains(part))
+}
+
+impl fmt::Debug for RecordedRequest {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if is_credential_header(name) {
+                    "***"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        formatter
+            .debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
 }
 
 impl RecordedRequest {
@@ -295,8 +333,11 @@ async fn serve(
                     window.pop_front();
                 }
                 if window.len() >= allowed {
-                    let free_at = period
-                        .saturating_sub(now.duration_since(*window.front().expect("full window")));
+                    // A limit of zero refuses everything for a whole period.
+                    let free_at = match window.front() {
+                        Some(oldest) => period.saturating_sub(now.duration_since(*oldest)),
+                        None => period,
+                    };
                     // Whole seconds, rounded up: an early retry would be refused again.
                     Some((free_at.as_millis() as u64).div_ceil(1000).max(1))
                 } else {
@@ -370,6 +411,7 @@ macro_rules! accessors {
             }
 
             /// Changes the rate limit (requests per period, per credential); `None` lifts it.
+            /// Zero requests refuses every request with 429.
             pub fn set_rate_limit(&self, limit: Option<(usize, std::time::Duration)>) {
                 self.server.set_rate_limit(limit);
             }
@@ -378,10 +420,19 @@ macro_rules! accessors {
 }
 pub(crate) use accessors;
 
-/// Users of a fake: name → credential, both ways.
-#[derive(Clone, Debug, Default)]
+/// Users of a fake: name → credential, both ways. `Debug` shows names only.
+#[derive(Clone, Default)]
 pub(crate) struct Users {
     by_name: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Users {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_map()
+            .entries(self.by_name.iter().map(|(name, _)| (name, "***")))
+            .finish()
+    }
 }
 
 impl Users {

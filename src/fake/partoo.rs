@@ -118,6 +118,7 @@ impl FakePartooBuilder {
     }
 
     /// Answer 429 beyond `requests` per `period` per key, as Partoo does past 300 a minute.
+    /// Zero requests refuses every request with 429 (`Retry-After`: the period).
     pub fn rate_limit(mut self, requests: usize, period: Duration) -> Self {
         self.rate_limit = Some((requests, period));
         self

@@ -111,6 +111,7 @@ impl FakeQuoBuilder {
     }
 
     /// Answer 429 beyond `requests` per `period` per key (Quo: 10 per second).
+    /// Zero requests refuses every request with 429 (`Retry-After`: the period).
     pub fn rate_limit(mut self, requests: usize, period: Duration) -> Self {
         self.rate_limit = Some((requests, period));
         self

@@ -137,6 +137,7 @@ impl FakeTextusBuilder {
     }
 
     /// Answer 429 beyond `requests` per `period` per token (TextUs: 1,000 per 5 minutes).
+    /// Zero requests refuses every request with 429 (`Retry-After`: the period).
     pub fn rate_limit(mut self, requests: usize, period: Duration) -> Self {
         self.rate_limit = Some((requests, period));
         self

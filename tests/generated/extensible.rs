@@ -31,8 +31,8 @@ pub mod types {
 New values may be added to this enum without prior notice.
 */
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum Channel {
@@ -42,7 +42,7 @@ New values may be added to this enum without prior notice.
         Email,
         ///`unknown`
         DocumentedUnknown,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl Channel {
@@ -64,6 +64,7 @@ New values may be added to this enum without prior notice.
     }
     impl ::inbox_bindings::ExtensibleEnum for Channel {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -112,7 +113,10 @@ New values may be added to this enum without prior notice.
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for Channel {
@@ -132,13 +136,27 @@ New values may be added to this enum without prior notice.
                     self,
                     value: &str,
                 ) -> ::std::result::Result<Channel, E> {
-                    Ok(Channel::from(value))
+                    let decoded = Channel::from(value);
+                    if let Channel::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "Channel",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<Channel, E> {
-                    Ok(Channel::from(value))
+                    let decoded = Channel::from(value);
+                    if let Channel::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "Channel",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)
@@ -178,8 +196,8 @@ New values may be added to this enum without prior notice.
     }
     ///New values may be added to this enum without prior notice.
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ThingMood {
@@ -187,7 +205,7 @@ New values may be added to this enum without prior notice.
         Happy,
         ///`sad`
         Sad,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl ThingMood {
@@ -208,6 +226,7 @@ New values may be added to this enum without prior notice.
     }
     impl ::inbox_bindings::ExtensibleEnum for ThingMood {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -254,7 +273,10 @@ New values may be added to this enum without prior notice.
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ThingMood {
@@ -274,13 +296,27 @@ New values may be added to this enum without prior notice.
                     self,
                     value: &str,
                 ) -> ::std::result::Result<ThingMood, E> {
-                    Ok(ThingMood::from(value))
+                    let decoded = ThingMood::from(value);
+                    if let ThingMood::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ThingMood",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<ThingMood, E> {
-                    Ok(ThingMood::from(value))
+                    let decoded = ThingMood::from(value);
+                    if let ThingMood::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ThingMood",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)
@@ -299,8 +335,8 @@ New values may be added to this enum without prior notice.
     }
     ///`ThingTagsItem`
     ///
-    /// Extensible: a value added by the provider decodes as `Unknown` and is
-    /// sent back unchanged.
+    /**Extensible: a value added by the provider decodes as `Unknown` and is
+sent back unchanged.*/
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ThingTagsItem {
@@ -308,7 +344,7 @@ New values may be added to this enum without prior notice.
         Red,
         ///`blue`
         Blue,
-        /// A value not documented when these bindings were generated.
+        ///A value not documented when these bindings were generated.
         Unknown(UnknownValue),
     }
     impl ThingTagsItem {
@@ -329,6 +365,7 @@ New values may be added to this enum without prior notice.
     }
     impl ::inbox_bindings::ExtensibleEnum for ThingTagsItem {
         const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+        const DECLARED_EXTENSIBLE: bool = true;
         fn as_str(&self) -> &str {
             Self::as_str(self)
         }
@@ -375,7 +412,10 @@ New values may be added to this enum without prior notice.
             &self,
             serializer: S,
         ) -> ::std::result::Result<S::Ok, S::Error> {
-            serializer.serialize_str(self.as_str())
+            match self {
+                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ThingTagsItem {
@@ -395,13 +435,27 @@ New values may be added to this enum without prior notice.
                     self,
                     value: &str,
                 ) -> ::std::result::Result<ThingTagsItem, E> {
-                    Ok(ThingTagsItem::from(value))
+                    let decoded = ThingTagsItem::from(value);
+                    if let ThingTagsItem::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ThingTagsItem",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
                 fn visit_string<E: ::serde::de::Error>(
                     self,
                     value: ::std::string::String,
                 ) -> ::std::result::Result<ThingTagsItem, E> {
-                    Ok(ThingTagsItem::from(value))
+                    let decoded = ThingTagsItem::from(value);
+                    if let ThingTagsItem::Unknown(unknown) = &decoded {
+                        ::inbox_bindings::undocumented_value(
+                            "ThingTagsItem",
+                            unknown.as_str(),
+                        );
+                    }
+                    Ok(decoded)
                 }
             }
             deserializer.deserialize_str(Visitor)

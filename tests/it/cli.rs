@@ -19,12 +19,11 @@ fn inbox(arguments: &[&str], stdin: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the inbox binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // The command may stop reading early (an overlong line): a closed pipe is fine.
+    match child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
+    }
     let output = child.wait_with_output().unwrap();
     format!(
         "exit {}\n--- stdout\n{}--- stderr\n{}",
@@ -124,5 +123,99 @@ fn json_outcomes() {
         &["--fake", "--json", "mark-read", "quo:CN3", "quo:CN404"],
         "",
         expect_file!["golden/mark-read-json.txt"],
+    );
+}
+
+async fn partoo_answering(status: u16, body: serde_json::Value) -> wiremock::MockServer {
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Server text (names, error messages) and echoed input never reach the
+/// terminal as control characters.
+#[tokio::test(flavor = "multi_thread")]
+async fn server_text_and_echoed_input_are_printed_escaped() {
+    let hostile_name = "\u{1b}]0;pwned\u{7}\u{1b}[2JEve\r\nFAKE LINE";
+    let server = partoo_answering(
+        200,
+        serde_json::json!({"conversations": [{"id": 1, "consumer_name": hostile_name}], "next_cursor": null}),
+    )
+    .await;
+    let uri = server.uri();
+    let output =
+        tokio::task::spawn_blocking(move || inbox_against(&uri, &["conversations", "partoo"]))
+            .await
+            .unwrap();
+    assert!(output.starts_with("exit 0\n"), "{output}");
+    let stdout = output.split("--- stderr").next().unwrap();
+    assert!(
+        !stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains(r"\u{1b}]0;pwned\u{7}\u{1b}[2JEve\r\nFAKE LINE"),
+        "{stdout}"
+    );
+
+    let error_server = partoo_answering(
+        403,
+        serde_json::json!({"errors": {"authorization": "denied\u{1b}[31m\r\nforged: line"}}),
+    )
+    .await;
+    let uri = error_server.uri();
+    let output =
+        tokio::task::spawn_blocking(move || inbox_against(&uri, &["conversations", "partoo"]))
+            .await
+            .unwrap();
+    assert!(
+        output.starts_with("exit 1\n"),
+        "a remote failure exits 1: {output}"
+    );
+    assert!(
+        output.contains(r"denied\u{1b}[31m\r\nforged: line"),
+        "{output}"
+    );
+    assert!(!output.contains('\u{1b}'), "{output:?}");
+
+    let echoed = inbox(&["--fake", "mark-read", "partoo:\u{1b}[2J"], "");
+    assert!(echoed.starts_with("exit 2\n"), "{echoed}");
+    assert!(!echoed.contains('\u{1b}'), "{echoed:?}");
+}
+
+/// Runs `inbox` with `PARTOO_BASE_URL` at a loopback server standing in for
+/// Partoo; returns "exit N", stdout and stderr as one text.
+fn inbox_against(uri: &str, arguments: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_inbox"))
+        .args(arguments)
+        .env("PARTOO_API_KEY", "cli-test-key")
+        .env("PARTOO_BASE_URL", uri)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the inbox binary runs");
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn an_overlong_line_on_standard_input_is_refused_and_nothing_is_sent() {
+    let line = format!("partoo:1\n{}\n", "9".repeat(100_000));
+    let output = inbox(&["--fake", "mark-read"], &line);
+    assert!(output.starts_with("exit 2\n"), "{output}");
+    assert!(
+        output.contains("line 2 of standard input is longer than 4096 bytes"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("marked read"),
+        "nothing was sent: {output}"
     );
 }

@@ -6,6 +6,7 @@ mod client;
 mod extensible;
 mod fakes;
 mod faults;
+mod hostile;
 mod message_content;
 mod pagination;
 mod partoo;

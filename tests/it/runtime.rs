@@ -353,7 +353,14 @@ async fn the_user_agent_names_the_crate() {
 
 /// A `tracing` writer into a shared buffer.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
 
 impl Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -376,7 +383,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 /// races with tracing's global callsite-interest cache when tests run in
 /// parallel; a global one sees every test's spans, which only widens the
 /// leak check below.
-fn captured_tracing() -> &'static Captured {
+pub(crate) fn captured_tracing() -> &'static Captured {
     static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
     CAPTURED.get_or_init(|| {
         let captured = Captured::default();

@@ -169,6 +169,18 @@ impl Config {
             {
                 anyhow::bail!("[{name}] upstream must be an https:// URL, not `{upstream}`");
             }
+            let spec = Path::new(&api.spec);
+            let confined = !api.spec.is_empty()
+                && !api.spec.contains('\\')
+                && spec
+                    .components()
+                    .all(|part| matches!(part, std::path::Component::Normal(_)));
+            if !confined {
+                anyhow::bail!(
+                    "[{name}] spec `{}` must be a file inside the config's folder (a relative path without `..`)",
+                    api.spec
+                );
+            }
             let valid_module = api
                 .module
                 .chars()
@@ -250,6 +262,25 @@ mod tests {
 
     #[test]
     fn rejects_plain_http_upstreams_and_bad_module_names() {
+        for escaping in [
+            "../a.json",
+            "/etc/passwd",
+            "sub/../../a.json",
+            "..\\\\a.json",
+            "",
+        ] {
+            let error = Config::parse(&format!(
+                "[a]\nspec='{escaping}'\nmodule='a'\nupstream='https://u'\n"
+            ))
+            .unwrap_err();
+            assert!(
+                error.to_string().contains("inside the config's folder"),
+                "{escaping}: {error}"
+            );
+        }
+        assert!(
+            Config::parse("[a]\nspec='sub/a.json'\nmodule='a'\nupstream='https://u'\n").is_ok()
+        );
         let error = Config::parse("[a]\nspec='a'\nmodule='a'\nupstream='http://u'\n").unwrap_err();
         assert!(error.to_string().contains("https://"), "{error}");
         let error =

@@ -369,14 +369,22 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
                     if let (Some(old_values), Some(new_values)) = (&shape.values, &new_shape.values)
                     {
                         for value in new_values.iter().filter(|v| !old_values.contains(v)) {
+                            // Every received enum decodes an undocumented value
+                            // as `Unknown`, and a sent one accepts more: the new
+                            // value is worth noticing, never a failure.
                             let extensible = shape.extensible || new_shape.extensible;
-                            let breaking = received && !extensible;
-                            let kind = if extensible { "extensible" } else { "closed" };
+                            let kind = match (extensible, received) {
+                                (true, _) => "extensible enum",
+                                (false, true) => {
+                                    "closed enum: decoded as Unknown until regenerated"
+                                }
+                                (false, false) => "closed enum",
+                            };
                             push(
-                                breaking,
+                                false,
                                 id,
                                 location,
-                                format!("enum value {value:?} added ({kind} enum)"),
+                                format!("enum value {value:?} added ({kind})"),
                             );
                         }
                         for value in old_values.iter().filter(|v| !new_values.contains(v)) {

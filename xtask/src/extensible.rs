@@ -35,11 +35,24 @@ pub enum Selector {
     },
 }
 
-/// One enum made extensible, and why.
+/// One enum generated with an `Unknown` fallback, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extensible {
     pub component: String,
     pub reason: String,
+    pub kind: Kind,
+}
+
+/// What an unknown value may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The spec (or `codegen.toml`) says new values may be added: an unknown
+    /// value decodes and may be sent back.
+    Extensible,
+    /// A closed enum of a response: an undocumented value decodes instead of
+    /// failing the response. When the enum is also sent (`sent`), an
+    /// undocumented value is refused before sending.
+    Tolerant { sent: bool },
 }
 
 fn has_note(schema: &Value) -> bool {
@@ -328,10 +341,132 @@ pub fn detect(
     for (name, reason) in &found {
         report.note(format!("extensible enum {name}: {reason}"));
     }
-    Ok(found
+    let mut enums: Vec<Extensible> = found
         .into_iter()
-        .map(|(component, reason)| Extensible { component, reason })
-        .collect())
+        .map(|(component, reason)| Extensible {
+            component,
+            reason,
+            kind: Kind::Extensible,
+        })
+        .collect();
+    let tolerant = detect_tolerant(doc, &enums, report)?;
+    if !tolerant.is_empty() {
+        let names: Vec<&str> = tolerant.iter().map(|e| e.component.as_str()).collect();
+        report.note(format!(
+            "tolerant enums (closed, received: an undocumented value decodes as Unknown): {}",
+            names.join(", ")
+        ));
+    }
+    enums.extend(tolerant);
+    enums.sort_by(|a, b| a.component.cmp(&b.component));
+    Ok(enums)
+}
+
+/// Every other string enum a response can carry gets the fallback too: one
+/// undocumented value must not fail a whole response. Inline ones are hoisted
+/// into components named after where they sit; the enum stays closed for
+/// sending.
+fn detect_tolerant(
+    doc: &mut Value,
+    extensible: &[Extensible],
+    report: &mut Report,
+) -> anyhow::Result<Vec<Extensible>> {
+    use crate::openapi_walk::Side;
+    use crate::rules::reachable_components;
+    let received_roots = |doc: &Value| -> Vec<String> {
+        let received = reachable_components(doc, Side::Received);
+        schema_roots(doc)
+            .into_iter()
+            .filter(|(pointer, side)| match side {
+                Side::Received => true,
+                Side::Component => pointer
+                    .strip_prefix("/components/schemas/")
+                    .is_some_and(|name| received.contains(&unescape(name))),
+                Side::Sent => false,
+            })
+            .map(|(pointer, _)| pointer)
+            .collect()
+    };
+    // Hoist the inline enums under received roots, deepest first so a
+    // pointer stays valid while its parents are rewritten.
+    let mut inline = Vec::new();
+    for root in received_roots(doc) {
+        let mut stack = vec![root];
+        while let Some(pointer) = stack.pop() {
+            let Some(node) = doc.pointer(&pointer) else {
+                continue;
+            };
+            for relative in subschema_pointers(node) {
+                stack.push(format!("{pointer}{relative}"));
+            }
+            let is_component_root = pointer
+                .strip_prefix("/components/schemas/")
+                .is_some_and(|name| !name.contains('/'));
+            if is_string_enum(node) && !is_component_root {
+                inline.push(pointer);
+            }
+        }
+    }
+    inline.sort();
+    inline.dedup();
+    for pointer in inline.iter().rev() {
+        let name = unique_name(doc, &name_for(doc, pointer), pointer);
+        hoist(doc, pointer, &name)?;
+        report.applied("hoist-received-enum");
+    }
+    let sent = reachable_components(doc, Side::Sent);
+    let received = reachable_components(doc, Side::Received);
+    let mut tolerant = Vec::new();
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    for (name, schema) in schemas.into_iter().flatten() {
+        if !is_string_enum(schema) || !received.contains(name) {
+            continue;
+        }
+        if extensible.iter().any(|e| &e.component == name) {
+            continue;
+        }
+        tolerant.push(Extensible {
+            component: name.clone(),
+            reason: "a closed enum of a response".to_string(),
+            kind: Kind::Tolerant {
+                sent: sent.contains(name),
+            },
+        });
+    }
+    Ok(tolerant)
+}
+
+/// `name`, or `name` with a number after it when a component of that name
+/// exists and is not the same enum.
+fn unique_name(doc: &Value, name: &str, pointer: &str) -> String {
+    let same = |candidate: &str| match doc.pointer(&child("/components/schemas", candidate)) {
+        None => true,
+        Some(existing) => {
+            let inline = doc.pointer(pointer);
+            let values = |schema: &Value| {
+                let mut list: Vec<String> = schema
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                list.sort();
+                list
+            };
+            is_string_enum(existing)
+                && inline.is_some_and(|inline| values(inline) == values(existing))
+        }
+    };
+    if same(name) {
+        return name.to_string();
+    }
+    (2..)
+        .map(|n| format!("{name}{n}"))
+        .find(|candidate| same(candidate))
+        .expect("some number is free")
 }
 
 // ---------------------------------------------------------------------------
@@ -419,7 +554,7 @@ pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resul
             .iter()
             .filter(|a| a.path().is_ident("doc"))
             .collect();
-        let replacement = enum_tokens(&ident, &docs, &variants);
+        let replacement = enum_tokens(&ident, &docs, &variants, entry.kind);
         let replacement: syn::File =
             syn::parse2(replacement).context("extensible enum tokens parse")?;
         types.retain(|item| {
@@ -461,7 +596,37 @@ fn unknown_value_tokens() -> TokenStream {
     }
 }
 
-fn enum_tokens(ident: &syn::Ident, docs: &[&syn::Attribute], variants: &[Variant]) -> TokenStream {
+fn enum_tokens(
+    ident: &syn::Ident,
+    docs: &[&syn::Attribute],
+    variants: &[Variant],
+    kind: Kind,
+) -> TokenStream {
+    let name = ident.to_string();
+    let extensible = kind == Kind::Extensible;
+    let (behaviour, unknown_doc) = match kind {
+        Kind::Extensible => (
+            "Extensible: a value added by the provider decodes as `Unknown` and is\nsent back unchanged.",
+            "A value not documented when these bindings were generated.",
+        ),
+        Kind::Tolerant { sent: false } => (
+            "Closed in the spec, tolerant on receipt: a value the provider sends\nwithout documenting it decodes as `Unknown` instead of failing the response.",
+            "A value the spec does not document (received, kept as sent).",
+        ),
+        Kind::Tolerant { sent: true } => (
+            "Closed in the spec, tolerant on receipt: a value the provider sends\nwithout documenting it decodes as `Unknown` instead of failing the response;\nsending an `Unknown` value is refused before the request is made.",
+            "A value the spec does not document (received, kept as sent; never sent).",
+        ),
+    };
+    let serialize_unknown = if matches!(kind, Kind::Tolerant { sent: true }) {
+        quote! {
+            Self::Unknown(value) => ::std::result::Result::Err(::serde::ser::Error::custom(
+                ::std::format!("{:?} is not a documented {} value: the API does not accept it", value.as_str(), #name),
+            )),
+        }
+    } else {
+        quote! { Self::Unknown(value) => serializer.serialize_str(value.as_str()), }
+    };
     let idents: Vec<&syn::Ident> = variants.iter().map(|v| &v.ident).collect();
     let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
     let variant_docs: Vec<TokenStream> = variants
@@ -479,13 +644,12 @@ fn enum_tokens(ident: &syn::Ident, docs: &[&syn::Attribute], variants: &[Variant
     quote! {
         #(#docs)*
         ///
-        /// Extensible: a value added by the provider decodes as `Unknown` and is
-        /// sent back unchanged.
+        #[doc = #behaviour]
         #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
         #[non_exhaustive]
         pub enum #ident {
             #( #variant_docs #idents, )*
-            /// A value not documented when these bindings were generated.
+            #[doc = #unknown_doc]
             Unknown(UnknownValue),
         }
         impl #ident {
@@ -505,6 +669,7 @@ fn enum_tokens(ident: &syn::Ident, docs: &[&syn::Attribute], variants: &[Variant
         }
         impl ::inbox_bindings::ExtensibleEnum for #ident {
             const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
+            const DECLARED_EXTENSIBLE: bool = #extensible;
             fn as_str(&self) -> &str {
                 Self::as_str(self)
             }
@@ -546,7 +711,10 @@ fn enum_tokens(ident: &syn::Ident, docs: &[&syn::Attribute], variants: &[Variant
         }
         impl ::serde::Serialize for #ident {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+                match self {
+                    #serialize_unknown
+                    known => serializer.serialize_str(known.as_str()),
+                }
             }
         }
         impl<'de> ::serde::Deserialize<'de> for #ident {
@@ -558,13 +726,21 @@ fn enum_tokens(ident: &syn::Ident, docs: &[&syn::Attribute], variants: &[Variant
                         f.write_str("a string")
                     }
                     fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#ident, E> {
-                        Ok(#ident::from(value))
+                        let decoded = #ident::from(value);
+                        if let #ident::Unknown(unknown) = &decoded {
+                            ::inbox_bindings::undocumented_value(#name, unknown.as_str());
+                        }
+                        Ok(decoded)
                     }
                     fn visit_string<E: ::serde::de::Error>(
                         self,
                         value: ::std::string::String,
                     ) -> ::std::result::Result<#ident, E> {
-                        Ok(#ident::from(value))
+                        let decoded = #ident::from(value);
+                        if let #ident::Unknown(unknown) = &decoded {
+                            ::inbox_bindings::undocumented_value(#name, unknown.as_str());
+                        }
+                        Ok(decoded)
                     }
                 }
                 deserializer.deserialize_str(Visitor)

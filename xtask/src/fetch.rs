@@ -10,27 +10,61 @@ use crate::config::{Config, SpecSource};
 use crate::document::Format;
 use crate::lock::{Lock, LOCK_FILE};
 
+/// Whether `url` is plain HTTP to a loopback host, judged from the host the
+/// URL parser reads (`http://127.0.0.1.evil.test` is not loopback).
 fn is_loopback_url(url: &str) -> bool {
-    let rest = url.strip_prefix("http://").unwrap_or("");
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
-    matches!(host, "localhost" | "[::1]") || host.starts_with("127.")
+    let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    if uri.scheme_str() != Some("http") {
+        return false;
+    }
+    let Some(host) = uri.host() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
+fn is_https_url(url: &str) -> bool {
+    url.parse::<ureq::http::Uri>()
+        .is_ok_and(|uri| uri.scheme_str() == Some("https") && uri.host().is_some())
 }
 
 /// The text of a document at an HTTPS URL, a loopback HTTP URL, or a path.
+/// An HTTPS fetch follows redirects to HTTPS only; a loopback one follows none.
 pub fn read_source(source: &str) -> anyhow::Result<String> {
-    if source.starts_with("https://") || is_loopback_url(source) {
-        let mut response = ureq::get(source)
+    let https = is_https_url(source);
+    if https || is_loopback_url(source) {
+        let config = ureq::Agent::config_builder()
+            .https_only(https)
+            .max_redirects(if https { 5 } else { 0 })
+            .max_redirects_will_error(true)
+            .build();
+        let agent = ureq::Agent::new_with_config(config);
+        let mut response = agent
+            .get(source)
             .call()
             .with_context(|| format!("cannot fetch {source}"))?;
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("(no location)");
+            bail!("cannot fetch {source}: it redirects to {location}, which is not followed (fetch that URL instead, over https)");
+        }
         return response
             .body_mut()
             .read_to_string()
             .with_context(|| format!("cannot read the body of {source}"));
     }
-    if source.starts_with("http://") {
+    if source.contains("://") {
         bail!(
-            "refusing plain http for {source}: use https (plain http only on loopback, for tests)"
+            "refusing {source}: use an https URL (plain http only on loopback, for tests) or a file path"
         );
     }
     std::fs::read_to_string(source).with_context(|| format!("cannot read {source}"))
@@ -125,11 +159,41 @@ mod tests {
     fn only_https_or_loopback_urls_are_fetched() {
         assert!(is_loopback_url("http://127.0.0.1:8080/spec.json"));
         assert!(is_loopback_url("http://localhost/spec.json"));
-        assert!(!is_loopback_url("http://example.com/spec.json"));
+        assert!(is_loopback_url("http://[::1]:8080/spec.json"));
+        assert!(is_loopback_url("http://127.9.9.9/spec.json"));
+        for not_loopback in [
+            "http://example.com/spec.json",
+            "http://127.0.0.1.evil.test/spec.json",
+            "http://127.evil.test/spec.json",
+            "http://localhost.evil.test/spec.json",
+            "http://evil.test/127.0.0.1/spec.json",
+            "http://user@evil.test:80/spec.json",
+            "https://127.0.0.1/spec.json",
+            "ftp://127.0.0.1/spec.json",
+        ] {
+            assert!(!is_loopback_url(not_loopback), "{not_loopback}");
+        }
+        for refused in [
+            "http://127.0.0.1.evil.test/spec.json",
+            "ftp://example.com/spec.json",
+            "file:///etc/passwd",
+        ] {
+            let error = read_source(refused).unwrap_err().to_string();
+            assert!(error.contains("refusing"), "{refused}: {error}");
+        }
         let error = read_source("http://example.com/spec.json")
             .unwrap_err()
             .to_string();
-        assert!(error.contains("refusing plain http"), "{error}");
+        assert!(error.contains("refusing"), "{error}");
+    }
+
+    #[test]
+    fn a_redirect_is_not_followed() {
+        // The first server redirects to the second, which would serve a document.
+        let target = serve_once_with("200 OK", "", V1);
+        let redirect = serve_once_with("302 Found", &format!("location: {target}\r\n"), "");
+        let error = format!("{:#}", read_source(&redirect).unwrap_err());
+        assert!(error.contains("cannot fetch"), "{error}");
     }
 
     fn project(dir: &std::path::Path) {
@@ -148,7 +212,13 @@ mod tests {
 
     /// Serves one HTTP response on 127.0.0.1 and returns its URL.
     fn serve_once(body: &'static str) -> String {
+        serve_once_with("200 OK", "", body)
+    }
+
+    /// Serves one response with this status line and extra header lines.
+    fn serve_once_with(status: &str, headers: &str, body: &str) -> String {
         use std::io::{Read, Write};
+        let (status, headers, body) = (status.to_string(), headers.to_string(), body.to_string());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/spec.json", listener.local_addr().unwrap());
         std::thread::spawn(move || {
@@ -156,7 +226,7 @@ mod tests {
             let mut request = [0u8; 4096];
             let _ = stream.read(&mut request);
             let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\n{headers}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             stream.write_all(response.as_bytes()).unwrap();

@@ -428,7 +428,7 @@ const RECEIVED_CONSTRAINTS: [&str; 14] = [
 ];
 
 /// Components reachable (transitively) from the roots of one side.
-fn reachable_components(doc: &Value, side: Side) -> BTreeSet<String> {
+pub(crate) fn reachable_components(doc: &Value, side: Side) -> BTreeSet<String> {
     let mut queue = Vec::new();
     for (pointer, root_side) in schema_roots(doc) {
         if root_side == side {
