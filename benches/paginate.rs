@@ -7,38 +7,15 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use criterion::{criterion_group, Criterion};
 use futures_util::StreamExt;
 use inbox_bindings::partoo::types::ListConversationsResponse;
 use support::pager;
 
-/// Counts live heap bytes and their peak, to show what a stream holds.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(pointer, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: support::counting::Counting = support::counting::Counting;
 
 const TOTAL: usize = 10_000;
 
@@ -102,10 +79,9 @@ fn peak_while_streaming(runtime: &tokio::runtime::Runtime, total: usize) -> usiz
         let server = pager::start(pager::encode_pages(total, PER_PAGE)).await;
         let client = bench_client(&server.base_url());
         generated_stream(&client).await; // warm the connection pool
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
+        let base = support::counting::start();
         assert_eq!(generated_stream(&client).await, total);
-        PEAK.load(Ordering::Relaxed).saturating_sub(base)
+        support::counting::peak_since(base)
     })
 }
 

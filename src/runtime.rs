@@ -247,30 +247,39 @@ impl ClientConfig {
     }
 
     /// How long connecting may take (when this crate builds the HTTP client).
+    /// More than zero and at most [`MAX_DURATION`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
-    /// How long one attempt may take.
+    /// How long one attempt may take, reading the whole body included.
+    /// More than zero and at most [`MAX_DURATION`].
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = timeout;
         self
     }
 
-    /// How long a whole call may take, retries and waits included.
+    /// How long a whole call may take: rate-limit and pause waits, every
+    /// attempt, backoff and reading the body. A call that cannot start before
+    /// this deadline is not sent ([`Error::Timeout`] with `request_sent: false`).
+    /// More than zero and at most [`MAX_DURATION`].
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = timeout;
         self
     }
 
-    /// When to retry.
+    /// When to retry. Its durations are at most
+    /// [`MAX_DURATION`], its attempts at most
+    /// [`MAX_ATTEMPTS`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
-    /// A client-side rate limit other than the provider's documented one.
+    /// A client-side rate limit other than the provider's documented one (at
+    /// least one request, a period of at most
+    /// [`MAX_RATE_LIMIT_PERIOD`]).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = RateLimitSetting::Custom(limit);
         self

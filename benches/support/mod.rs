@@ -4,6 +4,7 @@
 // Each bench binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod limited;
 pub mod pager;
 

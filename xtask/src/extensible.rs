@@ -506,9 +506,27 @@ pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resul
         // typify keeps a component name that is an identifier, and otherwise
         // makes one (`my-enum` → `MyEnum`): match either, build none.
         let candidates = [entry.component.clone(), pascal(&entry.component)];
+        // typify also folds runs of capitals (`CallingCA` → `CallingCa`):
+        // failing an exact match, compare letters and digits without case.
+        let folded = |name: &str| -> String {
+            name.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
         let position = types
             .iter()
             .position(|item| matches!(item, syn::Item::Enum(e) if candidates.contains(&e.ident.to_string())))
+            .or_else(|| {
+                let wanted = folded(&entry.component);
+                let matches: Vec<usize> = types
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| matches!(item, syn::Item::Enum(e) if folded(&e.ident.to_string()) == wanted))
+                    .map(|(index, _)| index)
+                    .collect();
+                (matches.len() == 1).then(|| matches[0])
+            })
             .with_context(|| {
                 format!("typify generated no enum for the extensible enum `{}`", entry.component)
             })?;

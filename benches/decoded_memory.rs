@@ -1,0 +1,126 @@
+//! What a hostile body can make the client hold: peak heap while one call
+//! reads and decodes bodies at the limits (`MAX_RESPONSE_BYTES`,
+//! `MAX_RESPONSE_NODES`), against a normal page of 100 conversations, all
+//! from a server on 127.0.0.1. Prints each peak and the ratio to the normal
+//! page; no timing.
+//!
+//! `cargo bench --bench decoded_memory`
+
+mod support;
+
+use inbox_bindings::partoo::types::{Conversation, ListConversationsResponse};
+use inbox_bindings::{Error, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[global_allocator]
+static ALLOCATOR: support::counting::Counting = support::counting::Counting;
+
+/// Serves `body` to every connection on 127.0.0.1; returns the base URL.
+async fn serve(body: Vec<u8>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    tokio::spawn(async move {
+        let body = std::sync::Arc::new(body);
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (head, body) = (head.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 8192];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&body).await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+fn page(items: usize, item: &str) -> Vec<u8> {
+    let mut body = String::from("{\"conversations\": [");
+    for index in 0..items {
+        if index > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str("], \"next_cursor\": null}");
+    body.into_bytes()
+}
+
+/// (peak heap above the start while the call ran, what the call returned).
+async fn peak_of_call(body: Vec<u8>) -> (usize, String) {
+    let length = body.len();
+    let base_url = serve(body).await;
+    let client = inbox_bindings::partoo::Client::with_config(
+        inbox_bindings::ClientConfig::new("bench-key")
+            .base_url(base_url)
+            .no_rate_limit(),
+    )
+    .unwrap();
+    let base = support::counting::start();
+    let outcome: Result<ListConversationsResponse, Error> = client
+        .list_conversations()
+        .send()
+        .await
+        .map(|page| page.into_inner());
+    let peak = support::counting::peak_since(base);
+    let outcome = match outcome {
+        Ok(page) => format!("decoded {} conversations", page.conversations.len()),
+        Err(error) => format!("refused: {error}"),
+    };
+    (
+        peak,
+        format!("{outcome} (body {:.1} MiB)", length as f64 / 1_048_576.0),
+    )
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let normal_item = r#"{"id": 1, "status": "Open", "consumer_name": "Jane Doe", "messaging_partner": "SMS",
+            "created_at": "2023-01-31 16:22:17.327878+00:00", "is_read": false, "issues": [],
+            "business": {"id": "5409c35a97bbc544d8e26737", "name": "Shop", "city": "Paris"},
+            "last_message": {"id": 10, "status": "Delivered", "content_type": "TEXT", "content": "hello there",
+                             "sender_type": "Consumer", "date": "2023-01-31 16:22:17.327878+00:00"}}"#;
+        // Nodes besides the items: the outer object, the array and the two
+        // keys (`conversations`, `next_cursor`).
+        let budget = MAX_RESPONSE_NODES - 4;
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("a normal page: 100 conversations", page(100, normal_item)),
+            ("`{}` at the node limit", page(budget, "{}")),
+            ("`{}` past the node limit", page(MAX_RESPONSE_BYTES / 3 - 16, "{}")),
+            (
+                "strings at the node limit (`issues`)",
+                format!(
+                    "{{\"conversations\": [{{\"issues\": [{}]}}], \"next_cursor\": null}}",
+                    // Besides the strings: one more object, array and key.
+                    vec!["\"an undocumented issue\""; budget - 3].join(",")
+                )
+                .into_bytes(),
+            ),
+            ("the byte cap: 8 MiB + 1 of spaces", vec![b' '; MAX_RESPONSE_BYTES + 1]),
+        ];
+        println!(
+            "size_of::<Conversation>() = {} bytes; MAX_RESPONSE_BYTES = {MAX_RESPONSE_BYTES}, MAX_RESPONSE_NODES = {MAX_RESPONSE_NODES}",
+            std::mem::size_of::<Conversation>()
+        );
+        let mut normal = 0;
+        for (name, body) in cases {
+            let (peak, outcome) = peak_of_call(body).await;
+            if normal == 0 {
+                normal = peak;
+            }
+            println!(
+                "peak heap {:>9.1} MiB ({:>6.1}× the normal page) — {name}: {outcome}",
+                peak as f64 / 1_048_576.0,
+                peak as f64 / normal as f64
+            );
+        }
+    });
+}
