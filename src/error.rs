@@ -99,9 +99,15 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
-    /// Input refused before any request was made.
-    #[error("invalid input: {0}")]
-    InvalidInput(String),
+    /// Input refused before any request was made: nothing was sent.
+    #[error("invalid {}: {reason}", parameter.as_deref().unwrap_or("input"))]
+    InvalidInput {
+        /// The parameter or setting at fault (`per_page`, `call_timeout`,
+        /// `conversation_id`, ...), when one is.
+        parameter: Option<String>,
+        /// Why it was refused (`must be within 1..=100, not 0`).
+        reason: String,
+    },
     /// The provider documents no way to do this (never a silent no-op).
     #[error("{provider} does not support {operation}")]
     Unsupported {
@@ -138,6 +144,25 @@ pub enum Error {
 
 impl Error {
     /// The HTTP status the error came with, if any.
+    /// Input refused before sending, with no one parameter at fault.
+    pub(crate) fn invalid(reason: impl Into<String>) -> Error {
+        Error::InvalidInput {
+            parameter: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// Input refused before sending because of `parameter`.
+    pub(crate) fn invalid_parameter(
+        parameter: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::InvalidInput {
+            parameter: Some(parameter.into()),
+            reason: reason.into(),
+        }
+    }
+
     pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
             Error::Api { status, .. } => Some(*status),
@@ -147,9 +172,9 @@ impl Error {
             | Error::ResponseTooComplex { status, .. } => *status,
             Error::Redirect { status, .. } => Some(*status),
             Error::Timeout { .. } | Error::Transport { .. } => None,
-            Error::InvalidInput(_) | Error::PaginationLoop { .. } | Error::Unsupported { .. } => {
-                None
-            }
+            Error::InvalidInput { .. }
+            | Error::PaginationLoop { .. }
+            | Error::Unsupported { .. } => None,
         }
     }
 
@@ -177,7 +202,7 @@ impl Error {
             | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }
             | Error::ResponseTooComplex { .. }
-            | Error::InvalidInput(_)
+            | Error::InvalidInput { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => false,
         }
@@ -279,26 +304,28 @@ pub(crate) fn within_node_limit(body: &[u8], limit: usize) -> bool {
     true
 }
 
-/// Turns what the generated request builder refused into [`Error::InvalidInput`].
+/// A parameter the generated request builder refused (a setter's
+/// conversion, a missing required parameter, a body that does not build).
 #[doc(hidden)]
-pub fn request_error<E>(error: progenitor_client::Error<E>) -> Error {
-    match error {
-        progenitor_client::Error::InvalidRequest(message)
-        | progenitor_client::Error::Custom(message) => Error::InvalidInput(message),
-        // A body that does not serialize: an undocumented value of a closed
-        // enum, refused before sending.
-        progenitor_client::Error::CommunicationError(source) => {
-            let mut message = source.to_string();
-            let mut cause = std::error::Error::source(&source);
-            while let Some(inner) = cause {
-                message = format!("{message}: {inner}");
-                cause = inner.source();
-            }
-            Error::InvalidInput(message)
-        }
-        // The request builder returns nothing else.
-        _ => Error::InvalidInput("the request could not be built".to_string()),
+pub fn invalid_parameter(parameter: &str, reason: String) -> Error {
+    let reason = match reason.strip_prefix(parameter) {
+        Some(" was not initialized") => "is required and was not set".to_string(),
+        _ => reason,
+    };
+    Error::invalid_parameter(parameter, reason)
+}
+
+/// reqwest refused to build the request: a body that does not serialize
+/// (an undocumented value of a closed enum) or a header value it cannot carry.
+#[doc(hidden)]
+pub fn request_not_built(source: reqwest::Error) -> Error {
+    let mut reason = source.to_string();
+    let mut cause = std::error::Error::source(&source);
+    while let Some(inner) = cause {
+        reason = format!("{reason}: {inner}");
+        cause = inner.source();
     }
+    Error::invalid(reason)
 }
 
 /// Decodes a response body as `T`; a failure names the serde path.
@@ -336,7 +363,7 @@ fn decode<T: DeserializeOwned>(status: reqwest::StatusCode, bytes: &[u8]) -> Res
 pub fn finish<T: DeserializeOwned, E: ProviderError>(
     provider: &'static str,
     received: Received,
-) -> Result<progenitor_client::ResponseValue<T>, Error> {
+) -> Result<crate::Response<T>, Error> {
     let Received {
         status,
         headers,
@@ -356,9 +383,7 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
         } else {
             decode::<T>(status, &body)?
         };
-        return Ok(progenitor_client::ResponseValue::new(
-            inner, status, headers,
-        ));
+        return Ok(crate::Response::new(inner, status, headers));
     }
     if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         return Err(Error::RateLimited {
@@ -392,11 +417,11 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
 /// once the URL is parsed (the url crate reads `\` as `/` and removes dot
 /// segments), so it is refused before anything is sent.
 #[doc(hidden)]
-pub fn path_segment(parameter: &str, value: &str) -> Result<String, String> {
+pub fn path_segment(parameter: &str, value: &str) -> Result<String, Error> {
     check_path_segment(value).map_err(|why| {
-        format!(
-            "{parameter} {:?} cannot be sent as a path segment: {why}",
-            value.escape_debug().to_string()
+        Error::invalid_parameter(
+            parameter,
+            format!("{value:?} cannot be sent as a path segment: {why}"),
         )
     })?;
     Ok(percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string())
@@ -458,18 +483,21 @@ pub fn check_bounds(
     maximum: Option<f64>,
 ) -> Result<(), Error> {
     let Some(text) = value else { return Ok(()) };
-    let number: f64 = text
-        .parse()
-        .map_err(|_| Error::InvalidInput(format!("{parameter} must be a number, not {text:?}")))?;
+    let number: f64 = text.parse().map_err(|_| {
+        Error::invalid_parameter(parameter, format!("must be a number, not {text:?}"))
+    })?;
     let below = minimum.is_some_and(|minimum| number < minimum);
     let above = maximum.is_some_and(|maximum| number > maximum);
     if below || above {
         let bound = |bound: Option<f64>| bound.map(|b| b.to_string()).unwrap_or_else(|| "…".into());
-        return Err(Error::InvalidInput(format!(
-            "{parameter} must be within {}..={}, not {text}",
-            bound(minimum),
-            bound(maximum)
-        )));
+        return Err(Error::invalid_parameter(
+            parameter,
+            format!(
+                "must be within {}..={}, not {text}",
+                bound(minimum),
+                bound(maximum)
+            ),
+        ));
     }
     Ok(())
 }

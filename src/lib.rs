@@ -26,10 +26,13 @@ mod extensible;
 pub mod pagination;
 mod query;
 mod read_state;
+mod response;
 pub mod runtime;
 
 #[doc(hidden)]
-pub use error::{check_bounds, finish, path_segment, request_error, string_at};
+pub use error::{
+    check_bounds, finish, invalid_parameter, path_segment, request_not_built, string_at,
+};
 pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
 #[doc(hidden)]
 pub use extensible::undocumented_value;
@@ -37,6 +40,7 @@ pub use extensible::ExtensibleEnum;
 pub use read_state::{
     BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,
 };
+pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 
 /// Sets a JSON body with the operation's documented media type, or none when

@@ -42,7 +42,7 @@ where
     B: Clone + Send + 'a,
     P: Send + 'a,
     F: Fn(B) -> Fut + Send + Sync + 'a,
-    Fut: Future<Output = Result<progenitor_client::ResponseValue<P>, Error>> + Send + 'a,
+    Fut: Future<Output = Result<crate::Response<P>, Error>> + Send + 'a,
 {
     let seen = initial_cursor.iter().cloned().collect();
     let start = State::Fetch {

@@ -235,7 +235,7 @@ impl ReadState for crate::partoo::Client {
 impl crate::partoo::Client {
     async fn set_read(&self, id: &str, is_read: bool) -> Result<(), Error> {
         let reference = ConversationRef::new(Provider::Partoo, id)
-            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            .map_err(|e| Error::invalid(e.to_string()))?;
         let id: i64 = reference.id().parse().expect("checked");
         let body = crate::partoo::types::ReadConversationBody {
             is_read: Some(is_read),
@@ -257,8 +257,8 @@ impl ReadState for crate::quo::Client {
     }
 
     async fn mark_read(&self, id: &str) -> Result<(), Error> {
-        let reference = ConversationRef::new(Provider::Quo, id)
-            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let reference =
+            ConversationRef::new(Provider::Quo, id).map_err(|e| Error::invalid(e.to_string()))?;
         let outcome = self
             .mark_conversation_as_read_v1()
             .conversation_id(reference.id())
@@ -285,7 +285,7 @@ impl ReadState for crate::textus::Client {
     /// Marks read up to now; `read_conversation().body(...)` marks read up to a position.
     async fn mark_read(&self, id: &str) -> Result<(), Error> {
         let reference = ConversationRef::new(Provider::Textus, id)
-            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            .map_err(|e| Error::invalid(e.to_string()))?;
         let outcome = self
             .read_conversation()
             .conversation(reference.id())
@@ -398,7 +398,7 @@ impl Inbox {
 
     async fn mark(&self, reference: &ConversationRef, mark: Mark) -> Result<(), Error> {
         let missing =
-            || Error::InvalidInput(format!("no {} client in this inbox", reference.provider()));
+            || Error::invalid(format!("no {} client in this inbox", reference.provider()));
         match reference.provider() {
             #[cfg(feature = "partoo")]
             Provider::Partoo => {

@@ -325,10 +325,13 @@ pub const MAX_ATTEMPTS: u32 = 100;
 
 fn check_duration(setting: &str, value: Duration) -> Result<(), Error> {
     if value.is_zero() || value > MAX_DURATION {
-        return Err(Error::InvalidInput(format!(
-            "{setting} must be more than zero and at most {} s, not {value:?}",
-            MAX_DURATION.as_secs()
-        )));
+        return Err(Error::invalid_parameter(
+            setting,
+            format!(
+                "must be more than zero and at most {} s, not {value:?}",
+                MAX_DURATION.as_secs()
+            ),
+        ));
     }
     Ok(())
 }
@@ -376,24 +379,22 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
 /// Validates a base URL: HTTPS, or HTTP on a loopback host; no credentials in it.
 fn checked_base_url(url: &str) -> Result<String, Error> {
     let parsed = reqwest::Url::parse(url)
-        .map_err(|error| Error::InvalidInput(format!("base URL {url:?}: {error}")))?;
+        .map_err(|error| Error::invalid(format!("base URL {url:?}: {error}")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::InvalidInput(
-            "the base URL must not carry credentials".into(),
-        ));
+        return Err(Error::invalid("the base URL must not carry credentials"));
     }
     let loopback = parsed.host().as_ref().is_some_and(is_loopback);
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}
         _ => {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::invalid(format!(
                 "base URL {url:?} must use https (plain http only on a loopback host)"
             )))
         }
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::invalid(format!(
             "base URL {url:?} must not have a query or fragment"
         )));
     }
@@ -451,21 +452,19 @@ impl Runtime {
             Auth::None => None,
             Auth::Header { name, prefix } => {
                 if secret.trim().is_empty() {
-                    return Err(Error::InvalidInput(format!(
+                    return Err(Error::invalid(format!(
                         "the {} credential is empty",
                         provider.name
                     )));
                 }
                 let mut value =
                     HeaderValue::from_str(&format!("{prefix}{secret}")).map_err(|_| {
-                        Error::InvalidInput(
-                            "the credential has characters an HTTP header cannot carry".into(),
-                        )
+                        Error::invalid("the credential has characters an HTTP header cannot carry")
                     })?;
                 value.set_sensitive(true);
                 let name =
                     reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                        Error::InvalidInput(format!(
+                        Error::invalid(format!(
                             "the spec's auth header {name:?} is not a header name"
                         ))
                     })?;
@@ -476,7 +475,7 @@ impl Runtime {
             Some(url) => checked_base_url(url)?,
             None => {
                 let server = provider.servers.first().ok_or_else(|| {
-                    Error::InvalidInput(format!(
+                    Error::invalid(format!(
                         "the {} spec lists no server: set a base URL",
                         provider.name
                     ))
@@ -485,16 +484,19 @@ impl Runtime {
             }
         };
         let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
-            Error::InvalidInput(format!(
+            Error::invalid(format!(
                 "user agent {:?} is not a header value",
                 config.user_agent
             ))
         })?;
         if !(1..=MAX_ATTEMPTS).contains(&config.retry.max_attempts) {
-            return Err(Error::InvalidInput(format!(
-                "retry.max_attempts must be within 1..={MAX_ATTEMPTS}, not {}",
-                config.retry.max_attempts
-            )));
+            return Err(Error::invalid_parameter(
+                "retry.max_attempts",
+                format!(
+                    "must be within 1..={MAX_ATTEMPTS}, not {}",
+                    config.retry.max_attempts
+                ),
+            ));
         }
         check_duration("connect_timeout", config.connect_timeout)?;
         check_duration("attempt_timeout", config.attempt_timeout)?;
@@ -510,21 +512,19 @@ impl Runtime {
         let limiter = match limit {
             None => None,
             Some(limit) => {
-                let requests = NonZeroU32::new(limit.requests).ok_or_else(|| {
-                    Error::InvalidInput("a rate limit needs at least one request".into())
-                })?;
+                let requests = NonZeroU32::new(limit.requests)
+                    .ok_or_else(|| Error::invalid("a rate limit needs at least one request"))?;
                 let period = Duration::from_secs(limit.per_seconds.max(1));
                 if period > MAX_RATE_LIMIT_PERIOD {
-                    return Err(Error::InvalidInput(format!(
+                    return Err(Error::invalid(format!(
                         "a rate limit period must be at most {} s, not {} s",
                         MAX_RATE_LIMIT_PERIOD.as_secs(),
                         limit.per_seconds
                     )));
                 }
                 // Evenly spaced (no burst): never more than the limit in any window.
-                let quota = Quota::with_period(period / requests.get()).ok_or_else(|| {
-                    Error::InvalidInput("the rate limit period is too short".into())
-                })?;
+                let quota = Quota::with_period(period / requests.get())
+                    .ok_or_else(|| Error::invalid("the rate limit period is too short"))?;
                 Some(RateLimiter::direct(quota))
             }
         };
@@ -875,7 +875,7 @@ mod tests {
             "https://x.test/?a=1",
         ] {
             assert!(
-                matches!(checked_base_url(bad), Err(Error::InvalidInput(_))),
+                matches!(checked_base_url(bad), Err(Error::InvalidInput { .. })),
                 "{bad}"
             );
         }

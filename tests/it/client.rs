@@ -5,14 +5,13 @@
 /// spec's first server.
 #[test]
 fn clients_default_to_the_specs_production_server() {
-    use inbox_bindings::partoo::ClientInfo as _;
     use inbox_bindings::ClientConfig;
     let partoo = inbox_bindings::partoo::Client::with_config(ClientConfig::new("k")).unwrap();
-    assert_eq!(partoo.baseurl(), "https://api.partoo.co/v2");
+    assert_eq!(partoo.base_url(), "https://api.partoo.co/v2");
     let quo = inbox_bindings::quo::Client::with_config(ClientConfig::new("k")).unwrap();
-    assert_eq!(quo.baseurl(), "https://api.quo.com");
+    assert_eq!(quo.base_url(), "https://api.quo.com");
     let textus = inbox_bindings::textus::Client::with_config(ClientConfig::new("k")).unwrap();
-    assert_eq!(textus.baseurl(), "https://next.textus.com");
+    assert_eq!(textus.base_url(), "https://next.textus.com");
 }
 
 #[test]

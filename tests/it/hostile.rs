@@ -239,7 +239,8 @@ async fn ids_that_would_change_the_path_are_refused_before_sending() {
             client.delete_item().item_id(trick).send().await.map(drop),
         ] {
             match outcome {
-                Err(Error::InvalidInput(message)) => {
+                Err(error @ Error::InvalidInput { .. }) => {
+                    let message = error.to_string();
                     assert!(message.contains("path segment"), "{trick:?}: {message}")
                 }
                 other => panic!("{trick:?}: expected InvalidInput, got {other:?}"),
@@ -256,7 +257,7 @@ async fn ids_that_would_change_the_path_are_refused_before_sending() {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, Error::InvalidInput(_)),
+            matches!(error, Error::InvalidInput { .. }),
             "{trick:?}: {error:?}"
         );
     }
@@ -273,7 +274,7 @@ async fn ids_that_would_change_the_path_are_refused_before_sending() {
             .await
             .unwrap_err();
         assert!(
-            matches!(error, Error::InvalidInput(_)),
+            matches!(error, Error::InvalidInput { .. }),
             "{trick:?}: {error:?}"
         );
     }
@@ -415,7 +416,9 @@ async fn an_unknown_value_is_kept_when_received_and_refused_when_sent() {
         .await
         .unwrap_err();
     match &error {
-        Error::InvalidInput(message) => assert!(
+        Error::InvalidInput {
+            reason: message, ..
+        } => assert!(
             message.contains("\"vinyl\" is not a documented ItemKind"),
             "{message}"
         ),
@@ -846,7 +849,8 @@ fn extreme_configuration_is_refused_when_the_client_is_built() {
     ];
     for (named, config) in cases {
         match partoo::Client::with_config(config) {
-            Err(Error::InvalidInput(message)) => {
+            Err(error @ Error::InvalidInput { .. }) => {
+                let message = error.to_string();
                 assert!(message.contains(named), "{named}: {message}")
             }
             other => panic!("{named}: expected InvalidInput, got {other:?}"),

@@ -303,22 +303,29 @@ async fn invalid_filters_fail_before_anything_is_sent() {
         .business_in(vec!["a,b"])
         .send()
         .await;
-    assert!(matches!(result, Err(Error::InvalidInput(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::InvalidInput { .. })),
+        "{result:?}"
+    );
     let result = client(&server)
         .list_conversations()
         .per_page(0u64)
         .send()
         .await;
-    assert!(matches!(result, Err(Error::InvalidInput(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::InvalidInput { .. })),
+        "{result:?}"
+    );
     let result = client(&server)
         .list_conversations()
         .per_page(101u64)
         .send()
         .await;
     match result {
-        Err(Error::InvalidInput(message)) => {
+        Err(error @ Error::InvalidInput { .. }) => {
+            let message = error.to_string();
             assert!(
-                message.contains("per_page must be within 1..=100"),
+                message.contains("invalid per_page: must be within 1..=100"),
                 "{message}"
             )
         }

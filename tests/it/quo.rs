@@ -102,7 +102,8 @@ async fn off_pattern_ids_are_refused_before_sending() {
         .send()
         .await;
     match result {
-        Err(Error::InvalidInput(message)) => {
+        Err(error @ Error::InvalidInput { .. }) => {
+            let message = error.to_string();
             assert!(message.contains("conversation_id"), "{message}")
         }
         other => panic!("expected InvalidInput, got {other:?}"),

@@ -327,7 +327,8 @@ fn configurations_that_cannot_work_are_refused_before_sending() {
     ];
     for (config, expected) in cases {
         match inbox_bindings::quo::Client::with_config(config) {
-            Err(Error::InvalidInput(message)) => {
+            Err(error @ Error::InvalidInput { .. }) => {
+                let message = error.to_string();
                 assert!(message.contains(expected), "{message:?} lacks {expected:?}")
             }
             other => panic!("{expected}: {other:?}"),
@@ -493,7 +494,7 @@ async fn the_credential_appears_in_no_output() {
             Error::Decode { .. } => "decode",
             Error::Timeout { .. } => "timeout",
             Error::Transport { .. } => "transport",
-            Error::InvalidInput(_) => "invalid input",
+            Error::InvalidInput { .. } => "invalid input",
             Error::PaginationLoop { .. } => "pagination loop",
             _ => "other",
         })

@@ -166,7 +166,8 @@ async fn anything_but_a_slug_or_a_conversation_iri_is_refused_before_sending() {
             .send()
             .await;
         match result {
-            Err(inbox_bindings::Error::InvalidInput(message)) => {
+            Err(error @ inbox_bindings::Error::InvalidInput { .. }) => {
+                let message = error.to_string();
                 assert!(message.contains("conversation"), "{bad:?}: {message}")
             }
             other => panic!("{bad:?}: expected InvalidInput, got {other:?}"),

@@ -282,7 +282,7 @@ impl CheckPathSegments {
                             let parameter = name.to_string();
                             let parameter = parameter.trim_start_matches("r#");
                             out.extend(quote! {
-                                ::inbox_bindings::path_segment(#parameter, #argument).map_err(Error::InvalidRequest)?
+                                ::inbox_bindings::path_segment(#parameter, #argument)?
                             });
                             self.0 += 1;
                             index += 2;
@@ -313,6 +313,71 @@ impl VisitMut for CheckPathSegments {
         if mac.path.is_ident("format") {
             mac.tokens = self.rewrite_tokens(mac.tokens.clone());
         }
+    }
+}
+
+/// Makes progenitor's request building return `inbox_bindings::Error`:
+/// `let name = name.map_err(Error::InvalidRequest)?` names its parameter
+/// (`invalid_parameter`), and `.build()?` maps reqwest's builder error.
+/// Counts both; anything of progenitor's error left over is an error.
+#[derive(Default)]
+struct CrateErrors {
+    parameters: usize,
+    builds: usize,
+}
+
+fn is_invalid_request(path: &syn::Path) -> bool {
+    let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    names == ["Error", "InvalidRequest"]
+}
+
+struct ReplaceInvalidRequest {
+    parameter: String,
+    replaced: usize,
+}
+
+impl VisitMut for ReplaceInvalidRequest {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Path(path) = expr {
+            if is_invalid_request(&path.path) {
+                let parameter = &self.parameter;
+                *expr = syn::parse_quote!(|reason| ::inbox_bindings::invalid_parameter(#parameter, reason));
+                self.replaced += 1;
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+impl VisitMut for CrateErrors {
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        if let syn::Pat::Ident(binding) = &local.pat {
+            let parameter = binding.ident.to_string();
+            let parameter = parameter.trim_start_matches("r#").to_string();
+            let mut replace = ReplaceInvalidRequest {
+                parameter,
+                replaced: 0,
+            };
+            if let Some(init) = &mut local.init {
+                replace.visit_expr_mut(&mut init.expr);
+            }
+            self.parameters += replace.replaced;
+        }
+        syn::visit_mut::visit_local_mut(self, local);
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Try(attempt) = expr {
+            if let syn::Expr::MethodCall(call) = &*attempt.expr {
+                if call.method == "build" && call.args.is_empty() {
+                    let receiver = &call.receiver;
+                    *expr = syn::parse_quote!(#receiver.build().map_err(::inbox_bindings::request_not_built)?);
+                    self.builds += 1;
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
     }
 }
 
@@ -375,7 +440,6 @@ pub fn rewrite(
             .context("send returns a ResponseValue")?
             .clone();
         let error = error_type(&output).context("send's error is progenitor's Error<E>")?;
-        let error_path: syn::Type = syn::parse_quote!(Error<#error>);
         let docs: Vec<syn::Attribute> = generated
             .attrs
             .iter()
@@ -431,10 +495,26 @@ pub fn rewrite(
                 segments.0
             );
         }
+        let mut errors = CrateErrors::default();
+        errors.visit_block_mut(&mut generated.block);
+        let leftover = quote!(#generated).to_string();
+        if errors.builds != 1 || leftover.contains("Error :: InvalidRequest") {
+            bail!(
+                "stage client, builder {name}: expected one `.build()?` and every \
+                 `Error::InvalidRequest` in a `let`, found {} build(s) and {} parameter(s){}: \
+                 progenitor's output changed",
+                errors.builds,
+                errors.parameters,
+                if leftover.contains("Error :: InvalidRequest") {
+                    " and an InvalidRequest elsewhere"
+                } else {
+                    ""
+                }
+            );
+        }
         generated.sig.ident = format_ident!("request");
         generated.sig.asyncness = None;
-        generated.sig.output =
-            syn::parse_quote!(-> ::std::result::Result<::reqwest::Request, #error_path>);
+        generated.sig.output = syn::parse_quote!(-> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error>);
         generated.vis = syn::Visibility::Inherited;
         generated.attrs.retain(|a| !a.path().is_ident("doc"));
         let checks = shape
@@ -457,10 +537,10 @@ pub fn rewrite(
             ///
             /// Parameters are checked against the spec before anything is sent;
             /// the call is retried, rate limited and traced by the client's runtime.
-            pub async fn send(self) -> ::std::result::Result<ResponseValue<#success>, ::inbox_bindings::Error> {
+            pub async fn send(self) -> ::std::result::Result<::inbox_bindings::Response<#success>, ::inbox_bindings::Error> {
                 #(#checks)*
                 let client = self.client;
-                let request = self.request().map_err(::inbox_bindings::request_error)?;
+                let request = self.request()?;
                 let received = client.inner.call(&client.client, request, #operation_id).await?;
                 ::inbox_bindings::finish::<#success, #error>(super::PROVIDER.name, received)
             }
@@ -473,6 +553,38 @@ pub fn rewrite(
     }
     if wrapped == 0 && !structs.is_empty() {
         bail!("found no `send` to wrap");
+    }
+
+    // No type or trait of progenitor's is part of the public API: its
+    // re-exports become private imports (the builders still use them) and
+    // its trait impls on `Client` go (the runtime sends every request).
+    let mut reexports = 0;
+    for item in file.items.iter_mut() {
+        if let syn::Item::Use(import) = item {
+            let text = quote!(#import).to_string();
+            if text.contains("pub use progenitor_client") {
+                import.vis = syn::Visibility::Inherited;
+                reexports += 1;
+            }
+        }
+    }
+    let before = file.items.len();
+    file.items.retain(|item| {
+        let syn::Item::Impl(block) = item else {
+            return true;
+        };
+        let Some((_, path, _)) = &block.trait_ else {
+            return true;
+        };
+        let name = path.segments.last().map(|s| s.ident.to_string());
+        !matches!(name.as_deref(), Some("ClientInfo" | "ClientHooks"))
+    });
+    let removed = before - file.items.len();
+    if reexports != 1 || removed != 2 {
+        bail!(
+            "stage client: expected one `pub use progenitor_client::...` and two trait impls \
+             (ClientInfo, ClientHooks) on Client, found {reexports} and {removed}: progenitor's output changed"
+        );
     }
 
     // `new` would skip validation and panics when TLS cannot start; clients
@@ -542,6 +654,11 @@ pub fn rewrite(
             ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
                 let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
                 Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
+            }
+
+            /// The base URL every request goes to (without a trailing slash).
+            pub fn base_url(&self) -> &str {
+                &self.baseurl
             }
         }
     })?;

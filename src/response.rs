@@ -1,0 +1,98 @@
+//! [`Response`]: what every generated `send()` returns — the decoded body,
+//! with the status, the headers and the provider's request id beside it.
+
+use std::ops::{Deref, DerefMut};
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+/// Headers providers and their gateways use to name a request, most
+/// specific first.
+pub(crate) const REQUEST_ID_HEADERS: [&str; 5] = [
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-correlation-id",
+];
+
+/// The request id a response names, if any (see [`Response::request_id`]).
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| {
+        let value = headers.get(*name)?.to_str().ok()?.trim();
+        (!value.is_empty()).then(|| value.to_string())
+    })
+}
+
+/// A successful response: derefs to the decoded body, and keeps the status
+/// and headers it came with.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use inbox_bindings::fake::partoo::FakePartoo;
+///
+/// let fake = FakePartoo::builder().conversations(3).user("alice", "key-a").start().await;
+/// let page = fake.client("alice").list_conversations().send().await.unwrap();
+/// assert_eq!(page.status().as_u16(), 200);
+/// assert_eq!(page.conversations.len(), 3); // derefs to the body
+/// let body = page.into_inner();
+/// assert!(body.next_cursor.is_none());
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Response<T> {
+    inner: T,
+    status: StatusCode,
+    headers: HeaderMap,
+}
+
+impl<T> Response<T> {
+    pub(crate) fn new(inner: T, status: StatusCode, headers: HeaderMap) -> Self {
+        Response {
+            inner,
+            status,
+            headers,
+        }
+    }
+
+    /// The decoded body.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+
+    /// The decoded body, the status and the headers.
+    pub fn into_parts(self) -> (T, StatusCode, HeaderMap) {
+        (self.inner, self.status, self.headers)
+    }
+
+    /// The HTTP status (`200`, `201`, `204`, ...).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The id the provider (or its gateway) gave this request, from the
+    /// first of `x-request-id`, `request-id`, `x-amzn-requestid`,
+    /// `x-amz-request-id` or `x-correlation-id` it sent: what support asks for.
+    pub fn request_id(&self) -> Option<String> {
+        request_id(&self.headers)
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T> DerefMut for Response<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
