@@ -186,7 +186,7 @@ async fn partoo_steps(steps: &mut Vec<Step>, write: bool) -> Result<(), Error> {
     let seen_by = |client: partoo::Client| async move {
         let all: Vec<_> = client
             .list_conversations()
-            .per_page(100u64)
+            .per_page(100)
             .stream()
             .try_collect()
             .await?;

@@ -4161,15 +4161,11 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
+        pub fn conversation_id(mut self, value: i64) -> Self {
+            self.conversation_id = ::inbox_bindings::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None);
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -4200,7 +4196,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/conversations/{conversation_id}/read`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -4271,15 +4267,11 @@ pub mod builder {
                 body: Ok(::std::default::Default::default()),
             }
         }
-        pub fn conversation_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.conversation_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `i64` for conversation_id failed".to_string()
-                });
+        pub fn conversation_id(mut self, value: i64) -> Self {
+            self.conversation_id = ::inbox_bindings::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None);
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -4311,7 +4303,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/conversations/{conversation_id}`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -4390,48 +4382,43 @@ pub mod builder {
         }
         pub fn business_in<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<
+            V: ::std::convert::TryInto<
                 ::inbox_bindings::CommaSeparated<::std::string::String>,
             >,
+            <V as ::std::convert::TryInto<
+                ::inbox_bindings::CommaSeparated<::std::string::String>,
+            >>::Error: ::std::fmt::Display,
         {
             self.business_in = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: inbox_bindings :: CommaSeparated < :: std :: string :: String >` for business_in failed"
-                        .to_string()
-                });
+                .map(::std::option::Option::Some)
+                .map_err(|error| { ::std::format!("{}", error) });
             self
         }
-        pub fn cursor<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.cursor = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for cursor failed"
-                        .to_string()
-                });
+        pub fn cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.cursor = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
             self
         }
-        pub fn per_page<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
-        {
-            self.per_page = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for per_page failed"
-                        .to_string()
-                });
+        pub fn per_page(mut self, value: u64) -> Self {
+            self.per_page = ::inbox_bindings::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                    value,
+                    ::std::option::Option::Some(1f64),
+                    ::std::option::Option::Some(100f64),
+                )
+                .map(::std::option::Option::Some);
             self
         }
         ///Sends a `GET` request to `/conversations`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -4439,17 +4426,6 @@ pub mod builder {
             ::inbox_bindings::Response<types::ListConversationsResponse>,
             ::inbox_bindings::Error,
         > {
-            ::inbox_bindings::check_bounds(
-                "per_page",
-                self
-                    .per_page
-                    .as_ref()
-                    .ok()
-                    .and_then(|value| value.as_ref())
-                    .map(|value| value.to_string()),
-                ::std::option::Option::Some(1f64),
-                ::std::option::Option::Some(100f64),
-            )?;
             let client = self.client;
             let request = self.request()?;
             let received = client

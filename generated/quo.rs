@@ -865,19 +865,19 @@ pub mod builder {
         }
         pub fn conversation_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::MarkConversationAsReadV1ConversationId>,
+            V: ::std::convert::TryInto<types::MarkConversationAsReadV1ConversationId>,
+            <V as ::std::convert::TryInto<
+                types::MarkConversationAsReadV1ConversationId,
+            >>::Error: ::std::fmt::Display,
         {
             self.conversation_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `MarkConversationAsReadV1ConversationId` for conversation_id failed"
-                        .to_string()
-                });
+                .map_err(|error| { ::std::format!("{}", error) });
             self
         }
         ///Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-read`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,

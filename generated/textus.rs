@@ -1885,14 +1885,14 @@ pub mod builder {
         }
         pub fn conversation<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ReadConversationConversation>,
+            V: ::std::convert::TryInto<types::ReadConversationConversation>,
+            <V as ::std::convert::TryInto<
+                types::ReadConversationConversation,
+            >>::Error: ::std::fmt::Display,
         {
             self.conversation = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `ReadConversationConversation` for conversation failed"
-                        .to_string()
-                });
+                .map_err(|error| { ::std::format!("{}", error) });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1928,7 +1928,7 @@ pub mod builder {
         }
         ///Sends a `PUT` request to `/conversations/{conversation}/read`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,

@@ -474,32 +474,30 @@ pub(crate) fn check_path_segment(value: &str) -> Result<(), &'static str> {
     Err("it is percent-encoded too many times over")
 }
 
-/// Checks a numeric parameter against the spec's bounds before anything is sent.
+/// A numeric parameter as set on a builder: checked against the spec's
+/// bounds (one message for every out-of-range value, zero included), then
+/// converted to the type the request carries.
 #[doc(hidden)]
-pub fn check_bounds(
-    parameter: &str,
-    value: Option<String>,
-    minimum: Option<f64>,
-    maximum: Option<f64>,
-) -> Result<(), Error> {
-    let Some(text) = value else { return Ok(()) };
-    let number: f64 = text.parse().map_err(|_| {
-        Error::invalid_parameter(parameter, format!("must be a number, not {text:?}"))
-    })?;
+pub fn bounded<P, T>(value: P, minimum: Option<f64>, maximum: Option<f64>) -> Result<T, String>
+where
+    P: Copy + std::fmt::Display,
+    T: TryFrom<P>,
+{
+    let out_of_range = || {
+        let bound = |b: Option<f64>| b.map(|b| b.to_string()).unwrap_or_else(|| "…".into());
+        format!(
+            "must be within {}..={}, not {value}",
+            bound(minimum),
+            bound(maximum)
+        )
+    };
+    let number: f64 = value.to_string().parse().map_err(|_| out_of_range())?;
     let below = minimum.is_some_and(|minimum| number < minimum);
     let above = maximum.is_some_and(|maximum| number > maximum);
-    if below || above {
-        let bound = |bound: Option<f64>| bound.map(|b| b.to_string()).unwrap_or_else(|| "…".into());
-        return Err(Error::invalid_parameter(
-            parameter,
-            format!(
-                "must be within {}..={}, not {text}",
-                bound(minimum),
-                bound(maximum)
-            ),
-        ));
+    if below || above || number.is_nan() {
+        return Err(out_of_range());
     }
-    Ok(())
+    T::try_from(value).map_err(|_| format!("is out of range: {value}"))
 }
 
 /// Reads a string at a JSON pointer of a serialized error body (used by the

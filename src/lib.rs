@@ -10,7 +10,7 @@
 //! use inbox_bindings::{partoo, ClientConfig};
 //!
 //! let client = partoo::Client::with_config(ClientConfig::new("my-api-key"))?;
-//! let page = client.list_conversations().per_page(50u64).send().await?;
+//! let page = client.list_conversations().per_page(50).send().await?;
 //! for conversation in &page.conversations {
 //!     println!("{:?} read: {:?}", conversation.id, conversation.is_read);
 //! }
@@ -30,9 +30,7 @@ mod response;
 pub mod runtime;
 
 #[doc(hidden)]
-pub use error::{
-    check_bounds, finish, invalid_parameter, path_segment, request_not_built, string_at,
-};
+pub use error::{bounded, finish, invalid_parameter, path_segment, request_not_built, string_at};
 pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
 #[doc(hidden)]
 pub use extensible::undocumented_value;

@@ -768,17 +768,18 @@ pub mod builder {
         }
         pub fn channel<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::Channel>,
+            V: ::std::convert::TryInto<types::Channel>,
+            <V as ::std::convert::TryInto<types::Channel>>::Error: ::std::fmt::Display,
         {
             self.channel = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `Channel` for channel failed".to_string());
+                .map(::std::option::Option::Some)
+                .map_err(|error| { ::std::format!("{}", error) });
             self
         }
         ///Sends a `GET` request to `/things`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -858,7 +859,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/things`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,

@@ -1096,19 +1096,20 @@ pub mod builder {
         }
         pub fn order<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListItemsOrder>,
+            V: ::std::convert::TryInto<types::ListItemsOrder>,
+            <V as ::std::convert::TryInto<
+                types::ListItemsOrder,
+            >>::Error: ::std::fmt::Display,
         {
             self.order = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListItemsOrder` for order failed".to_string()
-                });
+                .map(::std::option::Option::Some)
+                .map_err(|error| { ::std::format!("{}", error) });
             self
         }
         ///Sends a `GET` request to `/items`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -1185,7 +1186,7 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/items`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -1240,21 +1241,16 @@ pub mod builder {
                 item_id: Err("item_id was not initialized".to_string()),
             }
         }
-        pub fn item_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.item_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for item_id failed"
-                        .to_string()
-                });
+        pub fn item_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.item_id = ::std::result::Result::Ok(value.into());
             self
         }
         ///Sends a `DELETE` request to `/items/{itemId}`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -1311,33 +1307,23 @@ pub mod builder {
                 note_id: Err("note_id was not initialized".to_string()),
             }
         }
-        pub fn item_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.item_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for item_id failed"
-                        .to_string()
-                });
+        pub fn item_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.item_id = ::std::result::Result::Ok(value.into());
             self
         }
-        pub fn note_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.note_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for note_id failed"
-                        .to_string()
-                });
+        pub fn note_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.note_id = ::std::result::Result::Ok(value.into());
             self
         }
         ///Sends a `GET` request to `/items/{itemId}/notes/{noteId}`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -1402,21 +1388,16 @@ pub mod builder {
                 item_id: Err("item_id was not initialized".to_string()),
             }
         }
-        pub fn item_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.item_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for item_id failed"
-                        .to_string()
-                });
+        pub fn item_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.item_id = ::std::result::Result::Ok(value.into());
             self
         }
         ///Sends a `POST` request to `/items/{itemId}/archive`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -1478,18 +1459,16 @@ pub mod builder {
                 counter_id: Err("counter_id was not initialized".to_string()),
             }
         }
-        pub fn counter_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<i64>,
-        {
-            self.counter_id = value
-                .try_into()
-                .map_err(|_| "conversion to `i64` for counter_id failed".to_string());
+        pub fn counter_id(mut self, value: i64) -> Self {
+            self.counter_id = ::inbox_bindings::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None);
             self
         }
         ///Sends a `PUT` request to `/counters/{counterId}`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,

@@ -364,47 +364,42 @@ pub mod builder {
                 phone_numbers: Ok(None),
             }
         }
-        pub fn max_results<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
-        {
-            self.max_results = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for max_results failed"
-                        .to_string()
-                });
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            );
             self
         }
-        pub fn page_token<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.page_token = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for page_token failed"
-                        .to_string()
-                });
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
             self
         }
         pub fn phone_numbers<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            <V as ::std::convert::TryInto<
+                ::std::vec::Vec<::std::string::String>,
+            >>::Error: ::std::fmt::Display,
         {
             self.phone_numbers = value
                 .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for phone_numbers failed"
-                        .to_string()
-                });
+                .map(::std::option::Option::Some)
+                .map_err(|error| { ::std::format!("{}", error) });
             self
         }
         ///Sends a `GET` request to `/v1/conversations`
         ///
-        /// Parameters are checked against the spec before anything is sent;
+        /// Parameters were checked against the spec when set;
         /// the call is retried, rate limited and traced by the client's runtime.
         pub async fn send(
             self,
@@ -412,12 +407,6 @@ pub mod builder {
             ::inbox_bindings::Response<types::ListConversationsV1Response>,
             ::inbox_bindings::Error,
         > {
-            ::inbox_bindings::check_bounds(
-                "maxResults",
-                self.max_results.as_ref().ok().map(|value| value.to_string()),
-                ::std::option::Option::Some(1f64),
-                ::std::option::Option::Some(100f64),
-            )?;
             let client = self.client;
             let request = self.request()?;
             let received = client

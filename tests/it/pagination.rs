@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// Generated from `tests/specs/quo_list.yaml`: Quo's convention.
 #[allow(clippy::all, unused)]
-mod quo_list {
+pub(crate) mod quo_list {
     include!("../generated/quo_list.rs");
 }
 

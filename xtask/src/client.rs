@@ -393,6 +393,152 @@ fn path_placeholders(block: &syn::Block) -> usize {
     template.matches("{}").count().saturating_sub(1)
 }
 
+/// The primitive a setter takes for an integer or float parameter type
+/// (`NonZeroU64` → `u64`), if the type is one.
+fn numeric_primitive(ty: &syn::Type) -> Option<syn::Ident> {
+    let name = last_ident(ty)?;
+    let primitive = match name.strip_prefix("NonZero") {
+        Some(rest) => rest.to_ascii_lowercase(),
+        None => name.clone(),
+    };
+    const NUMBERS: [&str; 14] = [
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "f32", "f64",
+    ];
+    NUMBERS
+        .contains(&primitive.as_str())
+        .then(|| format_ident!("{primitive}"))
+}
+
+/// The `T` of a setter's `where V: std::convert::TryInto<T>`.
+fn setter_target(function: &syn::ImplItemFn) -> Option<syn::Type> {
+    let clause = function.sig.generics.where_clause.as_ref()?;
+    clause.predicates.iter().find_map(|predicate| {
+        let syn::WherePredicate::Type(bound) = predicate else {
+            return None;
+        };
+        if quote!(#bound).to_string().starts_with("V :") {
+            bound.bounds.iter().find_map(|b| match b {
+                syn::TypeParamBound::Trait(t) => {
+                    let last = t.path.segments.last()?;
+                    if last.ident != "TryInto" {
+                        return None;
+                    }
+                    match &last.arguments {
+                        syn::PathArguments::AngleBracketed(a) => {
+                            a.args.iter().find_map(|g| match g {
+                                syn::GenericArgument::Type(t) => Some(t.clone()),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+        } else {
+            None
+        }
+    })
+}
+
+/// Setters users can call naturally: an integer or float parameter takes its
+/// primitive (`per_page(100)` compiles) and checks the spec's bounds in the
+/// setter, with one message for every out-of-range value; a string takes
+/// `impl Into<String>`; any other conversion keeps its own error message
+/// instead of progenitor's generic "conversion ... failed". Returns how many
+/// setters it rewrote.
+fn natural_setters(
+    block: &mut syn::ItemImpl,
+    builder: &syn::ItemStruct,
+    bounds: &[Bound],
+) -> anyhow::Result<usize> {
+    let mut rewritten = 0;
+    for member in block.items.iter_mut() {
+        let syn::ImplItem::Fn(function) = member else {
+            continue;
+        };
+        let name = function.sig.ident.clone();
+        if name == "body" || name == "body_map" || function.sig.generics.params.len() != 1 {
+            continue;
+        }
+        let Some(target) = setter_target(function) else {
+            continue;
+        };
+        let field = builder
+            .fields
+            .iter()
+            .find(|field| field.ident.as_ref() == Some(&name))
+            .with_context(|| format!("builder {}: setter `{name}` has no field", builder.ident))?;
+        let stored = generic_of(&field.ty, "Result").context("builder fields are Results")?;
+        let optional = generic_of(stored, "Option").is_some();
+        let wrap = if optional {
+            quote!(.map(::std::option::Option::Some))
+        } else {
+            quote!()
+        };
+        let parameter = name.to_string();
+        let parameter = parameter.trim_start_matches("r#").to_string();
+        let docs: Vec<&syn::Attribute> = function
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .collect();
+        let replacement: syn::ImplItemFn = if let Some(primitive) = numeric_primitive(&target) {
+            let (minimum, maximum) = bounds
+                .iter()
+                .find(|(wire, _, _)| {
+                    crate::pagination::field_ident(wire).is_ok_and(|ident| ident == name)
+                })
+                .map(|(_, minimum, maximum)| (*minimum, *maximum))
+                .unwrap_or((None, None));
+            let bound = |b: Option<f64>| match b {
+                Some(v) => quote!(::std::option::Option::Some(#v)),
+                None => quote!(::std::option::Option::None),
+            };
+            let (minimum, maximum) = (bound(minimum), bound(maximum));
+            syn::parse_quote! {
+                #(#docs)*
+                pub fn #name(mut self, value: #primitive) -> Self {
+                    self.#name = ::inbox_bindings::bounded::<#primitive, #target>(value, #minimum, #maximum) #wrap;
+                    self
+                }
+            }
+        } else if last_ident(&target).as_deref() == Some("String") {
+            let wrapped = if optional {
+                quote!(::std::option::Option::Some(value.into()))
+            } else {
+                quote!(value.into())
+            };
+            syn::parse_quote! {
+                #(#docs)*
+                pub fn #name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+                    self.#name = ::std::result::Result::Ok(#wrapped);
+                    self
+                }
+            }
+        } else {
+            syn::parse_quote! {
+                #(#docs)*
+                pub fn #name<V>(mut self, value: V) -> Self
+                where
+                    V: ::std::convert::TryInto<#target>,
+                    <V as ::std::convert::TryInto<#target>>::Error: ::std::fmt::Display,
+                {
+                    self.#name = value.try_into() #wrap .map_err(|error| {
+                        ::std::format!("{}", error)
+                    });
+                    self
+                }
+            }
+        };
+        let _ = parameter;
+        *function = replacement;
+        rewritten += 1;
+    }
+    Ok(rewritten)
+}
+
 pub fn rewrite(
     file: &mut syn::File,
     api: &str,
@@ -409,6 +555,7 @@ pub fn rewrite(
         })
         .collect();
     let mut wrapped = 0;
+    let mut setters = 0;
     for item in builder_items.iter_mut() {
         let syn::Item::Impl(block) = item else {
             continue;
@@ -419,6 +566,23 @@ pub fn rewrite(
         let Some(builder) = structs.get(&name) else {
             continue;
         };
+        // This builder's operation id, from its `send`, names its bounds.
+        let operation_bounds: Vec<Bound> = {
+            let text = quote!(#block).to_string();
+            let id = text
+                .split("operation_id : \"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_default()
+                .to_string();
+            shape
+                .bounds
+                .iter()
+                .filter(|(operation, _)| snake(operation) == id)
+                .flat_map(|(_, list)| list.iter().cloned())
+                .collect()
+        };
+        setters += natural_setters(block, builder, &operation_bounds)?;
         let Some(position) = block
             .items
             .iter()
@@ -517,28 +681,12 @@ pub fn rewrite(
         generated.sig.output = syn::parse_quote!(-> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error>);
         generated.vis = syn::Visibility::Inherited;
         generated.attrs.retain(|a| !a.path().is_ident("doc"));
-        let checks = shape
-            .bounds
-            .iter()
-            .filter(|(id, _)| snake(id) == operation_id)
-            .flat_map(|(_, list)| list.iter())
-            .map(|(parameter, minimum, maximum)| {
-                let value = field_as_text(builder, parameter)?;
-                let bound = |b: &Option<f64>| match b {
-                    Some(v) => quote!(::std::option::Option::Some(#v)),
-                    None => quote!(::std::option::Option::None),
-                };
-                let (minimum, maximum) = (bound(minimum), bound(maximum));
-                Ok(quote! { ::inbox_bindings::check_bounds(#parameter, #value, #minimum, #maximum)?; })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
         let wrapper: syn::ImplItem = syn::parse_quote! {
             #(#docs)*
             ///
-            /// Parameters are checked against the spec before anything is sent;
+            /// Parameters were checked against the spec when set;
             /// the call is retried, rate limited and traced by the client's runtime.
             pub async fn send(self) -> ::std::result::Result<::inbox_bindings::Response<#success>, ::inbox_bindings::Error> {
-                #(#checks)*
                 let client = self.client;
                 let request = self.request()?;
                 let received = client.inner.call(&client.client, request, #operation_id).await?;
@@ -553,6 +701,10 @@ pub fn rewrite(
     }
     if wrapped == 0 && !structs.is_empty() {
         bail!("found no `send` to wrap");
+    }
+    let bounded_parameters: usize = shape.bounds.values().map(Vec::len).sum();
+    if bounded_parameters > 0 && setters == 0 {
+        bail!("stage client: the spec bounds {bounded_parameters} parameter(s) but no setter was rewritten: progenitor's output changed");
     }
 
     // No type or trait of progenitor's is part of the public API: its
