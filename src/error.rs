@@ -27,8 +27,8 @@ pub const MAX_RESPONSE_NODES: usize = 100_000;
 #[non_exhaustive]
 pub enum Error {
     /// The provider answered with an error status; its body is decoded where
-    /// the provider documents a code and a message.
-    #[error("{provider} answered {status}{}{}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default(), message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    /// the provider documents a code and a message, and kept whole.
+    #[error("{provider} answered {status}{}{}{}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default(), message.as_ref().map(|m| format!(": {m}")).unwrap_or_default(), request_id.as_ref().map(|id| format!(" [request id {id}]")).unwrap_or_default())]
     Api {
         /// The provider (`partoo`, `quo`, `textus`, ...).
         provider: &'static str,
@@ -40,6 +40,15 @@ pub enum Error {
         message: Option<String>,
         /// The body as received (at most the first 512 bytes when it was undecodable).
         body: String,
+        /// The provider's error body as its generated type (for example
+        /// `quo::types::ApiError` with its `errors[]` details), when it
+        /// decoded: read it with [`Error::api_body`].
+        decoded: Option<ApiBody>,
+        /// The response headers (rate-limit headers, `Retry-After`, the
+        /// request id), without `Set-Cookie`.
+        headers: reqwest::header::HeaderMap,
+        /// The id the provider gave the request (`x-request-id`, ...), for support.
+        request_id: Option<String>,
     },
     /// The provider refused the request for exceeding its rate limit (429).
     #[error("rate limited by {provider}{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
@@ -142,8 +151,78 @@ pub enum Error {
     },
 }
 
+/// A provider's decoded error body, kept as its generated type; read it with
+/// [`Error::api_body`].
+#[derive(Clone)]
+pub struct ApiBody(std::sync::Arc<dyn DecodedBody>);
+
+trait DecodedBody: std::any::Any + std::fmt::Debug + Send + Sync {
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<T: std::any::Any + std::fmt::Debug + Send + Sync> DecodedBody for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+impl ApiBody {
+    fn new<T: std::any::Any + std::fmt::Debug + Send + Sync>(body: T) -> Self {
+        ApiBody(std::sync::Arc::new(body))
+    }
+
+    /// The body as `T`, if it is one.
+    pub fn downcast_ref<T: std::any::Any>(&self) -> Option<&T> {
+        // Through the `Arc`: it is `Any` itself and would answer for itself.
+        (*self.0).as_any().downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for ApiBody {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(formatter)
+    }
+}
+
 impl Error {
-    /// The HTTP status the error came with, if any.
+    /// The provider's error body as its generated type `T`, when the
+    /// response was an API error whose body decoded as `T`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use inbox_bindings::fake::quo::FakeQuo;
+    /// use inbox_bindings::quo::types::ApiError;
+    ///
+    /// let fake = FakeQuo::builder().conversations(1).user("alice", "key-a").start().await;
+    /// let error = fake
+    ///     .client("alice")
+    ///     .mark_conversation_as_read_v1()
+    ///     .conversation_id("CN404")
+    ///     .send()
+    ///     .await
+    ///     .unwrap_err();
+    /// let body: &ApiError = error.api_body().expect("Quo's error body");
+    /// assert_eq!(body.status, 404.0);
+    /// # }
+    /// ```
+    pub fn api_body<T: std::any::Any>(&self) -> Option<&T> {
+        match self {
+            Error::Api {
+                decoded: Some(body),
+                ..
+            } => body.downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The id the provider gave the failed request, when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Input refused before sending, with no one parameter at fault.
     pub(crate) fn invalid(reason: impl Into<String>) -> Error {
         Error::InvalidInput {
@@ -163,6 +242,7 @@ impl Error {
         }
     }
 
+    /// The HTTP status the error came with, if any.
     pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
             Error::Api { status, .. } => Some(*status),
@@ -211,7 +291,9 @@ impl Error {
 
 /// What the generated error bodies tell about themselves: implemented by the
 /// pipeline for each provider's `types::ApiError`, from `codegen.toml`.
-pub trait ProviderError: serde::Serialize + DeserializeOwned {
+pub trait ProviderError:
+    serde::Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static
+{
     /// The provider's error code, if the body has one.
     fn code(&self) -> Option<String>;
 
@@ -395,6 +477,7 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
         .then(|| serde_json::from_slice::<E>(&body).ok())
         .flatten();
     let (code, message) = decoded
+        .as_ref()
         .map(|body| (body.code(), body.message()))
         .unwrap_or_default();
     let body = if body.len() <= BODY_LIMIT {
@@ -402,12 +485,18 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
     } else {
         prefix(&body)
     };
+    let request_id = crate::response::request_id(&headers);
+    let mut headers = headers;
+    headers.remove(reqwest::header::SET_COOKIE);
     Err(Error::Api {
         provider,
         status,
         code,
         message,
         body,
+        decoded: decoded.map(ApiBody::new),
+        headers,
+        request_id,
     })
 }
 

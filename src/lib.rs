@@ -31,7 +31,7 @@ pub mod runtime;
 
 #[doc(hidden)]
 pub use error::{bounded, finish, invalid_parameter, path_segment, request_not_built, string_at};
-pub use error::{Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
+pub use error::{ApiBody, Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
 #[doc(hidden)]
 pub use extensible::undocumented_value;
 pub use extensible::ExtensibleEnum;

@@ -103,3 +103,97 @@ async fn every_bounded_parameter_at_its_edges() {
     // Literal integers compile as they are.
     let _ = partoo.list_conversations().per_page(100);
 }
+
+/// Each provider's error body is reachable as its generated type from
+/// `Error`, with the request id and the headers that came with it.
+#[tokio::test]
+async fn an_api_error_per_provider_keeps_its_typed_body_and_request_id() {
+    use inbox_bindings::{partoo, quo, textus, Error};
+    use wiremock::{matchers::any, Mock, MockServer, ResponseTemplate};
+    async fn failing(status: u16, body: serde_json::Value, request_id: &str) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .insert_header("x-request-id", request_id)
+                    .insert_header("x-ratelimit-remaining", "41")
+                    .insert_header("set-cookie", "session=secret")
+                    .set_body_json(body),
+            )
+            .mount(&server)
+            .await;
+        server
+    }
+    let config = |server: &MockServer| crate::support::loopback(server, "k");
+
+    let server = failing(
+        403,
+        serde_json::json!({"errors": {"authorization": "not your business"}}),
+        "pt-1",
+    )
+    .await;
+    let error = partoo::Client::with_config(config(&server))
+        .unwrap()
+        .list_conversations()
+        .send()
+        .await
+        .unwrap_err();
+    let body: &partoo::types::ApiError = error.api_body().unwrap_or_else(|| panic!("{error:?}"));
+    assert_eq!(
+        body.errors.as_ref().unwrap().authorization.as_deref(),
+        Some("not your business")
+    );
+    assert_eq!(error.request_id(), Some("pt-1"));
+    assert!(error.to_string().contains("[request id pt-1]"), "{error}");
+    let Error::Api { headers, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(headers["x-ratelimit-remaining"], "41");
+    assert!(headers.get("set-cookie").is_none(), "cookies are not kept");
+
+    let server = failing(
+        400,
+        serde_json::json!({"message": "Invalid", "code": "0400400", "status": 400, "docs": "https://quo.com/docs",
+                           "title": "Bad Request",
+                           "errors": [{"path": "/phoneNumberId", "message": "Expected string", "value": 3,
+                                       "schema": {"type": "string"}}]}),
+        "quo-7",
+    )
+    .await;
+    let error = quo::Client::with_config(config(&server))
+        .unwrap()
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap_err();
+    let body: &quo::types::ApiError = error.api_body().expect("Quo's body");
+    assert_eq!(body.errors[0].path, "/phoneNumberId");
+    assert_eq!(body.errors[0].message, "Expected string");
+    assert_eq!(error.request_id(), Some("quo-7"));
+    assert!(
+        error.api_body::<partoo::types::ApiError>().is_none(),
+        "typed: another provider's type is not it"
+    );
+
+    let server = failing(
+        422,
+        serde_json::json!({"error": "slug is archived"}),
+        "tx-3",
+    )
+    .await;
+    let error = textus::Client::with_config(config(&server))
+        .unwrap()
+        .read_conversation()
+        .conversation("abc")
+        .send()
+        .await
+        .unwrap_err();
+    let body: &textus::types::ApiError = error.api_body().expect("TextUs's body");
+    assert_eq!(body["error"], "slug is archived");
+    assert_eq!(error.request_id(), Some("tx-3"));
+    let Error::Api { message, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(message.as_deref(), Some("slug is archived"));
+}

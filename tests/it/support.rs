@@ -44,6 +44,7 @@ pub fn api_error<T: std::fmt::Debug>(result: Result<T, inbox_bindings::Error>) -
             code,
             message,
             body,
+            ..
         }) => ApiFailure {
             provider,
             status: status.as_u16(),
