@@ -350,7 +350,8 @@ async fn textus_steps(steps: &mut Vec<Step>, write: bool) -> Result<(), Error> {
         vec![
             format!("{:?}", i.read.unwrap_or(false)),
             i.read_to_timeline_position
-                .map(|p| p.to_rfc3339())
+                .as_ref()
+                .map(|p| p.to_string())
                 .unwrap_or_else(|| "-".into()),
         ]
     };
@@ -360,7 +361,11 @@ async fn textus_steps(steps: &mut Vec<Step>, write: bool) -> Result<(), Error> {
     ];
     table(&["user", "read", "read to position"], &rows);
     let ok = info.read == Some(false)
-        && info.read_to_timeline_position == Some(position)
+        && info
+            .read_to_timeline_position
+            .as_ref()
+            .and_then(|p| p.to_utc())
+            == Some(position)
         && bob.read == Some(false);
     steps.push(Step {
         provider: "textus",

@@ -131,17 +131,12 @@ format (ex: "+33612345678").
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_phone_number: ::std::option::Option<::std::string::String>,
-        /**The date of creation of the conversation, in the ISO 8601 format
-(ex: "2023-01-31 16:22:17.327878+00:00").
-*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<::std::string::String>,
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub custom_channel: ::std::option::Option<CustomChannel>,
-        /**The date at which the first message of the conversation was received, in the ISO 8601 format (ex: "2023-01-31 16:22:17.327878+00:00").
-*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub first_message_date: ::std::option::Option<::std::string::String>,
+        pub first_message_date: ::std::option::Option<::inbox_bindings::Timestamp>,
         /**If the conversation has at least one message sent by a Partoo user.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -854,11 +849,8 @@ When all data have been fetched, the value is null.
         ///Data about the custom channel, this object is filled only if the messaging partner is `Custom`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub custom_channel: ::std::option::Option<CustomChannelMessage>,
-        /**The date at which the message was sent or received, in the ISO 8601
-format (ex: "2023-01-31 16:22:17.327878+00:00").
-*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub date: ::std::option::Option<::std::string::String>,
+        pub date: ::std::option::Option<::inbox_bindings::Timestamp>,
         ///The id of the message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
@@ -2490,7 +2482,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             custom_channel: ::std::result::Result<
@@ -2498,7 +2490,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 ::std::string::String,
             >,
             first_message_date: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             has_one_user_message: ::std::result::Result<
@@ -2647,7 +2639,9 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -2673,7 +2667,9 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             }
             pub fn first_message_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_message_date = value
@@ -3449,7 +3445,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 ::std::string::String,
             >,
             date: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -3555,7 +3551,9 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             }
             pub fn date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.date = value

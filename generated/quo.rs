@@ -123,21 +123,19 @@ pub mod types {
             rename = "createdAt",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(
             rename = "deletedAt",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub deleted_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         ///The unique identifier of the conversation.
         pub id: ::std::string::String,
         #[serde(
             rename = "lastActivityAt",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub last_activity_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         ///The unique identifier of the most recent activity in the conversation.
         #[serde(
             rename = "lastActivityId",
@@ -148,9 +146,7 @@ pub mod types {
             rename = "mutedUntil",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub muted_until: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub muted_until: ::std::option::Option<::inbox_bindings::Timestamp>,
         ///The custom name of the conversation. Will be null if no custom name is set.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -162,14 +158,12 @@ pub mod types {
             rename = "snoozedUntil",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub snoozed_until: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub snoozed_until: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(
             rename = "updatedAt",
             deserialize_with = "::std::option::Option::deserialize"
         )]
-        pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
     impl MarkConversationAsReadV1Response {
         pub fn builder() -> builder::MarkConversationAsReadV1Response {
@@ -484,16 +478,16 @@ pub mod types {
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             deleted_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             last_activity_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             last_activity_id: ::std::result::Result<
@@ -501,7 +495,7 @@ pub mod types {
                 ::std::string::String,
             >,
             muted_until: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -517,11 +511,11 @@ pub mod types {
                 ::std::string::String,
             >,
             snoozed_until: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
         }
@@ -567,7 +561,7 @@ pub mod types {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -581,7 +575,7 @@ pub mod types {
             pub fn deleted_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -605,7 +599,7 @@ pub mod types {
             pub fn last_activity_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -635,7 +629,7 @@ pub mod types {
             pub fn muted_until<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -687,7 +681,7 @@ pub mod types {
             pub fn snoozed_until<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -701,7 +695,7 @@ pub mod types {
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {

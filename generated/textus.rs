@@ -223,7 +223,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub read_to_timeline_position: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
+            ::inbox_bindings::Timestamp,
         >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub starred: ::std::option::Option<bool>,
@@ -286,9 +286,7 @@ pub mod types {
             rename = "displayTimestamp",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub display_timestamp: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub display_timestamp: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub flags: ::std::vec::Vec<::serde_json::Value>,
         #[serde(
@@ -307,9 +305,7 @@ pub mod types {
             rename = "latestEventAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub latest_event_at: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub latest_event_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         ///Null in the documentation's example; its other form is not documented.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub retry: ::std::option::Option<::serde_json::Value>,
@@ -328,9 +324,7 @@ pub mod types {
             rename = "timelinePosition",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub timeline_position: ::std::option::Option<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-        >,
+        pub timeline_position: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(
             rename = "@type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1181,7 +1175,7 @@ pub mod types {
                 ::std::string::String,
             >,
             read_to_timeline_position: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             starred: ::std::result::Result<
@@ -1256,7 +1250,7 @@ pub mod types {
             pub fn read_to_timeline_position<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1351,7 +1345,7 @@ pub mod types {
                 ::std::string::String,
             >,
             display_timestamp: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             flags: ::std::result::Result<
@@ -1371,7 +1365,7 @@ pub mod types {
                 ::std::string::String,
             >,
             latest_event_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             retry: ::std::result::Result<
@@ -1391,7 +1385,7 @@ pub mod types {
                 ::std::string::String,
             >,
             timeline_position: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::inbox_bindings::Timestamp>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -1503,7 +1497,7 @@ pub mod types {
             pub fn display_timestamp<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1569,7 +1563,7 @@ pub mod types {
             pub fn latest_event_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -1633,7 +1627,7 @@ pub mod types {
             pub fn timeline_position<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::inbox_bindings::Timestamp>,
                 >,
                 T::Error: ::std::fmt::Display,
             {

@@ -28,6 +28,7 @@ mod query;
 mod read_state;
 mod response;
 pub mod runtime;
+mod timestamp;
 
 #[doc(hidden)]
 pub use error::{bounded, finish, invalid_parameter, path_segment, request_not_built, string_at};
@@ -40,6 +41,7 @@ pub use read_state::{
 };
 pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
+pub use timestamp::Timestamp;
 
 /// Sets a JSON body with the operation's documented media type, or none when
 /// the caller set none (used by generated code).

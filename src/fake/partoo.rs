@@ -173,7 +173,9 @@ impl FakePartooBuilder {
                     } else {
                         types::ConversationStatus::Open
                     }),
-                    created_at: Some(format!("2024-01-{day:02} 10:00:00.000000+00:00")),
+                    created_at: Some(crate::Timestamp::parse(format!(
+                        "2024-01-{day:02} 10:00:00.000000+00:00"
+                    ))),
                     messaging_partner: Some(types::MessagingPartner::from(partner)),
                     business: Some(types::ConversationBusiness {
                         id: Some(business),
@@ -185,7 +187,9 @@ impl FakePartooBuilder {
                         content_type: Some(types::MessageContentType::Text),
                         sender_type: Some(types::SenderType::Consumer),
                         content: Some(json!(format!("Hello from conversation {id}"))),
-                        date: Some(format!("2024-02-{day:02} 12:00:00.000000+00:00")),
+                        date: Some(crate::Timestamp::parse(format!(
+                            "2024-02-{day:02} 12:00:00.000000+00:00"
+                        ))),
                         ..Default::default()
                     }),
                     is_expired: Some(false),

@@ -96,7 +96,7 @@ impl State {
             context: Some("/contexts/ConversationUserInfo.jsonld".into()),
             id: Some(format!("/conversations/{}/user_info", seeded.slug)),
             read: Some(read_to.is_some_and(|position| position >= seeded.latest)),
-            read_to_timeline_position: read_to,
+            read_to_timeline_position: read_to.map(crate::Timestamp::from),
             starred: Some(false),
             assigned: Some(false),
         }
@@ -197,8 +197,8 @@ impl Handler {
                 direction: Some("in".into()),
                 body: Some("Is the order ready?".into()),
                 delivery_state: Some("received".into()),
-                timeline_position: Some(seeded.latest),
-                display_timestamp: Some(seeded.latest),
+                timeline_position: Some(seeded.latest.into()),
+                display_timestamp: Some(seeded.latest.into()),
                 conversation: Some(format!("/conversations/{slug}")),
                 attachments: Some(types::AttachmentCollection {
                     type_: Some("hydra:Collection".into()),

@@ -252,7 +252,10 @@ async fn textus_read_state_and_positions_are_per_user() {
         .unwrap();
     let info = seen.requesting_user_info.clone().unwrap();
     assert_eq!(
-        (info.read, info.read_to_timeline_position),
+        (
+            info.read,
+            info.read_to_timeline_position.and_then(|t| t.to_utc())
+        ),
         (Some(false), Some(earlier)),
         "read up to before the latest message"
     );
@@ -265,7 +268,10 @@ async fn textus_read_state_and_positions_are_per_user() {
         .unwrap();
     let info = seen.requesting_user_info.clone().unwrap();
     assert_eq!(
-        (info.read, info.read_to_timeline_position),
+        (
+            info.read,
+            info.read_to_timeline_position.and_then(|t| t.to_utc())
+        ),
         (Some(true), Some(latest))
     );
     let bob = fake.user_info("bob", &slug).unwrap();

@@ -333,3 +333,39 @@ async fn invalid_filters_fail_before_anything_is_sent() {
     }
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// Partoo's documented timestamp form (a space), RFC 3339, and a value in
+/// neither: the page decodes whole, the first two typed, the third kept.
+#[tokio::test]
+async fn partoo_timestamps_are_typed_in_both_forms_and_kept_when_odd() {
+    let server = crate::support::server_answering(
+        200,
+        json!({"conversations": [
+            {"id": 1, "created_at": "2023-01-31 16:22:17.327878+00:00"},
+            {"id": 2, "created_at": "2023-01-31T17:22:17.327878+01:00"},
+            {"id": 3, "created_at": "last tuesday", "last_message": {"id": 30, "date": "2023-01-31 16:22:17+00:00"}}
+        ], "next_cursor": null}),
+    )
+    .await;
+    let page = client(&server).list_conversations().send().await.unwrap();
+    let created: Vec<_> = page
+        .conversations
+        .iter()
+        .map(|c| c.created_at.as_ref().unwrap())
+        .collect();
+    assert_eq!(created[0].to_utc(), created[1].to_utc());
+    assert_eq!(
+        created[0].to_utc().unwrap().to_rfc3339(),
+        "2023-01-31T16:22:17.327878+00:00"
+    );
+    assert!(created[2].is_unparsed());
+    assert_eq!(created[2].as_str(), "last tuesday");
+    let date = page.conversations[2]
+        .last_message
+        .as_ref()
+        .unwrap()
+        .date
+        .as_ref()
+        .unwrap();
+    assert_eq!(date.to_utc().unwrap().timestamp(), 1_675_182_137);
+}

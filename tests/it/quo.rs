@@ -64,7 +64,11 @@ async fn mark_as_read_sends_the_documented_request_and_decodes_the_conversation(
     assert_eq!(response.participants, ["+15555555555"]);
     assert_eq!(response.phone_number_id, "PN123abc");
     assert_eq!(
-        response.created_at.map(|t| t.to_rfc3339()).as_deref(),
+        response
+            .created_at
+            .and_then(|t| t.to_utc())
+            .map(|t| t.to_rfc3339())
+            .as_deref(),
         Some("2024-05-01T10:00:00+00:00")
     );
     assert_eq!(response.deleted_at, None);

@@ -87,6 +87,8 @@ async fn the_documented_response_decodes_field_by_field() {
     assert_eq!(user.read, Some(true));
     assert_eq!(
         user.read_to_timeline_position
+            .as_ref()
+            .and_then(|t| t.to_utc())
             .map(|t| t.to_rfc3339())
             .as_deref(),
         Some("2018-07-01T01:02:03+00:00")

@@ -117,6 +117,10 @@ pub struct Overrides {
     /// Name of the one component schema every error response body decodes into.
     #[serde(default = "default_error_schema")]
     pub error_schema: String,
+    /// String properties (by name) that hold timestamps although the spec
+    /// gives them no `format: date-time` (Partoo documents its format in prose).
+    #[serde(default)]
+    pub timestamp_properties: Vec<String>,
 }
 
 impl Default for Overrides {
@@ -126,6 +130,7 @@ impl Default for Overrides {
             extensible_enums: Vec::new(),
             iri_path_parameters: Vec::new(),
             error_schema: default_error_schema(),
+            timestamp_properties: Vec::new(),
         }
     }
 }

@@ -47,9 +47,10 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
     unify_error_bodies(doc, &overrides.error_schema, report)?;
     let extensible = crate::extensible::detect(doc, &overrides.extensible_enums, report)?;
     relax_received(doc, report);
+    let mut replacements = received_timestamps(doc, &overrides.timestamp_properties, report)?;
     inline_nullable_scalars(doc, report);
     resolve_unions(doc, report)?;
-    let replacements = comma_separated_query(doc, report)?;
+    replacements.extend(comma_separated_query(doc, report)?);
     let deprecated = deprecated_operations(doc);
     Ok(Plan {
         replacements,
@@ -504,6 +505,95 @@ fn relax_received(doc: &mut Value, report: &mut Report) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Timestamps received
+
+/// The component every received timestamp becomes, replaced by the facade's type.
+const TIMESTAMP_COMPONENT: &str = "Timestamp";
+
+/// Tolerant, typed timestamps on what is received: every string a response
+/// carries with `format: date-time`, or under a property named in
+/// `overrides.timestamp_properties`, becomes `inbox_bindings::Timestamp`
+/// (parsed when it can be, kept as sent either way), so one malformed date
+/// never fails a response. What is sent keeps its strict type.
+fn received_timestamps(
+    doc: &mut Value,
+    properties: &[String],
+    report: &mut Report,
+) -> anyhow::Result<Vec<Replacement>> {
+    let sent = reachable_components(doc, Side::Sent);
+    let received = reachable_components(doc, Side::Received);
+    let reference = json!({"$ref": format!("#/components/schemas/{TIMESTAMP_COMPONENT}")});
+    let mut replaced = 0;
+    let mut named = BTreeSet::new();
+    for (pointer, side) in schema_roots(doc) {
+        let component = pointer
+            .strip_prefix("/components/schemas/")
+            .map(crate::document::unescape);
+        let receive_only = match (side, &component) {
+            (Side::Received, _) => true,
+            (Side::Component, Some(name)) => received.contains(name) && !sent.contains(name),
+            _ => false,
+        };
+        if !receive_only {
+            continue;
+        }
+        let schema = doc.pointer_mut(&pointer).expect("roots resolve");
+        walk_schema_mut::<()>(schema, &pointer, &mut |node, at| {
+            let is_string = node.get("type").and_then(Value::as_str) == Some("string")
+                && node.get("enum").is_none();
+            let date_time = node.get("format").and_then(Value::as_str) == Some("date-time");
+            let property = at
+                .rsplit_once("/properties/")
+                .map(|(_, name)| crate::document::unescape(name))
+                .filter(|name| properties.contains(name));
+            if !is_string || !(date_time || property.is_some()) {
+                return Ok(());
+            }
+            if let Some(name) = property {
+                named.insert(name);
+            }
+            let mut replacement = if node.get("nullable") == Some(&json!(true)) {
+                json!({"allOf": [reference.clone()], "nullable": true})
+            } else {
+                reference.clone()
+            };
+            if let Some(description) = node.get("description") {
+                replacement["description"] = description.clone();
+            }
+            *node = replacement;
+            replaced += 1;
+            Ok(())
+        })
+        .expect("the visit cannot fail");
+    }
+    for property in properties {
+        if !named.contains(property) {
+            report.note(format!(
+                "overrides.timestamp_properties: no received string property `{property}` in this document"
+            ));
+        }
+    }
+    if replaced == 0 {
+        return Ok(Vec::new());
+    }
+    for _ in 0..replaced {
+        report.applied("received-timestamp");
+    }
+    let schemas = crate::document::schemas_mut(doc)?;
+    if schemas.contains_key(TIMESTAMP_COMPONENT) {
+        bail!("the document defines a component `{TIMESTAMP_COMPONENT}`, the name received timestamps use");
+    }
+    schemas.insert(
+        TIMESTAMP_COMPONENT.to_string(),
+        json!({"type": "string", "description": "A timestamp as received (replaced by inbox_bindings::Timestamp)."}),
+    );
+    Ok(vec![Replacement {
+        component: TIMESTAMP_COMPONENT.to_string(),
+        rust_path: "::inbox_bindings::Timestamp".to_string(),
+    }])
 }
 
 // ---------------------------------------------------------------------------

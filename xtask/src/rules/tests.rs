@@ -288,3 +288,51 @@ fn operations_need_unique_ids() {
         .to_string();
     assert!(message.contains("/paths/~1x/post"), "{message}");
 }
+
+#[test]
+fn received_timestamps_become_the_facade_type_and_sent_ones_stay_strict() {
+    let doc = with_operation(
+        json!({"operationId": "touch",
+               "requestBody": body(json!({"$ref": "#/components/schemas/Sent"})),
+               "responses": {"200": body(json!({"$ref": "#/components/schemas/Got"}))}}),
+        json!({
+            "Sent": {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}},
+            "Got": {"type": "object", "properties": {
+                "at": {"type": "string", "format": "date-time", "description": "When."},
+                "maybe": {"type": "string", "format": "date-time", "nullable": true},
+                "created_at": {"type": "string"},
+                "kind": {"type": "string", "enum": ["a"]},
+                "name": {"type": "string"}}}
+        }),
+    );
+    let mut overrides = overrides();
+    overrides.timestamp_properties = vec!["created_at".into(), "missing".into()];
+    let mut doc = doc;
+    let mut report = Report::default();
+    let plan = apply(&mut doc, &overrides, &mut report).unwrap();
+    let got = &doc["components"]["schemas"]["Got"]["properties"];
+    let reference = json!("#/components/schemas/Timestamp");
+    assert_eq!(got["at"]["$ref"], reference);
+    assert_eq!(got["at"]["description"], "When.", "the description stays");
+    assert_eq!(got["maybe"]["allOf"][0]["$ref"], reference);
+    assert_eq!(got["maybe"]["nullable"], true);
+    assert_eq!(
+        got["created_at"]["$ref"], reference,
+        "named in the overrides"
+    );
+    assert_eq!(got["name"]["type"], "string", "other strings stay");
+    assert_eq!(
+        doc["components"]["schemas"]["Sent"]["properties"]["at"]["format"], "date-time",
+        "what is sent keeps its strict type"
+    );
+    assert_eq!(report.count("received-timestamp"), 3);
+    assert!(
+        report.notes.iter().any(|n| n.contains("`missing`")),
+        "{:?}",
+        report.notes
+    );
+    assert!(plan
+        .replacements
+        .iter()
+        .any(|r| r.component == "Timestamp" && r.rust_path == "::inbox_bindings::Timestamp"));
+}
