@@ -4211,7 +4211,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::ReadConversationResponse,
                 types::ApiError,
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -4318,7 +4318,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::UpdateConversationDeprecatedResponse,
                 types::ApiError,
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -4433,7 +4433,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::ListConversationsResponse,
                 types::ApiError,
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -4511,7 +4511,7 @@ pub mod prelude {
     pub use self::super::Client;
 }
 ///What the runtime needs to know of the `partoo` API (from its spec and `codegen.toml`).
-pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
     "partoo",
     ::inbox_bindings::runtime::Auth::Header {
         name: "x-APIKey",
@@ -4542,7 +4542,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

@@ -888,7 +888,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::MarkConversationAsReadV1Response,
                 types::ApiError,
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -925,7 +925,7 @@ pub mod prelude {
     pub use self::super::Client;
 }
 ///What the runtime needs to know of the `quo` API (from its spec and `codegen.toml`).
-pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
     "quo",
     ::inbox_bindings::runtime::Auth::Header {
         name: "Authorization",
@@ -952,7 +952,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

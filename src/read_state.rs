@@ -4,9 +4,9 @@
 //! many conversations at once with bounded concurrency.
 
 use std::fmt;
-use std::future::Future;
 use std::str::FromStr;
 
+use futures_util::future::BoxFuture;
 use futures_util::stream::{self, StreamExt};
 
 use crate::Error;
@@ -137,6 +137,21 @@ impl ConversationRef {
         Ok(ConversationRef { provider, id })
     }
 
+    /// A Partoo conversation (a positive integer id).
+    pub fn partoo(id: i64) -> Result<Self, ConversationRefError> {
+        ConversationRef::new(Provider::Partoo, &id.to_string())
+    }
+
+    /// A Quo conversation (`CN` followed by letters and digits).
+    pub fn quo(id: &str) -> Result<Self, ConversationRefError> {
+        ConversationRef::new(Provider::Quo, id)
+    }
+
+    /// A TextUs conversation (a slug, or the IRI `/conversations/<slug>`).
+    pub fn textus(slug_or_iri: &str) -> Result<Self, ConversationRefError> {
+        ConversationRef::new(Provider::Textus, slug_or_iri)
+    }
+
     /// The provider.
     pub fn provider(&self) -> Provider {
         self.provider
@@ -160,6 +175,14 @@ impl FromStr for ConversationRef {
     }
 }
 
+impl TryFrom<&str> for ConversationRef {
+    type Error = ConversationRefError;
+
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 impl fmt::Display for ConversationRef {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(formatter, "{}:{}", self.provider, self.id)
@@ -167,17 +190,57 @@ impl fmt::Display for ConversationRef {
 }
 
 /// Marking conversations read or unread for the credential's user,
-/// implemented by every client.
-pub trait ReadState {
+/// implemented by every client. Object-safe: a `Box<dyn ReadState>` (or
+/// `&dyn ReadState`) holds any provider's client.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo};
+/// use inbox_bindings::{ConversationRef, ReadState};
+///
+/// let partoo = FakePartoo::builder().conversations(2).user("alice", "key-a").start().await;
+/// let quo = FakeQuo::builder().conversation_ids(["CN1"]).user("alice", "key-q").start().await;
+/// let clients: Vec<Box<dyn ReadState>> =
+///     vec![Box::new(partoo.client("alice")), Box::new(quo.client("alice"))];
+/// let conversations = [ConversationRef::partoo(partoo.conversation_ids()[0])?, "quo:CN1".parse()?];
+/// for (client, conversation) in clients.iter().zip(&conversations) {
+///     client.mark_read(conversation).await?;
+/// }
+/// assert!(quo.is_read("alice", "CN1"));
+/// # Ok(()) }
+/// ```
+pub trait ReadState: Send + Sync {
     /// The provider this client speaks to.
     fn provider(&self) -> Provider;
 
-    /// Marks a conversation read for the requesting user.
-    fn mark_read(&self, id: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Marks a conversation read for the requesting user. A reference to
+    /// another provider's conversation is refused (`Error::InvalidInput`),
+    /// nothing sent; a write the server accepted (any 2xx) is a success
+    /// whatever its body.
+    fn mark_read<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>>;
 
     /// Marks a conversation unread, where the provider documents a way;
     /// otherwise `Error::Unsupported` (never a silent no-op).
-    fn mark_unread(&self, id: &str) -> impl Future<Output = Result<(), Error>> + Send;
+    fn mark_unread<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// The id of `conversation` if it is one of `provider`'s.
+#[allow(dead_code)] // Unused with every provider feature off.
+fn id_for(provider: Provider, conversation: &ConversationRef) -> Result<&str, Error> {
+    if conversation.provider() == provider {
+        Ok(conversation.id())
+    } else {
+        Err(Error::invalid_parameter(
+            "conversation",
+            format!("{conversation} is not a {provider} conversation"),
+        ))
+    }
 }
 
 /// A write the server accepted (any 2xx) is a success, whatever its body:
@@ -221,22 +284,28 @@ impl ReadState for crate::partoo::Client {
         Provider::Partoo
     }
 
-    async fn mark_read(&self, id: &str) -> Result<(), Error> {
-        self.set_read(id, true).await
+    fn mark_read<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(self.set_read(conversation, true))
     }
 
     /// Partoo: `POST /conversations/{id}/read` with `is_read: false`.
-    async fn mark_unread(&self, id: &str) -> Result<(), Error> {
-        self.set_read(id, false).await
+    fn mark_unread<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(self.set_read(conversation, false))
     }
 }
 
 #[cfg(feature = "partoo")]
 impl crate::partoo::Client {
-    async fn set_read(&self, id: &str, is_read: bool) -> Result<(), Error> {
-        let reference = ConversationRef::new(Provider::Partoo, id)
-            .map_err(|e| Error::invalid(e.to_string()))?;
-        let id: i64 = reference.id().parse().expect("checked");
+    async fn set_read(&self, conversation: &ConversationRef, is_read: bool) -> Result<(), Error> {
+        let id: i64 = id_for(Provider::Partoo, conversation)?
+            .parse()
+            .expect("a checked Partoo id is an integer");
         let body = crate::partoo::types::ReadConversationBody {
             is_read: Some(is_read),
         };
@@ -256,22 +325,32 @@ impl ReadState for crate::quo::Client {
         Provider::Quo
     }
 
-    async fn mark_read(&self, id: &str) -> Result<(), Error> {
-        let reference =
-            ConversationRef::new(Provider::Quo, id).map_err(|e| Error::invalid(e.to_string()))?;
-        let outcome = self
-            .mark_conversation_as_read_v1()
-            .conversation_id(reference.id())
-            .send()
-            .await;
-        accepted(Provider::Quo, outcome)
+    fn mark_read<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let id = id_for(Provider::Quo, conversation)?;
+            let outcome = self
+                .mark_conversation_as_read_v1()
+                .conversation_id(id)
+                .send()
+                .await;
+            accepted(Provider::Quo, outcome)
+        })
     }
 
     /// Quo's public API documents no way to mark a conversation unread.
-    async fn mark_unread(&self, _id: &str) -> Result<(), Error> {
-        Err(Error::Unsupported {
-            provider: "quo",
-            operation: "mark_unread",
+    fn mark_unread<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            id_for(Provider::Quo, conversation)?;
+            Err(Error::Unsupported {
+                provider: "quo",
+                operation: "mark_unread",
+            })
         })
     }
 }
@@ -283,22 +362,28 @@ impl ReadState for crate::textus::Client {
     }
 
     /// Marks read up to now; `read_conversation().body(...)` marks read up to a position.
-    async fn mark_read(&self, id: &str) -> Result<(), Error> {
-        let reference = ConversationRef::new(Provider::Textus, id)
-            .map_err(|e| Error::invalid(e.to_string()))?;
-        let outcome = self
-            .read_conversation()
-            .conversation(reference.id())
-            .send()
-            .await;
-        accepted(Provider::Textus, outcome)
+    fn mark_read<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let slug = id_for(Provider::Textus, conversation)?;
+            let outcome = self.read_conversation().conversation(slug).send().await;
+            accepted(Provider::Textus, outcome)
+        })
     }
 
     /// The TextUs operations vendored here include no way to mark unread.
-    async fn mark_unread(&self, _id: &str) -> Result<(), Error> {
-        Err(Error::Unsupported {
-            provider: "textus",
-            operation: "mark_unread",
+    fn mark_unread<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            id_for(Provider::Textus, conversation)?;
+            Err(Error::Unsupported {
+                provider: "textus",
+                operation: "mark_unread",
+            })
         })
     }
 }
@@ -404,24 +489,24 @@ impl Inbox {
             Provider::Partoo => {
                 let client = self.partoo.as_ref().ok_or_else(missing)?;
                 match mark {
-                    Mark::Read => client.mark_read(reference.id()).await,
-                    Mark::Unread => client.mark_unread(reference.id()).await,
+                    Mark::Read => client.mark_read(reference).await,
+                    Mark::Unread => client.mark_unread(reference).await,
                 }
             }
             #[cfg(feature = "quo")]
             Provider::Quo => {
                 let client = self.quo.as_ref().ok_or_else(missing)?;
                 match mark {
-                    Mark::Read => client.mark_read(reference.id()).await,
-                    Mark::Unread => client.mark_unread(reference.id()).await,
+                    Mark::Read => client.mark_read(reference).await,
+                    Mark::Unread => client.mark_unread(reference).await,
                 }
             }
             #[cfg(feature = "textus")]
             Provider::Textus => {
                 let client = self.textus.as_ref().ok_or_else(missing)?;
                 match mark {
-                    Mark::Read => client.mark_read(reference.id()).await,
-                    Mark::Unread => client.mark_unread(reference.id()).await,
+                    Mark::Read => client.mark_read(reference).await,
+                    Mark::Unread => client.mark_unread(reference).await,
                 }
             }
             // Only reached when the provider's feature is off.

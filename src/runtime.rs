@@ -101,10 +101,19 @@ impl RateLimit {
     }
 }
 
-/// What the pipeline knows of a provider: generated as `PROVIDER` in each module.
+/// What the pipeline knows of an API: its spec's authentication and
+/// servers, its documented rate limit and idempotent operations. Generated as
+/// `API` in each provider module (`inbox_bindings::partoo::API`).
+///
+/// ```
+/// let api = &inbox_bindings::partoo::API;
+/// assert_eq!(api.name, "partoo");
+/// assert_eq!(api.servers[0].url, "https://api.partoo.co/v2");
+/// assert_eq!(api.rate_limit.unwrap().requests, 300);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct Provider {
+pub struct ApiInfo {
     /// The provider's name (`partoo`, `quo`, `textus`).
     pub name: &'static str,
     /// How it authenticates, from the spec.
@@ -120,8 +129,8 @@ pub struct Provider {
 }
 
 #[doc(hidden)]
-impl Provider {
-    /// Used by generated code to build its `PROVIDER` constant.
+impl ApiInfo {
+    /// Used by generated code to build its `API` constant.
     pub const fn new(
         name: &'static str,
         auth: Auth,
@@ -130,7 +139,7 @@ impl Provider {
         idempotent_operations: &'static [&'static str],
         rate_limit_headers: bool,
     ) -> Self {
-        Provider {
+        ApiInfo {
             name,
             auth,
             servers,
@@ -402,7 +411,7 @@ fn checked_base_url(url: &str) -> Result<String, Error> {
 }
 
 struct Shared {
-    provider: &'static Provider,
+    provider: &'static ApiInfo,
     auth: Option<(reqwest::header::HeaderName, HeaderValue)>,
     user_agent: HeaderValue,
     retry: RetryPolicy,
@@ -446,7 +455,7 @@ pub struct Parts {
 impl Runtime {
     /// Validates `config` for `provider`; nothing is sent.
     #[doc(hidden)]
-    pub fn build(config: ClientConfig, provider: &'static Provider) -> Result<Parts, Error> {
+    pub fn build(config: ClientConfig, provider: &'static ApiInfo) -> Result<Parts, Error> {
         let secret = config.credential.0.expose_secret();
         let auth = match provider.auth {
             Auth::None => None,
@@ -558,8 +567,8 @@ impl Runtime {
         })
     }
 
-    /// The provider this runtime talks to.
-    pub fn provider(&self) -> &'static Provider {
+    /// The API this runtime talks to.
+    pub fn api(&self) -> &'static ApiInfo {
         self.shared.provider
     }
 

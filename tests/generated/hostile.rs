@@ -1126,7 +1126,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::ListItemsResponse,
                 (),
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -1200,7 +1200,7 @@ pub mod builder {
                 .inner
                 .call(&client.client, request, "create_item")
                 .await?;
-            ::inbox_bindings::finish::<types::Item, ()>(super::PROVIDER.name, received)
+            ::inbox_bindings::finish::<types::Item, ()>(super::API.name, received)
         }
         fn request(
             self,
@@ -1264,7 +1264,7 @@ pub mod builder {
                 .inner
                 .call(&client.client, request, "delete_item")
                 .await?;
-            ::inbox_bindings::finish::<(), ()>(super::PROVIDER.name, received)
+            ::inbox_bindings::finish::<(), ()>(super::API.name, received)
         }
         fn request(
             self,
@@ -1337,7 +1337,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::GetNoteResponse,
                 (),
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -1414,7 +1414,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::ArchiveItemResponse,
                 (),
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -1485,7 +1485,7 @@ pub mod builder {
             ::inbox_bindings::finish::<
                 types::TouchCounterResponse,
                 (),
-            >(super::PROVIDER.name, received)
+            >(super::API.name, received)
         }
         fn request(
             self,
@@ -1521,7 +1521,7 @@ pub mod prelude {
     pub use self::super::Client;
 }
 ///What the runtime needs to know of the `hostile` API (from its spec and `codegen.toml`).
-pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
     "hostile",
     ::inbox_bindings::runtime::Auth::Header {
         name: "x-APIKey",
@@ -1545,7 +1545,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::TryStreamExt;
-use inbox_bindings::{partoo, quo, textus, ClientConfig, Error, RateLimit, ReadState, RetryPolicy};
+use inbox_bindings::{
+    partoo, quo, textus, ClientConfig, ConversationRef, Error, RateLimit, ReadState, RetryPolicy,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -477,20 +479,20 @@ async fn an_accepted_write_is_a_success_whatever_its_body() {
         answering(&server, ResponseTemplate::new(status).set_body_string(body)).await;
         let partoo = partoo_client(&server, |c| c);
         partoo
-            .mark_read("12")
+            .mark_read(&ConversationRef::partoo(12).unwrap())
             .await
             .unwrap_or_else(|e| panic!("{status} {body:?}: {e:?}"));
         partoo
-            .mark_unread("12")
+            .mark_unread(&ConversationRef::partoo(12).unwrap())
             .await
             .unwrap_or_else(|e| panic!("{status} {body:?}: {e:?}"));
         let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
-        quo.mark_read("CN1")
+        quo.mark_read(&ConversationRef::quo("CN1").unwrap())
             .await
             .unwrap_or_else(|e| panic!("{status} {body:?}: {e:?}"));
         let textus = textus::Client::with_config(loopback(&server, SECRET)).unwrap();
         textus
-            .mark_read("abc")
+            .mark_read(&ConversationRef::textus("abc").unwrap())
             .await
             .unwrap_or_else(|e| panic!("{status} {body:?}: {e:?}"));
         let inbox = inbox_bindings::Inbox::new()
@@ -714,7 +716,10 @@ async fn a_429_pauses_every_clone_for_its_retry_after_up_to_the_cap() {
     assert_eq!(count(&server).await, 1);
     // The hostile hour is capped by `max_retry_after`.
     tokio::time::sleep(Duration::from_millis(900)).await;
-    clone.mark_read("CN1").await.unwrap();
+    clone
+        .mark_read(&ConversationRef::quo("CN1").unwrap())
+        .await
+        .unwrap();
     assert_eq!(count(&server).await, 2);
 }
 
@@ -1187,12 +1192,20 @@ async fn fakes_never_print_a_credential() {
         quo_builder.start().await,
         textus_builder.start().await,
     );
-    partoo.client("alice").mark_read("1").await.ok();
+    partoo
+        .client("alice")
+        .mark_read(&ConversationRef::partoo(1).unwrap())
+        .await
+        .ok();
     quo.client("alice")
-        .mark_read(&quo.conversation_ids()[0])
+        .mark_read(&ConversationRef::quo(&quo.conversation_ids()[0]).unwrap())
         .await
         .unwrap();
-    textus.client("alice").mark_read("abc").await.unwrap();
+    textus
+        .client("alice")
+        .mark_read(&ConversationRef::textus("abc").unwrap())
+        .await
+        .unwrap();
     for requests in [partoo.requests(), quo.requests(), textus.requests()] {
         assert!(!requests.is_empty());
         outputs.push(format!("{requests:?}"));

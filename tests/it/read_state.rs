@@ -14,14 +14,27 @@ async fn the_trait_marks_read_and_unread_on_each_provider() {
         .await;
     let client = partoo.client("alice");
     assert_eq!(client.provider(), Provider::Partoo);
-    client.mark_read("2").await.unwrap();
+    let two = ConversationRef::partoo(2).unwrap();
+    client.mark_read(&two).await.unwrap();
     assert!(partoo.is_read("alice", 2) && !partoo.is_read("bob", 2));
-    client.mark_unread("2").await.unwrap();
+    client.mark_unread(&two).await.unwrap();
     assert!(!partoo.is_read("alice", 2));
-    assert!(matches!(
-        client.mark_read("two").await,
-        Err(Error::InvalidInput { .. })
-    ));
+    // Another provider's reference is refused, nothing sent.
+    let before = partoo.requests().len();
+    match client.mark_read(&"quo:CN2".parse().unwrap()).await {
+        Err(Error::InvalidInput {
+            parameter: Some(parameter),
+            reason,
+        }) => {
+            assert_eq!(parameter, "conversation");
+            assert_eq!(reason, "quo:CN2 is not a partoo conversation");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(partoo.requests().len(), before);
+    // Object-safe: any provider's client behind one type.
+    let boxed: Box<dyn ReadState> = Box::new(client);
+    boxed.mark_read(&two).await.unwrap();
 
     let quo = FakeQuo::builder()
         .conversation_ids(["CN1", "CN2"])
@@ -29,9 +42,10 @@ async fn the_trait_marks_read_and_unread_on_each_provider() {
         .start()
         .await;
     let client = quo.client("alice");
-    client.mark_read("CN2").await.unwrap();
+    let cn2 = ConversationRef::quo("CN2").unwrap();
+    client.mark_read(&cn2).await.unwrap();
     assert!(quo.is_read("alice", "CN2"));
-    let unsupported = client.mark_unread("CN2").await.unwrap_err();
+    let unsupported = client.mark_unread(&cn2).await.unwrap_err();
     assert!(matches!(
         unsupported,
         Error::Unsupported {
@@ -48,10 +62,13 @@ async fn the_trait_marks_read_and_unread_on_each_provider() {
         .start()
         .await;
     let client = textus.client("alice");
-    client.mark_read("/conversations/abc").await.unwrap();
+    client
+        .mark_read(&ConversationRef::textus("/conversations/abc").unwrap())
+        .await
+        .unwrap();
     assert_eq!(textus.user_info("alice", "abc").unwrap().read, Some(true));
     assert!(matches!(
-        client.mark_unread("abc").await,
+        client.mark_unread(&"textus:abc".parse().unwrap()).await,
         Err(Error::Unsupported {
             provider: "textus",
             ..

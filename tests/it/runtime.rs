@@ -334,7 +334,7 @@ fn configurations_that_cannot_work_are_refused_before_sending() {
             other => panic!("{expected}: {other:?}"),
         }
     }
-    let sandbox = ClientConfig::new("k").base_url(inbox_bindings::partoo::PROVIDER.servers[1].url);
+    let sandbox = ClientConfig::new("k").base_url(inbox_bindings::partoo::API.servers[1].url);
     assert!(inbox_bindings::partoo::Client::with_config(sandbox).is_ok());
 }
 

@@ -1,4 +1,4 @@
-//! The client runtime's generated half: `PROVIDER` (authentication from the
+//! The client runtime's generated half: `API` (authentication from the
 //! spec's `securitySchemes`, servers, the documented rate limit and idempotent
 //! operations from `codegen.toml`), `Client::with_config`, the `exec` hook
 //! that runs every request through `inbox_bindings::runtime::Runtime`, and a
@@ -690,7 +690,7 @@ pub fn rewrite(
                 let client = self.client;
                 let request = self.request()?;
                 let received = client.inner.call(&client.client, request, #operation_id).await?;
-                ::inbox_bindings::finish::<#success, #error>(super::PROVIDER.name, received)
+                ::inbox_bindings::finish::<#success, #error>(super::API.name, received)
             }
         };
         block.items.insert(position, wrapper);
@@ -788,7 +788,7 @@ pub fn rewrite(
     );
     let items: syn::File = syn::parse2(quote! {
         #[doc = #provider_doc]
-        pub const PROVIDER: ::inbox_bindings::runtime::Provider = ::inbox_bindings::runtime::Provider::new(
+        pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
             #api,
             #auth,
             &[#(#servers),*],
@@ -804,7 +804,7 @@ pub fn rewrite(
             pub fn with_config(
                 config: ::inbox_bindings::ClientConfig,
             ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-                let parts = ::inbox_bindings::runtime::Runtime::build(config, &PROVIDER)?;
+                let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
                 Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
             }
 
