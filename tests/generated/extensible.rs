@@ -168,11 +168,6 @@ sent back unchanged.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub things: ::std::vec::Vec<Thing>,
     }
-    impl SearchThingsResponse {
-        pub fn builder() -> builder::SearchThingsResponse {
-            Default::default()
-        }
-    }
     ///`Thing`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Thing {
@@ -328,11 +323,6 @@ sent back unchanged.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<Channel>,
     }
-    impl ThingNested {
-        pub fn builder() -> builder::ThingNested {
-            Default::default()
-        }
-    }
     ///`ThingTagsItem`
     ///
     /**Extensible: a value added by the provider decodes as `Unknown` and is
@@ -464,48 +454,6 @@ sent back unchanged.*/
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct SearchThingsResponse {
-            things: ::std::result::Result<
-                ::std::vec::Vec<super::Thing>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for SearchThingsResponse {
-            fn default() -> Self {
-                Self {
-                    things: Ok(Default::default()),
-                }
-            }
-        }
-        impl SearchThingsResponse {
-            pub fn things<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Thing>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.things = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for things: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SearchThingsResponse>
-        for super::SearchThingsResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SearchThingsResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { things: value.things? })
-            }
-        }
-        impl ::std::convert::From<super::SearchThingsResponse> for SearchThingsResponse {
-            fn from(value: super::SearchThingsResponse) -> Self {
-                Self { things: Ok(value.things) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Thing {
             channel: ::std::result::Result<
                 ::std::option::Option<super::Channel>,
@@ -619,47 +567,6 @@ sent back unchanged.*/
                     nested: Ok(value.nested),
                     tags: Ok(value.tags),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ThingNested {
-            channel: ::std::result::Result<
-                ::std::option::Option<super::Channel>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ThingNested {
-            fn default() -> Self {
-                Self {
-                    channel: Ok(Default::default()),
-                }
-            }
-        }
-        impl ThingNested {
-            pub fn channel<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Channel>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.channel = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channel: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ThingNested> for super::ThingNested {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ThingNested,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { channel: value.channel? })
-            }
-        }
-        impl ::std::convert::From<super::ThingNested> for ThingNested {
-            fn from(value: super::ThingNested) -> Self {
-                Self { channel: Ok(value.channel) }
             }
         }
     }

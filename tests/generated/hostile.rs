@@ -32,11 +32,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ArchiveItemResponseStatus>,
     }
-    impl ArchiveItemResponse {
-        pub fn builder() -> builder::ArchiveItemResponse {
-            Default::default()
-        }
-    }
     ///`ArchiveItemResponseStatus`
     ///
     /**Closed in the spec, tolerant on receipt: a value the provider sends
@@ -167,11 +162,6 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         pub state: ::std::option::Option<GetNoteResponseState>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
-    }
-    impl GetNoteResponse {
-        pub fn builder() -> builder::GetNoteResponse {
-            Default::default()
-        }
     }
     ///`GetNoteResponseState`
     ///
@@ -653,134 +643,14 @@ sending an `Unknown` value is refused before the request is made.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub items: ::std::vec::Vec<Item>,
     }
-    impl ListItemsResponse {
-        pub fn builder() -> builder::ListItemsResponse {
-            Default::default()
-        }
-    }
     ///`TouchCounterResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct TouchCounterResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<i64>,
     }
-    impl TouchCounterResponse {
-        pub fn builder() -> builder::TouchCounterResponse {
-            Default::default()
-        }
-    }
     /// Types for composing complex structures.
     pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct ArchiveItemResponse {
-            status: ::std::result::Result<
-                ::std::option::Option<super::ArchiveItemResponseStatus>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ArchiveItemResponse {
-            fn default() -> Self {
-                Self {
-                    status: Ok(Default::default()),
-                }
-            }
-        }
-        impl ArchiveItemResponse {
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ArchiveItemResponseStatus>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ArchiveItemResponse>
-        for super::ArchiveItemResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ArchiveItemResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { status: value.status? })
-            }
-        }
-        impl ::std::convert::From<super::ArchiveItemResponse> for ArchiveItemResponse {
-            fn from(value: super::ArchiveItemResponse) -> Self {
-                Self { status: Ok(value.status) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct GetNoteResponse {
-            state: ::std::result::Result<
-                ::std::option::Option<super::GetNoteResponseState>,
-                ::std::string::String,
-            >,
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for GetNoteResponse {
-            fn default() -> Self {
-                Self {
-                    state: Ok(Default::default()),
-                    text: Ok(Default::default()),
-                }
-            }
-        }
-        impl GetNoteResponse {
-            pub fn state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::GetNoteResponseState>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
-                self
-            }
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<GetNoteResponse> for super::GetNoteResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: GetNoteResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    state: value.state?,
-                    text: value.text?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::GetNoteResponse> for GetNoteResponse {
-            fn from(value: super::GetNoteResponse) -> Self {
-                Self {
-                    state: Ok(value.state),
-                    text: Ok(value.text),
-                }
-            }
-        }
         #[derive(Clone, Debug)]
         pub struct Item {
             id: ::std::result::Result<
@@ -860,89 +730,6 @@ sending an `Unknown` value is refused before the request is made.*/
                     kind: Ok(value.kind),
                     status: Ok(value.status),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ListItemsResponse {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Item>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ListItemsResponse {
-            fn default() -> Self {
-                Self {
-                    items: Ok(Default::default()),
-                }
-            }
-        }
-        impl ListItemsResponse {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Item>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ListItemsResponse> for super::ListItemsResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ListItemsResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::ListItemsResponse> for ListItemsResponse {
-            fn from(value: super::ListItemsResponse) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct TouchCounterResponse {
-            value: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for TouchCounterResponse {
-            fn default() -> Self {
-                Self {
-                    value: Ok(Default::default()),
-                }
-            }
-        }
-        impl TouchCounterResponse {
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<TouchCounterResponse>
-        for super::TouchCounterResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: TouchCounterResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { value: value.value? })
-            }
-        }
-        impl ::std::convert::From<super::TouchCounterResponse> for TouchCounterResponse {
-            fn from(value: super::TouchCounterResponse) -> Self {
-                Self { value: Ok(value.value) }
             }
         }
     }

@@ -64,12 +64,8 @@ macro_rules! with_extensible_enums {
             spec::types::ThingMood,
             partoo::ConversationStatus,
             partoo::MessageStatus,
-            partoo::SolvingMessageContent,
-            partoo::ReopeningMessageContent,
             partoo::ReadConversationResponseStatus,
-            partoo::UpdateConversationDeprecatedResponseStatus,
-            partoo::UnsupportedMessageContentType,
-            partoo::IgStoryReplyMessageContentContentType
+            partoo::UpdateConversationDeprecatedResponseStatus
         )
     };
 }

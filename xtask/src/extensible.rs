@@ -249,6 +249,22 @@ fn all_schema_pointers(doc: &Value) -> Vec<String> {
     pointers
 }
 
+/// Notes the closed enums made tolerant on receipt (after pruning, so only
+/// generated ones are named).
+pub fn note_tolerant(enums: &[Extensible], report: &mut Report) {
+    let names: Vec<&str> = enums
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::Tolerant { .. }))
+        .map(|e| e.component.as_str())
+        .collect();
+    if !names.is_empty() {
+        report.note(format!(
+            "tolerant enums (closed, received: an undocumented value decodes as Unknown): {}",
+            names.join(", ")
+        ));
+    }
+}
+
 /// The document stage: finds (and hoists) every extensible enum.
 pub fn detect(
     doc: &mut Value,
@@ -350,13 +366,6 @@ pub fn detect(
         })
         .collect();
     let tolerant = detect_tolerant(doc, &enums, report)?;
-    if !tolerant.is_empty() {
-        let names: Vec<&str> = tolerant.iter().map(|e| e.component.as_str()).collect();
-        report.note(format!(
-            "tolerant enums (closed, received: an undocumented value decodes as Unknown): {}",
-            names.join(", ")
-        ));
-    }
     enums.extend(tolerant);
     enums.sort_by(|a, b| a.component.cmp(&b.component));
     Ok(enums)

@@ -194,6 +194,7 @@ pub fn generate(
         crate::client::rewrite(&mut file, api, shape, &plan.runtime)?;
     }
     mark_deprecated(&mut file, spec, plan)?;
+    crate::lean::rewrite(&mut file)?;
     let types = count_types(&file);
 
     // progenitor's usage snippets in doc comments are fenced `ignore`: they are

@@ -10,6 +10,7 @@ pub mod drift;
 pub mod extensible;
 pub mod fetch;
 pub mod generate;
+pub mod lean;
 pub mod lock;
 pub mod normalize;
 pub mod openapi_walk;

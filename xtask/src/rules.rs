@@ -51,6 +51,10 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
     inline_nullable_scalars(doc, report);
     resolve_unions(doc, report)?;
     replacements.extend(comma_separated_query(doc, report)?);
+    let pruned = prune_unreachable(doc, &replacements, report);
+    let mut extensible = extensible;
+    extensible.retain(|entry| !pruned.contains(&entry.component));
+    crate::extensible::note_tolerant(&extensible, report);
     let deprecated = deprecated_operations(doc);
     Ok(Plan {
         replacements,
@@ -505,6 +509,44 @@ fn relax_received(doc: &mut Value, report: &mut Report) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Unreachable components
+
+/// Removes the component schemas no operation reaches once the other rules
+/// have run (the members of a union kept as raw JSON, a parameter type a
+/// replacement took over): no generated type is dead code.
+fn prune_unreachable(
+    doc: &mut Value,
+    replacements: &[Replacement],
+    report: &mut Report,
+) -> BTreeSet<String> {
+    let mut reached = reachable_components(doc, Side::Sent);
+    reached.extend(reachable_components(doc, Side::Received));
+    reached.extend(replacements.iter().map(|r| r.component.clone()));
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return BTreeSet::new();
+    };
+    let unreached: Vec<String> = schemas
+        .keys()
+        .filter(|name| !reached.contains(*name))
+        .cloned()
+        .collect();
+    for name in &unreached {
+        schemas.remove(name);
+        report.applied("prune-unreachable");
+    }
+    if !unreached.is_empty() {
+        report.note(format!(
+            "pruned (no operation reaches them): {}",
+            unreached.join(", ")
+        ));
+    }
+    unreached.into_iter().collect()
 }
 
 // ---------------------------------------------------------------------------

@@ -336,3 +336,29 @@ fn received_timestamps_become_the_facade_type_and_sent_ones_stay_strict() {
         .iter()
         .any(|r| r.component == "Timestamp" && r.rust_path == "::inbox_bindings::Timestamp"));
 }
+
+#[test]
+fn components_no_operation_reaches_are_pruned_and_named() {
+    let (doc, report, _) = apply_to(with_operation(
+        json!({"operationId": "touch",
+               "responses": {"200": body(json!({"$ref": "#/components/schemas/Used"}))}}),
+        json!({
+            "Used": {"type": "object", "properties": {"part": {"$ref": "#/components/schemas/Part"}}},
+            "Part": {"type": "string"},
+            "Orphan": {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/OrphanPart"}}},
+            "OrphanPart": {"type": "integer"}
+        }),
+    ));
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    assert!(schemas.contains_key("Used") && schemas.contains_key("Part"));
+    assert!(!schemas.contains_key("Orphan") && !schemas.contains_key("OrphanPart"));
+    assert_eq!(report.count("prune-unreachable"), 2);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("Orphan, OrphanPart") || n.contains("OrphanPart, Orphan")),
+        "{:?}",
+        report.notes
+    );
+}
