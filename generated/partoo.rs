@@ -722,7 +722,7 @@ Messages send via Partoo are created with the status "Sending", and
 propagated to the messaging channel.
 If the message is sent successfully, the status is changed to "Success".
 If the messaging channel fails to send the message, the status changed to
-"Failed". A failed message can be retried using the [/retry endpoint](/api-reference/messages/retry-send-message).
+"Failed". A failed message can be retried using the [/retry endpoint](https://developers.partoo.co/api-reference/messages/retry-send-message).
 */
     ///
     /**Closed in the spec, tolerant on receipt: a value the provider sends
@@ -1685,7 +1685,7 @@ let response = client.update_conversation_deprecated()
     .await;
 ```*/
     #[deprecated(
-        note = "Please use POST /conversations/{conversation_id}/read or PATCH /conversations/{conversation_id} instead."
+        note = "Please use `read_conversation()` (POST /conversations/{conversation_id}/read) or PATCH /conversations/{conversation_id} (not in this crate) instead."
     )]
     pub fn update_conversation_deprecated(
         &self,
@@ -1700,8 +1700,8 @@ You can filter the conversations based on the Organization or the Business
 that they are related to.
 
 If you want to keep an up-to-date list of ongoing conversations for your
-businesses, we recommend using the [Message Received](/api-reference/webhooks-events/message-created) and
-[Message Deleted](#operation/message_deleted) Webhooks instead of periodically calling this endpoint.
+businesses, we recommend using the [Message Received](https://developers.partoo.co/api-reference/webhooks-events/message-created) and
+[Message Deleted](https://developers.partoo.co/#operation/message_deleted) Webhooks instead of periodically calling this endpoint.
 
 ⚠️ This endpoint is paginated using cursor pagination. This means that in
 order to get the next page of results, you need to provide the cursor

@@ -17,6 +17,9 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Generated code names this crate by its absolute path (`::inbox_bindings::…`)
 // so the same output also compiles outside it (`cargo xtask codegen --compile`).
 extern crate self as inbox_bindings;
@@ -72,6 +75,35 @@ pub mod partoo;
 pub mod quo;
 #[cfg(feature = "textus")]
 pub mod textus;
+
+/// No type or trait of the generator (progenitor) is part of the public API:
+/// each of these fails to compile, while its control beside it compiles.
+///
+/// ```compile_fail
+/// use inbox_bindings::partoo::ResponseValue;
+/// ```
+/// ```compile_fail
+/// use inbox_bindings::partoo::Error;
+/// ```
+/// ```compile_fail
+/// use inbox_bindings::partoo::ClientInfo;
+/// ```
+/// ```compile_fail
+/// use inbox_bindings::quo::ByteStream;
+/// ```
+/// ```compile_fail
+/// // progenitor's `ClientInfo::baseurl` is not implemented on the clients.
+/// fn base(client: &inbox_bindings::textus::Client) -> &str { client.baseurl() }
+/// ```
+/// The controls: the crate's own names for the same things.
+/// ```
+/// use inbox_bindings::partoo::{types::ListConversationsResponse, Client};
+/// use inbox_bindings::{Error, Response};
+/// fn takes(_: Result<Response<ListConversationsResponse>, Error>) {}
+/// fn base(client: &inbox_bindings::textus::Client) -> &str { client.base_url() }
+/// ```
+#[cfg(doctest)]
+pub struct NoGeneratorTypes;
 
 /// The README's example compiles (checked by `cargo test --doc`).
 #[doc = include_str!("../README.md")]

@@ -37,6 +37,15 @@ pub fn pipeline(
     );
     crate::normalize::normalize(&mut doc, &mut report)
         .with_context(|| format!("normalizing the `{api}` document"))?;
+    let docs_url = config.docs_url.clone().or_else(|| {
+        let upstream = config.upstream.as_deref()?;
+        let after_scheme = upstream.strip_prefix("https://")?;
+        let host = after_scheme.split('/').next()?;
+        Some(format!("https://{host}"))
+    });
+    if let Some(docs_url) = &docs_url {
+        crate::rules::absolute_links(&mut doc, docs_url, &mut report);
+    }
     let mut plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
         .with_context(|| format!("applying rules to the `{api}` document"))?;
     if let Some(convention) = &config.pagination {

@@ -35,6 +35,10 @@ pub struct ApiConfig {
     /// Where the provider publishes the document (absent for test specs).
     #[serde(default)]
     pub upstream: Option<String>,
+    /// Where the provider's documentation lives: relative links in the spec's
+    /// descriptions are made absolute against it (default: `upstream`'s origin).
+    #[serde(default)]
+    pub docs_url: Option<String>,
     #[serde(default)]
     pub overrides: Overrides,
     /// The API's cursor pagination convention, if it paginates.
@@ -144,6 +148,7 @@ impl ApiConfig {
     pub fn ad_hoc(api: &str, spec: &str) -> Self {
         ApiConfig {
             spec: spec.to_string(),
+            docs_url: None,
             module: api.to_string(),
             source: SpecSource::Fetched,
             select_tags: Vec::new(),

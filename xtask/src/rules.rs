@@ -974,7 +974,102 @@ fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result
 
 /// progenitor ignores `deprecated`; the generator adds `#[deprecated]` with
 /// the first paragraph of the operation's description as the advice.
+/// Makes the relative links of every description absolute against the
+/// provider's documentation (`](/x)` → `](https://docs.example/x)`,
+/// `](#y)` → `](https://docs.example/#y)`): relative ones break on docs.rs.
+pub fn absolute_links(doc: &mut Value, docs_url: &str, report: &mut Report) {
+    let base = docs_url.trim_end_matches('/');
+    fn visit(node: &mut Value, base: &str, report: &mut Report) {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    match value {
+                        Value::String(text) if key == "description" || key == "summary" => {
+                            if text.contains("](/") || text.contains("](#") {
+                                *text = text
+                                    .replace("](/", &format!("]({base}/"))
+                                    .replace("](#", &format!("]({base}/#"));
+                                report.applied("absolute-doc-links");
+                            }
+                        }
+                        other => visit(other, base, report),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| visit(item, base, report)),
+            _ => {}
+        }
+    }
+    visit(doc, base, report);
+}
+
+/// A path template with its parameter names blanked: `/a/{id}` → `/a/{}`.
+fn path_shape(path: &str) -> String {
+    let mut shape = String::new();
+    let mut in_parameter = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_parameter = true;
+                shape.push_str("{}");
+            }
+            '}' => in_parameter = false,
+            _ if !in_parameter => shape.push(c),
+            _ => {}
+        }
+    }
+    shape
+}
+
+/// Rewrites every `METHOD /path` a deprecation note mentions into the
+/// crate's method for it, or says the crate does not have it: a note never
+/// points to something a user cannot call.
+fn name_replacements(doc: &Value, advice: &str) -> String {
+    let mut operations = BTreeMap::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(id) = item
+                    .get(method)
+                    .and_then(|operation| operation.get("operationId"))
+                    .and_then(Value::as_str)
+                {
+                    operations.insert(
+                        (method.to_ascii_uppercase(), path_shape(path)),
+                        id.to_string(),
+                    );
+                }
+            }
+        }
+    }
+    let words: Vec<&str> = advice.split(' ').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < words.len() {
+        let word = words[index];
+        let next = words.get(index + 1).copied().unwrap_or("");
+        let is_method = METHODS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(word) && word.chars().all(|c| c.is_ascii_uppercase()));
+        if is_method && next.starts_with('/') {
+            let path = next.trim_end_matches(['.', ',', ';', ':', ')']);
+            let tail = &next[path.len()..];
+            let named = match operations.get(&(word.to_string(), path_shape(path))) {
+                Some(id) => format!("`{}()` ({word} {path})", crate::pagination::snake(id)),
+                None => format!("{word} {path} (not in this crate)"),
+            };
+            out.push(format!("{named}{tail}"));
+            index += 2;
+            continue;
+        }
+        out.push(word.to_string());
+        index += 1;
+    }
+    out.join(" ")
+}
+
 fn deprecated_operations(doc: &mut Value) -> BTreeMap<String, String> {
+    let snapshot = doc.clone();
     let mut deprecated = BTreeMap::new();
     let _ = for_each_operation(doc, |_, operation| {
         if operation.get("deprecated") == Some(&json!(true)) {
@@ -993,7 +1088,7 @@ fn deprecated_operations(doc: &mut Value) -> BTreeMap<String, String> {
                 })
                 .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
                 .unwrap_or_else(|| "deprecated by the provider".to_string());
-            deprecated.insert(id, advice);
+            deprecated.insert(id, name_replacements(&snapshot, &advice));
         }
         Ok(())
     });

@@ -362,3 +362,43 @@ fn components_no_operation_reaches_are_pruned_and_named() {
         report.notes
     );
 }
+
+#[test]
+fn relative_links_in_descriptions_become_absolute() {
+    let mut doc = json!({"info": {"description": "See [the guide](/guides/a) and [b](#operation/b)."},
+                         "paths": {"/x": {"get": {"summary": "[c](/c)", "description": "[d](https://d.test/d)"}}}});
+    let mut report = Report::default();
+    absolute_links(&mut doc, "https://docs.test/", &mut report);
+    assert_eq!(
+        doc["info"]["description"],
+        "See [the guide](https://docs.test/guides/a) and [b](https://docs.test/#operation/b)."
+    );
+    assert_eq!(
+        doc["paths"]["/x"]["get"]["summary"],
+        "[c](https://docs.test/c)"
+    );
+    assert_eq!(
+        doc["paths"]["/x"]["get"]["description"], "[d](https://d.test/d)",
+        "absolute stays"
+    );
+    assert_eq!(report.count("absolute-doc-links"), 2);
+}
+
+#[test]
+fn deprecation_notes_name_the_crates_method_or_say_it_is_absent() {
+    let doc = json!({"paths": {
+        "/c/{conversation_id}/read": {"post": {"operationId": "readConversation"}},
+        "/c/{id}": {"post": {"operationId": "updateOld", "deprecated": true,
+            "description": "Please use POST /c/{conversation_id}/read or PATCH /c/{conversation_id} instead.\n\nMore."}}}});
+    let advice = name_replacements(&doc, "Please use POST /c/{id}/read, or PATCH /c/{id}.");
+    assert_eq!(
+        advice,
+        "Please use `read_conversation()` (POST /c/{id}/read), or PATCH /c/{id} (not in this crate)."
+    );
+    let mut doc = doc;
+    let notes = deprecated_operations(&mut doc);
+    assert_eq!(
+        notes["updateOld"],
+        "Please use `read_conversation()` (POST /c/{conversation_id}/read) or PATCH /c/{conversation_id} (not in this crate) instead."
+    );
+}
