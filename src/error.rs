@@ -23,6 +23,23 @@ pub const MAX_RESPONSE_NODES: usize = 100_000;
 /// Everything that can go wrong when talking to a provider.
 ///
 /// Messages are lowercase, carry no credential, and keep their source.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use inbox_bindings::fake::partoo::FakePartoo;
+/// use inbox_bindings::Error;
+///
+/// let fake = FakePartoo::builder().conversations(1).user("alice", "key-a").start().await;
+/// match fake.client("alice").list_conversations().per_page(500).send().await {
+///     Err(Error::InvalidInput { parameter, reason }) => {
+///         assert_eq!(parameter.as_deref(), Some("per_page"));
+///         assert_eq!(reason, "must be within 1..=100, not 500");
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// assert!(fake.requests().is_empty(), "nothing was sent");
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -152,7 +169,7 @@ pub enum Error {
 }
 
 /// A provider's decoded error body, kept as its generated type; read it with
-/// [`Error::api_body`].
+/// [`Error::api_body`] (which has an example) or [`ApiBody::downcast_ref`].
 #[derive(Clone)]
 pub struct ApiBody(std::sync::Arc<dyn DecodedBody>);
 
@@ -291,6 +308,15 @@ impl Error {
 
 /// What the generated error bodies tell about themselves: implemented by the
 /// pipeline for each provider's `types::ApiError`, from `codegen.toml`.
+///
+/// ```
+/// use inbox_bindings::ProviderError;
+/// use inbox_bindings::partoo::types::ApiError;
+///
+/// let body: ApiError = serde_json::from_str(r#"{"errors": {"authorization": "read only"}}"#).unwrap();
+/// assert_eq!(body.message().as_deref(), Some("read only"));
+/// assert_eq!(body.code(), None); // Partoo's bodies have no code
+/// ```
 pub trait ProviderError:
     serde::Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static
 {

@@ -16,6 +16,20 @@ use crate::Error;
 use futures_util::stream::{self, Stream, StreamExt};
 
 /// A boxed stream of results, as returned by the generated `.pages()` and `.stream()`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use futures_util::TryStreamExt;
+/// use inbox_bindings::fake::partoo::FakePartoo;
+///
+/// let fake = FakePartoo::builder().conversations(25).user("alice", "key-a").start().await;
+/// let client = fake.client("alice");
+/// let all: Vec<_> = client.list_conversations().per_page(10).stream().try_collect().await.unwrap();
+/// assert_eq!(all.len(), 25);
+/// let pages: Vec<_> = client.list_conversations().per_page(10).pages().try_collect().await.unwrap();
+/// assert_eq!(pages.len(), 3);
+/// # }
+/// ```
 pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'a>>;
 
 enum State<B> {

@@ -12,6 +12,14 @@ use futures_util::stream::{self, StreamExt};
 use crate::Error;
 
 /// A provider this crate speaks to.
+///
+/// ```
+/// use inbox_bindings::Provider;
+///
+/// let provider: Provider = "quo".parse().unwrap();
+/// assert_eq!(provider, Provider::Quo);
+/// assert_eq!(Provider::ALL.map(Provider::as_str), ["partoo", "quo", "textus"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Provider {
@@ -75,6 +83,14 @@ pub struct ConversationRef {
 }
 
 /// Why a conversation reference does not parse.
+///
+/// ```
+/// use inbox_bindings::{ConversationRef, ConversationRefError};
+///
+/// let error = "quo:US1".parse::<ConversationRef>().unwrap_err();
+/// assert!(matches!(error, ConversationRefError::InvalidId { .. }));
+/// assert_eq!(error.to_string(), "invalid quo id \"US1\": a Quo conversation id starts with CN");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConversationRefError {
@@ -416,6 +432,22 @@ pub struct Inbox {
 }
 
 /// One outcome per reference, in input order.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use inbox_bindings::fake::quo::FakeQuo;
+/// use inbox_bindings::{ConversationRef, Inbox};
+///
+/// let fake = FakeQuo::builder().conversation_ids(["CN1"]).user("alice", "key-q").start().await;
+/// let inbox = Inbox::new().with_quo(fake.client("alice"));
+/// let refs: Vec<ConversationRef> = ["quo:CN1", "quo:CN404"].iter().map(|r| r.parse().unwrap()).collect();
+/// let report = inbox.mark_read_many(&refs, 4).await;
+/// assert_eq!(report.succeeded(), 1);
+/// let (failed, error) = report.failures().next().unwrap();
+/// assert_eq!(failed.to_string(), "quo:CN404");
+/// assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct BulkReport {
     outcomes: Vec<(ConversationRef, Result<(), Error>)>,

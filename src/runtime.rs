@@ -75,6 +75,17 @@ pub struct Server {
 }
 
 /// A number of requests per period.
+///
+/// ```
+/// use std::time::Duration;
+/// use inbox_bindings::{ClientConfig, RateLimit};
+///
+/// let config = ClientConfig::new("key").rate_limit(RateLimit::new(100, Duration::from_secs(60)));
+/// assert!(inbox_bindings::quo::Client::with_config(config).is_ok());
+/// // No requests at all is refused when the client is built.
+/// let none = ClientConfig::new("key").rate_limit(RateLimit::per_second(0));
+/// assert!(inbox_bindings::quo::Client::with_config(none).is_err());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
     /// Requests allowed per period.
@@ -152,6 +163,21 @@ impl ApiInfo {
 
 /// When and how often a failed call is sent again. Only idempotent
 /// operations are retried; a non-idempotent request is never sent twice.
+///
+/// ```
+/// use std::time::Duration;
+/// use inbox_bindings::{ClientConfig, RetryPolicy};
+///
+/// let patient = RetryPolicy {
+///     max_attempts: 6,
+///     max_retry_after: Duration::from_secs(300),
+///     ..RetryPolicy::default()
+/// };
+/// let config = ClientConfig::new("key").retry(patient);
+/// # let _ = config;
+/// let never = RetryPolicy::none();
+/// assert_eq!(never.max_attempts, 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1: never retry).
@@ -424,6 +450,7 @@ struct Shared {
 
 /// The state a generated client carries: shared by all its clones, so they
 /// share one rate limit.
+#[doc(hidden)]
 #[derive(Clone)]
 pub struct Runtime {
     shared: Arc<Shared>,

@@ -118,6 +118,21 @@ impl RecordedRequest {
 }
 
 /// A fault to inject into the next requests.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use inbox_bindings::fake::{partoo::FakePartoo, Fault};
+///
+/// let fake = FakePartoo::builder().conversations(2).user("alice", "key-a").start().await;
+/// fake.inject(Fault::Status(503), 1); // the next request answers 503, then normally
+/// let page = fake.client("alice").list_conversations().send().await.unwrap(); // retried
+/// assert_eq!(page.conversations.len(), 2);
+/// let log = fake.requests();
+/// assert_eq!(log.len(), 2);
+/// assert_eq!(log[0].path, "/conversations");
+/// assert!(!format!("{log:?}").contains("key-a"), "credentials never print");
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
