@@ -40,7 +40,11 @@ for side in before after; do
   tree=$scratch/$side
   lines[$side-vendored]=$(cat "$tree"/generated/{partoo,quo,textus}.rs | wc -l)
   seconds_taken[$side-vendored]=$(check_time "$tree/Cargo.toml" "$tree/src/lib.rs")
-  (cd "$tree" && cargo run --quiet --package xtask -- codegen --spec "$fixture" --api quo --out "$scratch/$side-fixture" --compile >/dev/null)
+  # Each side's own xtask binary: with one shared target dir, cargo would run
+  # whichever `xtask` it uplifted last. (The scratch crate `--compile` builds
+  # still shares CARGO_TARGET_DIR, so the dependencies are built once.)
+  (cd "$tree" && cargo run --quiet --target-dir "$scratch/$side-xtask" --package xtask -- \
+    codegen --spec "$fixture" --api quo --out "$scratch/$side-fixture" --compile >/dev/null)
   lines[$side-fixture]=$(wc -l < "$scratch/$side-fixture/quo.rs")
   seconds_taken[$side-fixture]=$(check_time "$scratch/$side-fixture/quo-compile-check/Cargo.toml" "$scratch/$side-fixture/quo-compile-check/src/lib.rs")
 done
