@@ -4,8 +4,9 @@
 # (the library with all three providers) and the complete Quo fixture (its
 # `--compile` scratch crate). "Before" is a git revision (default: the
 # commit before the lean-code and tolerant-enum work) and "after" another
-# (default: HEAD), each checked out in a temporary worktree. Each check time
-# is the median of 5 runs, each after touching the crate's lib.rs.
+# (default: HEAD), each checked out in a temporary worktree. A check time is
+# `cargo check` of the crate's own code after touching its lib.rs, without
+# incremental reuse (dependencies stay built), in 7 interleaved rounds.
 #
 #   bash benches/generated-size.sh [BEFORE_REV [AFTER_REV]]
 set -euo pipefail
@@ -21,38 +22,53 @@ git worktree add --quiet --detach "$scratch/after" "$after_rev"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
 
 seconds() { python3 -c "import time; print(time.monotonic())"; }
-# Median seconds of 5 incremental `cargo check`s of the crate at $1 (manifest), touching $2.
-check_time() {
-  cargo check --quiet --lib --manifest-path "$1" 2>/dev/null
-  local times=()
-  for _ in 1 2 3 4 5; do
-    touch "$2"
-    local start; start=$(seconds)
-    cargo check --quiet --lib --manifest-path "$1" 2>/dev/null
-    times+=("$(python3 -c "print($(seconds) - $start)")")
-  done
-  local joined; joined=$(IFS=,; echo "${times[*]}")
-  python3 -c "import statistics; print(round(statistics.median([$joined]), 2))"
+# Seconds of one `cargo check` of the crate at $1 (manifest) after touching $2:
+# the crate's own code is checked again whole (CARGO_INCREMENTAL=0), its
+# dependencies are not.
+check_once() {
+  touch "$2"
+  local start; start=$(seconds)
+  CARGO_INCREMENTAL=0 cargo check --quiet --lib --manifest-path "$1" 2>/dev/null
+  python3 -c "print($(seconds) - $start)"
 }
 
-declare -A lines seconds_taken
+declare -A lines manifest librs
 for side in before after; do
   tree=$scratch/$side
   lines[$side-vendored]=$(cat "$tree"/generated/{partoo,quo,textus}.rs | wc -l)
-  seconds_taken[$side-vendored]=$(check_time "$tree/Cargo.toml" "$tree/src/lib.rs")
+  manifest[$side-vendored]=$tree/Cargo.toml
+  librs[$side-vendored]=$tree/src/lib.rs
   # Each side's own xtask binary: with one shared target dir, cargo would run
   # whichever `xtask` it uplifted last. (The scratch crate `--compile` builds
   # still shares CARGO_TARGET_DIR, so the dependencies are built once.)
   (cd "$tree" && cargo run --quiet --target-dir "$scratch/$side-xtask" --package xtask -- \
     codegen --spec "$fixture" --api quo --out "$scratch/$side-fixture" --compile >/dev/null)
   lines[$side-fixture]=$(wc -l < "$scratch/$side-fixture/quo.rs")
-  seconds_taken[$side-fixture]=$(check_time "$scratch/$side-fixture/quo-compile-check/Cargo.toml" "$scratch/$side-fixture/quo-compile-check/src/lib.rs")
+  manifest[$side-fixture]=$scratch/$side-fixture/quo-compile-check/Cargo.toml
+  librs[$side-fixture]=$scratch/$side-fixture/quo-compile-check/src/lib.rs
+  for what in vendored fixture; do
+    CARGO_INCREMENTAL=0 cargo check --quiet --lib --manifest-path "${manifest[$side-$what]}" 2>/dev/null
+  done
 done
 
-printf '| generated from | lines before | lines after | ratio | check before | check after | ratio |\n'
+# Interleaved rounds, so drift in machine load hits both sides alike.
+declare -A samples
+rounds=7
+for round in $(seq $rounds); do
+  for what in vendored fixture; do
+    for side in before after; do
+      samples[$side-$what]+="$(check_once "${manifest[$side-$what]}" "${librs[$side-$what]}"),"
+    done
+  done
+done
+
+printf '| generated from | lines before | lines after | ratio | check before | check after | ratio (median of %s rounds) |\n' "$rounds"
 printf '| --- | --- | --- | --- | --- | --- | --- |\n'
 for what in vendored fixture; do
   python3 -c "
-lb, la, sb, sa = ${lines[before-$what]}, ${lines[after-$what]}, ${seconds_taken[before-$what]}, ${seconds_taken[after-$what]}
-print(f'| $what | {lb:,} | {la:,} | {la/lb:.2f} | {sb:.2f} s | {sa:.2f} s | {sa/sb:.2f} |')"
+import statistics
+lb, la = ${lines[before-$what]}, ${lines[after-$what]}
+b, a = [${samples[before-$what]}], [${samples[after-$what]}]
+ratio = statistics.median([y / x for x, y in zip(b, a)])
+print(f'| $what | {lb:,} | {la:,} | {la/lb:.2f} | {statistics.median(b):.2f} s | {statistics.median(a):.2f} s | {ratio:.2f} |')"
 done
