@@ -45,7 +45,7 @@ pub const MAX_RESPONSE_NODES: usize = 100_000;
 pub enum Error {
     /// The provider answered with an error status; its body is decoded where
     /// the provider documents a code and a message, and kept whole.
-    #[error("{provider} answered {status}{}{}{}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default(), message.as_ref().map(|m| format!(": {m}")).unwrap_or_default(), request_id.as_ref().map(|id| format!(" [request id {id}]")).unwrap_or_default())]
+    #[error("{provider} answered {status}{}{}{}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default(), message.as_ref().map(|m| format!(": {m}")).unwrap_or_default(), crate::response::request_id(headers).map(|id| format!(" [request id {id}]")).unwrap_or_default())]
     Api {
         /// The provider (`partoo`, `quo`, `textus`, ...).
         provider: &'static str,
@@ -62,10 +62,8 @@ pub enum Error {
         /// decoded: read it with [`Error::api_body`].
         decoded: Option<ApiBody>,
         /// The response headers (rate-limit headers, `Retry-After`, the
-        /// request id), without `Set-Cookie`.
-        headers: reqwest::header::HeaderMap,
-        /// The id the provider gave the request (`x-request-id`, ...), for support.
-        request_id: Option<String>,
+        /// request id: see [`Error::request_id`]), without `Set-Cookie`.
+        headers: Box<reqwest::header::HeaderMap>,
     },
     /// The provider refused the request for exceeding its rate limit (429).
     #[error("rate limited by {provider}{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
@@ -232,10 +230,12 @@ impl Error {
         }
     }
 
-    /// The id the provider gave the failed request, when it sent one.
-    pub fn request_id(&self) -> Option<&str> {
+    /// The id the provider gave the failed request, when it sent one (the
+    /// first of `x-request-id`, `request-id`, `x-amzn-requestid`,
+    /// `x-amz-request-id`, `x-correlation-id`): what support asks for.
+    pub fn request_id(&self) -> Option<String> {
         match self {
-            Error::Api { request_id, .. } => request_id.as_deref(),
+            Error::Api { headers, .. } => crate::response::request_id(headers),
             _ => None,
         }
     }
@@ -511,7 +511,6 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
     } else {
         prefix(&body)
     };
-    let request_id = crate::response::request_id(&headers);
     let mut headers = headers;
     headers.remove(reqwest::header::SET_COOKIE);
     Err(Error::Api {
@@ -521,8 +520,7 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
         message,
         body,
         decoded: decoded.map(ApiBody::new),
-        headers,
-        request_id,
+        headers: Box::new(headers),
     })
 }
 

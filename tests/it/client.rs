@@ -143,7 +143,7 @@ async fn an_api_error_per_provider_keeps_its_typed_body_and_request_id() {
         body.errors.as_ref().unwrap().authorization.as_deref(),
         Some("not your business")
     );
-    assert_eq!(error.request_id(), Some("pt-1"));
+    assert_eq!(error.request_id().as_deref(), Some("pt-1"));
     assert!(error.to_string().contains("[request id pt-1]"), "{error}");
     let Error::Api { headers, .. } = &error else {
         panic!("{error:?}")
@@ -170,7 +170,7 @@ async fn an_api_error_per_provider_keeps_its_typed_body_and_request_id() {
     let body: &quo::types::ApiError = error.api_body().expect("Quo's body");
     assert_eq!(body.errors[0].path, "/phoneNumberId");
     assert_eq!(body.errors[0].message, "Expected string");
-    assert_eq!(error.request_id(), Some("quo-7"));
+    assert_eq!(error.request_id().as_deref(), Some("quo-7"));
     assert!(
         error.api_body::<partoo::types::ApiError>().is_none(),
         "typed: another provider's type is not it"
@@ -191,7 +191,7 @@ async fn an_api_error_per_provider_keeps_its_typed_body_and_request_id() {
         .unwrap_err();
     let body: &textus::types::ApiError = error.api_body().expect("TextUs's body");
     assert_eq!(body["error"], "slug is archived");
-    assert_eq!(error.request_id(), Some("tx-3"));
+    assert_eq!(error.request_id().as_deref(), Some("tx-3"));
     let Error::Api { message, .. } = &error else {
         panic!("{error:?}")
     };

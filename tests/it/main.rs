@@ -11,6 +11,7 @@ mod message_content;
 mod pagination;
 mod partoo;
 mod quo;
+mod quo_dated;
 mod read_state;
 mod runtime;
 mod support;

@@ -151,7 +151,7 @@ async fn update_conversation_deprecated_sends_the_documented_request() {
 fn the_deprecated_operation_is_marked_with_the_specs_advice() {
     let source = include_str!("../../generated/partoo.rs");
     assert!(source.contains(
-        "#[deprecated(\n        note = \"Please use POST /conversations/{conversation_id}/read or PATCH /conversations/{conversation_id} instead.\"\n    )]\n    pub fn update_conversation_deprecated("
+        "#[deprecated(\n        note = \"Please use `read_conversation()` (POST /conversations/{conversation_id}/read) or PATCH /conversations/{conversation_id} (not in this crate) instead.\"\n    )]\n    pub fn update_conversation_deprecated("
     ));
 }
 

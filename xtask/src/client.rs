@@ -544,7 +544,9 @@ pub fn rewrite(
     api: &str,
     shape: &ClientShape,
     runtime: &RuntimeConfig,
+    constants: &BTreeMap<String, Vec<crate::rules::Constant>>,
 ) -> anyhow::Result<()> {
+    let mut constants_sent = 0;
     // Every builder's send: renamed, errors routed raw, and wrapped.
     let builder_items = module_items(file, "builder")?;
     let structs: BTreeMap<String, syn::ItemStruct> = builder_items
@@ -621,7 +623,7 @@ pub fn rewrite(
             let text = quote!(#generated).to_string();
             let start = text
                 .find("operation_id : \"")
-                .with_context(|| format!("builder {name}: send names no operation id"))?
+                .with_context(|| format!("stage client, builder {name}: expected `let info = OperationInfo {{ operation_id }}` in send, found no operation id"))?
                 + "operation_id : \"".len();
             text[start..]
                 .split('"')
@@ -681,6 +683,36 @@ pub fn rewrite(
         generated.sig.output = syn::parse_quote!(-> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error>);
         generated.vis = syn::Visibility::Inherited;
         generated.attrs.retain(|a| !a.path().is_ident("doc"));
+        let constant_statements: Vec<TokenStream> = constants
+            .iter()
+            .filter(|(id, _)| snake(id) == operation_id)
+            .flat_map(|(_, list)| list.iter())
+            .map(|constant| {
+                let value = &constant.value;
+                constants_sent += 1;
+                if constant.location == "header" {
+                    let name = constant.name.to_ascii_lowercase();
+                    quote! {
+                        request.headers_mut().insert(
+                            ::reqwest::header::HeaderName::from_static(#name),
+                            ::reqwest::header::HeaderValue::from_static(#value),
+                        );
+                    }
+                } else {
+                    let name = &constant.name;
+                    quote! { request.url_mut().query_pairs_mut().append_pair(#name, #value); }
+                }
+            })
+            .collect();
+        let request_binding = if constant_statements.is_empty() {
+            quote!(let request = self.request()?;)
+        } else {
+            quote! {
+                let mut request = self.request()?;
+                // Constants of the spec (one allowed value): sent on every request.
+                #(#constant_statements)*
+            }
+        };
         let wrapper: syn::ImplItem = syn::parse_quote! {
             #(#docs)*
             ///
@@ -688,7 +720,7 @@ pub fn rewrite(
             /// the call is retried, rate limited and traced by the client's runtime.
             pub async fn send(self) -> ::std::result::Result<::inbox_bindings::Response<#success>, ::inbox_bindings::Error> {
                 let client = self.client;
-                let request = self.request()?;
+                #request_binding
                 let received = client.inner.call(&client.client, request, #operation_id).await?;
                 ::inbox_bindings::finish::<#success, #error>(super::API.name, received)
             }
@@ -701,6 +733,13 @@ pub fn rewrite(
     }
     if wrapped == 0 && !structs.is_empty() {
         bail!("found no `send` to wrap");
+    }
+    let expected_constants: usize = constants.values().map(Vec::len).sum();
+    if constants_sent != expected_constants {
+        bail!(
+            "stage client: {expected_constants} constant parameter(s) planned, {constants_sent} placed in a send(): \
+             an operation with constants has no builder"
+        );
     }
     let bounded_parameters: usize = shape.bounds.values().map(Vec::len).sum();
     if bounded_parameters > 0 && setters == 0 {

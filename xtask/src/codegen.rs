@@ -49,7 +49,7 @@ pub fn pipeline(
     let mut plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
         .with_context(|| format!("applying rules to the `{api}` document"))?;
     if let Some(convention) = &config.pagination {
-        plan.paginated = crate::pagination::detect(&doc, convention, &mut report);
+        plan.paginated = crate::pagination::detect(&doc, convention.list(), &mut report);
     }
     plan.client = Some(
         crate::client::describe(&doc, &config.runtime, &mut report)

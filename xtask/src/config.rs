@@ -43,7 +43,7 @@ pub struct ApiConfig {
     pub overrides: Overrides,
     /// The API's cursor pagination convention, if it paginates.
     #[serde(default)]
-    pub pagination: Option<crate::pagination::Convention>,
+    pub pagination: Option<crate::pagination::Conventions>,
     /// Where the provider's code and message sit in its error bodies.
     #[serde(default)]
     pub errors: ErrorFields,

@@ -366,7 +366,32 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
                     if !received && !shape.required && new_shape.required {
                         push(true, id, location, "now required".into());
                     }
-                    if let (Some(old_values), Some(new_values)) = (&shape.values, &new_shape.values)
+                    let constant_changed = match (&shape.values, &new_shape.values) {
+                        (Some(old_values), Some(new_values))
+                            if location.starts_with("parameter")
+                                && shape.required
+                                && new_shape.required
+                                && old_values.len() == 1
+                                && new_values.len() == 1
+                                && old_values != new_values =>
+                        {
+                            // The client sends a constant on every request: a
+                            // new one (a dated API version) changes them all.
+                            push(
+                                true,
+                                id,
+                                location,
+                                format!(
+                                    "constant changed from {:?} to {:?} (sent on every request)",
+                                    old_values[0], new_values[0]
+                                ),
+                            );
+                            true
+                        }
+                        _ => false,
+                    };
+                    if let (Some(old_values), Some(new_values), false) =
+                        (&shape.values, &new_shape.values, constant_changed)
                     {
                         for value in new_values.iter().filter(|v| !old_values.contains(v)) {
                             // Every received enum decodes an undocumented value

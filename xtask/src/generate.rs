@@ -191,7 +191,7 @@ pub fn generate(
         crate::pagination::provider_error_impl(&mut file, schema, code, message)?;
     }
     if let Some(shape) = &plan.client {
-        crate::client::rewrite(&mut file, api, shape, &plan.runtime)?;
+        crate::client::rewrite(&mut file, api, shape, &plan.runtime, &plan.constants)?;
     }
     mark_deprecated(&mut file, spec, plan)?;
     crate::lean::rewrite(&mut file)?;

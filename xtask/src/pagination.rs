@@ -52,8 +52,124 @@ fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value>
     Some(resolve(doc, media.get("schema")?))
 }
 
-/// Finds the operations that follow `convention` in the normalized document.
-pub fn detect(doc: &Value, convention: &Convention, report: &mut Report) -> Vec<Paginated> {
+/// `[<api>.pagination]`: one convention, or several (`[[<api>.pagination]]`)
+/// for an API whose operations page in more than one way.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Conventions {
+    One(Convention),
+    Several(Vec<Convention>),
+}
+
+impl Conventions {
+    pub fn list(&self) -> &[Convention] {
+        match self {
+            Conventions::One(one) => std::slice::from_ref(one),
+            Conventions::Several(several) => several,
+        }
+    }
+}
+
+/// Why an operation does not follow a convention.
+enum Miss {
+    /// Not a list of this convention (no cursor parameter, no next-cursor field).
+    NotThisConvention,
+    /// A cursor, but no items array: worth saying.
+    NoItems,
+}
+
+fn match_convention(
+    doc: &Value,
+    path: &str,
+    method: &str,
+    item: &Value,
+    operation: &Value,
+    convention: &Convention,
+) -> Result<Paginated, Miss> {
+    let operation_id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .ok_or(Miss::NotThisConvention)?;
+    let parameters: Vec<&Value> = parameters(item, operation)
+        .map(|parameter| resolve(doc, parameter))
+        .collect();
+    let query = |name: &str| {
+        parameters.iter().copied().find(|p| {
+            p.get("in").and_then(Value::as_str) == Some("query")
+                && p.get("name").and_then(Value::as_str) == Some(name)
+        })
+    };
+    if query(&convention.cursor_parameter).is_none() {
+        return Err(Miss::NotThisConvention);
+    }
+    let properties = success_schema(doc, operation)
+        .and_then(|response| response.get("properties"))
+        .and_then(Value::as_object)
+        .ok_or(Miss::NotThisConvention)?;
+    if !properties.contains_key(&convention.next_cursor_field) {
+        return Err(Miss::NotThisConvention);
+    }
+    let is_array =
+        |schema: &Value| resolve(doc, schema).get("type").and_then(Value::as_str) == Some("array");
+    let items_field = match &convention.items_field {
+        Some(field) => properties
+            .get(field)
+            .filter(|schema| is_array(schema))
+            .map(|_| field.clone()),
+        None => {
+            let arrays: Vec<&String> = properties
+                .iter()
+                .filter(|(_, schema)| is_array(schema))
+                .map(|(name, _)| name)
+                .collect();
+            match arrays.as_slice() {
+                [only] => Some((*only).clone()),
+                _ => None,
+            }
+        }
+    }
+    .ok_or(Miss::NoItems)?;
+    let page_size = query(&convention.page_size_parameter).map(|parameter| {
+        let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
+        let bound = |key: &str| schema.and_then(|s| s.get(key)).and_then(Value::as_f64);
+        (
+            convention.page_size_parameter.clone(),
+            bound("minimum"),
+            bound("maximum"),
+        )
+    });
+    Ok(Paginated {
+        operation_id: operation_id.to_string(),
+        method: method.to_ascii_uppercase(),
+        path: path.to_string(),
+        cursor_parameter: convention.cursor_parameter.clone(),
+        page_size,
+        next_cursor_field: convention.next_cursor_field.clone(),
+        items_field,
+    })
+}
+
+/// The array properties of an operation's success body, if it has any.
+fn list_fields(doc: &Value, operation: &Value) -> Vec<String> {
+    success_schema(doc, operation)
+        .and_then(|response| response.get("properties"))
+        .and_then(Value::as_object)
+        .map(|properties| {
+            properties
+                .iter()
+                .filter(|(_, schema)| {
+                    resolve(doc, schema).get("type").and_then(Value::as_str) == Some("array")
+                })
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Finds the operations that follow one of `conventions` (the first that
+/// matches) in the normalized document; a GET that returns a list but
+/// follows none gets no stream, and the report says why.
+pub fn detect(doc: &Value, conventions: &[Convention], report: &mut Report) -> Vec<Paginated> {
     let mut found = Vec::new();
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return found;
@@ -63,75 +179,43 @@ pub fn detect(doc: &Value, convention: &Convention, report: &mut Report) -> Vec<
             let Some(operation) = item.get(method) else {
                 continue;
             };
-            let Some(operation_id) = operation.get("operationId").and_then(Value::as_str) else {
-                continue;
-            };
-            let parameters: Vec<&Value> = parameters(item, operation)
-                .map(|parameter| resolve(doc, parameter))
-                .collect();
-            let query = |name: &str| {
-                parameters.iter().copied().find(|p| {
-                    p.get("in").and_then(Value::as_str) == Some("query")
-                        && p.get("name").and_then(Value::as_str) == Some(name)
-                })
-            };
-            if query(&convention.cursor_parameter).is_none() {
-                continue;
-            }
-            let Some(response) = success_schema(doc, operation) else {
-                continue;
-            };
-            let Some(properties) = response.get("properties").and_then(Value::as_object) else {
-                continue;
-            };
-            if !properties.contains_key(&convention.next_cursor_field) {
-                continue;
-            }
-            let is_array = |schema: &Value| {
-                resolve(doc, schema).get("type").and_then(Value::as_str) == Some("array")
-            };
-            let items_field = match &convention.items_field {
-                Some(field) => properties
-                    .get(field)
-                    .filter(|schema| is_array(schema))
-                    .map(|_| field.clone()),
-                None => {
-                    let arrays: Vec<&String> = properties
-                        .iter()
-                        .filter(|(_, schema)| is_array(schema))
-                        .map(|(name, _)| name)
-                        .collect();
-                    match arrays.as_slice() {
-                        [only] => Some((*only).clone()),
-                        _ => None,
+            let operation_id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or("(no operationId)");
+            let mut no_items = false;
+            let matched = conventions.iter().find_map(|convention| {
+                match match_convention(doc, path, method, item, operation, convention) {
+                    Ok(paginated) => Some(paginated),
+                    Err(Miss::NoItems) => {
+                        no_items = true;
+                        None
+                    }
+                    Err(Miss::NotThisConvention) => None,
+                }
+            });
+            match matched {
+                Some(paginated) => {
+                    report.note(format!(
+                        "stream: {operation_id} → items of `{}` (cursor `{}`)",
+                        paginated.items_field, paginated.cursor_parameter
+                    ));
+                    found.push(paginated);
+                }
+                None if no_items => report.note(format!(
+                    "{operation_id} has a cursor but no items array: no stream"
+                )),
+                None if method == "get" => {
+                    let lists = list_fields(doc, operation);
+                    if !lists.is_empty() {
+                        report.note(format!(
+                            "no stream: {operation_id} returns a list (`{}`) but follows no pagination convention (no cursor parameter and next-cursor field)",
+                            lists.join("`, `")
+                        ));
                     }
                 }
-            };
-            let Some(items_field) = items_field else {
-                report.note(format!(
-                    "{operation_id} has a cursor but no items array: no stream"
-                ));
-                continue;
-            };
-            let page_size = query(&convention.page_size_parameter).map(|parameter| {
-                let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
-                let bound = |key: &str| schema.and_then(|s| s.get(key)).and_then(Value::as_f64);
-                (
-                    convention.page_size_parameter.clone(),
-                    bound("minimum"),
-                    bound("maximum"),
-                )
-            });
-            report.note(format!("stream: {operation_id} → items of `{items_field}`"));
-            found.push(Paginated {
-                operation_id: operation_id.to_string(),
-                method: method.to_ascii_uppercase(),
-                path: path.clone(),
-                cursor_parameter: convention.cursor_parameter.clone(),
-                page_size,
-                next_cursor_field: convention.next_cursor_field.clone(),
-                items_field,
-            });
+                None => {}
+            }
         }
     }
     found
@@ -443,7 +527,7 @@ mod tests {
             "/other": {"get": {"operationId": "other", "responses": {}}}},
             "components": {"parameters": {"Cursor": {"in": "query", "name": "cursor", "schema": {"type": "string"}}}}});
         let mut report = Report::default();
-        let found = detect(&doc, &partoo_convention(), &mut report);
+        let found = detect(&doc, &[partoo_convention()], &mut report);
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].items_field, "conversations");
         assert_eq!(found[1].items_field, "messages");
@@ -455,7 +539,71 @@ mod tests {
         assert!(report
             .notes
             .iter()
-            .any(|note| note == "stream: list_messages → items of `messages`"));
+            .any(|note| note == "stream: list_messages → items of `messages` (cursor `cursor`)"));
+    }
+
+    #[test]
+    fn several_conventions_each_operation_by_the_first_that_fits() {
+        let dated = Convention {
+            cursor_parameter: "after".into(),
+            page_size_parameter: "limit".into(),
+            next_cursor_field: "nextCursor".into(),
+            items_field: Some("data".into()),
+        };
+        let v1 = Convention {
+            cursor_parameter: "pageToken".into(),
+            page_size_parameter: "maxResults".into(),
+            next_cursor_field: "nextPageToken".into(),
+            items_field: Some("data".into()),
+        };
+        let page = |cursor_field: &str| {
+            json!({"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"data": {"type": "array", "items": {}},
+                cursor_field: {"type": "string", "nullable": true}}}}}}})
+        };
+        let doc = json!({"paths": {
+            "/contacts": {"get": {"operationId": "listContacts",
+                "parameters": [{"in": "query", "name": "after", "schema": {"type": "string"}},
+                               {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 50}}],
+                "responses": page("nextCursor")}},
+            "/v1/calls": {"get": {"operationId": "listCalls",
+                "parameters": [{"in": "query", "name": "pageToken", "schema": {"type": "string"}}],
+                "responses": page("nextPageToken")}},
+            "/webhooks": {"get": {"operationId": "listWebhooks",
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"data": {"type": "array", "items": {}}}}}}}}}}}});
+        let mut report = Report::default();
+        let found = detect(&doc, &[dated, v1], &mut report);
+        type PageSize = Option<(String, Option<f64>, Option<f64>)>;
+        let summary: Vec<(&str, &str, PageSize)> = found
+            .iter()
+            .map(|p| {
+                (
+                    p.operation_id.as_str(),
+                    p.cursor_parameter.as_str(),
+                    p.page_size.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "listContacts",
+                    "after",
+                    Some(("limit".into(), Some(1.0), Some(50.0)))
+                ),
+                ("listCalls", "pageToken", None),
+            ]
+        );
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("no stream: listWebhooks returns a list (`data`)")),
+            "{:?}",
+            report.notes
+        );
     }
 
     #[test]
@@ -466,7 +614,7 @@ mod tests {
                 "type": "object", "properties": {"a": {"type": "array"}, "b": {"type": "array"},
                 "next_cursor": {"type": "string"}}}}}}}}}}});
         let mut report = Report::default();
-        assert!(detect(&doc, &partoo_convention(), &mut report).is_empty());
+        assert!(detect(&doc, &[partoo_convention()], &mut report).is_empty());
         assert!(report.notes[0].contains("no items array"));
     }
 

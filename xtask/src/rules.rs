@@ -38,11 +38,26 @@ pub struct Plan {
     pub runtime: crate::client::RuntimeConfig,
     /// (error schema, code pointers, message pointers) for `ProviderError`.
     pub error_fields: Option<(String, Vec<String>, Vec<String>)>,
+    /// operationId → the parameters the client sends itself on every request.
+    pub constants: BTreeMap<String, Vec<Constant>>,
+}
+
+/// A required header or query parameter whose schema allows one value: the
+/// client sends it on every request of its operation, and no setter exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Constant {
+    /// `header` or `query`.
+    pub location: String,
+    /// The parameter's name as sent.
+    pub name: String,
+    /// Its one value, as sent.
+    pub value: String,
 }
 
 pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
     require_operation_ids(doc)?;
     apply_overrides(doc, overrides, report)?;
+    let constants = constant_parameters(doc, report)?;
     let requests = crate::requests::detect(doc, &overrides.iri_path_parameters, report)?;
     unify_error_bodies(doc, &overrides.error_schema, report)?;
     let extensible = crate::extensible::detect(doc, &overrides.extensible_enums, report)?;
@@ -61,6 +76,7 @@ pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> any
         deprecated,
         extensible,
         requests,
+        constants,
         ..Plan::default()
     })
 }
@@ -509,6 +525,121 @@ fn relax_received(doc: &mut Value, report: &mut Report) {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Constant parameters
+
+/// The one value a parameter's schema allows, if it allows exactly one.
+fn only_value(doc: &Value, parameter: &Value) -> Option<String> {
+    let schema = crate::document::resolve(doc, parameter.get("schema")?);
+    let values: Vec<&Value> = schema
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .filter(|value| !value.is_null())
+        .collect();
+    match values.as_slice() {
+        [Value::String(text)] => Some(text.clone()),
+        [Value::Number(number)] => Some(number.to_string()),
+        [Value::Bool(flag)] => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
+/// Finds every required header or query parameter whose schema allows
+/// exactly one value (a dated API version, say), removes it from the
+/// operation so progenitor generates no setter, and returns it for the
+/// client to send on every request.
+fn constant_parameters(
+    doc: &mut Value,
+    report: &mut Report,
+) -> anyhow::Result<BTreeMap<String, Vec<Constant>>> {
+    let snapshot = doc.clone();
+    let mut constants: BTreeMap<String, Vec<Constant>> = BTreeMap::new();
+    let constant_of = |parameter: &Value| -> Option<Constant> {
+        let parameter = crate::document::resolve(&snapshot, parameter);
+        let location = parameter.get("in").and_then(Value::as_str)?;
+        if !matches!(location, "header" | "query")
+            || parameter.get("required") != Some(&json!(true))
+        {
+            return None;
+        }
+        Some(Constant {
+            location: location.to_string(),
+            name: parameter.get("name")?.as_str()?.to_string(),
+            value: only_value(&snapshot, parameter)?,
+        })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(constants);
+    };
+    for item in paths.values_mut() {
+        // Path-item parameters apply to every operation of the item.
+        let mut shared = Vec::new();
+        if let Some(list) = item.get_mut("parameters").and_then(Value::as_array_mut) {
+            list.retain(|parameter| match constant_of(parameter) {
+                Some(constant) => {
+                    shared.push(constant);
+                    false
+                }
+                None => true,
+            });
+        }
+        for method in METHODS {
+            let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let mut found = shared.clone();
+            if let Some(list) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            {
+                list.retain(|parameter| match constant_of(parameter) {
+                    Some(constant) => {
+                        found.push(constant);
+                        false
+                    }
+                    None => true,
+                });
+            }
+            for constant in &found {
+                if constant.location == "header"
+                    && (reqwest_header_name_ok(&constant.name).is_none()
+                        || !constant.value.bytes().all(|b| (0x20..0x7f).contains(&b)))
+                {
+                    bail!(
+                        "constant header `{}: {}` of {id} cannot be sent as an HTTP header",
+                        constant.name,
+                        constant.value
+                    );
+                }
+                report.applied("constant-parameter");
+                report.note(format!(
+                    "constant: {id} sends {} `{}` = {:?} on every request (no setter)",
+                    constant.location, constant.name, constant.value
+                ));
+            }
+            if !found.is_empty() {
+                constants.insert(id, found);
+            }
+        }
+    }
+    Ok(constants)
+}
+
+/// A header name as HTTP allows it (token characters), lowercased.
+fn reqwest_header_name_ok(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    ok.then(|| name.to_ascii_lowercase())
 }
 
 // ---------------------------------------------------------------------------

@@ -284,3 +284,33 @@ fn compatible_drift_alone_exits_1() {
     let changes = changes_between(|doc| conversation(doc)["email"] = json!({"type": "string"}));
     assert_eq!(exit_code(&changes), 1);
 }
+
+/// A constant the client sends on every request (a dated API version) that
+/// changes is breaking, named as such, not an enum value added and removed.
+#[test]
+fn a_changed_constant_parameter_is_breaking() {
+    let versioned = |version: &'static str, doc: &mut Value| {
+        doc["paths"]["/conversations"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .push(
+                json!({"name": "Api-Version", "in": "header", "required": true,
+                         "schema": {"type": "string", "enum": [version]}}),
+            );
+    };
+    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    let (mut old, mut new) = (base(), base());
+    versioned("2026-03-30", &mut old);
+    versioned("2026-06-01", &mut new);
+    let changes = compare(
+        &prepared(old, &config).unwrap(),
+        &prepared(new, &config).unwrap(),
+        &[],
+    );
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert!(changes[0].breaking);
+    assert_eq!(
+        changes[0].description,
+        "constant changed from \"2026-03-30\" to \"2026-06-01\" (sent on every request)"
+    );
+}
