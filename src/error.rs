@@ -381,30 +381,34 @@ pub(crate) async fn read_limited(
 }
 
 /// Counts the objects, arrays and strings of a JSON text (without parsing
-/// it), stopping past `limit`: whether decoding it stays within bounds.
+/// it), stopping past `limit`: whether decoding it stays within bounds. A
+/// body too short to hold more is not scanned; a longer one is, jumping
+/// between quotes and brackets with `memchr`.
 pub(crate) fn within_node_limit(body: &[u8], limit: usize) -> bool {
+    // Each object, array or string takes at least two bytes (`{}`, `[]`,
+    // `""`): a body of n bytes holds at most n / 2, and a page of the usual
+    // size needs no count at all.
+    if body.len() / 2 <= limit {
+        return true;
+    }
     let mut nodes = 0usize;
     let mut in_string = false;
-    let mut escaped = false;
-    for &byte in body {
+    for at in memchr::memchr3_iter(b'"', b'{', b'[', body) {
+        let byte = body[at];
         if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
+            if byte == b'"' {
+                // Escaped when an odd number of backslashes precede it.
+                let backslashes = body[..at].iter().rev().take_while(|b| **b == b'\\').count();
+                if backslashes % 2 == 0 {
+                    in_string = false;
+                }
             }
             continue;
         }
-        match byte {
-            b'"' => {
-                in_string = true;
-                nodes += 1;
-            }
-            b'{' | b'[' => nodes += 1,
-            _ => continue,
+        if byte == b'"' {
+            in_string = true;
         }
+        nodes += 1;
         if nodes > limit {
             return false;
         }
@@ -625,4 +629,30 @@ pub fn string_at<B: serde::Serialize>(body: &B, pointers: &[&str]) -> Option<Str
             serde_json::Value::Number(number) => Some(number.to_string()),
             _ => None,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within_node_limit;
+
+    #[test]
+    fn objects_arrays_and_strings_count_and_nothing_inside_strings_does() {
+        // The smallest limit a text is within (limits under half its length
+        // force a count).
+        let count = |text: &str| (0..100).find(|limit| within_node_limit(text.as_bytes(), *limit));
+        assert_eq!(count("{}"), Some(1));
+        assert_eq!(count(r#"{"a": [1, 2, {"b": "c"}]}"#), Some(6));
+        assert_eq!(
+            count(r#"["{[", "x\"{", "\\", "["]"#),
+            Some(5),
+            "brackets in strings and escaped quotes do not count"
+        );
+        assert_eq!(count("1234"), Some(0));
+        assert!(!within_node_limit(b"[{},{},{}]", 3));
+        assert!(within_node_limit(b"[{},{},{}]", 4));
+        // Short bodies are within any limit of half their length, unscanned;
+        // a long one is counted.
+        assert!(within_node_limit(&[b'['; 10], 5));
+        assert!(!within_node_limit(&[b'['; 10], 4));
+    }
 }

@@ -68,12 +68,16 @@ pub fn json_body<T: serde::Serialize>(
 pub use query::{CommaSeparated, CommaSeparatedError};
 
 #[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 #[cfg(feature = "partoo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "partoo")))]
 pub mod partoo;
 #[cfg(feature = "quo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quo")))]
 pub mod quo;
 #[cfg(feature = "textus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "textus")))]
 pub mod textus;
 
 /// No type or trait of the generator (progenitor) is part of the public API:

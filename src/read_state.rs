@@ -494,6 +494,7 @@ impl Inbox {
 
     /// Adds (or replaces) the Partoo client.
     #[cfg(feature = "partoo")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "partoo")))]
     pub fn with_partoo(mut self, client: crate::partoo::Client) -> Self {
         self.partoo = Some(client);
         self
@@ -501,6 +502,7 @@ impl Inbox {
 
     /// Adds (or replaces) the Quo client.
     #[cfg(feature = "quo")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quo")))]
     pub fn with_quo(mut self, client: crate::quo::Client) -> Self {
         self.quo = Some(client);
         self
@@ -508,6 +510,7 @@ impl Inbox {
 
     /// Adds (or replaces) the TextUs client.
     #[cfg(feature = "textus")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "textus")))]
     pub fn with_textus(mut self, client: crate::textus::Client) -> Self {
         self.textus = Some(client);
         self

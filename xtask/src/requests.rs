@@ -427,7 +427,9 @@ pub fn rewrite(
                 syn::ImplItem::Fn(function) if function.sig.ident == "send" => Some(function),
                 _ => None,
             })
-            .with_context(|| format!("no send() on builder {builder}"))?;
+            .with_context(|| {
+                format!("stage requests, {operation_id}: expected a send() on builder {builder}, found none")
+            })?;
         let mut rewrite = SendRewrite {
             shape,
             accept_rewritten: 0,
@@ -436,14 +438,14 @@ pub fn rewrite(
         rewrite.visit_block_mut(&mut send.block);
         if shape.accept.is_some() && rewrite.accept_rewritten != 1 {
             bail!(
-                "{operation_id}: found {} Accept headers to rewrite",
+                "stage requests, {operation_id}: expected 1 Accept header to rewrite, found {}",
                 rewrite.accept_rewritten
             );
         }
         let has_body = shape.content_type.is_some() || shape.optional_body;
         if has_body && rewrite.json_rewritten != 1 {
             bail!(
-                "{operation_id}: found {} JSON bodies to rewrite",
+                "stage requests, {operation_id}: expected 1 JSON body to rewrite, found {}",
                 rewrite.json_rewritten
             );
         }

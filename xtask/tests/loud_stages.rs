@@ -186,3 +186,36 @@ fn the_enum_and_lean_stages_name_the_type_they_expected() {
         "{error}"
     );
 }
+
+#[test]
+fn the_requests_stage_names_the_operation_and_the_header_it_expected() {
+    // A send that no longer sets `Accept` the way progenitor did.
+    let mut file = progenitor_like(quote::quote! { todo!() }, true);
+    let mut shapes = BTreeMap::new();
+    shapes.insert(
+        "listThings".to_string(),
+        xtask::requests::RequestShape {
+            accept: Some("application/vnd.test+json".into()),
+            ..Default::default()
+        },
+    );
+    let error = error_of(xtask::requests::rewrite(&mut file, &shapes));
+    assert!(
+        error.contains("stage requests, listThings: expected 1 Accept header to rewrite, found 0"),
+        "{error}"
+    );
+    // An operation whose builder is gone.
+    let mut shapes = BTreeMap::new();
+    shapes.insert(
+        "deleteThing".to_string(),
+        xtask::requests::RequestShape {
+            accept: Some("application/vnd.test+json".into()),
+            ..Default::default()
+        },
+    );
+    let error = error_of(xtask::requests::rewrite(&mut file, &shapes));
+    assert!(
+        error.contains("stage requests, deleteThing: expected a send()"),
+        "{error}"
+    );
+}
