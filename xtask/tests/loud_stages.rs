@@ -46,84 +46,68 @@ fn progenitor_like(send_body: proc_macro2::TokenStream, prelude: bool) -> syn::F
     .unwrap()
 }
 
+/// A `send` that builds its request as progenitor does, for `path`.
+fn well_formed_send(path: &str) -> proc_macro2::TokenStream {
+    let template = format!("{{}}{path}");
+    quote::quote! {
+        let Self { client } = self;
+        let url = format!(#template, client.baseurl);
+        let mut request = client.client.get(url).build()?;
+        let info = OperationInfo { operation_id: "list_things" };
+        todo!()
+    }
+}
+
+/// What the client stage says of `file`.
+fn client_stage(
+    file: &mut syn::File,
+    constants: &BTreeMap<String, Vec<xtask::rules::Constant>>,
+) -> String {
+    error_of(xtask::client::rewrite(
+        file,
+        "t",
+        &shape(),
+        &RuntimeConfig::default(),
+        constants,
+    ))
+}
+
 fn error_of(result: anyhow::Result<()>) -> String {
     format!("{:#}", result.expect_err("the stage must refuse"))
 }
 
 #[test]
 fn the_client_stage_names_the_builder_and_what_it_expected() {
+    let none = BTreeMap::new();
     // A send that no longer builds a request then an `OperationInfo`.
-    let mut file = progenitor_like(quote::quote! { todo!() }, true);
-    let error = error_of(xtask::client::rewrite(
-        &mut file,
-        "t",
-        &shape(),
-        &RuntimeConfig::default(),
-        &BTreeMap::new(),
-    ));
+    let error = client_stage(&mut progenitor_like(quote::quote! { todo!() }, true), &none);
     assert!(
         error.contains("stage client, builder ListThings"),
         "{error}"
     );
     assert!(error.contains("OperationInfo"), "{error}");
 
-    // The request is built, but without the `encode_path` for its one path parameter.
-    let mut file = progenitor_like(
-        quote::quote! {
-            let Self { client } = self;
-            let url = format!("{}/things/{}", client.baseurl, id);
-            let mut request = client.client.get(url).build()?;
-            let info = OperationInfo { operation_id: "list_things" };
-            todo!()
-        },
-        true,
+    // The URL has a path parameter, but no `encode_path` for it.
+    let error = client_stage(
+        &mut progenitor_like(well_formed_send("/things/{}"), true),
+        &none,
     );
-    let error = error_of(xtask::client::rewrite(
-        &mut file,
-        "t",
-        &shape(),
-        &RuntimeConfig::default(),
-        &BTreeMap::new(),
-    ));
     assert!(
         error.contains("1 path parameter(s) but 0 `encode_path`"),
         "{error}"
     );
 
     // No progenitor prelude to make private.
-    let mut file = progenitor_like(
-        quote::quote! {
-            let Self { client } = self;
-            let url = format!("{}/things", client.baseurl);
-            let mut request = client.client.get(url).build()?;
-            let info = OperationInfo { operation_id: "list_things" };
-            todo!()
-        },
-        false,
+    let error = client_stage(
+        &mut progenitor_like(well_formed_send("/things"), false),
+        &none,
     );
-    let error = error_of(xtask::client::rewrite(
-        &mut file,
-        "t",
-        &shape(),
-        &RuntimeConfig::default(),
-        &BTreeMap::new(),
-    ));
     assert!(
         error.contains("expected one `pub use progenitor_client"),
         "{error}"
     );
 
     // A constant planned for an operation that has no builder.
-    let mut file = progenitor_like(
-        quote::quote! {
-            let Self { client } = self;
-            let url = format!("{}/things", client.baseurl);
-            let mut request = client.client.get(url).build()?;
-            let info = OperationInfo { operation_id: "list_things" };
-            todo!()
-        },
-        true,
-    );
     let mut constants = BTreeMap::new();
     constants.insert(
         "deleteThing".to_string(),
@@ -133,17 +117,19 @@ fn the_client_stage_names_the_builder_and_what_it_expected() {
             value: "1".into(),
         }],
     );
-    let error = error_of(xtask::client::rewrite(
-        &mut file,
-        "t",
-        &shape(),
-        &RuntimeConfig::default(),
+    let error = client_stage(
+        &mut progenitor_like(well_formed_send("/things"), true),
         &constants,
-    ));
+    );
     assert!(
         error.contains("1 constant parameter(s) planned, 0 placed"),
         "{error}"
     );
+
+    // The same tree passes when nothing is missing: the checks can pass.
+    let mut file = progenitor_like(well_formed_send("/things"), true);
+    xtask::client::rewrite(&mut file, "t", &shape(), &RuntimeConfig::default(), &none)
+        .expect("a well-formed tree is rewritten");
 }
 
 #[test]
