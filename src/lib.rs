@@ -55,6 +55,18 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(not(any(
+    feature = "rustls",
+    feature = "rustls-ring",
+    feature = "native-tls",
+    feature = "no-tls"
+)))]
+compile_error!(
+    "inbox-bindings needs a TLS choice: enable the feature `rustls` (the default), `rustls-ring` \
+     (lighter to build) or `native-tls`; or `no-tls` and pass your own reqwest::Client with \
+     ClientConfig::http_client"
+);
+
 // Generated code names this crate by its absolute path (`::inbox_bindings::…`)
 // so the same output also compiles outside it (`cargo xtask codegen --compile`).
 extern crate self as inbox_bindings;

@@ -393,6 +393,12 @@ fn check_duration(setting: &str, value: Duration) -> Result<(), Error> {
 /// ```
 pub fn http_client_builder(base_url: &str) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    let builder = match ring_tls() {
+        Ok(config) => builder.tls_backend_preconfigured(config),
+        // reqwest then refuses to build the client, with its own error.
+        Err(_) => builder,
+    };
     let loopback = reqwest::Url::parse(base_url)
         .ok()
         .is_some_and(|url| url.host().as_ref().is_some_and(is_loopback));
@@ -401,6 +407,20 @@ pub fn http_client_builder(base_url: &str) -> reqwest::ClientBuilder {
     } else {
         builder
     }
+}
+
+/// rustls with ring and the platform's certificate verifier (feature
+/// `rustls-ring`), built here so no process-wide provider is needed.
+#[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+fn ring_tls() -> Result<rustls::ClientConfig, rustls::Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 fn is_loopback(host: &url::Host<&str>) -> bool {
@@ -564,6 +584,13 @@ impl Runtime {
                 Some(RateLimiter::direct(quota))
             }
         };
+        #[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
+        if config.http.is_none() && base_url.starts_with("https:") {
+            return Err(Error::invalid(
+                "this build has no TLS (feature `no-tls`): pass your own client with \
+                 ClientConfig::http_client, or enable `rustls`, `rustls-ring` or `native-tls`",
+            ));
+        }
         let http = match config.http {
             Some(client) => client,
             None => http_client_builder(&base_url)
@@ -954,6 +981,37 @@ mod tests {
         let spread: std::collections::BTreeSet<Duration> =
             (0..50).map(|_| policy.backoff(3)).collect();
         assert!(spread.len() > 10, "jittered, not fixed");
+    }
+
+    /// Whichever TLS feature the crate is built with, an HTTPS client
+    /// builds (the platform's roots load, the provider is there); with
+    /// `no-tls` only a caller's client or plain loopback HTTP does.
+    #[test]
+    fn the_chosen_tls_builds_a_client() {
+        static API: ApiInfo = ApiInfo::new(
+            "t",
+            Auth::None,
+            &[Server {
+                url: "https://api.example.test",
+                description: "",
+            }],
+            None,
+            &[],
+            false,
+        );
+        let https = Runtime::build(ClientConfig::new("k"), &API);
+        let loopback = Runtime::build(ClientConfig::new("k").base_url("http://127.0.0.1:9"), &API);
+        assert!(loopback.is_ok());
+        if cfg!(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")) {
+            assert!(https.is_ok(), "{:?}", https.err());
+        } else {
+            match https {
+                Err(Error::InvalidInput { reason, .. }) => assert!(reason.contains("no TLS")),
+                other => panic!("{:?}", other.err()),
+            }
+            let own = ClientConfig::new("k").http_client(reqwest::Client::new());
+            assert!(Runtime::build(own, &API).is_ok());
+        }
     }
 
     #[test]
