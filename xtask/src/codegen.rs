@@ -271,7 +271,7 @@ fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()>
         "[workspace]".into(),
         "[dependencies]".into(),
         format!(
-            "inbox-bindings = {{ path = {:?}, default-features = false }}",
+            "inbox-bindings = {{ path = {:?}, default-features = false, features = [\"rustls\"] }}",
             root.display().to_string()
         ),
     ];
