@@ -1002,7 +1002,11 @@ mod tests {
         let https = Runtime::build(ClientConfig::new("k"), &API);
         let loopback = Runtime::build(ClientConfig::new("k").base_url("http://127.0.0.1:9"), &API);
         assert!(loopback.is_ok());
-        if cfg!(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")) {
+        if cfg!(any(
+            feature = "rustls",
+            feature = "rustls-ring",
+            feature = "native-tls"
+        )) {
             assert!(https.is_ok(), "{:?}", https.err());
         } else {
             match https {
