@@ -28,12 +28,14 @@ pub mod types {
     }
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub errors: ::std::option::Option<ApiErrorErrors>,
     }
     ///`ApiErrorErrors`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrors {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authentication: ::std::option::Option<::std::string::String>,
@@ -42,6 +44,7 @@ pub mod types {
     }
     ///`Conversation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
         /**The "user_id" of the user assigned to the conversation.
 */
@@ -116,6 +119,7 @@ It is up to you to gracefully handle the case where new values are added.
     }
     ///`ConversationBusiness`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConversationBusiness {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
@@ -285,6 +289,22 @@ sent back unchanged.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ConversationIssue {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ConversationIssue".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["facebook_no_page_linked",
+                "facebook_partner_co_undone", "facebook_invalid_status",
+                "facebook_missing_webhook_subs", "instagram_no_account_linked",
+                "sms_no_phone_number"] }, { "type" : "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
+        }
+    }
     ///`ConversationStatus`
     ///
     /**Closed in the spec, tolerant on receipt: a value the provider sends
@@ -413,9 +433,24 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ConversationStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ConversationStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["Open", "Closed"] }, { "type"
+                : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     /**Total number of results available for the filters and dimensions requested.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Count(pub i64);
     impl ::std::ops::Deref for Count {
@@ -459,6 +494,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///`CustomChannel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomChannel {
         ///The unique id of the conversation in your system.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -478,6 +514,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///`CustomChannelMessage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomChannelMessage {
         ///The unique id of the message in your system.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -485,6 +522,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///Response object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsResponse {
         ///The list of conversations, paginated.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -499,6 +537,7 @@ When all data have been fetched, the value is null.
     }
     ///`Message`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
         ///Kept as raw JSON: its members are not distinguishable by shape.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -717,6 +756,21 @@ sent back unchanged.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for MessageContentType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "MessageContentType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["Text", "Image", "Video",
+                "Audio", "Document", "IgStoryReply", "IgStoryMention", "Unsupported"] },
+                { "type" : "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
+        }
+    }
     /**The delivery status of the message.
 Messages send via Partoo are created with the status "Sending", and
 propagated to the messaging channel.
@@ -858,6 +912,20 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 }
             }
             deserializer.deserialize_str(Visitor)
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for MessageStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "MessageStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["Sending", "Success",
+                "Failed"] }, { "type" : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
         }
     }
     /**The channel that the message is being sent to/from.
@@ -1025,8 +1093,24 @@ sent back unchanged.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for MessagingPartner {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "MessagingPartner".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["Google", "Facebook",
+                "Instagram", "SMS", "Whatsapp", "Custom", "Livechat"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
+        }
+    }
     ///Request body to mark a Conversation as read
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationBody {
         /**Whether the last message received was read.
 This property is scoped to the user who performs the request.
@@ -1042,6 +1126,7 @@ Multiple users can have a different "is_read" status for the same conversation.
     }
     ///`ReadConversationResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ReadConversationResponseStatus>,
@@ -1168,6 +1253,20 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 }
             }
             deserializer.deserialize_str(Visitor)
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ReadConversationResponseStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ReadConversationResponseStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["success"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
         }
     }
     /**Describes the person that sent the Message:
@@ -1320,8 +1419,23 @@ sent back unchanged.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for SenderType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "SenderType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["User", "Consumer",
+                "Metadata"] }, { "type" : "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
+        }
+    }
     ///Request body to update a Post
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateConversationDeprecatedBody {
         /**Whether the last message received was read.
 This property is scoped to the user who performs the request.
@@ -1337,6 +1451,7 @@ Multiple users can have a different is_read status for the same conversation.
     }
     ///`UpdateConversationDeprecatedResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateConversationDeprecatedResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<UpdateConversationDeprecatedResponseStatus>,
@@ -1479,6 +1594,20 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 }
             }
             deserializer.deserialize_str(Visitor)
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for UpdateConversationDeprecatedResponseStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "UpdateConversationDeprecatedResponseStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["success"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
         }
     }
     /// Types for composing complex structures.

@@ -9,6 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
         pub code: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -24,6 +25,7 @@ pub mod types {
     }
     ///`ApiErrorErrorsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrorsItem {
         pub message: ::std::string::String,
         pub path: ::std::string::String,
@@ -33,12 +35,14 @@ pub mod types {
     }
     ///`ApiErrorErrorsItemSchema`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrorsItemSchema {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
     ///The unique identifier of the conversation to mark as read.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct MarkConversationAsReadV1ConversationId(::std::string::String);
     impl ::std::ops::Deref for MarkConversationAsReadV1ConversationId {
@@ -97,6 +101,7 @@ pub mod types {
     }
     ///`MarkConversationAsReadV1Response`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadV1Response {
         ///The unique identifier of the user or system user the conversation is assigned to.
         #[serde(

@@ -9,6 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ApiError(pub ::serde_json::Value);
     impl ::std::ops::Deref for ApiError {
@@ -29,6 +30,7 @@ pub mod types {
     }
     ///A hydra:Collection of the message's attachments.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AttachmentCollection {
         #[serde(
             rename = "@context",
@@ -52,6 +54,7 @@ pub mod types {
     }
     ///`Conversation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
         ///The IRI of the account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -196,6 +199,7 @@ pub mod types {
     }
     ///The conversation as the requesting user sees it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConversationUserInfo {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assigned: ::std::option::Option<bool>,
@@ -225,6 +229,7 @@ pub mod types {
     }
     ///`Message`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub attachments: ::std::option::Option<AttachmentCollection>,
@@ -298,6 +303,7 @@ pub mod types {
     }
     ///`ReadConversationBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationBody {
         ///Mark the conversation read up to this timeline position (RFC 3339).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -310,6 +316,7 @@ pub mod types {
     }
     ///A slug, or the IRI `/conversations/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct ReadConversationConversation(::std::string::String);
     impl ::std::ops::Deref for ReadConversationConversation {

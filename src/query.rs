@@ -152,6 +152,21 @@ impl<'de, T: FromStr + fmt::Display> serde::Deserialize<'de> for CommaSeparated<
     }
 }
 
+/// One string: the values joined with commas.
+#[cfg(feature = "schemars")]
+impl<T> schemars::JsonSchema for CommaSeparated<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CommaSeparated".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "Values joined with commas into one query value; no value contains a comma.",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

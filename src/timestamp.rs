@@ -136,6 +136,23 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
     }
 }
 
+/// A string: RFC 3339, or Partoo's form with a space; a value in neither is
+/// still accepted (kept as text).
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A date and time: RFC 3339 (`2023-01-31T16:22:17.327878+00:00`) or with a space instead of `T` (`2023-01-31 16:22:17.327878+00:00`), any offset. Another string is accepted and kept as text.",
+            "examples": ["2023-01-31 16:22:17.327878+00:00", "2023-01-31T16:22:17Z"],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,14 +162,30 @@ sent back unchanged.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for Channel {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "Channel".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["sms", "email", "unknown"] },
+                { "type" : "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
+        }
+    }
     ///`SearchThingsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchThingsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub things: ::std::vec::Vec<Thing>,
     }
     ///`Thing`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Thing {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<Channel>,
@@ -317,8 +333,23 @@ sent back unchanged.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ThingMood {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ThingMood".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["happy", "sad"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
+        }
+    }
     ///`ThingNested`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingNested {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<Channel>,
@@ -449,6 +480,20 @@ sent back unchanged.*/
                 }
             }
             deserializer.deserialize_str(Visitor)
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ThingTagsItem {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ThingTagsItem".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["red", "blue"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values, or any other string: the provider documents that new values may be added.",
+                }
+            )
         }
     }
     /// Types for composing complex structures.

@@ -28,6 +28,7 @@ pub mod types {
     }
     ///`ArchiveItemResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ArchiveItemResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ArchiveItemResponseStatus>,
@@ -155,8 +156,23 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ArchiveItemResponseStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ArchiveItemResponseStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["success"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`GetNoteResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GetNoteResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<GetNoteResponseState>,
@@ -291,8 +307,23 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for GetNoteResponseState {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "GetNoteResponseState".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["draft", "published"] }, {
+                "type" : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -444,6 +475,20 @@ sending an `Unknown` value is refused before the request is made.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ItemKind {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ItemKind".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["book", "film"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`ItemStatus`
     ///
     /**Closed in the spec, tolerant on receipt: a value the provider sends
@@ -582,6 +627,20 @@ sending an `Unknown` value is refused before the request is made.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ItemStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ItemStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["open", "closed"] }, { "type"
+                : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`ListItemsOrder`
     #[derive(
         ::serde::Deserialize,
@@ -595,6 +654,7 @@ sending an `Unknown` value is refused before the request is made.*/
         PartialEq,
         PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub enum ListItemsOrder {
         #[serde(rename = "asc")]
         Asc,
@@ -639,12 +699,14 @@ sending an `Unknown` value is refused before the request is made.*/
     }
     ///`ListItemsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListItemsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub items: ::std::vec::Vec<Item>,
     }
     ///`TouchCounterResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TouchCounterResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<i64>,

@@ -28,6 +28,7 @@ pub mod types {
     }
     ///`ListCallsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListCallsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ListCallsResponseDataItem>,
@@ -39,12 +40,14 @@ pub mod types {
     }
     ///`ListCallsResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListCallsResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
     }
     ///`ListContactsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListContactsResponse {
         pub data: ::std::vec::Vec<ListContactsResponseDataItem>,
         #[serde(
@@ -55,6 +58,7 @@ pub mod types {
     }
     ///`ListContactsResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListContactsResponseDataItem {
         #[serde(
             rename = "firstName",
@@ -200,8 +204,23 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ListContactsResponseDataItemSource {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListContactsResponseDataItemSource".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["api", "csv", "device"] }, {
+                "type" : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`ListUsersResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsersResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ListUsersResponseDataItem>,
@@ -213,6 +232,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///`ListUsersResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsersResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -353,8 +373,23 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ListUsersResponseDataItemRole {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListUsersResponseDataItemRole".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["owner", "admin", "member"]
+                }, { "type" : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`ListWebhookEventsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhookEventsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ListWebhookEventsResponseDataItem>,
@@ -366,6 +401,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///`ListWebhookEventsResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhookEventsResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -497,14 +533,30 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             deserializer.deserialize_str(Visitor)
         }
     }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for ListWebhookEventsResponseDataItemType {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "ListWebhookEventsResponseDataItemType".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["message.received"] }, {
+                "type" : "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
+        }
+    }
     ///`ListWebhooksResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhooksResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ListWebhooksResponseDataItem>,
     }
     ///`ListWebhooksResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhooksResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -513,12 +565,14 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///`MarkConversationAsReadResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<MarkConversationAsReadResponseData>,
     }
     ///`MarkConversationAsReadResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -530,12 +584,14 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
     }
     ///`RetryMessageResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetryMessageResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RetryMessageResponseData>,
     }
     ///`RetryMessageResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetryMessageResponseData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -664,6 +720,20 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
                 }
             }
             deserializer.deserialize_str(Visitor)
+        }
+    }
+    #[cfg(feature = "schemars")]
+    impl ::schemars::JsonSchema for RetryMessageResponseDataStatus {
+        fn schema_name() -> ::std::borrow::Cow<'static, str> {
+            "RetryMessageResponseDataStatus".into()
+        }
+        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+            ::schemars::json_schema!(
+                { "type" : "string", "anyOf" : [{ "enum" : ["queued"] }, { "type" :
+                "string" }], "description" :
+                "One of the documented values; any other string the provider sends is kept as Unknown.",
+                }
+            )
         }
     }
     /// Error types.

@@ -9,12 +9,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
         pub code: ::std::string::String,
         pub message: ::std::string::String,
     }
     ///`ListConversationsV1Response`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsV1Response {
         pub data: ::std::vec::Vec<ListConversationsV1ResponseDataItem>,
         #[serde(
@@ -28,6 +30,7 @@ pub mod types {
     }
     ///`ListConversationsV1ResponseDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsV1ResponseDataItem {
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

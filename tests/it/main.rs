@@ -14,5 +14,6 @@ mod quo;
 mod quo_dated;
 mod read_state;
 mod runtime;
+mod schemas;
 mod support;
 mod textus;

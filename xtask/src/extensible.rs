@@ -645,6 +645,10 @@ fn enum_tokens(
             "A value the spec does not document (received, kept as sent; never sent).",
         ),
     };
+    let schema_description = match kind {
+        Kind::Extensible => "One of the documented values, or any other string: the provider documents that new values may be added.",
+        Kind::Tolerant { .. } => "One of the documented values; any other string the provider sends is kept as Unknown.",
+    };
     let serialize_unknown = if matches!(kind, Kind::Tolerant { sent: true }) {
         quote! {
             Self::Unknown(value) => ::std::result::Result::Err(::serde::ser::Error::custom(
@@ -771,6 +775,20 @@ fn enum_tokens(
                     }
                 }
                 deserializer.deserialize_str(Visitor)
+            }
+        }
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for #ident {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                #name.into()
+            }
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                // Any string decodes (`Unknown`); the documented values are listed.
+                ::schemars::json_schema!({
+                    "type": "string",
+                    "anyOf": [{"enum": [#(#values),*]}, {"type": "string"}],
+                    "description": #schema_description,
+                })
             }
         }
     }

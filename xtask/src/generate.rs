@@ -195,6 +195,7 @@ pub fn generate(
     }
     mark_deprecated(&mut file, spec, plan)?;
     crate::lean::rewrite(&mut file)?;
+    crate::lean::schemars(&mut file)?;
     let types = count_types(&file);
 
     // progenitor's usage snippets in doc comments are fenced `ignore`: they are

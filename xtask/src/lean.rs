@@ -35,6 +35,49 @@ fn builders_named(tokens: &str, into: &mut BTreeSet<String>) {
     }
 }
 
+/// Adds `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]`
+/// to every struct and enum typify generated in `types` (the enums with an
+/// `Unknown` fallback carry their own impl). Returns how many it marked.
+pub fn schemars(file: &mut syn::File) -> anyhow::Result<usize> {
+    let types = crate::syntax::module_items(file, "types")?;
+    let has_own_impl: BTreeSet<String> = types
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(block)
+                if block.trait_.as_ref().is_some_and(|(_, path, _)| {
+                    path.segments
+                        .last()
+                        .is_some_and(|s| s.ident == "JsonSchema")
+                }) =>
+            {
+                last_ident(&block.self_ty)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut marked = 0;
+    let attribute: syn::Attribute =
+        syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]);
+    for item in types.iter_mut() {
+        let (ident, attrs) = match item {
+            syn::Item::Struct(s) => (s.ident.to_string(), &mut s.attrs),
+            syn::Item::Enum(e) => (e.ident.to_string(), &mut e.attrs),
+            _ => continue,
+        };
+        if ident == "UnknownValue" || has_own_impl.contains(&ident) {
+            continue;
+        }
+        // After the derives, so serde's attributes stay beside them.
+        let position = attrs
+            .iter()
+            .position(|a| a.path().is_ident("derive"))
+            .map_or(0, |p| p + 1);
+        attrs.insert(position, attribute.clone());
+        marked += 1;
+    }
+    Ok(marked)
+}
+
 /// Removes the builders no operation takes; returns how many it removed.
 pub fn rewrite(file: &mut syn::File) -> anyhow::Result<usize> {
     // Builders the operations name, from everything outside `types`.
@@ -115,6 +158,31 @@ pub fn rewrite(file: &mut syn::File) -> anyhow::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_generated_type_derives_json_schema_under_the_feature_but_own_impls() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types {
+                #[derive(Clone, serde::Deserialize)]
+                #[serde(rename_all = "camelCase")]
+                pub struct Page { pub id: i64 }
+                pub enum Closed { A }
+                pub struct UnknownValue(String);
+                pub enum Open { A, Unknown(UnknownValue) }
+                impl ::schemars::JsonSchema for Open {}
+            }
+        };
+        assert_eq!(schemars(&mut file).unwrap(), 2);
+        let text = file.to_token_stream().to_string();
+        let derive = "# [cfg_attr (feature = \"schemars\" , derive (:: schemars :: JsonSchema))]";
+        assert_eq!(text.matches(derive).count(), 2, "{text}");
+        assert!(
+            text.contains(&format!(
+                "# [derive (Clone , serde :: Deserialize)] {derive} # [serde"
+            )),
+            "after the derives, before serde's attributes: {text}"
+        );
+    }
 
     #[test]
     fn keeps_the_builders_operations_take_and_drops_the_rest() {
