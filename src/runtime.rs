@@ -688,15 +688,14 @@ impl Runtime {
         self.pause_until(Instant::now() + wait);
     }
 
-    /// One attempt: sends the request and reads the whole body, within
-    /// `timeout`. A redirect is never followed to another origin: a 3xx, or a
+    /// One attempt: sends the request and reads the whole body, within the
+    /// request's own timeout. A redirect is never followed to another origin: a 3xx, or a
     /// response a caller-supplied client reached by following one, is refused.
     async fn attempt(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
         idempotent: bool,
-        timeout: Duration,
     ) -> Result<Received, Error> {
         let provider = self.shared.provider.name;
         let sent_url = request.url().clone();
@@ -734,7 +733,6 @@ impl Runtime {
         // reqwest's per-request timeout (set by the caller) runs from
         // connecting until the body has been read whole, so it bounds this
         // whole exchange; its expiry is a `Timeout` error from `transport`.
-        let _ = timeout;
         exchange.await
     }
 
@@ -805,7 +803,7 @@ impl Runtime {
                 }
                 let timeout = shared.attempt_timeout.min(remaining);
                 *sending.timeout_mut() = Some(timeout);
-                let outcome = self.attempt(http, sending, idempotent, timeout).await;
+                let outcome = self.attempt(http, sending, idempotent).await;
                 let span = tracing::Span::current();
                 span.record("attempt", attempt);
                 span.record("latency_ms", started.elapsed().as_millis() as u64);

@@ -477,8 +477,6 @@ fn natural_setters(
         } else {
             quote!()
         };
-        let parameter = name.to_string();
-        let parameter = parameter.trim_start_matches("r#").to_string();
         let docs: Vec<&syn::Attribute> = function
             .attrs
             .iter()
@@ -532,7 +530,6 @@ fn natural_setters(
                 }
             }
         };
-        let _ = parameter;
         *function = replacement;
         rewritten += 1;
     }

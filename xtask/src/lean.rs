@@ -1,7 +1,8 @@
 //! Stage "lean": typify generates a builder (`types::builder::X`, and
 //! `X::builder()`) for every struct, but a user only builds what they send.
 //! This keeps the builders the operation builders name (request bodies) and
-//! removes the rest, with their impls.
+//! removes the rest, with their impls. It also marks every generated type
+//! with the `schemars` feature's `JsonSchema` derive.
 
 use std::collections::BTreeSet;
 

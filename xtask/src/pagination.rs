@@ -321,22 +321,7 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
                 _ => None,
             })
             .with_context(|| format!("no builder struct {builder_name}"))?;
-        // Builder fields are `Result<Option<T>, String>`, or `Result<T, String>`
-        // for a required parameter: an expression giving `Option<String>`.
-        let field_as_text = |name: &str| -> anyhow::Result<TokenStream> {
-            let ident = field_ident(name)?;
-            let field = builder_struct
-                .fields
-                .iter()
-                .find(|field| field.ident.as_ref() == Some(&ident))
-                .with_context(|| format!("builder {builder_name} has no field `{ident}`"))?;
-            let stored = generic_of(&field.ty, "Result").context("builder fields are Results")?;
-            Ok(if generic_of(stored, "Option").is_some() {
-                quote! { self.#ident.as_ref().ok().and_then(|value| value.as_ref()).map(|value| value.to_string()) }
-            } else {
-                quote! { self.#ident.as_ref().ok().map(|value| value.to_string()) }
-            })
-        };
+        let field_as_text = |name: &str| crate::client::field_as_text(&builder_struct, name);
         let send_output = builder_items
             .iter()
             .filter_map(|item| match item {
