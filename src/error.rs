@@ -529,7 +529,7 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
 }
 
 /// The text of a path parameter, checked and encoded: an id that is empty,
-/// `.` or `..`, or holds `/`, `\`, a control character, or a
+/// `.` or `..` (also before a `;`, as in `..;x`), or holds `/`, `\`, a control character, or a
 /// percent-encoded form of any of these, would address another resource
 /// once the URL is parsed (the url crate reads `\` as `/` and removes dot
 /// segments), so it is refused before anything is sent.
@@ -573,8 +573,11 @@ pub(crate) fn check_path_segment(value: &str) -> Result<(), &'static str> {
         if text.is_empty() {
             return Err("it is empty");
         }
-        if text == "." || text == ".." {
-            return Err("it is a dot segment");
+        // Servers that strip `;` parameters before removing dot segments
+        // (Tomcat, Jetty, Spring behind a proxy) read `..;x` as `..`.
+        let before_parameters = text.split(';').next().unwrap_or_default();
+        if before_parameters == "." || before_parameters == ".." {
+            return Err("it is a dot segment (before any `;` parameter)");
         }
         if text.contains(['/', '\\']) {
             return Err("it contains a slash or backslash");
