@@ -1731,15 +1731,11 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
-        fn code(&self) -> ::std::option::Option<::std::string::String> {
-            ::inbox_bindings::string_at(self, &[])
-        }
-        fn message(&self) -> ::std::option::Option<::std::string::String> {
-            ::inbox_bindings::string_at(
-                self,
-                &["/errors/authentication", "/errors/authorization"],
-            )
-        }
+        const CODE_POINTERS: &'static [&'static str] = &[];
+        const MESSAGE_POINTERS: &'static [&'static str] = &[
+            "/errors/authentication",
+            "/errors/authorization",
+        ];
     }
 }
 #[derive(Clone, Debug)]

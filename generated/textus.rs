@@ -449,12 +449,8 @@ pub mod types {
         }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
-        fn code(&self) -> ::std::option::Option<::std::string::String> {
-            ::inbox_bindings::string_at(self, &["/code"])
-        }
-        fn message(&self) -> ::std::option::Option<::std::string::String> {
-            ::inbox_bindings::string_at(self, &["/error", "/message"])
-        }
+        const CODE_POINTERS: &'static [&'static str] = &["/code"];
+        const MESSAGE_POINTERS: &'static [&'static str] = &["/error", "/message"];
     }
 }
 #[derive(Clone, Debug)]

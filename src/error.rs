@@ -2,24 +2,6 @@
 
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-
-/// How many bytes of an undecodable body an error keeps.
-const BODY_PREFIX: usize = 512;
-
-/// Error bodies up to this size are kept whole.
-const BODY_LIMIT: usize = 64 * 1024;
-
-/// The largest response body read: a server cannot make the client buffer
-/// more. The largest documented page (100 items) is well under 1 MiB.
-pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
-
-/// The most objects, arrays and strings a response body may hold before it is
-/// decoded. With [`MAX_RESPONSE_BYTES`] this bounds the memory decoding takes:
-/// 8 MiB of `{},{},…` would otherwise become millions of structs (measured
-/// bounds in BENCHMARKS.md). A documented page of 100 items holds a few thousand (3,404 in the bench).
-pub const MAX_RESPONSE_NODES: usize = 100_000;
-
 /// Everything that can go wrong when talking to a provider.
 ///
 /// Messages are lowercase, carry no credential, and keep their source.
@@ -55,15 +37,20 @@ pub enum Error {
         code: Option<String>,
         /// The provider's message, when its body has one.
         message: Option<String>,
-        /// The body as received (at most the first 512 bytes when it was undecodable).
+        /// The body as received, at most its first
+        /// [`MAX_ERROR_BODY_BYTES`](crate::MAX_ERROR_BODY_BYTES) (16 KiB), the
+        /// credential scrubbed.
         body: String,
         /// The provider's error body as its generated type (for example
-        /// `quo::types::ApiError` with its `errors[]` details), when it
+        /// `quo::types::ApiError` with its `errors[]` details), when it was at
+        /// most [`MAX_ERROR_BODY_BYTES`](crate::MAX_ERROR_BODY_BYTES) and
         /// decoded: read it with [`Error::api_body`].
         decoded: Option<ApiBody>,
         /// The response headers (rate-limit headers, `Retry-After`, the
         /// request id: see [`Error::request_id`]), without `Set-Cookie`.
         headers: Box<reqwest::header::HeaderMap>,
+        /// Whether the operation may be sent twice without doing it twice.
+        idempotent: bool,
     },
     /// The provider refused the request for exceeding its rate limit (429).
     #[error("rate limited by {provider}{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
@@ -140,16 +127,16 @@ pub enum Error {
         /// What was asked (`mark_unread`, ...).
         operation: &'static str,
     },
-    /// A response body with more than [`MAX_RESPONSE_NODES`] objects, arrays
-    /// and strings; it is not decoded.
-    #[error("response with more than {limit} JSON objects, arrays and strings{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    /// A response body with more than [`MAX_RESPONSE_NODES`](crate::MAX_RESPONSE_NODES)
+    /// JSON values; it is not decoded.
+    #[error("response with more than {limit} JSON values{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     ResponseTooComplex {
         /// The HTTP status.
         status: Option<reqwest::StatusCode>,
         /// The limit that was reached.
         limit: usize,
     },
-    /// A response body larger than [`MAX_RESPONSE_BYTES`]; reading stopped there.
+    /// A response body larger than [`MAX_RESPONSE_BYTES`](crate::MAX_RESPONSE_BYTES); reading stopped there.
     #[error("response larger than {limit} bytes{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     ResponseTooLarge {
         /// The HTTP status.
@@ -182,7 +169,7 @@ impl<T: std::any::Any + std::fmt::Debug + Send + Sync> DecodedBody for T {
 }
 
 impl ApiBody {
-    fn new<T: std::any::Any + std::fmt::Debug + Send + Sync>(body: T) -> Self {
+    pub(crate) fn new<T: std::any::Any + std::fmt::Debug + Send + Sync>(body: T) -> Self {
         ApiBody(std::sync::Arc::new(body))
     }
 
@@ -277,8 +264,8 @@ impl Error {
 
     /// Whether sending the same request again could succeed and cannot do
     /// it twice: a rate limit (the server refused it), `503 Service
-    /// Unavailable`, or a timeout or connection failure of an idempotent
-    /// operation or of a request that never left. A non-idempotent request
+    /// Unavailable` of an idempotent operation, or a timeout or connection
+    /// failure of an idempotent operation or of a request that never left. A non-idempotent request
     /// that may have reached the server (a timeout or reset after it was
     /// written, a `502`/`504` from a gateway) is not advised for resending.
     pub fn is_retryable(&self) -> bool {
@@ -294,7 +281,11 @@ impl Error {
                 idempotent,
                 ..
             } => *idempotent || !*request_sent,
-            Error::Api { status, .. } => status.as_u16() == 503,
+            // The server may have acted on a non-idempotent request before
+            // answering 503 (a gateway's, say): only an idempotent one is advised.
+            Error::Api {
+                status, idempotent, ..
+            } => status.as_u16() == 503 && *idempotent,
             Error::Decode { .. }
             | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }
@@ -304,116 +295,6 @@ impl Error {
             | Error::Unsupported { .. } => false,
         }
     }
-}
-
-/// What the generated error bodies tell about themselves: implemented by the
-/// pipeline for each provider's `types::ApiError`, from `codegen.toml`.
-///
-/// ```
-/// use inbox_bindings::ProviderError;
-/// use inbox_bindings::partoo::types::ApiError;
-///
-/// let body: ApiError = serde_json::from_str(r#"{"errors": {"authorization": "read only"}}"#).unwrap();
-/// assert_eq!(body.message().as_deref(), Some("read only"));
-/// assert_eq!(body.code(), None); // Partoo's bodies have no code
-/// ```
-pub trait ProviderError:
-    serde::Serialize + DeserializeOwned + std::fmt::Debug + Send + Sync + 'static
-{
-    /// The provider's error code, if the body has one.
-    fn code(&self) -> Option<String>;
-
-    /// The provider's message, if the body has one.
-    fn message(&self) -> Option<String>;
-}
-
-fn prefix(bytes: &[u8]) -> String {
-    let end = bytes.len().min(BODY_PREFIX);
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
-}
-
-/// Operations that document no error body.
-impl ProviderError for () {
-    fn code(&self) -> Option<String> {
-        None
-    }
-
-    fn message(&self) -> Option<String> {
-        None
-    }
-}
-
-use crate::runtime::{retry_after, Received};
-
-/// Reads a body chunk by chunk, refusing more than [`MAX_RESPONSE_BYTES`].
-/// A body cut short is a transport error the runtime may retry.
-pub(crate) async fn read_limited(
-    mut response: reqwest::Response,
-    idempotent: bool,
-) -> Result<bytes::Bytes, Error> {
-    let status = response.status();
-    if response
-        .content_length()
-        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
-    {
-        return Err(Error::ResponseTooLarge {
-            status: Some(status),
-            limit: MAX_RESPONSE_BYTES,
-        });
-    }
-    // Sized once when the length is announced (and within the cap).
-    let announced = response.content_length().unwrap_or(0) as usize;
-    let mut body = bytes::BytesMut::with_capacity(announced);
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|source| crate::runtime::transport(source, idempotent))?
-    {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-            return Err(Error::ResponseTooLarge {
-                status: Some(status),
-                limit: MAX_RESPONSE_BYTES,
-            });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// Counts the objects, arrays and strings of a JSON text (without parsing
-/// it), stopping past `limit`: whether decoding it stays within bounds. A
-/// body too short to hold more is not scanned; a longer one is, jumping
-/// between quotes and brackets with `memchr`.
-pub(crate) fn within_node_limit(body: &[u8], limit: usize) -> bool {
-    // Each object, array or string takes at least two bytes (`{}`, `[]`,
-    // `""`): a body of n bytes holds at most n / 2, and a page of the usual
-    // size needs no count at all.
-    if body.len() / 2 <= limit {
-        return true;
-    }
-    let mut nodes = 0usize;
-    let mut in_string = false;
-    for at in memchr::memchr3_iter(b'"', b'{', b'[', body) {
-        let byte = body[at];
-        if in_string {
-            if byte == b'"' {
-                // Escaped when an odd number of backslashes precede it.
-                let backslashes = body[..at].iter().rev().take_while(|b| **b == b'\\').count();
-                if backslashes % 2 == 0 {
-                    in_string = false;
-                }
-            }
-            continue;
-        }
-        if byte == b'"' {
-            in_string = true;
-        }
-        nodes += 1;
-        if nodes > limit {
-            return false;
-        }
-    }
-    true
 }
 
 /// A parameter the generated request builder refused (a setter's
@@ -438,94 +319,6 @@ pub fn request_not_built(source: reqwest::Error) -> Error {
         cause = inner.source();
     }
     Error::invalid(reason)
-}
-
-/// Decodes a response body as `T`; a failure names the serde path.
-fn decode<T: DeserializeOwned>(status: reqwest::StatusCode, bytes: &[u8]) -> Result<T, Error> {
-    if !within_node_limit(bytes, MAX_RESPONSE_NODES) {
-        return Err(Error::ResponseTooComplex {
-            status: Some(status),
-            limit: MAX_RESPONSE_NODES,
-        });
-    }
-    serde_json::from_slice::<T>(bytes).map_err(|source| {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(error) => error.path().to_string(),
-            Ok(_) => ".".to_string(),
-        };
-        Error::Decode {
-            status: Some(status),
-            path,
-            body_prefix: prefix(bytes),
-            source,
-        }
-    })
-}
-
-/// Finishes a generated call from the response the runtime read whole: a
-/// success status decodes into `T` (a failure names the status and the serde
-/// path), anything else becomes an [`Error`] keeping the raw body.
-///
-/// A success with an empty body (`204`, or a `200` with nothing in it) is
-/// read as `null` (`T = ()`), or as `{}` when `T` is an object whose fields
-/// are all optional: an accepted write is never reported as failed for
-/// leaving out a body.
-#[doc(hidden)]
-pub fn finish<T: DeserializeOwned, E: ProviderError>(
-    provider: &'static str,
-    received: Received,
-) -> Result<crate::Response<T>, Error> {
-    let Received {
-        status,
-        headers,
-        body,
-        ..
-    } = received;
-    if status.is_success() {
-        let inner = if body.iter().all(u8::is_ascii_whitespace) {
-            serde_json::from_slice::<T>(b"null")
-                .or_else(|_| serde_json::from_slice::<T>(b"{}"))
-                .map_err(|source| Error::Decode {
-                    status: Some(status),
-                    path: "(empty body)".to_string(),
-                    body_prefix: String::new(),
-                    source,
-                })?
-        } else {
-            decode::<T>(status, &body)?
-        };
-        return Ok(crate::Response::new(inner, status, headers));
-    }
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return Err(Error::RateLimited {
-            provider,
-            retry_after: retry_after(&headers),
-        });
-    }
-    let decoded = within_node_limit(&body, MAX_RESPONSE_NODES)
-        .then(|| serde_json::from_slice::<E>(&body).ok())
-        .flatten();
-    let (code, message) = decoded
-        .as_ref()
-        .map(|body| (body.code(), body.message()))
-        .unwrap_or_default();
-    let body = if body.len() <= BODY_LIMIT {
-        String::from_utf8_lossy(&body).into_owned()
-    } else {
-        prefix(&body)
-    };
-    let mut headers = headers;
-    headers.remove(reqwest::header::SET_COOKIE);
-    Err(Error::Api {
-        provider,
-        status,
-        code,
-        message,
-        body,
-        decoded: decoded.map(ApiBody::new),
-        headers: Box::new(headers),
-    })
 }
 
 /// The text of a path parameter, checked and encoded: an id that is empty,
@@ -620,42 +413,3 @@ where
     T::try_from(value).map_err(|_| format!("is out of range: {value}"))
 }
 
-/// Reads a string at a JSON pointer of a serialized error body (used by the
-/// generated `ProviderError` impls).
-#[doc(hidden)]
-pub fn string_at<B: serde::Serialize>(body: &B, pointers: &[&str]) -> Option<String> {
-    let value = serde_json::to_value(body).ok()?;
-    pointers
-        .iter()
-        .find_map(|pointer| match value.pointer(pointer)? {
-            serde_json::Value::String(text) => Some(text.clone()),
-            serde_json::Value::Number(number) => Some(number.to_string()),
-            _ => None,
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::within_node_limit;
-
-    #[test]
-    fn objects_arrays_and_strings_count_and_nothing_inside_strings_does() {
-        // The smallest limit a text is within (limits under half its length
-        // force a count).
-        let count = |text: &str| (0..100).find(|limit| within_node_limit(text.as_bytes(), *limit));
-        assert_eq!(count("{}"), Some(1));
-        assert_eq!(count(r#"{"a": [1, 2, {"b": "c"}]}"#), Some(6));
-        assert_eq!(
-            count(r#"["{[", "x\"{", "\\", "["]"#),
-            Some(5),
-            "brackets in strings and escaped quotes do not count"
-        );
-        assert_eq!(count("1234"), Some(0));
-        assert!(!within_node_limit(b"[{},{},{}]", 3));
-        assert!(within_node_limit(b"[{},{},{}]", 4));
-        // Short bodies are within any limit of half their length, unscanned;
-        // a long one is counted.
-        assert!(within_node_limit(&[b'['; 10], 5));
-        assert!(!within_node_limit(&[b'['; 10], 4));
-    }
-}

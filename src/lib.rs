@@ -71,6 +71,7 @@ compile_error!(
 // so the same output also compiles outside it (`cargo xtask codegen --compile`).
 extern crate self as inbox_bindings;
 
+mod decode;
 mod error;
 mod extensible;
 pub mod pagination;
@@ -81,8 +82,12 @@ pub mod runtime;
 mod timestamp;
 
 #[doc(hidden)]
-pub use error::{bounded, finish, invalid_parameter, path_segment, request_not_built, string_at};
-pub use error::{ApiBody, Error, ProviderError, MAX_RESPONSE_BYTES, MAX_RESPONSE_NODES};
+pub use decode::finish;
+pub use decode::{ProviderError, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_NODES};
+#[doc(hidden)]
+pub use error::{bounded, invalid_parameter, path_segment, request_not_built};
+pub use error::{ApiBody, Error};
+pub use runtime::MAX_RESPONSE_BYTES;
 #[doc(hidden)]
 pub use extensible::undocumented_value;
 pub use extensible::ExtensibleEnum;

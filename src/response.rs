@@ -39,7 +39,7 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
 /// assert!(body.next_cursor.is_none());
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Response<T> {
     inner: T,
     status: StatusCode,
@@ -80,6 +80,38 @@ impl<T> Response<T> {
     /// `x-amz-request-id` or `x-correlation-id` it sent: what support asks for.
     pub fn request_id(&self) -> Option<String> {
         request_id(&self.headers)
+    }
+}
+
+/// The headers as `Debug` shows them: `Set-Cookie` and every value marked
+/// sensitive print `***`.
+pub(crate) struct RedactedHeaders<'h>(pub &'h HeaderMap);
+
+impl std::fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_map()
+            .entries(self.0.iter().map(|(name, value)| {
+                let shown: &dyn std::fmt::Debug =
+                    if value.is_sensitive() || name == reqwest::header::SET_COOKIE {
+                        &"***"
+                    } else {
+                        value
+                    };
+                (name, shown)
+            }))
+            .finish()
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Response<T> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &RedactedHeaders(&self.headers))
+            .field("body", &self.inner)
+            .finish()
     }
 }
 

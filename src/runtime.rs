@@ -431,27 +431,44 @@ fn is_loopback(host: &url::Host<&str>) -> bool {
     }
 }
 
-/// Validates a base URL: HTTPS, or HTTP on a loopback host; no credentials in it.
+/// What an error may say of a base URL: its scheme and host, never a path,
+/// userinfo or query that could carry a secret.
+fn shown_base_url(parsed: &reqwest::Url) -> String {
+    match parsed.host_str() {
+        Some(host) => format!("{}://{host}", parsed.scheme()),
+        None => format!("{}:", parsed.scheme()),
+    }
+}
+
+/// Validates a base URL: HTTPS, or HTTP on a loopback host; no credentials,
+/// query or fragment in it. Errors name the scheme and host only.
 fn checked_base_url(url: &str) -> Result<String, Error> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|error| Error::invalid(format!("base URL {url:?}: {error}")))?;
+    let parsed = reqwest::Url::parse(url).map_err(|error| {
+        Error::invalid_parameter("base_url", format!("not a URL ({error})"))
+    })?;
+    let shown = shown_base_url(&parsed);
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::invalid("the base URL must not carry credentials"));
+        return Err(Error::invalid_parameter(
+            "base_url",
+            format!("{shown}: must not carry credentials"),
+        ));
     }
     let loopback = parsed.host().as_ref().is_some_and(is_loopback);
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}
         _ => {
-            return Err(Error::invalid(format!(
-                "base URL {url:?} must use https (plain http only on a loopback host)"
-            )))
+            return Err(Error::invalid_parameter(
+                "base_url",
+                format!("{shown}: must use https (plain http only on a loopback host)"),
+            ))
         }
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::invalid(format!(
-            "base URL {url:?} must not have a query or fragment"
-        )));
+        return Err(Error::invalid_parameter(
+            "base_url",
+            format!("{shown}: must not have a query or fragment"),
+        ));
     }
     Ok(url.trim_end_matches('/').to_string())
 }
@@ -464,6 +481,8 @@ struct Shared {
     attempt_timeout: Duration,
     call_timeout: Duration,
     limiter: Option<DefaultDirectRateLimiter>,
+    /// The credential's forms, scrubbed from what errors echo.
+    secrets: Secrets,
     /// Set from `X-RateLimit-Remaining: 0`: no request before this instant.
     paused_until: Mutex<Option<Instant>>,
 }
@@ -604,6 +623,10 @@ impl Runtime {
         };
         let shared = Shared {
             provider,
+            secrets: match provider.auth {
+                Auth::None => Secrets::default(),
+                Auth::Header { .. } => Secrets::of(secret),
+            },
             auth,
             user_agent,
             retry: config.retry,
@@ -714,6 +737,7 @@ impl Runtime {
                 } else {
                     Some(response.url().to_string())
                 };
+                let location = location.map(|text| self.shared.secrets.scrub(&text).into_owned());
                 return Err(Error::Redirect {
                     provider,
                     status,
@@ -722,12 +746,13 @@ impl Runtime {
             }
             let headers = response.headers().clone();
             self.observe_rate_headers(&headers);
-            let body = crate::error::read_limited(response, idempotent).await?;
+            let body = read_limited(response, idempotent).await?;
             Ok(Received {
                 status,
                 headers,
                 body,
                 idempotent,
+                secrets: self.shared.secrets.clone(),
             })
         };
         // reqwest's per-request timeout (set by the caller) runs from
@@ -868,11 +893,144 @@ pub struct Received {
     pub body: bytes::Bytes,
     /// Whether the operation may be sent again without doing it twice.
     pub idempotent: bool,
+    /// What must not be echoed from this response into an error.
+    pub secrets: Secrets,
+}
+
+/// The largest response body read: a server cannot make the client buffer
+/// more. The largest documented page (100 items) is well under 1 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads a body chunk by chunk, refusing more than [`MAX_RESPONSE_BYTES`].
+/// A body cut short is a transport error the runtime may retry.
+async fn read_limited(mut response: reqwest::Response, idempotent: bool) -> Result<bytes::Bytes, Error> {
+    let status = response.status();
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(Error::ResponseTooLarge {
+            status: Some(status),
+            limit: MAX_RESPONSE_BYTES,
+        });
+    }
+    // Sized once when the length is announced (and within the cap).
+    let announced = response.content_length().unwrap_or(0) as usize;
+    let mut body = bytes::BytesMut::with_capacity(announced);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| transport(source, idempotent))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(Error::ResponseTooLarge {
+                status: Some(status),
+                limit: MAX_RESPONSE_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The credential in every form a server could echo it (as sent, JSON-escaped,
+/// percent-encoded), scrubbed from what an error or its `Debug` shows: a
+/// provider answering `{"message": "invalid API key <key>"}` must not put
+/// the key into every log line.
+#[doc(hidden)]
+#[derive(Clone, Default)]
+pub struct Secrets(Option<Arc<[SecretString]>>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Secrets(***)")
+    }
+}
+
+/// What a scrubbed secret shows as.
+const SCRUBBED: &str = "***";
+
+impl Secrets {
+    fn of(credential: &str) -> Secrets {
+        if credential.is_empty() {
+            return Secrets(None);
+        }
+        let json = serde_json::to_string(credential).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        let percent = percent_encoding::utf8_percent_encode(credential, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let mut forms = vec![credential.to_string(), json, percent];
+        forms.sort();
+        forms.dedup();
+        // Longest first, so a form containing another goes whole.
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        Secrets(Some(forms.into_iter().map(SecretString::from).collect()))
+    }
+
+    fn forms(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().flat_map(|forms| forms.iter()).map(|form| form.expose_secret())
+    }
+
+    /// `bytes` with every form of the credential replaced by `***`.
+    pub(crate) fn scrub_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        let mut current = std::borrow::Cow::Borrowed(bytes);
+        for form in self.forms() {
+            let finder = memchr::memmem::Finder::new(form.as_bytes());
+            if finder.find(&current).is_none() {
+                continue;
+            }
+            let mut out = Vec::with_capacity(current.len());
+            let mut rest: &[u8] = &current;
+            while let Some(at) = finder.find(rest) {
+                out.extend_from_slice(&rest[..at]);
+                out.extend_from_slice(SCRUBBED.as_bytes());
+                rest = &rest[at + form.len()..];
+            }
+            out.extend_from_slice(rest);
+            current = std::borrow::Cow::Owned(out);
+        }
+        current
+    }
+
+    /// `text` with every form of the credential replaced by `***`.
+    pub(crate) fn scrub<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.scrub_bytes(text.as_bytes()) {
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(text),
+            // Replacing whole UTF-8 sequences with ASCII keeps the text UTF-8.
+            std::borrow::Cow::Owned(bytes) => {
+                std::borrow::Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+            }
+        }
+    }
+
+    /// The headers without `Set-Cookie`, and any value echoing the
+    /// credential replaced by `***`.
+    pub(crate) fn scrub_headers(&self, mut headers: HeaderMap) -> HeaderMap {
+        headers.remove(reqwest::header::SET_COOKIE);
+        for value in headers.values_mut() {
+            if let std::borrow::Cow::Owned(scrubbed) = self.scrub_bytes(value.as_bytes()) {
+                *value = HeaderValue::from_bytes(&scrubbed)
+                    .unwrap_or_else(|_| HeaderValue::from_static(SCRUBBED));
+                value.set_sensitive(true);
+            }
+        }
+        headers
+    }
 }
 
 /// A reqwest failure as the crate's error: whether the request may have
 /// reached the server decides whether resending it is safe.
 pub(crate) fn transport(source: reqwest::Error, idempotent: bool) -> Error {
+    // reqwest refused the request before sending anything (a URL the HTTP
+    // stack cannot carry, say): sending it again would fail the same way.
+    if source.is_builder() {
+        let mut reason = String::from("the request cannot be sent");
+        let mut cause = std::error::Error::source(&source);
+        while let Some(inner) = cause {
+            reason = format!("{reason}: {inner}");
+            cause = inner.source();
+        }
+        return Error::invalid(reason);
+    }
     // A connection that never opened carried nothing.
     let request_sent = !source.is_connect();
     if source.is_timeout() {

@@ -1257,3 +1257,239 @@ async fn a_zero_rate_limit_on_a_fake_refuses_instead_of_panicking() {
     fake.set_rate_limit(None);
     client.list_conversations().send().await.unwrap();
 }
+
+/// `[0,0,…]` of `count` zeros.
+fn zeros(count: usize) -> String {
+    let mut text = String::with_capacity(count * 2 + 2);
+    text.push('[');
+    for index in 0..count {
+        if index > 0 {
+            text.push(',');
+        }
+        text.push('0');
+    }
+    text.push(']');
+    text
+}
+
+#[tokio::test]
+async fn numbers_count_as_values_so_a_number_array_is_not_decoded_either() {
+    // 4 million zeros in raw JSON a TextUs message keeps: 128 MiB as
+    // `serde_json::Value`s if decoded.
+    let server = server_on("127.0.0.1").await;
+    let body = format!(
+        r#"{{"slug": "JYnJBY", "latestPreviewableItem": {{"attachments": {{"members": {}}}}}}}"#,
+        zeros(4_000_000)
+    );
+    assert!(body.len() < inbox_bindings::MAX_RESPONSE_BYTES);
+    answering(&server, ResponseTemplate::new(200).set_body_string(body)).await;
+    let error = textus::Client::with_config(loopback(&server, SECRET))
+        .unwrap()
+        .read_conversation()
+        .conversation("JYnJBY")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::ResponseTooComplex { limit, .. } if limit == inbox_bindings::MAX_RESPONSE_NODES),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_keeps_a_bounded_prefix_of_a_huge_body_and_decodes_only_small_ones() {
+    // The issue's hostile error body: 8 MiB of zeros, for TextUs (whose
+    // error type is raw JSON) and Quo.
+    let huge = zeros(4_190_000);
+    assert!(huge.len() <= inbox_bindings::MAX_RESPONSE_BYTES);
+    let server = server_on("127.0.0.1").await;
+    answering(&server, ResponseTemplate::new(500).set_body_string(huge.clone())).await;
+    let textus = textus::Client::with_config(loopback(&server, SECRET)).unwrap();
+    let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
+    let errors = [
+        textus.read_conversation().conversation("JYnJBY").send().await.map(drop).unwrap_err(),
+        quo.mark_conversation_as_read_v1().conversation_id("CN1").send().await.map(drop).unwrap_err(),
+    ];
+    for error in &errors {
+        match error {
+            Error::Api {
+                body,
+                decoded,
+                code,
+                message,
+                ..
+            } => {
+                assert_eq!(body.len(), inbox_bindings::MAX_ERROR_BODY_BYTES, "a prefix only");
+                assert!(huge.starts_with(body.as_str()));
+                assert!(decoded.is_none(), "a body that large is not decoded");
+                assert_eq!((code, message), (&None, &None));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(format!("{error:?}").len() < 3 * inbox_bindings::MAX_ERROR_BODY_BYTES);
+    }
+    // Code and message are still read from a large body, bounded.
+    let server = server_on("127.0.0.1").await;
+    let large = format!(
+        r#"{{"padding": {}, "code": "1001403", "message": "{}"}}"#,
+        zeros(100_000),
+        "m".repeat(100_000)
+    );
+    answering(&server, ResponseTemplate::new(403).set_body_string(large)).await;
+    let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
+    let error = quo.mark_conversation_as_read_v1().conversation_id("CN1").send().await.unwrap_err();
+    match &error {
+        Error::Api { code, message, decoded, .. } => {
+            assert_eq!(code.as_deref(), Some("1001403"));
+            assert_eq!(message.as_deref(), Some("m".repeat(1024).as_str()));
+            assert!(decoded.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
+    // A documented-size body is decoded as before.
+    let server = server_on("127.0.0.1").await;
+    answering(
+        &server,
+        ResponseTemplate::new(403).set_body_json(json!({"message": "Not Phone Number User", "code": "1001403", "status": 403, "docs": "d", "title": "t"})),
+    )
+    .await;
+    let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
+    let error = quo.mark_conversation_as_read_v1().conversation_id("CN1").send().await.unwrap_err();
+    let body: &quo::types::ApiError = error.api_body().expect("small bodies decode");
+    assert_eq!(body.message, "Not Phone Number User");
+}
+
+// ---------------------------------------------------------------------------
+// Echoed secrets
+
+#[tokio::test]
+async fn a_credential_the_server_echoes_is_scrubbed_from_every_rendering_of_the_error() {
+    // A key with characters JSON escapes, echoed raw, JSON-escaped and
+    // percent-encoded, in the body and in a header.
+    let key = "sk/live\"echo-4242";
+    let escaped = r#"sk/live\"echo-4242"#;
+    let encoded = "sk%2Flive%22echo%2D4242";
+    let bodies = [
+        json!({"errors": {"authentication": format!("Invalid API key {key}")}}),
+        json!({"message": format!("Invalid API key {key}"), "code": key, "status": 401, "docs": encoded, "title": "t"}),
+    ];
+    for body in bodies {
+        let server = server_on("127.0.0.1").await;
+        answering(
+            &server,
+            ResponseTemplate::new(401)
+                .set_body_json(body)
+                .insert_header("x-echo", format!("key={key}").as_str())
+                .insert_header("set-cookie", "session=abc"),
+        )
+        .await;
+        let config = || loopback(&server, key);
+        let errors = [
+            partoo::Client::with_config(config())
+                .unwrap()
+                .list_conversations()
+                .send()
+                .await
+                .map(drop)
+                .unwrap_err(),
+            quo::Client::with_config(config())
+                .unwrap()
+                .mark_conversation_as_read_v1()
+                .conversation_id("CN1")
+                .send()
+                .await
+                .map(drop)
+                .unwrap_err(),
+        ];
+        for error in errors {
+            assert!(matches!(error, Error::Api { .. }), "{error:?}");
+            for rendering in [error.to_string(), format!("{error:?}"), format!("{error:#?}")] {
+                for form in [key, escaped, encoded, "session=abc"] {
+                    assert!(!rendering.contains(form), "{form} in {rendering}");
+                }
+            }
+            assert!(format!("{error:?}").contains("***"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_responses_debug_never_prints_a_cookie() {
+    let server = server_on("127.0.0.1").await;
+    answering(
+        &server,
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"conversations": [], "next_cursor": null}))
+            .insert_header("set-cookie", "session=sentinel-cookie"),
+    )
+    .await;
+    let page = partoo_client(&server, |c| c).list_conversations().send().await.unwrap();
+    assert_eq!(page.headers()["set-cookie"], "session=sentinel-cookie", "still readable");
+    let shown = format!("{page:?}");
+    assert!(!shown.contains("sentinel-cookie") && shown.contains("set-cookie"), "{shown}");
+}
+
+#[test]
+fn a_refused_base_url_is_echoed_by_scheme_and_host_only() {
+    for url in [
+        "https://user:sentinel-password@api.partoo.co/v2",
+        "https://api.partoo.co/v2?api_key=sentinel-query-key",
+        "http://api.partoo.co/sentinel-path-key?x=1",
+        "https://api.partoo.co/v2#sentinel-fragment",
+        "sentinel-not-a-url",
+    ] {
+        let error = partoo::Client::with_config(ClientConfig::new("k").base_url(url)).unwrap_err();
+        assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+        for rendering in [error.to_string(), format!("{error:?}")] {
+            assert!(!rendering.contains("sentinel"), "{url}: {rendering}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_503_is_advised_for_resending_only_for_an_idempotent_operation() {
+    let server = server_on("127.0.0.1").await;
+    answering(&server, ResponseTemplate::new(503).set_body_json(json!({}))).await;
+    // `createItem` is a POST not listed as idempotent.
+    let item = spec::types::Item {
+        id: Some("i1".into()),
+        kind: None,
+        status: None,
+    };
+    let post = hostile_client(&server, |c| c).create_item().body(item).send().await.unwrap_err();
+    assert!(matches!(post, Error::Api { idempotent: false, .. }), "{post:?}");
+    assert!(!post.is_retryable());
+    let get = partoo_client(&server, |c| c).list_conversations().send().await.unwrap_err();
+    assert!(matches!(get, Error::Api { idempotent: true, .. }), "{get:?}");
+    assert!(get.is_retryable());
+}
+
+#[tokio::test]
+async fn a_request_reqwest_cannot_send_is_refused_once_as_not_sent() {
+    let server = server_on("127.0.0.1").await;
+    answering(&server, ResponseTemplate::new(200).set_body_json(json!({}))).await;
+    let client = hostile_client(&server, |c| {
+        c.retry(RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+    });
+    // A URL over 65,534 bytes: the HTTP stack cannot carry it.
+    let long = "a".repeat(70_000);
+    let started = Instant::now();
+    let error = client
+        .get_note()
+        .item_id(long.as_str())
+        .note_id("n1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1), "not retried with backoff");
+    assert!(
+        matches!(&error, Error::InvalidInput { reason, .. } if reason.contains("cannot be sent")),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert!(error.to_string().len() < 200, "the URL is not echoed");
+    assert_eq!(count(&server).await, 0, "nothing reached the server");
+}

@@ -308,7 +308,7 @@ fn configurations_that_cannot_work_are_refused_before_sending() {
             ClientConfig::new("k").base_url("https://user:pw@api.quo.com"),
             "must not carry credentials",
         ),
-        (ClientConfig::new("k").base_url("not a url"), "base URL"),
+        (ClientConfig::new("k").base_url("not a url"), "base_url"),
         (
             ClientConfig::new("k").rate_limit(RateLimit::per_second(0)),
             "at least one request",

@@ -463,12 +463,8 @@ pub fn provider_error_impl(
     }
     let item: syn::Item = syn::parse2(quote! {
         impl ::inbox_bindings::ProviderError for #ident {
-            fn code(&self) -> ::std::option::Option<::std::string::String> {
-                ::inbox_bindings::string_at(self, &[#(#code),*])
-            }
-            fn message(&self) -> ::std::option::Option<::std::string::String> {
-                ::inbox_bindings::string_at(self, &[#(#message),*])
-            }
+            const CODE_POINTERS: &'static [&'static str] = &[#(#code),*];
+            const MESSAGE_POINTERS: &'static [&'static str] = &[#(#message),*];
         }
     })?;
     types.push(item);
