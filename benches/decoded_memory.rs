@@ -1,8 +1,10 @@
 //! What a hostile body can make the client hold: peak heap while one call
 //! reads and decodes bodies at the limits (`MAX_RESPONSE_BYTES`,
 //! `MAX_RESPONSE_NODES`), against a normal page of 100 conversations, all
-//! from a server on 127.0.0.1. Prints each peak and the ratio to the normal
-//! page; no timing.
+//! from a server on 127.0.0.1; then a bulk run of 100 TextUs references
+//! against a server answering every one with an 8 MiB error body (peak, and
+//! what the report of 100 failures keeps). Prints each peak and the ratio to
+//! the normal page; no timing.
 //!
 //! `cargo bench --bench decoded_memory`
 
@@ -17,10 +19,15 @@ static ALLOCATOR: support::counting::Counting = support::counting::Counting;
 
 /// Serves `body` to every connection on 127.0.0.1; returns the base URL.
 async fn serve(body: Vec<u8>) -> String {
+    serve_status("200 OK", body).await
+}
+
+/// Serves `body` with `status` to every connection on 127.0.0.1.
+async fn serve_status(status: &str, body: Vec<u8>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
     tokio::spawn(async move {
@@ -77,6 +84,84 @@ async fn peak_of_call(body: Vec<u8>) -> (usize, String) {
     )
 }
 
+/// `[0,0,…]` of `count` zeros.
+fn zeros(count: usize) -> String {
+    let mut text = String::with_capacity(count * 2 + 2);
+    text.push('[');
+    for index in 0..count {
+        if index > 0 {
+            text.push(',');
+        }
+        text.push('0');
+    }
+    text.push(']');
+    text
+}
+
+/// (peak heap of one TextUs read whose conversation carries `members` as
+/// its attachments, what the call returned).
+async fn peak_of_textus_read(members: String) -> (usize, String) {
+    let body = format!(
+        r#"{{"slug": "JYnJBY", "latestPreviewableItem": {{"attachments": {{"members": {members}}}}}}}"#
+    );
+    let length = body.len();
+    let base_url = serve(body.into_bytes()).await;
+    let client = inbox_bindings::textus::Client::with_config(
+        inbox_bindings::ClientConfig::new("bench-key")
+            .base_url(base_url)
+            .no_rate_limit(),
+    )
+    .unwrap();
+    drop(members);
+    let base = support::counting::start();
+    let outcome = client
+        .read_conversation()
+        .conversation("JYnJBY")
+        .send()
+        .await;
+    let peak = support::counting::peak_since(base);
+    let outcome = match outcome {
+        Ok(conversation) => format!(
+            "decoded {} members",
+            conversation
+                .latest_previewable_item
+                .as_ref()
+                .and_then(|item| item.attachments.as_ref())
+                .map_or(0, |attachments| attachments.members.len())
+        ),
+        Err(error) => format!("refused: {error}"),
+    };
+    (
+        peak,
+        format!("{outcome} (body {:.1} MiB)", length as f64 / 1_048_576.0),
+    )
+}
+
+/// (peak heap while marking 100 TextUs references read against a server
+/// answering each with a 500 and `body`, heap the report of 100 failures
+/// keeps afterwards).
+async fn peak_of_bulk_failures(body: Vec<u8>) -> (usize, usize) {
+    let base_url = serve_status("500 Internal Server Error", body).await;
+    let client = inbox_bindings::textus::Client::with_config(
+        inbox_bindings::ClientConfig::new("bench-key")
+            .base_url(base_url)
+            .no_rate_limit()
+            .retry(inbox_bindings::RetryPolicy::none()),
+    )
+    .unwrap();
+    let inbox = inbox_bindings::Inbox::new().with_textus(client);
+    let references: Vec<inbox_bindings::ConversationRef> = (0..100)
+        .map(|n| inbox_bindings::ConversationRef::textus(&format!("slug{n}")).unwrap())
+        .collect();
+    let base = support::counting::start();
+    let report = inbox.mark_read_many(&references, 8).await;
+    let peak = support::counting::peak_since(base);
+    assert_eq!(report.failures().count(), 100);
+    let kept = support::counting::live_since(base);
+    drop(report);
+    (peak, kept)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -111,8 +196,7 @@ fn main() {
             std::mem::size_of::<Conversation>()
         );
         let mut normal = 0;
-        for (name, body) in cases {
-            let (peak, outcome) = peak_of_call(body).await;
+        let mut report = |peak: usize, name: &str, outcome: &str| {
             if normal == 0 {
                 normal = peak;
             }
@@ -121,6 +205,23 @@ fn main() {
                 peak as f64 / 1_048_576.0,
                 peak as f64 / normal as f64
             );
+        };
+        for (name, body) in cases {
+            let (peak, outcome) = peak_of_call(body).await;
+            report(peak, name, &outcome);
         }
+        // Numbers count as values: a TextUs message keeps its attachment
+        // members as raw JSON, 32 bytes a `serde_json::Value`.
+        let (peak, outcome) = peak_of_textus_read(zeros(MAX_RESPONSE_NODES - 8)).await;
+        report(peak, "zeros at the value limit (TextUs attachment members)", &outcome);
+        let (peak, outcome) = peak_of_textus_read(zeros(4_190_000)).await;
+        report(peak, "4.2 million zeros (8 MiB, under the byte cap)", &outcome);
+        // The issue's bulk run: every reference answered with 8 MiB of zeros.
+        let (peak, kept) = peak_of_bulk_failures(zeros(4_190_000).into_bytes()).await;
+        report(
+            peak,
+            "100 TextUs references, each answered 500 with 8 MiB of zeros",
+            &format!("100 failures, the report keeps {:.2} MiB", kept as f64 / 1_048_576.0),
+        );
     });
 }

@@ -154,7 +154,10 @@ struct At<'t> {
 impl<'de> DeserializeSeed<'de> for At<'_> {
     type Value = Option<String>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
@@ -222,7 +225,9 @@ impl<'de> Visitor<'de> for At<'_> {
         let mut index = 0;
         loop {
             let element = match wanted {
-                Some((wanted, rest)) if wanted == index => seq.next_element_seed(At { tokens: rest })?,
+                Some((wanted, rest)) if wanted == index => {
+                    seq.next_element_seed(At { tokens: rest })?
+                }
                 _ => seq.next_element::<IgnoredAny>()?.map(|_| None),
             };
             match element {
@@ -263,7 +268,10 @@ fn decode<T: DeserializeOwned>(
         Error::Decode {
             status: Some(status),
             path,
-            body_prefix: received.secrets.scrub(&prefix(bytes, BODY_PREFIX)).into_owned(),
+            body_prefix: received
+                .secrets
+                .scrub(&prefix(bytes, BODY_PREFIX))
+                .into_owned(),
             source,
         }
     })
@@ -384,12 +392,22 @@ mod tests {
     fn strings_are_found_at_pointers_without_decoding_the_rest() {
         let body = br#"{"errors": {"authorization": "read only"}, "code": 1001403,
             "list": [{"m": "first"}, {"m": "second"}], "a/b": {"~": "escaped"}, "n": null}"#;
-        assert_eq!(string_at(body, &["/errors/authorization"]).as_deref(), Some("read only"));
+        assert_eq!(
+            string_at(body, &["/errors/authorization"]).as_deref(),
+            Some("read only")
+        );
         assert_eq!(string_at(body, &["/code"]).as_deref(), Some("1001403"));
         assert_eq!(string_at(body, &["/list/1/m"]).as_deref(), Some("second"));
         assert_eq!(string_at(body, &["/a~1b/~0"]).as_deref(), Some("escaped"));
-        assert_eq!(string_at(body, &["/n", "/missing", "/code"]).as_deref(), Some("1001403"));
-        assert_eq!(string_at(body, &["/errors"]), None, "an object is no string");
+        assert_eq!(
+            string_at(body, &["/n", "/missing", "/code"]).as_deref(),
+            Some("1001403")
+        );
+        assert_eq!(
+            string_at(body, &["/errors"]),
+            None,
+            "an object is no string"
+        );
         assert_eq!(string_at(b"[0,0,0]", &["/message"]), None);
         assert_eq!(string_at(b"not json", &["/message"]), None);
         let long = format!(r#"{{"message": "{}"}}"#, "é".repeat(2000));

@@ -412,4 +412,3 @@ where
     }
     T::try_from(value).map_err(|_| format!("is out of range: {value}"))
 }
-

@@ -87,7 +87,6 @@ pub use decode::{ProviderError, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_NODES};
 #[doc(hidden)]
 pub use error::{bounded, invalid_parameter, path_segment, request_not_built};
 pub use error::{ApiBody, Error};
-pub use runtime::MAX_RESPONSE_BYTES;
 #[doc(hidden)]
 pub use extensible::undocumented_value;
 pub use extensible::ExtensibleEnum;
@@ -95,6 +94,7 @@ pub use read_state::{
     BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,
 };
 pub use response::Response;
+pub use runtime::MAX_RESPONSE_BYTES;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 pub use timestamp::Timestamp;
 

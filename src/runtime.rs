@@ -443,9 +443,8 @@ fn shown_base_url(parsed: &reqwest::Url) -> String {
 /// Validates a base URL: HTTPS, or HTTP on a loopback host; no credentials,
 /// query or fragment in it. Errors name the scheme and host only.
 fn checked_base_url(url: &str) -> Result<String, Error> {
-    let parsed = reqwest::Url::parse(url).map_err(|error| {
-        Error::invalid_parameter("base_url", format!("not a URL ({error})"))
-    })?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|error| Error::invalid_parameter("base_url", format!("not a URL ({error})")))?;
     let shown = shown_base_url(&parsed);
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::invalid_parameter(
@@ -903,7 +902,10 @@ pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Reads a body chunk by chunk, refusing more than [`MAX_RESPONSE_BYTES`].
 /// A body cut short is a transport error the runtime may retry.
-async fn read_limited(mut response: reqwest::Response, idempotent: bool) -> Result<bytes::Bytes, Error> {
+async fn read_limited(
+    mut response: reqwest::Response,
+    idempotent: bool,
+) -> Result<bytes::Bytes, Error> {
     let status = response.status();
     if response
         .content_length()
@@ -957,7 +959,9 @@ impl Secrets {
         }
         let json = serde_json::to_string(credential).unwrap_or_default();
         let json = json.trim_matches('"').to_string();
-        let percent = percent_encoding::utf8_percent_encode(credential, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let percent =
+            percent_encoding::utf8_percent_encode(credential, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
         let mut forms = vec![credential.to_string(), json, percent];
         forms.sort();
         forms.dedup();
@@ -967,7 +971,10 @@ impl Secrets {
     }
 
     fn forms(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().flat_map(|forms| forms.iter()).map(|form| form.expose_secret())
+        self.0
+            .iter()
+            .flat_map(|forms| forms.iter())
+            .map(|form| form.expose_secret())
     }
 
     /// `bytes` with every form of the credential replaced by `***`.

@@ -37,3 +37,9 @@ pub fn start() -> usize {
 pub fn peak_since(base: usize) -> usize {
     PEAK.load(Ordering::Relaxed).saturating_sub(base)
 }
+
+/// The live heap above `base` (from [`start`]) now.
+#[allow(dead_code)] // Not every bench binary reads it.
+pub fn live_since(base: usize) -> usize {
+    LIVE.load(Ordering::Relaxed).saturating_sub(base)
+}

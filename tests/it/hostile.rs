@@ -1303,12 +1303,27 @@ async fn an_error_keeps_a_bounded_prefix_of_a_huge_body_and_decodes_only_small_o
     let huge = zeros(4_190_000);
     assert!(huge.len() <= inbox_bindings::MAX_RESPONSE_BYTES);
     let server = server_on("127.0.0.1").await;
-    answering(&server, ResponseTemplate::new(500).set_body_string(huge.clone())).await;
+    answering(
+        &server,
+        ResponseTemplate::new(500).set_body_string(huge.clone()),
+    )
+    .await;
     let textus = textus::Client::with_config(loopback(&server, SECRET)).unwrap();
     let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
     let errors = [
-        textus.read_conversation().conversation("JYnJBY").send().await.map(drop).unwrap_err(),
-        quo.mark_conversation_as_read_v1().conversation_id("CN1").send().await.map(drop).unwrap_err(),
+        textus
+            .read_conversation()
+            .conversation("JYnJBY")
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
+        quo.mark_conversation_as_read_v1()
+            .conversation_id("CN1")
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err(),
     ];
     for error in &errors {
         match error {
@@ -1319,7 +1334,11 @@ async fn an_error_keeps_a_bounded_prefix_of_a_huge_body_and_decodes_only_small_o
                 message,
                 ..
             } => {
-                assert_eq!(body.len(), inbox_bindings::MAX_ERROR_BODY_BYTES, "a prefix only");
+                assert_eq!(
+                    body.len(),
+                    inbox_bindings::MAX_ERROR_BODY_BYTES,
+                    "a prefix only"
+                );
                 assert!(huge.starts_with(body.as_str()));
                 assert!(decoded.is_none(), "a body that large is not decoded");
                 assert_eq!((code, message), (&None, &None));
@@ -1337,9 +1356,19 @@ async fn an_error_keeps_a_bounded_prefix_of_a_huge_body_and_decodes_only_small_o
     );
     answering(&server, ResponseTemplate::new(403).set_body_string(large)).await;
     let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
-    let error = quo.mark_conversation_as_read_v1().conversation_id("CN1").send().await.unwrap_err();
+    let error = quo
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap_err();
     match &error {
-        Error::Api { code, message, decoded, .. } => {
+        Error::Api {
+            code,
+            message,
+            decoded,
+            ..
+        } => {
             assert_eq!(code.as_deref(), Some("1001403"));
             assert_eq!(message.as_deref(), Some("m".repeat(1024).as_str()));
             assert!(decoded.is_none());
@@ -1354,7 +1383,12 @@ async fn an_error_keeps_a_bounded_prefix_of_a_huge_body_and_decodes_only_small_o
     )
     .await;
     let quo = quo::Client::with_config(loopback(&server, SECRET)).unwrap();
-    let error = quo.mark_conversation_as_read_v1().conversation_id("CN1").send().await.unwrap_err();
+    let error = quo
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap_err();
     let body: &quo::types::ApiError = error.api_body().expect("small bodies decode");
     assert_eq!(body.message, "Not Phone Number User");
 }
@@ -1403,7 +1437,11 @@ async fn a_credential_the_server_echoes_is_scrubbed_from_every_rendering_of_the_
         ];
         for error in errors {
             assert!(matches!(error, Error::Api { .. }), "{error:?}");
-            for rendering in [error.to_string(), format!("{error:?}"), format!("{error:#?}")] {
+            for rendering in [
+                error.to_string(),
+                format!("{error:?}"),
+                format!("{error:#?}"),
+            ] {
                 for form in [key, escaped, encoded, "session=abc"] {
                     assert!(!rendering.contains(form), "{form} in {rendering}");
                 }
@@ -1423,10 +1461,21 @@ async fn a_responses_debug_never_prints_a_cookie() {
             .insert_header("set-cookie", "session=sentinel-cookie"),
     )
     .await;
-    let page = partoo_client(&server, |c| c).list_conversations().send().await.unwrap();
-    assert_eq!(page.headers()["set-cookie"], "session=sentinel-cookie", "still readable");
+    let page = partoo_client(&server, |c| c)
+        .list_conversations()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.headers()["set-cookie"],
+        "session=sentinel-cookie",
+        "still readable"
+    );
     let shown = format!("{page:?}");
-    assert!(!shown.contains("sentinel-cookie") && shown.contains("set-cookie"), "{shown}");
+    assert!(
+        !shown.contains("sentinel-cookie") && shown.contains("set-cookie"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -1456,11 +1505,38 @@ async fn a_503_is_advised_for_resending_only_for_an_idempotent_operation() {
         kind: None,
         status: None,
     };
-    let post = hostile_client(&server, |c| c).create_item().body(item).send().await.unwrap_err();
-    assert!(matches!(post, Error::Api { idempotent: false, .. }), "{post:?}");
+    let post = hostile_client(&server, |c| c)
+        .create_item()
+        .body(item)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            post,
+            Error::Api {
+                idempotent: false,
+                ..
+            }
+        ),
+        "{post:?}"
+    );
     assert!(!post.is_retryable());
-    let get = partoo_client(&server, |c| c).list_conversations().send().await.unwrap_err();
-    assert!(matches!(get, Error::Api { idempotent: true, .. }), "{get:?}");
+    let get = partoo_client(&server, |c| c)
+        .list_conversations()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            get,
+            Error::Api {
+                idempotent: true,
+                ..
+            }
+        ),
+        "{get:?}"
+    );
     assert!(get.is_retryable());
 }
 
@@ -1484,7 +1560,10 @@ async fn a_request_reqwest_cannot_send_is_refused_once_as_not_sent() {
         .send()
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1), "not retried with backoff");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "not retried with backoff"
+    );
     assert!(
         matches!(&error, Error::InvalidInput { reason, .. } if reason.contains("cannot be sent")),
         "{error:?}"

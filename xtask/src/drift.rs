@@ -496,6 +496,23 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
             }
         }
     }
+    for (pointer, added) in code_blocks_added(old, new) {
+        let operation = pointer
+            .strip_prefix("/paths/")
+            .and_then(|rest| {
+                let mut tokens = rest.split('/');
+                let (path, method) = (tokens.next()?, tokens.next()?);
+                let operation = new.pointer(&format!("/paths/{path}/{method}"))?;
+                operation.get("operationId")?.as_str()
+            })
+            .unwrap_or("(document)");
+        push(
+            false,
+            operation,
+            &pointer,
+            format!("description adds {added} code block(s): generated as `text`, never run; review what it says"),
+        );
+    }
     changes.sort();
     changes.reverse();
     changes.sort_by(|a, b| {
@@ -505,6 +522,51 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
             .then(a.location.cmp(&b.location))
     });
     changes
+}
+
+/// Every description and summary of a document, by JSON pointer.
+fn descriptions(doc: &Value) -> BTreeMap<String, &str> {
+    fn visit<'d>(node: &'d Value, pointer: String, out: &mut BTreeMap<String, &'d str>) {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let at = crate::document::child(&pointer, key);
+                    match value {
+                        Value::String(text) if key == "description" || key == "summary" => {
+                            out.insert(at, text);
+                        }
+                        other => visit(other, at, out),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    visit(item, format!("{pointer}/{index}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    visit(doc, String::new(), &mut out);
+    out
+}
+
+/// Descriptions (by pointer) that have more code blocks in `new` than in
+/// `old`, and how many more: code from a provider's text is never run
+/// (codegen makes every block `text`), but a maintainer should read it.
+fn code_blocks_added(old: &Value, new: &Value) -> Vec<(String, usize)> {
+    let before = descriptions(old);
+    descriptions(new)
+        .into_iter()
+        .filter_map(|(pointer, text)| {
+            let now = crate::markdown::code_blocks(text);
+            let was = before
+                .get(&pointer)
+                .map_or(0, |old| crate::markdown::code_blocks(old));
+            (now > was).then(|| (pointer, now - was))
+        })
+        .collect()
 }
 
 /// The document normalized for comparison (and selected like codegen does).

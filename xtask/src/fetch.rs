@@ -34,15 +34,25 @@ fn is_https_url(url: &str) -> bool {
         .is_ok_and(|uri| uri.scheme_str() == Some("https") && uri.host().is_some())
 }
 
+/// How long a whole fetch may take, connecting and reading the body
+/// included: a server that trickles bytes cannot hold the command forever.
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The text of a document at an HTTPS URL, a loopback HTTP URL, or a path.
 /// An HTTPS fetch follows redirects to HTTPS only; a loopback one follows none.
 pub fn read_source(source: &str) -> anyhow::Result<String> {
+    read_source_within(source, FETCH_TIMEOUT)
+}
+
+/// [`read_source`] with another overall timeout.
+pub fn read_source_within(source: &str, timeout: std::time::Duration) -> anyhow::Result<String> {
     let https = is_https_url(source);
     if https || is_loopback_url(source) {
         let config = ureq::Agent::config_builder()
             .https_only(https)
             .max_redirects(if https { 5 } else { 0 })
             .max_redirects_will_error(true)
+            .timeout_global(Some(timeout))
             .build();
         let agent = ureq::Agent::new_with_config(config);
         let mut response = agent
@@ -185,6 +195,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("refusing"), "{error}");
+    }
+
+    #[test]
+    fn a_server_that_trickles_is_cut_off_by_the_overall_timeout() {
+        // Headers at once, then one byte of body every 100 ms, for ever.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100000\r\n\r\n{");
+            while stream.write_all(b" ").is_ok() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let started = std::time::Instant::now();
+        let error = read_source_within(
+            &format!("http://{address}/spec.json"),
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+        assert!(
+            format!("{error:#}").to_lowercase().contains("timeout"),
+            "{error:#}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod generate;
 pub mod lean;
 pub mod lock;
+pub mod markdown;
 pub mod normalize;
 pub mod openapi_walk;
 pub mod pagination;

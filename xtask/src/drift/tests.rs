@@ -314,3 +314,29 @@ fn a_changed_constant_parameter_is_breaking() {
         "constant changed from \"2026-03-30\" to \"2026-06-01\" (sent on every request)"
     );
 }
+
+#[test]
+fn a_description_that_adds_a_code_block_is_listed_for_review() {
+    let changes = changes_between(|doc| {
+        let operation = doc.pointer_mut("/paths/~1conversations/get").unwrap();
+        operation["description"] = json!("Lists.\n\n```rust\nstd::fs::write(\"/tmp/x\", \"\").unwrap();\n```\n\n    indented();\n");
+    });
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let change = &changes[0];
+    assert!(!change.breaking);
+    assert_eq!(change.operation, "listConversations");
+    assert_eq!(change.location, "/paths/~1conversations/get/description");
+    assert!(
+        change
+            .description
+            .starts_with("description adds 2 code block(s)"),
+        "{change:?}"
+    );
+    assert_eq!(exit_code(&changes), 1);
+    // Prose-only description changes stay out of the report.
+    let prose = changes_between(|doc| {
+        doc.pointer_mut("/paths/~1conversations/get").unwrap()["description"] =
+            json!("Reworded, with `inline code` only.");
+    });
+    assert!(prose.is_empty(), "{prose:?}");
+}
