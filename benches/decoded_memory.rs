@@ -162,6 +162,74 @@ async fn peak_of_bulk_failures(body: Vec<u8>) -> (usize, usize) {
     (peak, kept)
 }
 
+/// Peak heap while streaming `pages` pages, each pointing to the next with
+/// a new cursor of `cursor_bytes` (from a server on 127.0.0.1), and the heap
+/// the stream holds at its last page: what it keeps of the cursors it saw.
+async fn peak_of_long_cursors(pages: usize, cursor_bytes: usize) -> (usize, usize) {
+    use futures_util::StreamExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; cursor_bytes + 8192];
+                loop {
+                    // One request per read (the client sends no body).
+                    let Ok(read) = stream.read(&mut buffer).await else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    let request = String::from_utf8_lossy(&buffer[..read]);
+                    let page: usize = request
+                        .split("cursor=")
+                        .nth(1)
+                        .and_then(|rest| rest.get(..6))
+                        .and_then(|digits| digits.parse().ok())
+                        .unwrap_or(0);
+                    let next = if page + 1 < pages {
+                        format!("\"{:06}{}\"", page + 1, "x".repeat(cursor_bytes - 6))
+                    } else {
+                        "null".to_string()
+                    };
+                    let body = format!(
+                        r#"{{"conversations": [{{"id": {page}}}], "next_cursor": {next}}}"#
+                    );
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if stream.write_all(head.as_bytes()).await.is_err()
+                        || stream.write_all(body.as_bytes()).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let client = inbox_bindings::partoo::Client::with_config(
+        inbox_bindings::ClientConfig::new("bench-key")
+            .base_url(format!("http://{address}"))
+            .no_rate_limit(),
+    )
+    .unwrap();
+    let base = support::counting::start();
+    let mut stream = client.list_conversations().stream();
+    let mut seen = 0;
+    let mut held_at_end = 0;
+    while let Some(item) = stream.next().await {
+        item.unwrap();
+        seen += 1;
+        if seen == pages {
+            held_at_end = support::counting::live_since(base);
+        }
+    }
+    assert_eq!(seen, pages);
+    (support::counting::peak_since(base), held_at_end)
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -217,6 +285,14 @@ fn main() {
         report(peak, "zeros at the value limit (TextUs attachment members)", &outcome);
         let (peak, outcome) = peak_of_textus_read(zeros(4_190_000)).await;
         report(peak, "4.2 million zeros (8 MiB, under the byte cap)", &outcome);
+        // A server sending a new 60 KB cursor on every page, for 2,000 pages
+        // (about 117 MiB of cursors if the stream kept them).
+        let (peak, held) = peak_of_long_cursors(2_000, 60_000).await;
+        report(
+            peak,
+            "a stream of 2,000 pages, each with a new 60 KB cursor",
+            &format!("the stream holds {:.2} MiB at its last page", held as f64 / 1_048_576.0),
+        );
         // The issue's bulk run: every reference answered with 8 MiB of zeros.
         let (peak, kept) = peak_of_bulk_failures(zeros(4_190_000).into_bytes()).await;
         report(

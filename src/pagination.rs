@@ -7,9 +7,12 @@
 //! changes), a page size outside the spec's bounds is refused by the first
 //! `send` before anything is sent, a repeated cursor ends with
 //! [`Error::PaginationLoop`], and an error is yielded once and ends the stream.
+//! What a stream keeps of the cursors it has seen is 8 bytes a page, however
+//! long the server makes them.
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::hash::BuildHasher;
 use std::pin::Pin;
 
 use crate::Error;
@@ -32,11 +35,34 @@ use futures_util::stream::{self, Stream, StreamExt};
 /// ```
 pub type BoxStream<'a, T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'a>>;
 
+/// The cursors a stream has seen, as 64-bit hashes keyed at random for
+/// each stream (a server cannot aim a collision): a repeat is caught at once,
+/// and a server sending a new 60 KB cursor a page grows it by 8 bytes a page,
+/// not 60 KB.
+struct Seen {
+    hasher: std::collections::hash_map::RandomState,
+    hashes: HashSet<u64>,
+}
+
+impl Seen {
+    fn new() -> Seen {
+        Seen {
+            hasher: std::collections::hash_map::RandomState::new(),
+            hashes: HashSet::new(),
+        }
+    }
+
+    /// Records `cursor`; `false` when it was seen before.
+    fn insert(&mut self, cursor: &str) -> bool {
+        self.hashes.insert(self.hasher.hash_one(cursor))
+    }
+}
+
 enum State<B> {
     Fetch {
         template: B,
         cursor: Option<String>,
-        seen: HashSet<String>,
+        seen: Seen,
     },
     Loop(String),
     Done,
@@ -58,7 +84,10 @@ where
     F: Fn(B) -> Fut + Send + Sync + 'a,
     Fut: Future<Output = Result<crate::Response<P>, Error>> + Send + 'a,
 {
-    let seen = initial_cursor.iter().cloned().collect();
+    let mut seen = Seen::new();
+    if let Some(cursor) = &initial_cursor {
+        seen.insert(cursor);
+    }
     let start = State::Fetch {
         template,
         cursor: None,
@@ -86,9 +115,7 @@ where
                     };
                     let next = match next_cursor(&page) {
                         None | Some("") => State::Done,
-                        Some(cursor) if !seen.insert(cursor.to_string()) => {
-                            State::Loop(cursor.to_string())
-                        }
+                        Some(cursor) if !seen.insert(cursor) => State::Loop(cursor.to_string()),
                         Some(cursor) => State::Fetch {
                             template,
                             cursor: Some(cursor.to_string()),

@@ -80,18 +80,65 @@ struct Refused(String);
 /// The longest line read from standard input; a longer one is refused.
 const MAX_LINE_BYTES: usize = 4096;
 
-/// Text from a server or from input, safe to print on a terminal: control
-/// characters (escape sequences, carriage returns, ...) are shown escaped.
+/// The most references one command marks (arguments and standard input
+/// together): every one is checked before anything is sent, so they are held
+/// at once; an endless input (`yes partoo:1 | inbox mark-read`) is refused
+/// at this count instead of filling memory. Split larger inputs.
+const MAX_REFERENCES: usize = 100_000;
+
+/// Whether a character can make text display as something else on a
+/// terminal: controls (C0, DEL, C1: escape sequences, carriage returns),
+/// bidirectional overrides and isolates, line and paragraph separators, and
+/// invisible formatting characters (zero-width spaces and joiners, word
+/// joiner, BOM, soft hyphen).
+fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// Text from a server or from input, safe to print on a terminal: every
+/// deceptive character (see [`is_deceptive`]) is shown escaped (`\u{202e}`).
 fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if is_deceptive(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
             }
         })
         .collect()
+}
+
+/// JSON for the terminal: serde_json escapes only U+0000–001F, so every
+/// other deceptive character becomes a `\uXXXX` escape too (they can only
+/// stand inside strings, where the escape means the same character: the
+/// output stays the same JSON).
+fn printable_json(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string_pretty(value).expect("output serializes");
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_deceptive(c) && c != '\n' {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn env(name: &str) -> Option<String> {
@@ -242,10 +289,7 @@ async fn conversations(
             .conversations
     };
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&conversations).expect("conversations serialize")
-        );
+        println!("{}", printable_json(&conversations));
         return Ok(());
     }
     let rows: Vec<Vec<String>> = conversations
@@ -301,12 +345,22 @@ fn read_references(arguments: &[String]) -> Result<Vec<ConversationRef>, Refused
                 ))
             })?;
             if !line.trim().is_empty() {
+                if texts.len() == MAX_REFERENCES {
+                    return Err(Refused(format!(
+                        "more than {MAX_REFERENCES} references (nothing was sent): split the input"
+                    )));
+                }
                 texts.push(line.trim().to_string());
             }
         }
     }
     if texts.is_empty() {
         return Err(Refused("no references given".into()));
+    }
+    if texts.len() > MAX_REFERENCES {
+        return Err(Refused(format!(
+            "more than {MAX_REFERENCES} references (nothing was sent): split the input"
+        )));
     }
     let mut problems = Vec::new();
     let mut references = Vec::new();
@@ -384,10 +438,7 @@ async fn mark(
                 error: outcome.as_ref().err().map(ToString::to_string),
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&outcomes).expect("outcomes serialize")
-        );
+        println!("{}", printable_json(&outcomes));
     } else {
         let rows: Vec<Vec<String>> = report
             .outcomes()

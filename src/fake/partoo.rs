@@ -290,7 +290,12 @@ impl Handler {
             Some(Ok(size)) if (1..=100).contains(&size) => size,
             Some(_) => return bad_request("per_page must be an integer between 1 and 100"),
         };
-        let offset = match request.query_param("cursor") {
+        // "If no cursor is provided, the query will return the first page of
+        // data": an empty cursor is none.
+        let offset = match request
+            .query_param("cursor")
+            .filter(|cursor| !cursor.is_empty())
+        {
             None => 0,
             Some(cursor) => match cursor
                 .strip_prefix("c")

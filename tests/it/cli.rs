@@ -182,6 +182,60 @@ async fn server_text_and_echoed_input_are_printed_escaped() {
     );
     assert!(!output.contains('\u{1b}'), "{output:?}");
 
+    // Characters that are not controls but make text display as something
+    // else: bidi overrides and isolates, separators, zero-width ones; and
+    // DEL and C1 controls, which serde_json leaves raw.
+    let deceptive = [
+        '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{202a}', '\u{2066}', '\u{2069}', '\u{2028}',
+        '\u{2029}', '\u{200b}', '\u{200d}', '\u{feff}',
+    ];
+    let names: String = deceptive.iter().collect();
+    let server = partoo_answering(
+        200,
+        serde_json::json!({"conversations": [
+            {"id": 1, "consumer_name": format!("Eve{names}"), "messaging_partner": "SMS\u{202e}evil"},
+            {"id": 2, "consumer_name": "Zoë ☃ 日本"}], "next_cursor": null}),
+    )
+    .await;
+    for json in [false, true] {
+        let uri = server.uri();
+        let mut arguments = vec!["conversations", "partoo"];
+        if json {
+            arguments.insert(0, "--json");
+        }
+        let output = tokio::task::spawn_blocking(move || inbox_against(&uri, &arguments))
+            .await
+            .unwrap();
+        assert!(output.starts_with("exit 0\n"), "{output}");
+        let raw: Vec<char> = output.chars().filter(|c| deceptive.contains(c)).collect();
+        assert!(
+            raw.is_empty(),
+            "json {json}: {raw:?} reached the terminal: {output}"
+        );
+        assert!(
+            output.contains("Zoë ☃ 日本"),
+            "other text is left alone: {output}"
+        );
+        if json {
+            let stdout = output
+                .split("--- stdout\n")
+                .nth(1)
+                .unwrap()
+                .split("--- stderr")
+                .next()
+                .unwrap();
+            let parsed: serde_json::Value = serde_json::from_str(stdout).expect("still valid JSON");
+            assert_eq!(
+                parsed[0]["consumer_name"],
+                format!("Eve{names}"),
+                "the same text, escaped"
+            );
+            assert!(stdout.contains(r"\u202e"), "{stdout}");
+        } else {
+            assert!(output.contains(r"\u{202e}"), "{output}");
+        }
+    }
+
     let echoed = inbox(&["--fake", "mark-read", "partoo:\u{1b}[2J"], "");
     assert!(echoed.starts_with("exit 2\n"), "{echoed}");
     assert!(!echoed.contains('\u{1b}'), "{echoed:?}");
@@ -217,5 +271,32 @@ fn an_overlong_line_on_standard_input_is_refused_and_nothing_is_sent() {
     assert!(
         !output.contains("marked read"),
         "nothing was sent: {output}"
+    );
+}
+
+#[test]
+fn an_endless_standard_input_is_refused_at_a_count_and_nothing_is_sent() {
+    // What `yes partoo:1 | inbox mark-read` would send, cut at one past the cap.
+    let lines = "partoo:1\n".repeat(100_001);
+    let output = inbox(&["--fake", "mark-read"], &lines);
+    assert!(
+        output.starts_with("exit 2\n"),
+        "{}",
+        &output[..output.len().min(500)]
+    );
+    assert!(
+        output.contains("more than 100000 references (nothing was sent)"),
+        "{output}"
+    );
+    // At the cap itself, every reference is marked.
+    let lines = "partoo:1\n".repeat(100_000);
+    let output = inbox(
+        &["--fake", "--json", "mark-read", "--concurrency", "64"],
+        &lines,
+    );
+    assert!(
+        output.starts_with("exit 0\n"),
+        "{}",
+        &output[..output.len().min(500)]
     );
 }

@@ -117,6 +117,30 @@ async fn partoo_pages_and_filters_by_business() {
         .filter(|r| r.query_param("business__in").is_some())
         .collect();
     assert_eq!(filtered_requests.len(), 1, "19 items fit in one page of 30");
+    // An empty cursor is no cursor ("If no cursor is provided, the query
+    // will return the first page"): the first page, not a 400.
+    let first = client
+        .list_conversations()
+        .per_page(10u64)
+        .send()
+        .await
+        .unwrap();
+    let empty = client
+        .list_conversations()
+        .cursor("")
+        .per_page(10u64)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.into_inner(), first.into_inner());
+    assert_eq!(
+        fake.requests()
+            .last()
+            .unwrap()
+            .query_param("cursor")
+            .as_deref(),
+        Some("")
+    );
     // Every tenth conversation uses a partner Partoo has not documented.
     let tenth = everything.iter().find(|c| c.id == Some(10)).unwrap();
     assert_eq!(

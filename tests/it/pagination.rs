@@ -336,3 +336,44 @@ async fn quo_convention_streams_data_with_page_tokens() {
     assert!(matches!(&refused[..], [Err(Error::InvalidInput { .. })]));
     assert_eq!(served.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test]
+async fn long_new_cursors_are_followed_and_a_long_repeated_one_still_ends_the_stream() {
+    use wiremock::{matchers::any, Mock, MockServer, Request, ResponseTemplate};
+    // Page n carries a new 60 KB cursor for page n + 1; page 40 points back
+    // to page 20's cursor.
+    let cursor = |n: usize| format!("{n:04}{}", "x".repeat(60_000));
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(move |request: &Request| {
+            let page: usize = request
+                .url
+                .query_pairs()
+                .find(|(key, _)| key == "cursor")
+                .map_or(0, |(_, value)| value[..4].parse().unwrap());
+            let next = if page == 40 {
+                cursor(20)
+            } else {
+                cursor(page + 1)
+            };
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "conversations": [{"id": page}], "next_cursor": next}))
+        })
+        .mount(&server)
+        .await;
+    let results: Vec<Result<_, Error>> = partoo_client(&server)
+        .list_conversations()
+        .stream()
+        .collect()
+        .await;
+    let ids: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()?.id).collect();
+    assert_eq!(
+        ids,
+        (0..=40).collect::<Vec<i64>>(),
+        "each page once, in order"
+    );
+    match results.last() {
+        Some(Err(Error::PaginationLoop { cursor: repeated })) => assert_eq!(*repeated, cursor(20)),
+        other => panic!("{other:?}"),
+    }
+}
