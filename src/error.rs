@@ -119,6 +119,14 @@ pub enum Error {
         /// Why it was refused (`must be within 1..=100, not 0`).
         reason: String,
     },
+    /// The HTTP client could not be set up on this machine (TLS that cannot
+    /// start, with no CA certificates for instance, or a proxy setting
+    /// reqwest refuses): nothing was sent.
+    #[error("the HTTP client cannot be set up: {reason}")]
+    ClientSetup {
+        /// What went wrong.
+        reason: String,
+    },
     /// The provider documents no way to do this (never a silent no-op).
     #[error("{provider} does not support {operation}")]
     Unsupported {
@@ -257,6 +265,7 @@ impl Error {
             Error::Redirect { status, .. } => Some(*status),
             Error::Timeout { .. } | Error::Transport { .. } => None,
             Error::InvalidInput { .. }
+            | Error::ClientSetup { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => None,
         }
@@ -291,6 +300,7 @@ impl Error {
             | Error::ResponseTooLarge { .. }
             | Error::ResponseTooComplex { .. }
             | Error::InvalidInput { .. }
+            | Error::ClientSetup { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => false,
         }

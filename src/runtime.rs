@@ -393,15 +393,12 @@ fn check_duration(setting: &str, value: Duration) -> Result<(), Error> {
 /// ```
 pub fn http_client_builder(base_url: &str) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
-    let builder = match ring_tls() {
-        Ok(config) => builder.tls_backend_preconfigured(config),
-        // reqwest then refuses to build the client, with its own error.
-        Err(_) => builder,
-    };
-    let loopback = reqwest::Url::parse(base_url)
-        .ok()
+    let parsed = reqwest::Url::parse(base_url).ok();
+    let loopback = parsed
+        .as_ref()
         .is_some_and(|url| url.host().as_ref().is_some_and(is_loopback));
+    let plain = parsed.as_ref().is_some_and(|url| url.scheme() == "http");
+    let builder = with_tls(builder, loopback && plain);
     if loopback {
         builder.no_proxy()
     } else {
@@ -409,18 +406,84 @@ pub fn http_client_builder(base_url: &str) -> reqwest::ClientBuilder {
     }
 }
 
+/// The TLS a builder uses. A plain-HTTP loopback client never starts TLS,
+/// so it gets a rustls configuration that needs no certificates: it builds
+/// on a machine with none (a bare container running tests against the
+/// fakes). Otherwise: reqwest's own rustls with the platform verifier
+/// (`rustls`), or ring's, built here (`rustls-ring`: a configuration that
+/// cannot be built falls back to no certificates, so building never panics
+/// and every handshake fails; [`Runtime`] reports why before that).
+#[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+fn with_tls(builder: reqwest::ClientBuilder, plain_loopback: bool) -> reqwest::ClientBuilder {
+    if plain_loopback {
+        return builder.tls_backend_preconfigured(rustls_without_certificates());
+    }
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    let builder = builder
+        .tls_backend_preconfigured(ring_tls().unwrap_or_else(|_| rustls_without_certificates()));
+    builder
+}
+
+#[cfg(not(any(feature = "rustls", feature = "rustls-ring")))]
+fn with_tls(builder: reqwest::ClientBuilder, _plain_loopback: bool) -> reqwest::ClientBuilder {
+    builder
+}
+
+/// The crypto provider of the chosen rustls.
+#[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+fn rustls_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    #[cfg(feature = "rustls")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    let provider = rustls::crypto::ring::default_provider();
+    std::sync::Arc::new(provider)
+}
+
+/// A rustls configuration trusting no certificate: for clients that never
+/// start TLS, and as the failing fallback of an unusable platform.
+#[cfg(any(feature = "rustls", feature = "rustls-ring"))]
+fn rustls_without_certificates() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(rustls_provider())
+        .with_safe_default_protocol_versions()
+        .expect("the provider supports the default protocol versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth()
+}
+
 /// rustls with ring and the platform's certificate verifier (feature
 /// `rustls-ring`), built here so no process-wide provider is needed.
 #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
 fn ring_tls() -> Result<rustls::ClientConfig, rustls::Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let mut config = rustls::ClientConfig::builder_with_provider(rustls_provider())
         .with_safe_default_protocol_versions()?
         .with_platform_verifier()?
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// The HTTP client a runtime builds for `base_url`, or why it cannot (TLS
+/// that cannot start on this machine, a proxy setting reqwest refuses).
+fn build_http_client(base_url: &str, connect_timeout: Duration) -> Result<reqwest::Client, Error> {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
+    if base_url.starts_with("https:") {
+        ring_tls().map_err(|error| Error::ClientSetup {
+            reason: format!("TLS (rustls with ring) cannot start: {error}"),
+        })?;
+    }
+    http_client_builder(base_url)
+        .connect_timeout(connect_timeout)
+        .build()
+        .map_err(|error| {
+            let mut reason = error.to_string();
+            let mut cause = std::error::Error::source(&error);
+            while let Some(inner) = cause {
+                reason = format!("{reason}: {inner}");
+                cause = inner.source();
+            }
+            Error::ClientSetup { reason }
+        })
 }
 
 fn is_loopback(host: &url::Host<&str>) -> bool {
@@ -611,14 +674,7 @@ impl Runtime {
         }
         let http = match config.http {
             Some(client) => client,
-            None => http_client_builder(&base_url)
-                .connect_timeout(config.connect_timeout)
-                .build()
-                .map_err(|source| Error::Transport {
-                    source,
-                    request_sent: false,
-                    idempotent: true,
-                })?,
+            None => build_http_client(&base_url, config.connect_timeout)?,
         };
         let shared = Shared {
             provider,
@@ -1146,39 +1202,108 @@ mod tests {
         assert!(spread.len() > 10, "jittered, not fixed");
     }
 
-    /// Whichever TLS feature the crate is built with, an HTTPS client
-    /// builds (the platform's roots load, the provider is there); with
-    /// `no-tls` only a caller's client or plain loopback HTTP does.
+    static TLS_TEST_API: ApiInfo = ApiInfo::new(
+        "t",
+        Auth::None,
+        &[Server {
+            url: "https://api.example.test",
+            description: "",
+        }],
+        None,
+        &[],
+        false,
+    );
+
+    /// The TLS features this build was compiled with.
+    fn tls_features() -> Vec<&'static str> {
+        [
+            ("rustls", cfg!(feature = "rustls")),
+            ("rustls-ring", cfg!(feature = "rustls-ring")),
+            ("native-tls", cfg!(feature = "native-tls")),
+            ("no-tls", cfg!(feature = "no-tls")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+
+    /// `.ci/run` runs this once per TLS choice, in a build of that choice
+    /// alone (`INBOX_EXPECT_TLS` names it; unset, the default build's
+    /// `rustls`): the build really has only it, an HTTPS client builds with
+    /// it, and with `no-tls` only a caller's client or plain loopback HTTP
+    /// does.
     #[test]
     fn the_chosen_tls_builds_a_client() {
-        static API: ApiInfo = ApiInfo::new(
-            "t",
-            Auth::None,
-            &[Server {
-                url: "https://api.example.test",
-                description: "",
-            }],
-            None,
-            &[],
-            false,
+        let expected = std::env::var("INBOX_EXPECT_TLS").unwrap_or_else(|_| "rustls".into());
+        assert_eq!(
+            tls_features(),
+            [expected.as_str()],
+            "this build's TLS features (set INBOX_EXPECT_TLS to the build's one choice)"
         );
-        let https = Runtime::build(ClientConfig::new("k"), &API);
-        let loopback = Runtime::build(ClientConfig::new("k").base_url("http://127.0.0.1:9"), &API);
-        assert!(loopback.is_ok());
-        if cfg!(any(
-            feature = "rustls",
-            feature = "rustls-ring",
-            feature = "native-tls"
-        )) {
-            assert!(https.is_ok(), "{:?}", https.err());
-        } else {
+        let https = Runtime::build(ClientConfig::new("k"), &TLS_TEST_API);
+        let loopback = Runtime::build(
+            ClientConfig::new("k").base_url("http://127.0.0.1:9"),
+            &TLS_TEST_API,
+        );
+        assert!(loopback.is_ok(), "{:?}", loopback.err());
+        if expected == "no-tls" {
             match https {
                 Err(Error::InvalidInput { reason, .. }) => assert!(reason.contains("no TLS")),
                 other => panic!("{:?}", other.err()),
             }
             let own = ClientConfig::new("k").http_client(reqwest::Client::new());
-            assert!(Runtime::build(own, &API).is_ok());
+            assert!(Runtime::build(own, &TLS_TEST_API).is_ok());
+        } else {
+            assert!(https.is_ok(), "{:?}", https.err());
         }
+    }
+
+    /// On a machine with no CA certificates (a bare container), building a
+    /// client never panics: an HTTPS one is refused with `ClientSetup`
+    /// (rustls, rustls-ring; native-tls builds and fails at its first
+    /// handshake), a plain-HTTP loopback one builds (tests against the
+    /// fakes need no certificates). Checked in a child process, this same
+    /// test re-run with `SSL_CERT_FILE=/dev/null` and an empty `SSL_CERT_DIR`.
+    #[test]
+    fn without_ca_certificates_building_a_client_fails_cleanly() {
+        const NAME: &str =
+            "runtime::tests::without_ca_certificates_building_a_client_fails_cleanly";
+        if std::env::var_os("INBOX_TLS_CHILD").is_some() {
+            let build = |url: &'static str| {
+                std::panic::catch_unwind(|| {
+                    Runtime::build(ClientConfig::new("k").base_url(url), &TLS_TEST_API).map(drop)
+                })
+                .unwrap_or_else(|_| panic!("building a client for {url} panicked"))
+            };
+            let loopback = build("http://127.0.0.1:9");
+            assert!(loopback.is_ok(), "{loopback:?}");
+            match (tls_features().as_slice(), build("https://api.example.test")) {
+                (["rustls" | "rustls-ring"], Err(Error::ClientSetup { reason })) => {
+                    println!("refused: {reason}")
+                }
+                (["native-tls"], Ok(())) => println!("built (native-tls checks at the handshake)"),
+                (["no-tls"], Err(Error::InvalidInput { .. })) => println!("refused: no TLS"),
+                (features, other) => panic!("{features:?}: {other:?}"),
+            }
+            return;
+        }
+        let empty = std::env::temp_dir().join(format!("no-ca-certificates-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+            .env("INBOX_TLS_CHILD", "1")
+            .env("SSL_CERT_FILE", "/dev/null")
+            .env("SSL_CERT_DIR", &empty)
+            .output()
+            .unwrap();
+        std::fs::remove_dir_all(&empty).unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        assert!(child.status.success(), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains("1 passed"),
+            "the child ran the check: {stdout}"
+        );
     }
 
     #[test]
