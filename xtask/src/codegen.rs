@@ -64,7 +64,7 @@ pub fn pipeline(
     let spec = crate::generate::parse(&doc)?;
     let generated = crate::generate::generate(api, &spec, &plan, origin)?;
     for _ in 0..generated.doc_code_blocks {
-        report.applied("doc-code-block-as-text");
+        report.applied(crate::report::Rule::DocCodeBlockAsText);
     }
     let mut normalized = serde_json::to_string_pretty(&doc)?;
     normalized.push('\n');

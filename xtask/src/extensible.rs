@@ -285,7 +285,7 @@ pub fn detect(
             Some(EnumSite::Inline(inline)) => {
                 let name = name_for(doc, &inline);
                 hoist(doc, &inline, &name)?;
-                report.applied("hoist-extensible-enum");
+                report.applied(crate::report::Rule::HoistExtensibleEnum);
                 name
             }
             None => {
@@ -338,7 +338,7 @@ pub fn detect(
                             .all(|value| documented.contains(&value.as_str()))
                     {
                         hoist(doc, &pointer, name)?;
-                        report.applied("hoist-extensible-enum");
+                        report.applied(crate::report::Rule::HoistExtensibleEnum);
                         matched += 1;
                     }
                 }
@@ -421,7 +421,7 @@ fn detect_tolerant(
     for pointer in inline.iter().rev() {
         let name = unique_name(doc, &name_for(doc, pointer), pointer);
         hoist(doc, pointer, &name)?;
-        report.applied("hoist-received-enum");
+        report.applied(crate::report::Rule::HoistReceivedEnum);
     }
     let sent = reachable_components(doc, Side::Sent);
     let received = reachable_components(doc, Side::Received);

@@ -482,7 +482,13 @@ mod tests {
         let config = crate::config::ApiConfig::ad_hoc("hostile_docs", "hostile_docs.yaml");
         let output = crate::codegen::pipeline("hostile_docs", &config, doc, "x").unwrap();
         // Seven blocks of the document, one usage snippet of progenitor's.
-        assert_eq!(output.report.rules.get("doc-code-block-as-text"), Some(&8));
+        assert_eq!(
+            output
+                .report
+                .rules
+                .get(&crate::report::Rule::DocCodeBlockAsText),
+            Some(&8)
+        );
         let file = syn::parse_file(&output.rust).unwrap();
         struct Docs(Vec<String>);
         impl VisitMut for Docs {

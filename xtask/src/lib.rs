@@ -13,6 +13,7 @@ pub mod generate;
 pub mod lean;
 pub mod lock;
 pub mod markdown;
+pub mod naming;
 pub mod normalize;
 pub mod openapi_walk;
 pub mod pagination;

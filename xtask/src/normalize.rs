@@ -58,7 +58,7 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
     match root.get("openapi").and_then(Value::as_str) {
         Some(version) if version.starts_with("3.1.") => {
             root.insert("openapi".into(), Value::from("3.0.3"));
-            report.applied("openapi-3.1-to-3.0.3");
+            report.applied(crate::report::Rule::Openapi31To303);
         }
         Some(version) if version.starts_with("3.0.") => {}
         Some(version) => {
@@ -68,26 +68,26 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
     }
     if root.remove("webhooks").is_some() {
         // progenitor generates clients, and webhooks are requests the client receives.
-        report.applied("drop-webhooks");
+        report.applied(crate::report::Rule::DropWebhooks);
     }
     if let Some(dialect) = root.remove("jsonSchemaDialect") {
         if dialect != "https://spec.openapis.org/oas/3.1/dialect/base" {
             bail!("unsupported jsonSchemaDialect {dialect} at /jsonSchemaDialect");
         }
-        report.applied("drop-default-json-schema-dialect");
+        report.applied(crate::report::Rule::DropDefaultJsonSchemaDialect);
     }
     if !root.contains_key("paths") {
         // 3.1 makes `paths` optional; 3.0 requires it.
         root.insert("paths".into(), Value::Object(Map::new()));
-        report.applied("add-empty-paths");
+        report.applied(crate::report::Rule::AddEmptyPaths);
     }
     if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
         if info.remove("summary").is_some() {
-            report.applied("drop-info-summary");
+            report.applied(crate::report::Rule::DropInfoSummary);
         }
         if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut) {
             if license.remove("identifier").is_some() {
-                report.applied("drop-license-identifier");
+                report.applied(crate::report::Rule::DropLicenseIdentifier);
             }
         }
     }
@@ -116,7 +116,7 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
             bail!("unsupported boolean schema `false` at {pointer}");
         }
         *node = Value::Object(Map::new());
-        report.applied("true-schema-to-empty");
+        report.applied(crate::report::Rule::TrueSchemaToEmpty);
     }
     let Some(schema) = node.as_object_mut() else {
         bail!("a schema must be an object at {pointer}");
@@ -128,7 +128,7 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
     }
     for keyword in ANNOTATION_KEYWORDS {
         if schema.remove(keyword).is_some() {
-            report.applied("drop-annotation-keywords");
+            report.applied(crate::report::Rule::DropAnnotationKeywords);
         }
     }
     if let Some(names) = schema.get("propertyNames") {
@@ -140,7 +140,7 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
             bail!("both `const` and `enum` at {pointer}");
         }
         schema.insert("enum".into(), Value::Array(vec![value]));
-        report.applied("const-to-enum");
+        report.applied(crate::report::Rule::ConstToEnum);
     }
     if let Some(examples) = schema.remove("examples") {
         // 2020-12 says a list; some upstream documents write one bare value.
@@ -152,7 +152,7 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
         if let Some(first) = first.filter(|_| !schema.contains_key("example")) {
             schema.insert("example".into(), first);
         }
-        report.applied("examples-to-example");
+        report.applied(crate::report::Rule::ExamplesToExample);
     }
     for (exclusive, inclusive) in [
         ("exclusiveMinimum", "minimum"),
@@ -168,7 +168,7 @@ fn normalize_schema(node: &mut Value, pointer: &str, report: &mut Report) -> any
             }
             schema.insert(inclusive.into(), bound);
             schema.insert(exclusive.into(), Value::Bool(true));
-            report.applied("numeric-exclusive-bounds");
+            report.applied(crate::report::Rule::NumericExclusiveBounds);
         }
     }
     for keyword in ["anyOf", "oneOf"] {
@@ -204,7 +204,7 @@ fn type_list(
             if nullable {
                 schema.insert("nullable".into(), Value::Bool(true));
             }
-            report.applied("type-list-to-nullable");
+            report.applied(crate::report::Rule::TypeListToNullable);
         }
         Some(Value::String(kind)) if kind == "null" => {
             bail!("unsupported `type: 'null'` outside anyOf/oneOf at {pointer}/type");
@@ -235,7 +235,7 @@ fn null_union(
         .collect();
     schema.remove(keyword);
     schema.insert("nullable".into(), Value::Bool(true));
-    report.applied("null-union-to-nullable");
+    report.applied(crate::report::Rule::NullUnionToNullable);
     match rest.len() {
         0 => bail!("a {keyword} of only 'null' at {pointer}/{keyword}"),
         1 => {
@@ -302,7 +302,7 @@ mod tests {
         let mut report = Report::default();
         normalize(&mut doc, &mut report).unwrap();
         assert_eq!(doc["openapi"], "3.0.3");
-        assert_eq!(report.count("openapi-3.1-to-3.0.3"), 1);
+        assert_eq!(report.count(crate::report::Rule::Openapi31To303), 1);
         let mut swagger = json!({"openapi": "2.0"});
         let message = normalize(&mut swagger, &mut report)
             .unwrap_err()
@@ -317,7 +317,7 @@ mod tests {
             schema,
             json!({"type": "string", "format": "url", "nullable": true})
         );
-        assert_eq!(report.count("type-list-to-nullable"), 1);
+        assert_eq!(report.count(crate::report::Rule::TypeListToNullable), 1);
     }
 
     #[test]
@@ -350,7 +350,7 @@ mod tests {
             schema,
             json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/Message", "description": "d"}]})
         );
-        assert_eq!(report.count("null-union-to-nullable"), 1);
+        assert_eq!(report.count(crate::report::Rule::NullUnionToNullable), 1);
     }
 
     #[test]
@@ -377,8 +377,8 @@ mod tests {
             schema["properties"]["id"],
             json!({"type": "string", "example": "CN123abc"})
         );
-        assert_eq!(report.count("const-to-enum"), 1);
-        assert_eq!(report.count("examples-to-example"), 1);
+        assert_eq!(report.count(crate::report::Rule::ConstToEnum), 1);
+        assert_eq!(report.count(crate::report::Rule::ExamplesToExample), 1);
         let (schema, _) = normalized(json!({"type": "string", "examples": "U55wgP5I5"}));
         assert_eq!(schema, json!({"type": "string", "example": "U55wgP5I5"}));
     }

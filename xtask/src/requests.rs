@@ -57,7 +57,7 @@ fn rename_content(doc: &mut Value, pointer: &str, report: &mut Report) -> Option
     }
     let media = content.remove(&vendor)?;
     content.insert("application/json".to_string(), media);
-    report.applied("vendor-json-media-type");
+    report.applied(crate::report::Rule::VendorJsonMediaType);
     Some(vendor)
 }
 
@@ -117,7 +117,7 @@ pub fn detect(
                 doc.pointer(&target).and_then(|b| b.get("required")) == Some(&json!(true));
             if !required {
                 shape.optional_body = true;
-                report.applied("optional-request-body");
+                report.applied(crate::report::Rule::OptionalRequestBody);
             }
         }
         let statuses: Vec<String> = doc
@@ -155,7 +155,7 @@ pub fn detect(
                 .iri_parameters
                 .push((iri.parameter.clone(), iri.prefix.clone()));
             used_iri.insert(iri.parameter.clone());
-            report.applied("iri-path-parameter");
+            report.applied(crate::report::Rule::IriPathParameter);
         }
         if shape != RequestShape::default() {
             shapes.insert(id, shape);

@@ -151,7 +151,7 @@ fn apply_overrides(
         if !found {
             bail!("override comma_separated_query names `{name}`, which is no query parameter of the document");
         }
-        report.applied("override-comma-separated-query");
+        report.applied(crate::report::Rule::OverrideCommaSeparatedQuery);
     }
     Ok(())
 }
@@ -245,7 +245,7 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
                     .and_then(Value::as_object_mut)
                     .expect("content exists")
                     .remove(&media_type);
-                report.applied("drop-non-json-error-body");
+                report.applied(crate::report::Rule::DropNonJsonErrorBody);
                 continue;
             }
             let Some(schema) = media.get("schema") else {
@@ -259,7 +259,7 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
                 Some(previous) => merge_shapes(previous, relaxed),
             });
             doc.pointer_mut(&media_pointer).expect("media exists")["schema"] = reference.clone();
-            report.applied("unify-error-bodies");
+            report.applied(crate::report::Rule::UnifyErrorBodies);
         }
     }
     let Some(mut merged) = merged else {
@@ -302,7 +302,7 @@ fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyho
                 .expect("responses exist");
             for status in bodiless {
                 responses.remove(&status);
-                report.applied("drop-bodiless-error-response");
+                report.applied(crate::report::Rule::DropBodilessErrorResponse);
             }
         }
     }
@@ -482,7 +482,7 @@ fn relax_node(node: &mut Value, report: &mut Report) -> bool {
         changed = true;
     }
     if changed {
-        report.applied("relax-received");
+        report.applied(crate::report::Rule::RelaxReceived);
     }
     changed
 }
@@ -619,7 +619,7 @@ fn constant_parameters(
                         constant.value
                     );
                 }
-                report.applied("constant-parameter");
+                report.applied(crate::report::Rule::ConstantParameter);
                 report.note(format!(
                     "constant: {id} sends {} `{}` = {:?} on every request (no setter)",
                     constant.location, constant.name, constant.value
@@ -669,7 +669,7 @@ fn prune_unreachable(
         .collect();
     for name in &unreached {
         schemas.remove(name);
-        report.applied("prune-unreachable");
+        report.applied(crate::report::Rule::PruneUnreachable);
     }
     if !unreached.is_empty() {
         report.note(format!(
@@ -753,7 +753,7 @@ fn received_timestamps(
         return Ok(Vec::new());
     }
     for _ in 0..replaced {
-        report.applied("received-timestamp");
+        report.applied(crate::report::Rule::ReceivedTimestamp);
     }
     let schemas = crate::document::schemas_mut(doc)?;
     if schemas.contains_key(TIMESTAMP_COMPONENT) {
@@ -818,7 +818,7 @@ fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
                         inlined.insert("description".into(), description.clone());
                     }
                     *node = inlined;
-                    report.applied("inline-nullable-scalar");
+                    report.applied(crate::report::Rule::InlineNullableScalar);
                     return;
                 }
                 // `allOf: [$ref]` wrapping a nullable scalar collapses too.
@@ -834,7 +834,7 @@ fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
                             for (key, value) in inlined.as_object().expect("schema is an object") {
                                 object.entry(key.clone()).or_insert_with(|| value.clone());
                             }
-                            report.applied("inline-nullable-scalar");
+                            report.applied(crate::report::Rule::InlineNullableScalar);
                             return;
                         }
                     }
@@ -991,18 +991,18 @@ fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
                         .find_map(|m| m.get("type").cloned())
                         .unwrap_or(Value::from(kind));
                     object.insert("type".into(), original);
-                    report.applied("any-of-one-scalar-kind");
+                    report.applied(crate::report::Rule::AnyOfOneScalarKind);
                 } else if members_distinguishable(&snapshot, &members) {
                     object.remove("anyOf");
                     object.insert("oneOf".into(), Value::Array(members));
-                    report.applied("any-of-to-one-of");
+                    report.applied(crate::report::Rule::AnyOfToOneOf);
                 } else {
                     raw_json(
                         object,
                         "anyOf",
                         "its members are not distinguishable by shape",
                     );
-                    report.applied("ambiguous-union-to-raw-json");
+                    report.applied(crate::report::Rule::AmbiguousUnionToRawJson);
                 }
             }
             if let Some(Value::Array(members)) = object.get("oneOf").cloned() {
@@ -1013,7 +1013,7 @@ fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
                         "oneOf",
                         "its members are not distinguishable by shape",
                     );
-                    report.applied("ambiguous-union-to-raw-json");
+                    report.applied(crate::report::Rule::AmbiguousUnionToRawJson);
                 }
             }
             Ok(())
@@ -1059,7 +1059,7 @@ fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result
         }
         parameter["schema"] = reference;
         replacements.insert(component.to_string(), rust_path.to_string());
-        report.applied("comma-separated-query");
+        report.applied(crate::report::Rule::CommaSeparatedQuery);
         Ok(())
     };
     if let Some(parameters) = doc
@@ -1120,7 +1120,7 @@ pub fn absolute_links(doc: &mut Value, docs_url: &str, report: &mut Report) {
                                 *text = text
                                     .replace("](/", &format!("]({base}/"))
                                     .replace("](#", &format!("]({base}/#"));
-                                report.applied("absolute-doc-links");
+                                report.applied(crate::report::Rule::AbsoluteDocLinks);
                             }
                         }
                         other => visit(other, base, report),

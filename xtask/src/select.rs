@@ -60,7 +60,7 @@ pub fn select(doc: &mut Value, tags: &[String], operations: &[String], report: &
                 .is_some_and(|id| operations.iter().any(|o| o == id));
             if !by_tag && !by_id {
                 item.remove(method);
-                report.applied("select-drop-operation");
+                report.applied(crate::report::Rule::SelectDropOperation);
             }
         }
     }
@@ -94,7 +94,7 @@ pub fn select(doc: &mut Value, tags: &[String], operations: &[String], report: &
                     ))
                 });
                 for _ in entries.len()..before {
-                    report.applied("select-drop-component");
+                    report.applied(crate::report::Rule::SelectDropComponent);
                 }
             }
         }
@@ -139,8 +139,8 @@ mod tests {
             .keys()
             .collect();
         assert_eq!(schemas, ["Conversation", "Message"]);
-        assert_eq!(report.count("select-drop-operation"), 1);
-        assert_eq!(report.count("select-drop-component"), 1);
+        assert_eq!(report.count(crate::report::Rule::SelectDropOperation), 1);
+        assert_eq!(report.count(crate::report::Rule::SelectDropComponent), 1);
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn inline_enums_with_the_note_are_hoisted() {
         json!([{"$ref": "#/components/schemas/ListThingsResponseKind"}])
     );
     assert_eq!(kind["nullable"], true);
-    assert_eq!(report.count("hoist-extensible-enum"), 2);
+    assert_eq!(report.count(crate::report::Rule::HoistExtensibleEnum), 2);
 }
 
 #[test]

@@ -49,7 +49,7 @@ fn error_bodies_share_one_component_with_the_union_of_fields() {
     assert!(doc
         .pointer("/paths/~1x/post/responses/200/content/application~1json/schema/properties")
         .is_some());
-    assert_eq!(report.count("unify-error-bodies"), 2);
+    assert_eq!(report.count(crate::report::Rule::UnifyErrorBodies), 2);
 }
 
 #[test]
@@ -83,7 +83,10 @@ fn error_union_requires_only_what_every_body_has_and_drops_constants() {
     );
     // A bodiless 404 beside bodies would give the operation two error types.
     assert!(doc.pointer("/paths/~1x/post/responses/404").is_none());
-    assert_eq!(report.count("drop-bodiless-error-response"), 1);
+    assert_eq!(
+        report.count(crate::report::Rule::DropBodilessErrorResponse),
+        1
+    );
 }
 
 #[test]
@@ -123,7 +126,7 @@ fn received_schemas_are_relaxed_and_sent_ones_stay_strict() {
         doc["components"]["schemas"]["Item"]["properties"]["n"],
         json!({"type": "integer"})
     );
-    assert!(report.count("relax-received") >= 3);
+    assert!(report.count(crate::report::Rule::RelaxReceived) >= 3);
 }
 
 #[test]
@@ -158,7 +161,7 @@ fn nullable_scalar_components_are_inlined() {
         Some(&json!({"type": "string", "nullable": true, "description": "cursor"}))
     );
     assert!(doc["components"]["schemas"].get("NextCursor").is_none());
-    assert_eq!(report.count("inline-nullable-scalar"), 1);
+    assert_eq!(report.count(crate::report::Rule::InlineNullableScalar), 1);
 }
 
 #[test]
@@ -183,7 +186,10 @@ fn indistinguishable_one_of_becomes_raw_json() {
         .as_str()
         .unwrap()
         .contains("raw JSON"));
-    assert_eq!(report.count("ambiguous-union-to-raw-json"), 1);
+    assert_eq!(
+        report.count(crate::report::Rule::AmbiguousUnionToRawJson),
+        1
+    );
 }
 
 #[test]
@@ -202,7 +208,10 @@ fn distinguishable_one_of_is_kept() {
             .map(Vec::len),
         Some(4)
     );
-    assert_eq!(report.count("ambiguous-union-to-raw-json"), 0);
+    assert_eq!(
+        report.count(crate::report::Rule::AmbiguousUnionToRawJson),
+        0
+    );
 }
 
 #[test]
@@ -220,7 +229,7 @@ fn any_of_patterned_strings_is_one_string() {
         ),
         Some(&json!({"nullable": true, "description": "user", "type": "string"}))
     );
-    assert_eq!(report.count("any-of-one-scalar-kind"), 1);
+    assert_eq!(report.count(crate::report::Rule::AnyOfOneScalarKind), 1);
 }
 
 #[test]
@@ -234,7 +243,7 @@ fn any_of_distinct_kinds_becomes_one_of() {
     assert!(doc
         .pointer("/paths/~1x/post/responses/200/content/application~1json/schema/oneOf")
         .is_some());
-    assert_eq!(report.count("any-of-to-one-of"), 1);
+    assert_eq!(report.count(crate::report::Rule::AnyOfToOneOf), 1);
 }
 
 #[test]
@@ -325,7 +334,7 @@ fn received_timestamps_become_the_facade_type_and_sent_ones_stay_strict() {
         doc["components"]["schemas"]["Sent"]["properties"]["at"]["format"], "date-time",
         "what is sent keeps its strict type"
     );
-    assert_eq!(report.count("received-timestamp"), 3);
+    assert_eq!(report.count(crate::report::Rule::ReceivedTimestamp), 3);
     assert!(
         report.notes.iter().any(|n| n.contains("`missing`")),
         "{:?}",
@@ -352,7 +361,7 @@ fn components_no_operation_reaches_are_pruned_and_named() {
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     assert!(schemas.contains_key("Used") && schemas.contains_key("Part"));
     assert!(!schemas.contains_key("Orphan") && !schemas.contains_key("OrphanPart"));
-    assert_eq!(report.count("prune-unreachable"), 2);
+    assert_eq!(report.count(crate::report::Rule::PruneUnreachable), 2);
     assert!(
         report
             .notes
@@ -381,7 +390,7 @@ fn relative_links_in_descriptions_become_absolute() {
         doc["paths"]["/x"]["get"]["description"], "[d](https://d.test/d)",
         "absolute stays"
     );
-    assert_eq!(report.count("absolute-doc-links"), 2);
+    assert_eq!(report.count(crate::report::Rule::AbsoluteDocLinks), 2);
 }
 
 #[test]
