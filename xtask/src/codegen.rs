@@ -22,51 +22,18 @@ pub struct Output {
 }
 
 /// The whole pipeline on one loaded document. Pure: no file is read or written.
-pub fn pipeline(
-    api: &str,
-    config: &ApiConfig,
-    mut doc: Value,
-    origin: &str,
-) -> anyhow::Result<Output> {
-    let mut report = Report::default();
-    crate::select::select(
-        &mut doc,
-        &config.select_tags,
-        &config.select_operations,
-        &mut report,
-    );
-    crate::normalize::normalize(&mut doc, &mut report)
-        .with_context(|| format!("normalizing the `{api}` document"))?;
-    let docs_url = config.docs_url.clone().or_else(|| {
-        let upstream = config.upstream.as_deref()?;
-        let after_scheme = upstream.strip_prefix("https://")?;
-        let host = after_scheme.split('/').next()?;
-        Some(format!("https://{host}"))
-    });
-    if let Some(docs_url) = &docs_url {
-        crate::rules::absolute_links(&mut doc, docs_url, &mut report);
-    }
-    let mut plan = crate::rules::apply(&mut doc, &config.overrides, &mut report)
-        .with_context(|| format!("applying rules to the `{api}` document"))?;
-    if let Some(convention) = &config.pagination {
-        plan.paginated = crate::pagination::detect(&doc, convention.list(), &mut report);
-    }
-    plan.client = Some(
-        crate::client::describe(&doc, &config.runtime, &mut report)
-            .with_context(|| format!("reading the `{api}` document for its runtime"))?,
-    );
-    plan.runtime = config.runtime.clone();
-    plan.error_fields = Some((
-        config.overrides.error_schema.clone(),
-        config.errors.code.clone(),
-        config.errors.message.clone(),
-    ));
-    let spec = crate::generate::parse(&doc)?;
-    let generated = crate::generate::generate(api, &spec, &plan, origin)?;
+pub fn pipeline(api: &str, config: &ApiConfig, doc: Value, origin: &str) -> anyhow::Result<Output> {
+    let crate::plan::Planned {
+        plan,
+        document,
+        mut report,
+    } = crate::plan::build(api, config, doc)?;
+    let spec = crate::generate::parse(&document)?;
+    let generated = crate::generate::generate(&spec, &plan, origin)?;
     for _ in 0..generated.doc_code_blocks {
         report.applied(crate::report::Rule::DocCodeBlockAsText);
     }
-    let mut normalized = serde_json::to_string_pretty(&doc)?;
+    let mut normalized = serde_json::to_string_pretty(&document)?;
     normalized.push('\n');
     Ok(Output {
         rust: generated.source,

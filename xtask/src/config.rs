@@ -1,5 +1,7 @@
-//! `openapi/codegen.toml`: which documents exist, where they come from, and the
-//! per-API overrides the pipeline applies to them.
+//! `openapi/codegen.toml`, the whole schema: which documents exist, where
+//! they come from, the per-API overrides the pipeline applies to them, and
+//! the facts a spec does not carry (pagination conventions, error fields,
+//! runtime facts). A leaf: it imports no stage.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,13 +45,13 @@ pub struct ApiConfig {
     pub overrides: Overrides,
     /// The API's cursor pagination convention, if it paginates.
     #[serde(default)]
-    pub pagination: Option<crate::pagination::Conventions>,
+    pub pagination: Option<Conventions>,
     /// Where the provider's code and message sit in its error bodies.
     #[serde(default)]
     pub errors: ErrorFields,
     /// Runtime facts the spec does not carry (rate limit, idempotent operations).
     #[serde(default)]
-    pub runtime: crate::client::RuntimeConfig,
+    pub runtime: RuntimeConfig,
 }
 
 /// How a vendored document was obtained.
@@ -114,10 +116,10 @@ pub struct Overrides {
     /// Enums that grow although the spec does not say so (component names, or
     /// property selectors that hoist inline enums into one component).
     #[serde(default)]
-    pub extensible_enums: Vec<crate::extensible::Selector>,
+    pub extensible_enums: Vec<Selector>,
     /// Path parameters that take a resource's slug, also accepted as its IRI.
     #[serde(default)]
-    pub iri_path_parameters: Vec<crate::requests::IriParameter>,
+    pub iri_path_parameters: Vec<IriParameter>,
     /// Name of the one component schema every error response body decodes into.
     #[serde(default = "default_error_schema")]
     pub error_schema: String,
@@ -143,6 +145,86 @@ fn default_error_schema() -> String {
     "ApiError".to_string()
 }
 
+/// `[<api>.runtime]` in `codegen.toml`: facts the specs do not carry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeConfig {
+    /// The documented rate limit.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitConfig>,
+    /// Non-GET operations (operationIds) that are idempotent, so safe to retry.
+    #[serde(default)]
+    pub idempotent_operations: Vec<String>,
+    /// Responses carry `X-RateLimit-Remaining`/`X-RateLimit-Reset`.
+    #[serde(default)]
+    pub rate_limit_headers: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub requests: u32,
+    pub per_seconds: u64,
+}
+
+/// An API's pagination convention, from `[<api>.pagination]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Convention {
+    /// Query parameter carrying the cursor (`cursor`, `pageToken`).
+    pub cursor_parameter: String,
+    /// Query parameter carrying the page size (`per_page`, `maxResults`).
+    pub page_size_parameter: String,
+    /// Response property holding the next cursor (`next_cursor`, `nextPageToken`).
+    pub next_cursor_field: String,
+    /// Response property holding the items; absent: the response's one array property.
+    #[serde(default)]
+    pub items_field: Option<String>,
+}
+
+/// `[<api>.pagination]`: one convention, or several (`[[<api>.pagination]]`)
+/// for an API whose operations page in more than one way.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Conventions {
+    One(Convention),
+    Several(Vec<Convention>),
+}
+
+impl Conventions {
+    pub fn list(&self) -> &[Convention] {
+        match self {
+            Conventions::One(one) => std::slice::from_ref(one),
+            Conventions::Several(several) => several,
+        }
+    }
+}
+
+/// An entry of `overrides.extensible_enums` in `codegen.toml`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Selector {
+    /// A component schema by name.
+    Component(String),
+    /// Every enum on a property of this name whose values include all of
+    /// `values`, hoisted into one component called `name`.
+    Property {
+        property: String,
+        values: Vec<String>,
+        name: String,
+    },
+}
+
+/// An `overrides.iri_path_parameters` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IriParameter {
+    /// The path parameter's name.
+    pub parameter: String,
+    /// The IRI prefix whose last segment is the parameter (`/conversations/`).
+    pub prefix: String,
+}
+
 impl ApiConfig {
     /// The settings used for a document that has no table (`codegen --spec`).
     pub fn ad_hoc(api: &str, spec: &str) -> Self {
@@ -157,7 +239,7 @@ impl ApiConfig {
             overrides: Overrides::default(),
             pagination: None,
             errors: ErrorFields::default(),
-            runtime: crate::client::RuntimeConfig::default(),
+            runtime: RuntimeConfig::default(),
         }
     }
 }

@@ -11,9 +11,9 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::config::Selector;
 use crate::config::{ApiConfig, Config};
 use crate::document::parameters;
-use crate::extensible::Selector;
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
 
@@ -682,9 +682,9 @@ fn run_inner(args: &[String]) -> anyhow::Result<u8> {
     };
     let vendored_path = root.join("openapi").join(&api_config.spec);
     let vendored = crate::document::load(&vendored_path)?;
-    let other_text = crate::fetch::read_source(&against)?;
+    let other_text = crate::source::read_source(&against)?;
     let other =
-        crate::fetch::parse_document(&other_text).with_context(|| format!("in {against}"))?;
+        crate::source::parse_document(&other_text).with_context(|| format!("in {against}"))?;
     let changes = compare(
         &prepared(vendored, api_config)?,
         &prepared(other, api_config)?,

@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::config::Selector;
 use crate::document::{child, escape, schema_ref_name, unescape};
+use crate::model::{Extensible, Kind};
+use crate::naming::pascal;
 use crate::openapi_walk::{schema_roots, subschema_pointers};
 use crate::report::Report;
 use crate::syntax::serde_rename;
@@ -19,41 +21,6 @@ use crate::syntax::serde_rename;
 /// Phrases that mark an enum as extensible in a description, compared after
 /// folding case and white space.
 const EXTENSIBILITY_NOTES: [&str; 1] = ["new values may be added to this enum"];
-
-/// An entry of `overrides.extensible_enums` in `codegen.toml`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged, deny_unknown_fields)]
-pub enum Selector {
-    /// A component schema by name.
-    Component(String),
-    /// Every enum on a property of this name whose values include all of
-    /// `values`, hoisted into one component called `name`.
-    Property {
-        property: String,
-        values: Vec<String>,
-        name: String,
-    },
-}
-
-/// One enum generated with an `Unknown` fallback, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Extensible {
-    pub component: String,
-    pub reason: String,
-    pub kind: Kind,
-}
-
-/// What an unknown value may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The spec (or `codegen.toml`) says new values may be added: an unknown
-    /// value decodes and may be sent back.
-    Extensible,
-    /// A closed enum of a response: an undocumented value decodes instead of
-    /// failing the response. When the enum is also sent (`sent`), an
-    /// undocumented value is refused before sending.
-    Tolerant { sent: bool },
-}
 
 fn has_note(schema: &Value) -> bool {
     let Some(description) = schema.get("description").and_then(Value::as_str) else {
@@ -75,28 +42,6 @@ fn is_string_enum(schema: &Value) -> bool {
             values.iter().any(Value::is_string)
                 && values.iter().all(|v| v.is_string() || v.is_null())
         })
-}
-
-/// `PascalCase` of a property or operation name.
-pub fn pascal(name: &str) -> String {
-    let mut out = String::new();
-    let mut upper_next = true;
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            upper_next = true;
-            previous_lower = false;
-            continue;
-        }
-        if upper_next || (c.is_ascii_uppercase() && previous_lower) {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            out.push(c);
-        }
-        upper_next = false;
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    out
 }
 
 /// A name for an inline schema, from where it sits: `Conversation` +
@@ -380,8 +325,8 @@ fn detect_tolerant(
     extensible: &[Extensible],
     report: &mut Report,
 ) -> anyhow::Result<Vec<Extensible>> {
+    use crate::openapi_walk::reachable_components;
     use crate::openapi_walk::Side;
-    use crate::rules::reachable_components;
     let received_roots = |doc: &Value| -> Vec<String> {
         let received = reachable_components(doc, Side::Received);
         schema_roots(doc)

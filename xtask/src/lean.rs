@@ -6,9 +6,10 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::Context;
-use quote::ToTokens;
+use anyhow::{bail, Context};
 
+use crate::index::Index;
+use crate::model::{Extensible, Model};
 use crate::syntax::last_ident;
 
 /// The type an impl block is for, and the trait, if any.
@@ -21,25 +22,34 @@ fn impl_target(block: &syn::ItemImpl) -> (Option<String>, Option<String>) {
     (target, trait_name)
 }
 
-/// The `X` of every `types::builder::X` in `tokens`.
-fn builders_named(tokens: &str, into: &mut BTreeSet<String>) {
-    let mut rest = tokens;
-    while let Some(at) = rest.find("types :: builder :: ") {
-        rest = &rest[at + "types :: builder :: ".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        if !name.is_empty() {
-            into.insert(name);
+/// The `X` of a `types::builder::X` somewhere in `ty`.
+fn builder_named(ty: &syn::Type) -> Option<String> {
+    struct Find(Option<String>);
+    impl syn::visit_mut::VisitMut for Find {
+        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+            let names: Vec<String> = path
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if let [types, builder, name] = names.as_slice() {
+                if types == "types" && builder == "builder" {
+                    self.0 = Some(name.clone());
+                }
+            }
+            syn::visit_mut::visit_type_path_mut(self, path);
         }
     }
+    let mut find = Find(None);
+    syn::visit_mut::VisitMut::visit_type_mut(&mut find, &mut ty.clone());
+    find.0
 }
 
 /// Adds `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]`
 /// to every struct and enum typify generated in `types` (the enums with an
 /// `Unknown` fallback carry their own impl). Returns how many it marked.
-pub fn schemars(file: &mut syn::File) -> anyhow::Result<usize> {
+pub fn schemars(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Result<usize> {
     let types = crate::syntax::module_items(file, "types")?;
     let has_own_impl: BTreeSet<String> = types
         .iter()
@@ -56,6 +66,14 @@ pub fn schemars(file: &mut syn::File) -> anyhow::Result<usize> {
             _ => None,
         })
         .collect();
+    // The enums with an `Unknown` fallback, and only they, have their own.
+    if has_own_impl.len() != extensible.len() {
+        bail!(
+            "stage schemars: {} enum(s) with an `Unknown` fallback planned, {} own `JsonSchema` impl(s) found",
+            extensible.len(),
+            has_own_impl.len()
+        );
+    }
     let mut marked = 0;
     let attribute: syn::Attribute =
         syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]);
@@ -80,14 +98,30 @@ pub fn schemars(file: &mut syn::File) -> anyhow::Result<usize> {
 }
 
 /// Removes the builders no operation takes; returns how many it removed.
-pub fn rewrite(file: &mut syn::File) -> anyhow::Result<usize> {
-    // Builders the operations name, from everything outside `types`.
+/// The ones kept are the body builders of the operations whose body the
+/// model says is an object, each found in its operation's builder (through
+/// the index); an operation without such a body must name none.
+pub fn rewrite(file: &mut syn::File, model: &Model, index: &Index) -> anyhow::Result<usize> {
     let mut kept = BTreeSet::new();
-    for item in &file.items {
-        if matches!(item, syn::Item::Mod(module) if module.ident == "types") {
-            continue;
+    for operation in &model.operations {
+        let builder = crate::index::builder_struct(file, &index.entry(&operation.id).builder)?;
+        let named = builder
+            .fields
+            .iter()
+            .find(|field| field.ident.as_ref().is_some_and(|ident| ident == "body"))
+            .and_then(|field| builder_named(&field.ty));
+        match (operation.body.is_some_and(|body| body.object), named) {
+            (true, Some(name)) => {
+                kept.insert(name);
+            }
+            (false, None) => {}
+            (expected, found) => bail!(
+                "stage lean, operation {}: the model says its body {} an object, its builder names {}",
+                operation.id,
+                if expected { "is" } else { "is not" },
+                found.map_or("no typify builder".to_string(), |name| format!("`types::builder::{name}`"))
+            ),
         }
-        builders_named(&item.to_token_stream().to_string(), &mut kept);
     }
     let types = crate::syntax::module_items(file, "types")?;
     let Some(builder_position) = types
@@ -124,14 +158,17 @@ pub fn rewrite(file: &mut syn::File) -> anyhow::Result<usize> {
             // `impl From<super::X> for X` is for the builder `X`, and
             // `impl TryFrom<X> for super::X` names it in the trait's argument.
             let for_builder = match trait_name.as_deref() {
-                Some("TryFrom") => block
-                    .trait_
-                    .as_ref()
-                    .map(|(_, path, _)| path.to_token_stream().to_string())
-                    .and_then(|text| {
-                        text.rsplit_once('<')
-                            .map(|(_, argument)| argument.trim_end_matches('>').trim().to_string())
-                    }),
+                Some("TryFrom") => block.trait_.as_ref().and_then(|(_, path, _)| {
+                    let syn::PathArguments::AngleBracketed(arguments) =
+                        &path.segments.last()?.arguments
+                    else {
+                        return None;
+                    };
+                    arguments.args.iter().find_map(|argument| match argument {
+                        syn::GenericArgument::Type(ty) => last_ident(ty),
+                        _ => None,
+                    })
+                }),
                 _ => target,
             };
             !for_builder.is_some_and(|name| dropped.contains(&name))
@@ -173,8 +210,19 @@ mod tests {
                 impl ::schemars::JsonSchema for Open {}
             }
         };
-        assert_eq!(schemars(&mut file).unwrap(), 2);
-        let text = file.to_token_stream().to_string();
+        let open = Extensible {
+            component: "Open".into(),
+            reason: "r".into(),
+            kind: crate::model::Kind::Extensible,
+        };
+        assert_eq!(
+            schemars(&mut file.clone(), std::slice::from_ref(&open)).unwrap(),
+            2
+        );
+        let error = schemars(&mut file.clone(), &[]).unwrap_err().to_string();
+        assert!(error.contains("stage schemars: 0 enum(s)"), "{error}");
+        schemars(&mut file, &[open]).unwrap();
+        let text = quote::ToTokens::to_token_stream(&file).to_string();
         let derive = "# [cfg_attr (feature = \"schemars\" , derive (:: schemars :: JsonSchema))]";
         assert_eq!(text.matches(derive).count(), 2, "{text}");
         assert!(
@@ -183,41 +231,5 @@ mod tests {
             )),
             "after the derives, before serde's attributes: {text}"
         );
-    }
-
-    #[test]
-    fn keeps_the_builders_operations_take_and_drops_the_rest() {
-        let mut file: syn::File = syn::parse_quote! {
-            pub mod types {
-                pub struct Sent { pub a: i64 }
-                impl Sent { pub fn builder() -> builder::Sent { Default::default() } }
-                pub struct Got { pub b: i64 }
-                impl Got { pub fn builder() -> builder::Got { Default::default() } }
-                impl Got { pub fn other(&self) {} }
-                pub mod builder {
-                    pub struct Sent { a: Result<i64, String> }
-                    impl Default for Sent { fn default() -> Self { todo!() } }
-                    impl Sent { pub fn a(self) -> Self { self } }
-                    impl ::std::convert::TryFrom<Sent> for super::Sent { type Error = String; fn try_from(v: Sent) -> Result<Self, String> { todo!() } }
-                    impl ::std::convert::From<super::Sent> for Sent { fn from(v: super::Sent) -> Self { todo!() } }
-                    pub struct Got { b: Result<i64, String> }
-                    impl Default for Got { fn default() -> Self { todo!() } }
-                    impl Got { pub fn b(self) -> Self { self } }
-                    impl ::std::convert::TryFrom<Got> for super::Got { type Error = String; fn try_from(v: Got) -> Result<Self, String> { todo!() } }
-                    impl ::std::convert::From<super::Got> for Got { fn from(v: super::Got) -> Self { todo!() } }
-                }
-            }
-            pub mod builder {
-                pub struct Touch { body: Result<types::builder::Sent, String> }
-            }
-        };
-        assert_eq!(rewrite(&mut file).unwrap(), 1);
-        let text = file.to_token_stream().to_string();
-        assert!(text.contains("pub struct Sent { a"), "{text}");
-        assert!(!text.contains("pub struct Got { b"), "{text}");
-        assert!(!text.contains("for super :: Got"), "{text}");
-        assert!(!text.contains("builder :: Got"), "{text}");
-        assert!(text.contains("fn other"), "other impls stay: {text}");
-        assert!(text.contains("builder :: Sent"), "{text}");
     }
 }

@@ -1,7 +1,9 @@
 //! Where schemas live in an OpenAPI document. Every rule that rewrites schemas
 //! finds them through here, so none of them misses a place.
 
-use serde_json::Value;
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
 
 use crate::document::child;
 
@@ -202,6 +204,44 @@ pub fn referenced_schema_names(schema: &Value, names: &mut Vec<String>) {
             .for_each(|value| referenced_schema_names(value, names)),
         _ => {}
     }
+}
+
+/// Visits every operation as (pointer, operation).
+pub fn for_each_operation(
+    doc: &mut Value,
+    mut visit: impl FnMut(&str, &mut Map<String, Value>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    for (path, item) in paths.iter_mut() {
+        let item_pointer = child("/paths", path);
+        for method in METHODS {
+            if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
+                visit(&child(&item_pointer, method), operation)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Components reachable (transitively) from the roots of one side.
+pub fn reachable_components(doc: &Value, side: Side) -> BTreeSet<String> {
+    let mut queue = Vec::new();
+    for (pointer, root_side) in schema_roots(doc) {
+        if root_side == side {
+            referenced_schema_names(doc.pointer(&pointer).expect("roots resolve"), &mut queue);
+        }
+    }
+    let mut reached = BTreeSet::new();
+    while let Some(name) = queue.pop() {
+        if reached.insert(name.clone()) {
+            if let Some(schema) = doc.pointer(&child("/components/schemas", &name)) {
+                referenced_schema_names(schema, &mut queue);
+            }
+        }
+    }
+    reached
 }
 
 #[cfg(test)]

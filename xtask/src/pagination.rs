@@ -5,40 +5,17 @@
 use anyhow::{bail, Context};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde::Deserialize;
 use serde_json::Value;
 
+use std::collections::BTreeMap;
+
+use crate::config::Convention;
 use crate::document::{parameters, resolve};
+use crate::index::Index;
+use crate::model::{Bounds, Model, PageSize, Pagination};
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
-use crate::syntax::{doc_text as doc_of, generic_of, last_ident, module_items, serde_rename};
-
-/// An API's pagination convention, from `[<api>.pagination]`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct Convention {
-    /// Query parameter carrying the cursor (`cursor`, `pageToken`).
-    pub cursor_parameter: String,
-    /// Query parameter carrying the page size (`per_page`, `maxResults`).
-    pub page_size_parameter: String,
-    /// Response property holding the next cursor (`next_cursor`, `nextPageToken`).
-    pub next_cursor_field: String,
-    /// Response property holding the items; absent: the response's one array property.
-    #[serde(default)]
-    pub items_field: Option<String>,
-}
-
-/// One operation that paginates by the convention.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Paginated {
-    pub operation_id: String,
-    pub method: String,
-    pub path: String,
-    pub cursor_parameter: String,
-    pub page_size: Option<(String, Option<f64>, Option<f64>)>,
-    pub next_cursor_field: String,
-    pub items_field: String,
-}
+use crate::syntax::{generic_of, last_ident, module_items, serde_rename};
 
 fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
     let responses = operation.get("responses")?.as_object()?;
@@ -52,24 +29,6 @@ fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value>
     Some(resolve(doc, media.get("schema")?))
 }
 
-/// `[<api>.pagination]`: one convention, or several (`[[<api>.pagination]]`)
-/// for an API whose operations page in more than one way.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Conventions {
-    One(Convention),
-    Several(Vec<Convention>),
-}
-
-impl Conventions {
-    pub fn list(&self) -> &[Convention] {
-        match self {
-            Conventions::One(one) => std::slice::from_ref(one),
-            Conventions::Several(several) => several,
-        }
-    }
-}
-
 /// Why an operation does not follow a convention.
 enum Miss {
     /// Not a list of this convention (no cursor parameter, no next-cursor field).
@@ -80,16 +39,10 @@ enum Miss {
 
 fn match_convention(
     doc: &Value,
-    path: &str,
-    method: &str,
     item: &Value,
     operation: &Value,
     convention: &Convention,
-) -> Result<Paginated, Miss> {
-    let operation_id = operation
-        .get("operationId")
-        .and_then(Value::as_str)
-        .ok_or(Miss::NotThisConvention)?;
+) -> Result<Pagination, Miss> {
     let parameters: Vec<&Value> = parameters(item, operation)
         .map(|parameter| resolve(doc, parameter))
         .collect();
@@ -132,16 +85,15 @@ fn match_convention(
     let page_size = query(&convention.page_size_parameter).map(|parameter| {
         let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
         let bound = |key: &str| schema.and_then(|s| s.get(key)).and_then(Value::as_f64);
-        (
-            convention.page_size_parameter.clone(),
-            bound("minimum"),
-            bound("maximum"),
-        )
+        PageSize {
+            parameter: convention.page_size_parameter.clone(),
+            bounds: Bounds {
+                minimum: bound("minimum"),
+                maximum: bound("maximum"),
+            },
+        }
     });
-    Ok(Paginated {
-        operation_id: operation_id.to_string(),
-        method: method.to_ascii_uppercase(),
-        path: path.to_string(),
+    Ok(Pagination {
         cursor_parameter: convention.cursor_parameter.clone(),
         page_size,
         next_cursor_field: convention.next_cursor_field.clone(),
@@ -169,12 +121,16 @@ fn list_fields(doc: &Value, operation: &Value) -> Vec<String> {
 /// Finds the operations that follow one of `conventions` (the first that
 /// matches) in the normalized document; a GET that returns a list but
 /// follows none gets no stream, and the report says why.
-pub fn detect(doc: &Value, conventions: &[Convention], report: &mut Report) -> Vec<Paginated> {
-    let mut found = Vec::new();
+pub fn detect(
+    doc: &Value,
+    conventions: &[Convention],
+    report: &mut Report,
+) -> BTreeMap<String, Pagination> {
+    let mut found = BTreeMap::new();
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return found;
     };
-    for (path, item) in paths {
+    for item in paths.values() {
         for method in METHODS {
             let Some(operation) = item.get(method) else {
                 continue;
@@ -185,7 +141,7 @@ pub fn detect(doc: &Value, conventions: &[Convention], report: &mut Report) -> V
                 .unwrap_or("(no operationId)");
             let mut no_items = false;
             let matched = conventions.iter().find_map(|convention| {
-                match match_convention(doc, path, method, item, operation, convention) {
+                match match_convention(doc, item, operation, convention) {
                     Ok(paginated) => Some(paginated),
                     Err(Miss::NoItems) => {
                         no_items = true;
@@ -200,7 +156,7 @@ pub fn detect(doc: &Value, conventions: &[Convention], report: &mut Report) -> V
                         "stream: {operation_id} → items of `{}` (cursor `{}`)",
                         paginated.items_field, paginated.cursor_parameter
                     ));
-                    found.push(paginated);
+                    found.insert(operation_id.to_string(), paginated);
                 }
                 None if no_items => report.note(format!(
                     "{operation_id} has a cursor but no items array: no stream"
@@ -219,50 +175,6 @@ pub fn detect(doc: &Value, conventions: &[Convention], report: &mut Report) -> V
         }
     }
     found
-}
-
-/// The identifier progenitor gives a parameter's builder field and setter:
-/// its `snake_case`, `_`-prefixed when it starts with a digit, `_`-suffixed
-/// when it is a keyword. An error, never a panic, for anything else.
-pub fn field_ident(name: &str) -> anyhow::Result<syn::Ident> {
-    let mut ident = snake(name);
-    if ident.starts_with(|c: char| c.is_ascii_digit()) {
-        ident.insert(0, '_');
-    }
-    if syn::parse_str::<syn::Ident>(&ident).is_err() {
-        ident.push('_');
-    }
-    syn::parse_str::<syn::Ident>(&ident)
-        .map_err(|_| anyhow::anyhow!("parameter {name:?} has no Rust identifier"))
-}
-
-/// `snake_case` as progenitor names builder fields and setters.
-pub fn snake(name: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (index, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        let previous = index.checked_sub(1).map(|i| chars[i]);
-        let next = chars.get(index + 1);
-        let boundary = c.is_ascii_uppercase()
-            && !current.is_empty()
-            && (previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-                || next.is_some_and(|n| n.is_ascii_lowercase()));
-        if boundary {
-            words.push(std::mem::take(&mut current));
-        }
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words.join("_")
 }
 
 /// Rewrites bare type names of the `types` module (as they appear in its own
@@ -287,62 +199,37 @@ fn qualify(mut ty: syn::Type, type_names: &std::collections::BTreeSet<String>) -
 }
 
 /// Adds `.pages()` and `.stream()` to the builder of every paginated operation.
-pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<()> {
-    for operation in paginated {
-        let marker = format!(
-            "Sends a `{}` request to `{}`",
-            operation.method, operation.path
-        );
-        // The builder type, from the client method that returns it.
-        let builder_name = file
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                syn::Item::Impl(block) if block.trait_.is_none() => Some(block),
-                _ => None,
-            })
-            .flat_map(|block| block.items.iter())
-            .find_map(|member| match member {
-                syn::ImplItem::Fn(function) if doc_of(&function.attrs).contains(&marker) => {
-                    match &function.sig.output {
-                        syn::ReturnType::Type(_, ty) => last_ident(ty),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            })
-            .with_context(|| format!("no client method for {}", operation.operation_id))?;
+pub fn inject(file: &mut syn::File, model: &Model, index: &Index) -> anyhow::Result<()> {
+    for operation in &model.operations {
+        let Some(pagination) = &operation.pagination else {
+            continue;
+        };
+        inject_one(file, &operation.id, pagination, index)
+            .with_context(|| format!("stage pagination, operation {}", operation.id))?;
+    }
+    Ok(())
+}
+
+/// `.pages()` and `.stream()` on one operation's builder.
+fn inject_one(
+    file: &mut syn::File,
+    operation_id: &str,
+    operation: &Pagination,
+    index: &Index,
+) -> anyhow::Result<()> {
+    {
+        let builder_name = index.entry(operation_id).builder.to_string();
+        let builder_ident = &index.entry(operation_id).builder;
+        let builder_struct = crate::index::builder_struct(file, builder_ident)?.clone();
+        let field_as_text = |name: &str| crate::syntax::field_as_text(&builder_struct, name);
         // The success type, from the builder's `send`.
-        let builder_items = module_items(file, "builder")?;
-        let builder_struct = builder_items
-            .iter()
-            .find_map(|item| match item {
-                syn::Item::Struct(s) if s.ident == builder_name => Some(s.clone()),
-                _ => None,
-            })
-            .with_context(|| format!("no builder struct {builder_name}"))?;
-        let field_as_text = |name: &str| crate::client::field_as_text(&builder_struct, name);
-        let send_output = builder_items
-            .iter()
-            .filter_map(|item| match item {
-                syn::Item::Impl(block)
-                    if last_ident(&block.self_ty).as_deref() == Some(&builder_name) =>
-                {
-                    Some(block)
-                }
-                _ => None,
-            })
-            .flat_map(|block| block.items.iter())
-            .find_map(|member| match member {
-                syn::ImplItem::Fn(function) if function.sig.ident == "send" => {
-                    match &function.sig.output {
-                        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
-                        _ => None,
-                    }
-                }
-                _ => None,
-            })
-            .with_context(|| format!("no `send` on builder {builder_name}"))?;
+        let send_output = match &crate::index::builder_fn_mut(file, builder_ident, "send")?
+            .sig
+            .output
+        {
+            syn::ReturnType::Type(_, ty) => (**ty).clone(),
+            syn::ReturnType::Default => bail!("`send` of {builder_name} returns nothing"),
+        };
         let result_ok = generic_of(&send_output, "Result").context("send returns a Result")?;
         let page_type = generic_of(result_ok, "ResponseValue")
             .context("send returns a ResponseValue")?
@@ -365,7 +252,7 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
                 syn::Item::Struct(s) if s.ident == page_name => Some(s.clone()),
                 _ => None,
             })
-            .with_context(|| format!("no struct {page_name} for {}", operation.operation_id))?;
+            .with_context(|| format!("no struct {page_name}"))?;
         let field = |wire: &str| {
             page_struct.fields.iter().find(|field| {
                 serde_rename(&field.attrs).as_deref() == Some(wire)
@@ -403,17 +290,16 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
                 .clone();
             (item, quote! { |page: #page_type| page.#items_ident })
         };
-        let cursor_ident = field_ident(&operation.cursor_parameter)?;
+        let cursor_ident = crate::naming::field_ident(&operation.cursor_parameter);
         let initial_cursor = field_as_text(&operation.cursor_parameter)?;
-        let builder_ident = format_ident!("{builder_name}");
         let pages_doc = format!(
             "Every page of `{}`, requested lazily: the parameters set on this builder are sent with every \
              page, only `{}` changes. Ends when `{}` is null, absent or empty.",
-            operation.operation_id, operation.cursor_parameter, operation.next_cursor_field
+            operation_id, operation.cursor_parameter, operation.next_cursor_field
         );
         let stream_doc = format!(
             "Every item of `{}` (the `{}` of each page), in order, across pages; see [`Self::pages`].",
-            operation.operation_id, operation.items_field
+            operation_id, operation.items_field
         );
         let tokens: TokenStream = quote! {
             impl<'a> #builder_ident<'a> {
@@ -438,42 +324,10 @@ pub fn inject(file: &mut syn::File, paginated: &[Paginated]) -> anyhow::Result<(
         let builder_items = module_items(file, "builder")?;
         let position = builder_items
             .iter()
-            .rposition(|item| matches!(item, syn::Item::Impl(block) if last_ident(&block.self_ty).as_deref() == Some(&builder_name)))
+            .rposition(|item| matches!(item, syn::Item::Impl(block) if last_ident(&block.self_ty).as_deref() == Some(builder_name.as_str())))
             .map(|index| index + 1)
             .unwrap_or(builder_items.len());
         builder_items.insert(position, item);
-    }
-    Ok(())
-}
-
-/// The `ProviderError` impl of the API's error schema, from `[<api>.errors]`.
-pub fn provider_error_impl(
-    file: &mut syn::File,
-    error_schema: &str,
-    code: &[String],
-    message: &[String],
-) -> anyhow::Result<()> {
-    let types = module_items(file, "types")?;
-    let ident = format_ident!("{error_schema}");
-    if !types
-        .iter()
-        .any(|item| matches!(item, syn::Item::Struct(s) if s.ident == ident))
-    {
-        return Ok(());
-    }
-    let item: syn::Item = syn::parse2(quote! {
-        impl ::inbox_bindings::ProviderError for #ident {
-            const CODE_POINTERS: &'static [&'static str] = &[#(#code),*];
-            const MESSAGE_POINTERS: &'static [&'static str] = &[#(#message),*];
-        }
-    })?;
-    types.push(item);
-    if code
-        .iter()
-        .chain(message)
-        .any(|pointer| !pointer.starts_with('/'))
-    {
-        bail!("error field pointers must start with `/`");
     }
     Ok(())
 }
@@ -510,13 +364,18 @@ mod tests {
         let mut report = Report::default();
         let found = detect(&doc, &[partoo_convention()], &mut report);
         assert_eq!(found.len(), 2);
-        assert_eq!(found[0].items_field, "conversations");
-        assert_eq!(found[1].items_field, "messages");
+        assert_eq!(found["list_conversations"].items_field, "conversations");
+        assert_eq!(found["list_messages"].items_field, "messages");
         assert_eq!(
-            found[0].page_size,
-            Some(("per_page".into(), Some(1.0), Some(100.0)))
+            found["list_conversations"].page_size,
+            Some(PageSize {
+                parameter: "per_page".into(),
+                bounds: Bounds {
+                    minimum: Some(1.0),
+                    maximum: Some(100.0)
+                }
+            })
         );
-        assert_eq!(found[0].method, "GET");
         assert!(report
             .notes
             .iter()
@@ -555,26 +414,37 @@ mod tests {
                     "type": "object", "properties": {"data": {"type": "array", "items": {}}}}}}}}}}}});
         let mut report = Report::default();
         let found = detect(&doc, &[dated, v1], &mut report);
-        type PageSize = Option<(String, Option<f64>, Option<f64>)>;
-        let summary: Vec<(&str, &str, PageSize)> = found
+        let summary: Vec<(&str, &str, Option<(String, Option<f64>, Option<f64>)>)> = found
             .iter()
-            .map(|p| {
+            .map(|(id, p)| {
                 (
-                    p.operation_id.as_str(),
+                    id.as_str(),
                     p.cursor_parameter.as_str(),
-                    p.page_size.clone(),
+                    p.page_size.as_ref().map(|size| {
+                        (
+                            size.parameter.clone(),
+                            size.bounds.minimum,
+                            size.bounds.maximum,
+                        )
+                    }),
                 )
             })
             .collect();
         assert_eq!(
             summary,
             [
+                ("listCalls", "pageToken", None),
                 (
                     "listContacts",
                     "after",
-                    Some(("limit".into(), Some(1.0), Some(50.0)))
+                    Some(&PageSize {
+                        parameter: "limit".into(),
+                        bounds: Bounds {
+                            minimum: Some(1.0),
+                            maximum: Some(50.0)
+                        }
+                    })
                 ),
-                ("listCalls", "pageToken", None),
             ]
         );
         assert!(
@@ -597,25 +467,5 @@ mod tests {
         let mut report = Report::default();
         assert!(detect(&doc, &[partoo_convention()], &mut report).is_empty());
         assert!(report.notes[0].contains("no items array"));
-    }
-
-    #[test]
-    fn snake_case_matches_progenitor() {
-        for (name, expected) in [
-            ("pageToken", "page_token"),
-            ("maxResults", "max_results"),
-            ("per_page", "per_page"),
-            ("business__in", "business_in"),
-            ("nextPageToken", "next_page_token"),
-            ("HTTPServer", "http_server"),
-        ] {
-            assert_eq!(snake(name), expected);
-        }
-        assert_eq!(
-            field_ident("403Results").unwrap().to_string(),
-            "_403_results"
-        );
-        assert_eq!(field_ident("type").unwrap().to_string(), "type_");
-        assert!(field_ident("").is_err());
     }
 }

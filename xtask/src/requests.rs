@@ -7,37 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{bail, Context};
 use quote::quote;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use syn::visit_mut::VisitMut;
 
+use crate::config::IriParameter;
 use crate::document::child;
+use crate::index::Index;
+use crate::model::{Model, RequestShape};
+use crate::naming::snake;
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
-use crate::syntax::{last_ident, module_items};
-
-/// An `overrides.iri_path_parameters` entry.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct IriParameter {
-    /// The path parameter's name.
-    pub parameter: String,
-    /// The IRI prefix whose last segment is the parameter (`/conversations/`).
-    pub prefix: String,
-}
-
-/// Per operation: what the rules found that the Rust stage must apply.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RequestShape {
-    /// `Accept` to send instead of `application/json`.
-    pub accept: Option<String>,
-    /// `Content-Type` of the body instead of `application/json`.
-    pub content_type: Option<String>,
-    /// The body is optional: send none unless the caller set one.
-    pub optional_body: bool,
-    /// (path parameter, IRI prefix) pairs.
-    pub iri_parameters: Vec<(String, String)>,
-}
+use crate::syntax::{is_path_ending, last_ident, module_items, string_argument, try_into_target};
 
 /// Whether a media type is JSON under a vendor name (`+json`, `+jsonld`).
 pub fn is_vendor_json(media_type: &str) -> bool {
@@ -151,9 +131,7 @@ pub fn detect(
             // A slug is one non-empty path segment: checked before sending.
             parameter["schema"] = json!({"type": "string", "pattern": "^[^/]+$",
                 "description": format!("A slug, or the IRI `{}<slug>`.", iri.prefix)});
-            shape
-                .iri_parameters
-                .push((iri.parameter.clone(), iri.prefix.clone()));
+            shape.iri_parameters.push(iri.clone());
             used_iri.insert(iri.parameter.clone());
             report.applied(crate::report::Rule::IriPathParameter);
         }
@@ -175,15 +153,6 @@ pub fn detect(
 // ---------------------------------------------------------------------------
 // The Rust stage
 
-fn snake(name: &str) -> String {
-    crate::pagination::snake(name)
-}
-
-/// progenitor names an operation's builder after its operationId.
-fn builder_name(operation_id: &str) -> String {
-    crate::extensible::pascal(operation_id)
-}
-
 /// Rewrites `accept`, `.json(&body)` in one `send` function.
 struct SendRewrite<'s> {
     shape: &'s RequestShape,
@@ -198,14 +167,12 @@ impl VisitMut for SendRewrite<'_> {
             return;
         };
         if call.method == "header" && call.args.len() == 2 {
-            let name = quote!(#call).to_string();
-            if let (Some(accept), true) = (&self.shape.accept, name.contains("header :: ACCEPT")) {
-                let value = &call.args[1];
-                if quote!(#value).to_string().contains("\"application/json\"") {
-                    call.args[1] =
-                        syn::parse_quote!(::reqwest::header::HeaderValue::from_static(#accept));
-                    self.accept_rewritten += 1;
-                }
+            let accept_json = is_path_ending(&call.args[0], "ACCEPT")
+                && string_argument(&call.args[1]).as_deref() == Some("application/json");
+            if let (Some(accept), true) = (&self.shape.accept, accept_json) {
+                call.args[1] =
+                    syn::parse_quote!(::reqwest::header::HeaderValue::from_static(#accept));
+                self.accept_rewritten += 1;
             }
         } else if call.method == "json" && call.args.len() == 1 {
             let receiver = &call.receiver;
@@ -360,9 +327,7 @@ fn iri_parameter(
         .flat_map(|block| block.items.iter())
         .find_map(|member| match member {
             syn::ImplItem::Fn(function) if function.sig.ident == setter => {
-                let bounds = quote!(#function).to_string();
-                let start = bounds.find("TryInto < types :: ")? + "TryInto < types :: ".len();
-                Some(bounds[start..].split_whitespace().next()?.to_string())
+                last_ident(&try_into_target(function)?)
             }
             _ => None,
         })
@@ -395,41 +360,27 @@ fn iri_parameter(
     Ok(())
 }
 
-/// The Rust stage: applies every operation's request shape.
-pub fn rewrite(
-    file: &mut syn::File,
-    shapes: &BTreeMap<String, RequestShape>,
-) -> anyhow::Result<()> {
-    for (operation_id, shape) in shapes {
-        let builder = builder_name(operation_id);
-        for (parameter, prefix) in &shape.iri_parameters {
-            iri_parameter(file, &builder, parameter, prefix)?;
+/// The Rust stage: applies every operation's request shape, through the
+/// index, each rewrite counted against what the model says.
+pub fn rewrite(file: &mut syn::File, model: &Model, index: &Index) -> anyhow::Result<()> {
+    for operation in &model.operations {
+        let shape = &operation.request;
+        let operation_id = &operation.id;
+        let builder = index.entry(operation_id).builder.to_string();
+        for iri in &shape.iri_parameters {
+            iri_parameter(file, &builder, &iri.parameter, &iri.prefix)
+                .with_context(|| format!("stage requests, {operation_id}"))?;
         }
         let builder_items = module_items(file, "builder")?;
         if shape.optional_body {
-            optional_body(builder_items, &builder)?;
+            optional_body(builder_items, &builder)
+                .with_context(|| format!("stage requests, {operation_id}"))?;
         }
         if shape.accept.is_none() && shape.content_type.is_none() && !shape.optional_body {
             continue;
         }
-        let send = builder_items
-            .iter_mut()
-            .filter_map(|item| match item {
-                syn::Item::Impl(block)
-                    if last_ident(&block.self_ty).as_deref() == Some(builder.as_str()) =>
-                {
-                    Some(block)
-                }
-                _ => None,
-            })
-            .flat_map(|block| block.items.iter_mut())
-            .find_map(|member| match member {
-                syn::ImplItem::Fn(function) if function.sig.ident == "send" => Some(function),
-                _ => None,
-            })
-            .with_context(|| {
-                format!("stage requests, {operation_id}: expected a send() on builder {builder}, found none")
-            })?;
+        let send = crate::index::builder_fn_mut(file, &index.entry(operation_id).builder, "send")
+            .with_context(|| format!("stage requests, {operation_id}"))?;
         let mut rewrite = SendRewrite {
             shape,
             accept_rewritten: 0,
@@ -492,10 +443,7 @@ mod tests {
             Some("application/vnd.textus+jsonld")
         );
         assert!(shape.optional_body);
-        assert_eq!(
-            shape.iri_parameters,
-            [("conversation".to_string(), "/conversations/".to_string())]
-        );
+        assert_eq!(shape.iri_parameters, iri);
         assert!(doc
             .pointer("/components/responses/Error/content/application~1json")
             .is_some());

@@ -9,98 +9,13 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Overrides;
 use crate::document::{child, schema_ref_name};
-use crate::openapi_walk::{referenced_schema_names, schema_roots, walk_schema_mut, Side, METHODS};
+use crate::model::{Constant, ConstantLocation, Replacement};
+use crate::openapi_walk::{
+    for_each_operation, reachable_components, schema_roots, walk_schema_mut, Side, METHODS,
+};
 use crate::report::Report;
 
-/// A component type that progenitor must not generate, because the facade
-/// provides it: (component name, Rust path).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Replacement {
-    pub component: String,
-    pub rust_path: String,
-}
-
-/// What the rules tell the generator beyond the rewritten document.
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub replacements: Vec<Replacement>,
-    /// operationId → the advice to show in `#[deprecated]`.
-    pub deprecated: BTreeMap<String, String>,
-    /// Enums generated with an `Unknown` fallback.
-    pub extensible: Vec<crate::extensible::Extensible>,
-    /// What each operation's request puts on the wire beyond progenitor's defaults.
-    pub requests: BTreeMap<String, crate::requests::RequestShape>,
-    /// Operations that get `.pages()` and `.stream()`.
-    pub paginated: Vec<crate::pagination::Paginated>,
-    /// What the runtime needs from the document (auth, servers, bounds).
-    pub client: Option<crate::client::ClientShape>,
-    /// `[<api>.runtime]` from `codegen.toml`.
-    pub runtime: crate::client::RuntimeConfig,
-    /// (error schema, code pointers, message pointers) for `ProviderError`.
-    pub error_fields: Option<(String, Vec<String>, Vec<String>)>,
-    /// operationId → the parameters the client sends itself on every request.
-    pub constants: BTreeMap<String, Vec<Constant>>,
-}
-
-/// A required header or query parameter whose schema allows one value: the
-/// client sends it on every request of its operation, and no setter exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Constant {
-    /// `header` or `query`.
-    pub location: String,
-    /// The parameter's name as sent.
-    pub name: String,
-    /// Its one value, as sent.
-    pub value: String,
-}
-
-pub fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
-    require_operation_ids(doc)?;
-    apply_overrides(doc, overrides, report)?;
-    let constants = constant_parameters(doc, report)?;
-    let requests = crate::requests::detect(doc, &overrides.iri_path_parameters, report)?;
-    unify_error_bodies(doc, &overrides.error_schema, report)?;
-    let extensible = crate::extensible::detect(doc, &overrides.extensible_enums, report)?;
-    relax_received(doc, report);
-    let mut replacements = received_timestamps(doc, &overrides.timestamp_properties, report)?;
-    inline_nullable_scalars(doc, report);
-    resolve_unions(doc, report)?;
-    replacements.extend(comma_separated_query(doc, report)?);
-    let pruned = prune_unreachable(doc, &replacements, report);
-    let mut extensible = extensible;
-    extensible.retain(|entry| !pruned.contains(&entry.component));
-    crate::extensible::note_tolerant(&extensible, report);
-    let deprecated = deprecated_operations(doc);
-    Ok(Plan {
-        replacements,
-        deprecated,
-        extensible,
-        requests,
-        constants,
-        ..Plan::default()
-    })
-}
-
-/// Visits every operation as (pointer, operation).
-fn for_each_operation(
-    doc: &mut Value,
-    mut visit: impl FnMut(&str, &mut Map<String, Value>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return Ok(());
-    };
-    for (path, item) in paths.iter_mut() {
-        let item_pointer = child("/paths", path);
-        for method in METHODS {
-            if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
-                visit(&child(&item_pointer, method), operation)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn require_operation_ids(doc: &mut Value) -> anyhow::Result<()> {
+pub fn require_operation_ids(doc: &mut Value) -> anyhow::Result<()> {
     let mut seen = BTreeSet::new();
     for_each_operation(doc, |pointer, operation| {
         let id = operation
@@ -117,7 +32,7 @@ fn require_operation_ids(doc: &mut Value) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------
 // Overrides
 
-fn apply_overrides(
+pub fn apply_overrides(
     doc: &mut Value,
     overrides: &Overrides,
     report: &mut Report,
@@ -197,7 +112,7 @@ fn response_pointer(doc: &Value, operation_pointer: &str, status: &str) -> anyho
 /// decode as the success type. Every error body therefore becomes one component,
 /// the union of the documented shapes, with nothing required that any one of
 /// them lacks and no enumerated values, so every documented body decodes.
-fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyhow::Result<()> {
+pub fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyhow::Result<()> {
     let mut operation_pointers = Vec::new();
     for_each_operation(doc, |pointer, _| {
         operation_pointers.push(pointer.to_string());
@@ -448,25 +363,6 @@ const RECEIVED_CONSTRAINTS: [&str; 14] = [
     "default",
 ];
 
-/// Components reachable (transitively) from the roots of one side.
-pub(crate) fn reachable_components(doc: &Value, side: Side) -> BTreeSet<String> {
-    let mut queue = Vec::new();
-    for (pointer, root_side) in schema_roots(doc) {
-        if root_side == side {
-            referenced_schema_names(doc.pointer(&pointer).expect("roots resolve"), &mut queue);
-        }
-    }
-    let mut reached = BTreeSet::new();
-    while let Some(name) = queue.pop() {
-        if reached.insert(name.clone()) {
-            if let Some(schema) = doc.pointer(&child("/components/schemas", &name)) {
-                referenced_schema_names(schema, &mut queue);
-            }
-        }
-    }
-    reached
-}
-
 fn relax_node(node: &mut Value, report: &mut Report) -> bool {
     let Some(object) = node.as_object_mut() else {
         return false;
@@ -489,7 +385,7 @@ fn relax_node(node: &mut Value, report: &mut Report) -> bool {
 
 /// Strict on what is sent, tolerant on what is received: one off-pattern id
 /// from a server must not fail a whole page.
-fn relax_received(doc: &mut Value, report: &mut Report) {
+pub fn relax_received(doc: &mut Value, report: &mut Report) {
     let sent = reachable_components(doc, Side::Sent);
     let received = reachable_components(doc, Side::Received);
     for (pointer, side) in schema_roots(doc) {
@@ -551,7 +447,7 @@ fn only_value(doc: &Value, parameter: &Value) -> Option<String> {
 /// exactly one value (a dated API version, say), removes it from the
 /// operation so progenitor generates no setter, and returns it for the
 /// client to send on every request.
-fn constant_parameters(
+pub fn constant_parameters(
     doc: &mut Value,
     report: &mut Report,
 ) -> anyhow::Result<BTreeMap<String, Vec<Constant>>> {
@@ -566,7 +462,11 @@ fn constant_parameters(
             return None;
         }
         Some(Constant {
-            location: location.to_string(),
+            location: if location == "header" {
+                ConstantLocation::Header
+            } else {
+                ConstantLocation::Query
+            },
             name: parameter.get("name")?.as_str()?.to_string(),
             value: only_value(&snapshot, parameter)?,
         })
@@ -609,7 +509,7 @@ fn constant_parameters(
                 });
             }
             for constant in &found {
-                if constant.location == "header"
+                if constant.location == ConstantLocation::Header
                     && (reqwest_header_name_ok(&constant.name).is_none()
                         || !constant.value.bytes().all(|b| (0x20..0x7f).contains(&b)))
                 {
@@ -622,7 +522,12 @@ fn constant_parameters(
                 report.applied(crate::report::Rule::ConstantParameter);
                 report.note(format!(
                     "constant: {id} sends {} `{}` = {:?} on every request (no setter)",
-                    constant.location, constant.name, constant.value
+                    match constant.location {
+                        ConstantLocation::Header => "header",
+                        ConstantLocation::Query => "query",
+                    },
+                    constant.name,
+                    constant.value
                 ));
             }
             if !found.is_empty() {
@@ -648,7 +553,7 @@ fn reqwest_header_name_ok(name: &str) -> Option<String> {
 /// Removes the component schemas no operation reaches once the other rules
 /// have run (the members of a union kept as raw JSON, a parameter type a
 /// replacement took over): no generated type is dead code.
-fn prune_unreachable(
+pub fn prune_unreachable(
     doc: &mut Value,
     replacements: &[Replacement],
     report: &mut Report,
@@ -691,7 +596,7 @@ const TIMESTAMP_COMPONENT: &str = "Timestamp";
 /// `overrides.timestamp_properties`, becomes `inbox_bindings::Timestamp`
 /// (parsed when it can be, kept as sent either way), so one malformed date
 /// never fails a response. What is sent keeps its strict type.
-fn received_timestamps(
+pub fn received_timestamps(
     doc: &mut Value,
     properties: &[String],
     report: &mut Report,
@@ -783,7 +688,7 @@ fn is_nullable_scalar(schema: &Value) -> bool {
 
 /// A nullable scalar component, referenced as a property, becomes
 /// `Option<Name(Option<T>)>`: two ways to say "absent". Inline it instead.
-fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
+pub fn inline_nullable_scalars(doc: &mut Value, report: &mut Report) {
     let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -966,7 +871,7 @@ fn raw_json(schema: &mut Map<String, Value>, keyword: &str, why: &str) {
 /// values as the wrong member, silently. Such a union is kept as raw JSON;
 /// `anyOf` of one scalar kind is that scalar; `anyOf` of distinct kinds is a
 /// `oneOf` (typify turns `anyOf` into a struct of optional flattened fields).
-fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
+pub fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
     let snapshot = doc.clone();
     for (pointer, _) in schema_roots(&snapshot) {
         let schema = doc.pointer_mut(&pointer).expect("roots resolve");
@@ -1028,7 +933,10 @@ fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
 /// progenitor sends arrays as repeated keys (`style: form, explode: true`).
 /// A query array with `explode: false` becomes one comma-separated value,
 /// through the facade's `CommaSeparated` type.
-fn comma_separated_query(doc: &mut Value, report: &mut Report) -> anyhow::Result<Vec<Replacement>> {
+pub fn comma_separated_query(
+    doc: &mut Value,
+    report: &mut Report,
+) -> anyhow::Result<Vec<Replacement>> {
     let mut replacements = BTreeMap::new();
     let snapshot = doc.clone();
     let mut rewrite = |parameter: &mut Value, pointer: &str| -> anyhow::Result<()> {
@@ -1186,7 +1094,7 @@ fn name_replacements(doc: &Value, advice: &str) -> String {
             let path = next.trim_end_matches(['.', ',', ';', ':', ')']);
             let tail = &next[path.len()..];
             let named = match operations.get(&(word.to_string(), path_shape(path))) {
-                Some(id) => format!("`{}()` ({word} {path})", crate::pagination::snake(id)),
+                Some(id) => format!("`{}()` ({word} {path})", crate::naming::snake(id)),
                 None => format!("{word} {path} (not in this crate)"),
             };
             out.push(format!("{named}{tail}"));
@@ -1199,7 +1107,7 @@ fn name_replacements(doc: &Value, advice: &str) -> String {
     out.join(" ")
 }
 
-fn deprecated_operations(doc: &mut Value) -> BTreeMap<String, String> {
+pub fn deprecated_operations(doc: &mut Value) -> BTreeMap<String, String> {
     let snapshot = doc.clone();
     let mut deprecated = BTreeMap::new();
     let _ = for_each_operation(doc, |_, operation| {

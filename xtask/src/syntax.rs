@@ -2,6 +2,8 @@
 //! shared by every stage that post-processes it.
 
 use anyhow::Context;
+use proc_macro2::TokenStream;
+use quote::quote;
 
 /// The items of one of the generated modules (`types`, `builder`).
 pub fn module_items<'f>(
@@ -80,4 +82,70 @@ pub fn serde_rename(attributes: &[syn::Attribute]) -> Option<String> {
         });
     }
     renamed
+}
+
+/// The `T` of a setter's `where V: TryInto<T>` (progenitor's typed setters).
+pub fn try_into_target(function: &syn::ImplItemFn) -> Option<syn::Type> {
+    let clause = function.sig.generics.where_clause.as_ref()?;
+    clause.predicates.iter().find_map(|predicate| {
+        let syn::WherePredicate::Type(bound) = predicate else {
+            return None;
+        };
+        let syn::Type::Path(bounded) = &bound.bounded_ty else {
+            return None;
+        };
+        if !bounded.path.is_ident("V") {
+            return None;
+        }
+        bound.bounds.iter().find_map(|b| {
+            let syn::TypeParamBound::Trait(t) = b else {
+                return None;
+            };
+            let last = t.path.segments.last()?;
+            if last.ident != "TryInto" {
+                return None;
+            }
+            let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+                return None;
+            };
+            arguments.args.iter().find_map(|argument| match argument {
+                syn::GenericArgument::Type(target) => Some(target.clone()),
+                _ => None,
+            })
+        })
+    })
+}
+
+/// Whether `expr` is a path whose last segment is `name` (`header::ACCEPT`).
+pub fn is_path_ending(expr: &syn::Expr, name: &str) -> bool {
+    matches!(expr, syn::Expr::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// The string literal `expr` is, or the one argument of the call it is
+/// (`HeaderValue::from_static("x")` → `x`).
+pub fn string_argument(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => Some(text.value()),
+        syn::Expr::Call(call) if call.args.len() == 1 => string_argument(&call.args[0]),
+        _ => None,
+    }
+}
+
+/// An expression giving the builder field of `parameter` as `Option<String>`.
+pub fn field_as_text(builder: &syn::ItemStruct, parameter: &str) -> anyhow::Result<TokenStream> {
+    let ident = crate::naming::field_ident(parameter);
+    let field = builder
+        .fields
+        .iter()
+        .find(|field| field.ident.as_ref() == Some(&ident))
+        .with_context(|| format!("builder {} has no field `{ident}`", builder.ident))?;
+    let stored = generic_of(&field.ty, "Result").context("builder fields are Results")?;
+    Ok(if generic_of(stored, "Option").is_some() {
+        quote! { self.#ident.as_ref().ok().and_then(|value| value.as_ref()).map(|value| value.to_string()) }
+    } else {
+        quote! { self.#ident.as_ref().ok().map(|value| value.to_string()) }
+    })
 }

@@ -9,19 +9,14 @@ fn detect_in(mut doc: Value, selectors: &[Selector]) -> (Value, Vec<Extensible>,
 
 const NOTE: &str = "The channel.\n\n⚠️ New values may be added to this enum without prior\nnotice.";
 
-fn names(found: &[Extensible]) -> Vec<&str> {
-    found.iter().map(|entry| entry.component.as_str()).collect()
+/// The whole pipeline, as production runs it, on a small document.
+fn generate(doc: Value) -> anyhow::Result<String> {
+    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    crate::codegen::pipeline("t", &config, doc, "t").map(|output| output.rust)
 }
 
-#[test]
-fn pascal_case_of_wire_names() {
-    assert_eq!(pascal("messaging_partner"), "MessagingPartner");
-    assert_eq!(pascal("assignedTo"), "AssignedTo");
-    assert_eq!(
-        pascal("markConversationAsRead_v1"),
-        "MarkConversationAsReadV1"
-    );
-    assert_eq!(pascal("business__in"), "BusinessIn");
+fn names(found: &[Extensible]) -> Vec<&str> {
+    found.iter().map(|entry| entry.component.as_str()).collect()
 }
 
 #[test]
@@ -131,7 +126,7 @@ fn selectors_that_match_nothing_are_reported_and_bad_names_fail() {
 
 #[test]
 fn selectors_parse_from_toml() {
-    #[derive(Deserialize)]
+    #[derive(serde::Deserialize)]
     struct Holder {
         list: Vec<Selector>,
     }
@@ -147,15 +142,11 @@ fn selectors_parse_from_toml() {
 /// does not collide with the fallback, and the tokens are valid Rust.
 #[test]
 fn rewritten_enums_have_the_fallback_and_no_collision() {
-    let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
         "paths": {"/x": {"get": {"operationId": "getX", "responses": {"200": {"description": "ok",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Kind"}}}}}}}},
         "components": {"schemas": {"Kind": {"type": "string", "enum": ["video", "unknown", "SMS"], "description": NOTE}}}});
-    let overrides = crate::config::Overrides::default();
-    let plan = crate::rules::apply(&mut doc, &overrides, &mut Report::default()).unwrap();
-    let generated =
-        crate::generate::generate("t", &crate::generate::parse(&doc).unwrap(), &plan, "t").unwrap();
-    let source = generated.source;
+    let source = generate(doc).unwrap();
     assert!(source.contains("DocumentedUnknown,"), "{source}");
     assert!(source.contains("Unknown(UnknownValue),"));
     assert!(source.contains("Self::DocumentedUnknown => \"unknown\""));
@@ -172,19 +163,11 @@ fn rewritten_enums_have_the_fallback_and_no_collision() {
 #[test]
 fn a_newly_documented_value_becomes_a_variant() {
     let generate_with = |values: Value| {
-        let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
             "paths": {"/x": {"get": {"operationId": "getX", "responses": {"200": {"description": "ok",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Partner"}}}}}}}},
             "components": {"schemas": {"Partner": {"type": "string", "enum": values, "description": NOTE}}}});
-        let plan = crate::rules::apply(
-            &mut doc,
-            &crate::config::Overrides::default(),
-            &mut Report::default(),
-        )
-        .unwrap();
-        crate::generate::generate("t", &crate::generate::parse(&doc).unwrap(), &plan, "t")
-            .unwrap()
-            .source
+        generate(doc).unwrap()
     };
     let before = generate_with(json!(["Google"]));
     let after = generate_with(json!(["Google", "Telegram"]));
@@ -197,21 +180,13 @@ fn a_newly_documented_value_becomes_a_variant() {
 /// matched to what typify made of them, not turned into identifiers (a panic).
 #[test]
 fn component_names_that_are_not_identifiers() {
-    let mut doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
         "paths": {"/x": {"get": {"operationId": "getX", "parameters": [
             {"name": "403Results", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "ok",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/my-enum"}}}}}}}},
         "components": {"schemas": {"my-enum": {"type": "string", "enum": ["a"], "description": NOTE}}}});
-    let plan = crate::rules::apply(
-        &mut doc,
-        &crate::config::Overrides::default(),
-        &mut Report::default(),
-    )
-    .unwrap();
-    let source = crate::generate::generate("t", &crate::generate::parse(&doc).unwrap(), &plan, "t")
-        .unwrap()
-        .source;
+    let source = generate(doc).unwrap();
     assert!(source.contains("pub enum MyEnum"), "{source}");
     assert!(source.contains("Unknown(UnknownValue)"));
 }

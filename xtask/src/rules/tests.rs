@@ -1,8 +1,21 @@
 use super::*;
+use crate::config::Overrides;
+use crate::plan::Plan;
 use serde_json::json;
 
 fn overrides() -> Overrides {
     crate::config::ApiConfig::ad_hoc("t", "t.json").overrides
+}
+
+/// The rules as production runs them (`plan::build`), on `doc`, which
+/// becomes the document progenitor would receive.
+fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
+    let mut config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    config.overrides = overrides.clone();
+    let planned = crate::plan::build("t", &config, doc.clone())?;
+    *doc = planned.document;
+    *report = planned.report;
+    Ok(planned.plan)
 }
 
 fn apply_to(mut doc: Value) -> (Value, Report, Plan) {
@@ -95,9 +108,10 @@ fn error_schema_name_clash_is_an_error() {
         json!({"operationId": "op", "responses": {"400": body(json!({"type": "object"}))}}),
         json!({"ApiError": {"type": "string"}}),
     );
-    let message = apply(&mut doc, &overrides(), &mut Report::default())
-        .unwrap_err()
-        .to_string();
+    let message = format!(
+        "{:#}",
+        apply(&mut doc, &overrides(), &mut Report::default()).unwrap_err()
+    );
     assert!(message.contains("overrides.error_schema"), "{message}");
 }
 
@@ -105,7 +119,7 @@ fn error_schema_name_clash_is_an_error() {
 fn received_schemas_are_relaxed_and_sent_ones_stay_strict() {
     let doc = with_operation(
         json!({"operationId": "op",
-            "parameters": [{"name": "id", "in": "path", "required": true,
+            "parameters": [{"name": "id", "in": "query", "required": true,
                             "schema": {"type": "string", "pattern": "^CN(.*)$"}}],
             "responses": {"200": body(json!({"type": "object", "additionalProperties": false,
                 "properties": {"id": {"type": "string", "pattern": "^CN(.*)$"},
@@ -271,9 +285,10 @@ fn comma_separated_override_replaces_the_array_type() {
         }]
     );
     overrides.comma_separated_query = vec!["nope".into()];
-    let message = apply(&mut doc, &overrides, &mut report)
-        .unwrap_err()
-        .to_string();
+    let message = format!(
+        "{:#}",
+        apply(&mut doc, &overrides, &mut report).unwrap_err()
+    );
     assert!(message.contains("`nope`"), "{message}");
 }
 
@@ -286,15 +301,19 @@ fn deprecated_operations_carry_the_first_paragraph() {
         json!({}),
     );
     let (_, _, plan) = apply_to(doc);
-    assert_eq!(plan.deprecated["old"], "Please use the new one instead.");
+    assert_eq!(
+        plan.model.operation("old").unwrap().deprecated.as_deref(),
+        Some("Please use the new one instead.")
+    );
 }
 
 #[test]
 fn operations_need_unique_ids() {
     let mut doc = with_operation(json!({"responses": {}}), json!({}));
-    let message = apply(&mut doc, &overrides(), &mut Report::default())
-        .unwrap_err()
-        .to_string();
+    let message = format!(
+        "{:#}",
+        apply(&mut doc, &overrides(), &mut Report::default()).unwrap_err()
+    );
     assert!(message.contains("/paths/~1x/post"), "{message}");
 }
 
