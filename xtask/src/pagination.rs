@@ -414,19 +414,13 @@ mod tests {
                     "type": "object", "properties": {"data": {"type": "array", "items": {}}}}}}}}}}}});
         let mut report = Report::default();
         let found = detect(&doc, &[dated, v1], &mut report);
-        let summary: Vec<(&str, &str, Option<(String, Option<f64>, Option<f64>)>)> = found
+        let summary: Vec<(&str, &str, Option<&PageSize>)> = found
             .iter()
             .map(|(id, p)| {
                 (
                     id.as_str(),
                     p.cursor_parameter.as_str(),
-                    p.page_size.as_ref().map(|size| {
-                        (
-                            size.parameter.clone(),
-                            size.bounds.minimum,
-                            size.bounds.maximum,
-                        )
-                    }),
+                    p.page_size.as_ref(),
                 )
             })
             .collect();
