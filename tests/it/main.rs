@@ -3,6 +3,7 @@
 
 mod cli;
 mod client;
+mod every_stage;
 mod extensible;
 mod fakes;
 mod faults;

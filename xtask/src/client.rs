@@ -217,6 +217,18 @@ fn natural_setters(
                 .iter()
                 .find(|parameter| field_ident(&parameter.name) == name)
             else {
+                // A typed setter for something the model does not let the
+                // caller set: a constant progenitor still sees, say.
+                if name != "body" && try_into_target(function).is_some() {
+                    bail!(
+                        "setter `{name}` is for no parameter of the model (constants: {:?})",
+                        operation
+                            .constants
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                    );
+                }
                 continue;
             };
             let target = try_into_target(function)

@@ -482,7 +482,7 @@ pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resul
                 (matches.len() == 1).then(|| matches[0])
             })
             .with_context(|| {
-                format!("typify generated no enum for the extensible enum `{}`", entry.component)
+                format!("stage extensible enums: typify generated no enum for `{}`", entry.component)
             })?;
         let syn::Item::Enum(found) = &types[position] else {
             unreachable!()
@@ -499,7 +499,7 @@ pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resul
             .iter()
             .any(|item| self_type_is(item, &ident) && is_default_impl(item));
         if renamed_unknown && keeps_default {
-            bail!("`{ident}` documents a value named like the fallback and has a default: not supported");
+            bail!("stage extensible enums: `{ident}` documents a value named like the fallback and has a default: not supported");
         }
         let variants: Vec<Variant> = closed
             .variants
