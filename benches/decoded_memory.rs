@@ -72,7 +72,7 @@ async fn peak_of_call(body: Vec<u8>) -> (usize, String) {
         .list_conversations()
         .send()
         .await
-        .map(|page| page.into_inner());
+        .map(|page| page.into_body());
     let peak = support::counting::peak_since(base);
     let outcome = match outcome {
         Ok(page) => format!("decoded {} conversations", page.conversations.len()),

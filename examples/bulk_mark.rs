@@ -13,7 +13,7 @@
 use std::process::ExitCode;
 
 use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, textus::FakeTextus};
-use inbox_bindings::{partoo, quo, textus, ClientConfig, ConversationRef, Error, Inbox};
+use inbox_bindings::{partoo, quo, textus, ClientConfig, ConversationRef, Inbox};
 
 fn real(key: &str, base_url: &str) -> Option<ClientConfig> {
     let credential = std::env::var(key).ok().filter(|k| !k.trim().is_empty())?;
@@ -24,7 +24,7 @@ fn real(key: &str, base_url: &str) -> Option<ClientConfig> {
     })
 }
 
-async fn run() -> Result<ExitCode, Error> {
+async fn run() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let write = arguments.iter().any(|a| a == "--write");
     let path = arguments.iter().find(|a| !a.starts_with("--"));
@@ -38,10 +38,7 @@ async fn run() -> Result<ExitCode, Error> {
             eprintln!("usage: bulk_mark <file> [--write]");
             return Ok(ExitCode::from(2));
         };
-        let text = std::fs::read_to_string(path).map_err(|e| Error::InvalidInput {
-            parameter: Some("file".into()),
-            reason: format!("{path}: {e}"),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
         let mut inbox = Inbox::new();
         if let Some(config) = real("PARTOO_API_KEY", "PARTOO_BASE_URL") {
             inbox = inbox.with_partoo(partoo::Client::with_config(config)?);

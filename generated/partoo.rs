@@ -7,25 +7,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /// A value of an extensible enum that was not documented when these
-    /// bindings were generated, kept exactly as the server sent it.
-    ///
-    /// It can be read (`as_str`) but not built outside this module, so a
-    /// documented value always decodes to its own variant and every value
-    /// has exactly one representation.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    pub struct UnknownValue(::std::string::String);
-    impl UnknownValue {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::std::fmt::Display for UnknownValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -33,7 +14,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub errors: ::std::option::Option<ApiErrorErrors>,
     }
-    ///`ApiErrorErrors`
+    ///`ApiErrorErrors`: the `errors` of [`ApiError`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrors {
@@ -42,7 +23,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authorization: ::std::option::Option<::std::string::String>,
     }
-    ///`Conversation`
+    ///`Conversation`: the `conversations` of [`ListConversationsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
@@ -117,7 +98,7 @@ It is up to you to gracefully handle the case where new values are added.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ConversationStatus>,
     }
-    ///`ConversationBusiness`
+    ///`ConversationBusiness`: the `business` of [`Conversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConversationBusiness {
@@ -134,318 +115,18 @@ It is up to you to gracefully handle the case where new values are added.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zipcode: ::std::option::Option<::std::string::String>,
     }
-    ///`ConversationIssue`
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ConversationIssue {
-        ///`facebook_no_page_linked`
-        FacebookNoPageLinked,
-        ///`facebook_partner_co_undone`
-        FacebookPartnerCoUndone,
-        ///`facebook_invalid_status`
-        FacebookInvalidStatus,
-        ///`facebook_missing_webhook_subs`
-        FacebookMissingWebhookSubs,
-        ///`instagram_no_account_linked`
-        InstagramNoAccountLinked,
-        ///`sms_no_phone_number`
-        SmsNoPhoneNumber,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ConversationIssue`: the `issues` of [`Conversation`]."] pub enum
+        ConversationIssue : extensible { FacebookNoPageLinked =
+        "facebook_no_page_linked", FacebookPartnerCoUndone =
+        "facebook_partner_co_undone", FacebookInvalidStatus = "facebook_invalid_status",
+        FacebookMissingWebhookSubs = "facebook_missing_webhook_subs",
+        InstagramNoAccountLinked = "instagram_no_account_linked", SmsNoPhoneNumber =
+        "sms_no_phone_number", }
     }
-    impl ConversationIssue {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &[
-            "facebook_no_page_linked",
-            "facebook_partner_co_undone",
-            "facebook_invalid_status",
-            "facebook_missing_webhook_subs",
-            "instagram_no_account_linked",
-            "sms_no_phone_number",
-        ];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::FacebookNoPageLinked => "facebook_no_page_linked",
-                Self::FacebookPartnerCoUndone => "facebook_partner_co_undone",
-                Self::FacebookInvalidStatus => "facebook_invalid_status",
-                Self::FacebookMissingWebhookSubs => "facebook_missing_webhook_subs",
-                Self::InstagramNoAccountLinked => "instagram_no_account_linked",
-                Self::SmsNoPhoneNumber => "sms_no_phone_number",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ConversationIssue {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ConversationIssue {
-        fn from(value: &str) -> Self {
-            match value {
-                "facebook_no_page_linked" => Self::FacebookNoPageLinked,
-                "facebook_partner_co_undone" => Self::FacebookPartnerCoUndone,
-                "facebook_invalid_status" => Self::FacebookInvalidStatus,
-                "facebook_missing_webhook_subs" => Self::FacebookMissingWebhookSubs,
-                "instagram_no_account_linked" => Self::InstagramNoAccountLinked,
-                "sms_no_phone_number" => Self::SmsNoPhoneNumber,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ConversationIssue {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "facebook_no_page_linked" => Self::FacebookNoPageLinked,
-                "facebook_partner_co_undone" => Self::FacebookPartnerCoUndone,
-                "facebook_invalid_status" => Self::FacebookInvalidStatus,
-                "facebook_missing_webhook_subs" => Self::FacebookMissingWebhookSubs,
-                "instagram_no_account_linked" => Self::InstagramNoAccountLinked,
-                "sms_no_phone_number" => Self::SmsNoPhoneNumber,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ConversationIssue> for ConversationIssue {
-        fn from(value: &ConversationIssue) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ConversationIssue {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ConversationIssue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ConversationIssue {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ConversationIssue {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ConversationIssue;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ConversationIssue, E> {
-                    let decoded = ConversationIssue::from(value);
-                    if let ConversationIssue::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ConversationIssue",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ConversationIssue, E> {
-                    let decoded = ConversationIssue::from(value);
-                    if let ConversationIssue::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ConversationIssue",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ConversationIssue {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ConversationIssue".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["facebook_no_page_linked",
-                "facebook_partner_co_undone", "facebook_invalid_status",
-                "facebook_missing_webhook_subs", "instagram_no_account_linked",
-                "sms_no_phone_number"] }, { "type" : "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
-    }
-    ///`ConversationStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ConversationStatus {
-        ///`Open`
-        Open,
-        ///`Closed`
-        Closed,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
-    }
-    impl ConversationStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["Open", "Closed"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Open => "Open",
-                Self::Closed => "Closed",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ConversationStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ConversationStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "Open" => Self::Open,
-                "Closed" => Self::Closed,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ConversationStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "Open" => Self::Open,
-                "Closed" => Self::Closed,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ConversationStatus> for ConversationStatus {
-        fn from(value: &ConversationStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ConversationStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ConversationStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ConversationStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ConversationStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ConversationStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ConversationStatus, E> {
-                    let decoded = ConversationStatus::from(value);
-                    if let ConversationStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ConversationStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ConversationStatus, E> {
-                    let decoded = ConversationStatus::from(value);
-                    if let ConversationStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ConversationStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ConversationStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ConversationStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["Open", "Closed"] }, { "type"
-                : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ConversationStatus`: the `status` of [`Conversation`]."] pub enum
+        ConversationStatus : tolerant { Open = "Open", Closed = "Closed", }
     }
     /**Total number of results available for the filters and dimensions requested.
 */
@@ -492,7 +173,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
             value.parse()
         }
     }
-    ///`CustomChannel`
+    ///`CustomChannel`: the `custom_channel` of [`Conversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomChannel {
@@ -512,7 +193,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
-    ///`CustomChannelMessage`
+    ///`CustomChannelMessage`: the `custom_channel` of [`Message`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomChannelMessage {
@@ -535,7 +216,7 @@ When all data have been fetched, the value is null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`Message`
+    ///`Message`: the `last_message` of [`Conversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
@@ -577,536 +258,25 @@ user that sent the message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
-    /**The type of the message:
-- "Text" describes a simple text message.
-- "Image" describes a message that only contains an image.
-- "IgStoryReply" (for "Instagram" conversations) describes a notification
-of reply to an Instagram story.
-- "IgStoryMention" (for "Instagram" conversations) describes a notification
-of a mention in an Instagram story.
-- "Unsupported" describes a message whose content is not supported.
-
-⚠️ New values may be added to this enum without prior notice and without following the classic depreciation cycle.
-It is up to you to gracefully handle the case where new values are added.
-We recommend showing a "Unhandled content" placeholder to the user in place of the message ⚠️
-*/
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum MessageContentType {
-        ///`Text`
-        Text,
-        ///`Image`
-        Image,
-        ///`Video`
-        Video,
-        ///`Audio`
-        Audio,
-        ///`Document`
-        Document,
-        ///`IgStoryReply`
-        IgStoryReply,
-        ///`IgStoryMention`
-        IgStoryMention,
-        ///`Unsupported`
-        Unsupported,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "The type of the message:\n- \"Text\" describes a simple text message.\n- \"Image\" describes a message that only contains an image.\n- \"IgStoryReply\" (for \"Instagram\" conversations) describes a notification\nof reply to an Instagram story.\n- \"IgStoryMention\" (for \"Instagram\" conversations) describes a notification\nof a mention in an Instagram story.\n- \"Unsupported\" describes a message whose content is not supported.\n\n⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.      \nIt is up to you to gracefully handle the case where new values are added.         \nWe recommend showing a \"Unhandled content\" placeholder to the user in place of the message ⚠\u{fe0f}\n"]
+        pub enum MessageContentType : extensible { Text = "Text", Image = "Image", Video
+        = "Video", Audio = "Audio", Document = "Document", IgStoryReply = "IgStoryReply",
+        IgStoryMention = "IgStoryMention", Unsupported = "Unsupported", }
     }
-    impl MessageContentType {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &[
-            "Text",
-            "Image",
-            "Video",
-            "Audio",
-            "Document",
-            "IgStoryReply",
-            "IgStoryMention",
-            "Unsupported",
-        ];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Text => "Text",
-                Self::Image => "Image",
-                Self::Video => "Video",
-                Self::Audio => "Audio",
-                Self::Document => "Document",
-                Self::IgStoryReply => "IgStoryReply",
-                Self::IgStoryMention => "IgStoryMention",
-                Self::Unsupported => "Unsupported",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "The delivery status of the message.\nMessages send via Partoo are created with the status \"Sending\", and\npropagated to the messaging channel.\nIf the message is sent successfully, the status is changed to \"Success\".\nIf the messaging channel fails to send the message, the status changed to\n\"Failed\". A failed message can be retried using the [/retry endpoint](https://developers.partoo.co/api-reference/messages/retry-send-message).\n"]
+        pub enum MessageStatus : tolerant { Sending = "Sending", Success = "Success",
+        Failed = "Failed", }
     }
-    impl ::inbox_bindings::ExtensibleEnum for MessageContentType {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for MessageContentType {
-        fn from(value: &str) -> Self {
-            match value {
-                "Text" => Self::Text,
-                "Image" => Self::Image,
-                "Video" => Self::Video,
-                "Audio" => Self::Audio,
-                "Document" => Self::Document,
-                "IgStoryReply" => Self::IgStoryReply,
-                "IgStoryMention" => Self::IgStoryMention,
-                "Unsupported" => Self::Unsupported,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for MessageContentType {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "Text" => Self::Text,
-                "Image" => Self::Image,
-                "Video" => Self::Video,
-                "Audio" => Self::Audio,
-                "Document" => Self::Document,
-                "IgStoryReply" => Self::IgStoryReply,
-                "IgStoryMention" => Self::IgStoryMention,
-                "Unsupported" => Self::Unsupported,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&MessageContentType> for MessageContentType {
-        fn from(value: &MessageContentType) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageContentType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for MessageContentType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for MessageContentType {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageContentType {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = MessageContentType;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<MessageContentType, E> {
-                    let decoded = MessageContentType::from(value);
-                    if let MessageContentType::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "MessageContentType",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<MessageContentType, E> {
-                    let decoded = MessageContentType::from(value);
-                    if let MessageContentType::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "MessageContentType",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for MessageContentType {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "MessageContentType".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["Text", "Image", "Video",
-                "Audio", "Document", "IgStoryReply", "IgStoryMention", "Unsupported"] },
-                { "type" : "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
-    }
-    /**The delivery status of the message.
-Messages send via Partoo are created with the status "Sending", and
-propagated to the messaging channel.
-If the message is sent successfully, the status is changed to "Success".
-If the messaging channel fails to send the message, the status changed to
-"Failed". A failed message can be retried using the [/retry endpoint](https://developers.partoo.co/api-reference/messages/retry-send-message).
-*/
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum MessageStatus {
-        ///`Sending`
-        Sending,
-        ///`Success`
-        Success,
-        ///`Failed`
-        Failed,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
-    }
-    impl MessageStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &[
-            "Sending",
-            "Success",
-            "Failed",
-        ];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Sending => "Sending",
-                Self::Success => "Success",
-                Self::Failed => "Failed",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for MessageStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for MessageStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "Sending" => Self::Sending,
-                "Success" => Self::Success,
-                "Failed" => Self::Failed,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for MessageStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "Sending" => Self::Sending,
-                "Success" => Self::Success,
-                "Failed" => Self::Failed,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&MessageStatus> for MessageStatus {
-        fn from(value: &MessageStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for MessageStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for MessageStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = MessageStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<MessageStatus, E> {
-                    let decoded = MessageStatus::from(value);
-                    if let MessageStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "MessageStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<MessageStatus, E> {
-                    let decoded = MessageStatus::from(value);
-                    if let MessageStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "MessageStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for MessageStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "MessageStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["Sending", "Success",
-                "Failed"] }, { "type" : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    /**The channel that the message is being sent to/from.
-
-⚠️ New values may be added to this enum without prior notice and without following the classic depreciation cycle.
-It is up to you to gracefully handle the case where new values are added.
-*/
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum MessagingPartner {
-        ///`Google`
-        Google,
-        ///`Facebook`
-        Facebook,
-        ///`Instagram`
-        Instagram,
-        ///`SMS`
-        Sms,
-        ///`Whatsapp`
-        Whatsapp,
-        ///`Custom`
-        Custom,
-        ///`Livechat`
-        Livechat,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
-    }
-    impl MessagingPartner {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &[
-            "Google",
-            "Facebook",
-            "Instagram",
-            "SMS",
-            "Whatsapp",
-            "Custom",
-            "Livechat",
-        ];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Google => "Google",
-                Self::Facebook => "Facebook",
-                Self::Instagram => "Instagram",
-                Self::Sms => "SMS",
-                Self::Whatsapp => "Whatsapp",
-                Self::Custom => "Custom",
-                Self::Livechat => "Livechat",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for MessagingPartner {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for MessagingPartner {
-        fn from(value: &str) -> Self {
-            match value {
-                "Google" => Self::Google,
-                "Facebook" => Self::Facebook,
-                "Instagram" => Self::Instagram,
-                "SMS" => Self::Sms,
-                "Whatsapp" => Self::Whatsapp,
-                "Custom" => Self::Custom,
-                "Livechat" => Self::Livechat,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for MessagingPartner {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "Google" => Self::Google,
-                "Facebook" => Self::Facebook,
-                "Instagram" => Self::Instagram,
-                "SMS" => Self::Sms,
-                "Whatsapp" => Self::Whatsapp,
-                "Custom" => Self::Custom,
-                "Livechat" => Self::Livechat,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&MessagingPartner> for MessagingPartner {
-        fn from(value: &MessagingPartner) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessagingPartner {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for MessagingPartner {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for MessagingPartner {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessagingPartner {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = MessagingPartner;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<MessagingPartner, E> {
-                    let decoded = MessagingPartner::from(value);
-                    if let MessagingPartner::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "MessagingPartner",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<MessagingPartner, E> {
-                    let decoded = MessagingPartner::from(value);
-                    if let MessagingPartner::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "MessagingPartner",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for MessagingPartner {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "MessagingPartner".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["Google", "Facebook",
-                "Instagram", "SMS", "Whatsapp", "Custom", "Livechat"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "The channel that the message is being sent to/from.\n\n⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.    \nIt is up to you to gracefully handle the case where new values are added.\n"]
+        pub enum MessagingPartner : extensible { Google = "Google", Facebook =
+        "Facebook", Instagram = "Instagram", Sms = "SMS", Whatsapp = "Whatsapp", Custom =
+        "Custom", Livechat = "Livechat", }
     }
     ///Request body to mark a Conversation as read
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1119,319 +289,23 @@ Multiple users can have a different "is_read" status for the same conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_read: ::std::option::Option<bool>,
     }
-    impl ReadConversationBody {
-        pub fn builder() -> builder::ReadConversationBody {
-            Default::default()
-        }
-    }
-    ///`ReadConversationResponse`
+    ///`ReadConversationResponse`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ReadConversationResponseStatus>,
     }
-    ///`ReadConversationResponseStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ReadConversationResponseStatus {
-        ///`success`
-        Success,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "`ReadConversationResponseStatus`: the `status` of [`ReadConversationResponse`]."]
+        pub enum ReadConversationResponseStatus : tolerant { Success = "success", }
     }
-    impl ReadConversationResponseStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["success"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Success => "success",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ReadConversationResponseStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ReadConversationResponseStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "success" => Self::Success,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ReadConversationResponseStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "success" => Self::Success,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ReadConversationResponseStatus>
-    for ReadConversationResponseStatus {
-        fn from(value: &ReadConversationResponseStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ReadConversationResponseStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ReadConversationResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ReadConversationResponseStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ReadConversationResponseStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ReadConversationResponseStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ReadConversationResponseStatus, E> {
-                    let decoded = ReadConversationResponseStatus::from(value);
-                    if let ReadConversationResponseStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ReadConversationResponseStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ReadConversationResponseStatus, E> {
-                    let decoded = ReadConversationResponseStatus::from(value);
-                    if let ReadConversationResponseStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ReadConversationResponseStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ReadConversationResponseStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ReadConversationResponseStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["success"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    /**Describes the person that sent the Message:
-- "User" indicates that the message was sent as the Business.
-Such messages can be sent by a Partoo user, via API, or directly on the
-messaging platform.
-- "Consumer" indicates that the message was sent by a consumer, a client
-that wants to get in touch with the business.
-- "Metadata" is reserved for special messages that appear in the
-Partoo inbox. They only give contextual information about the conversation,
-and are not shown to the consumer.
-
-⚠️ New values may be added to this enum without prior notice and without following the classic depreciation cycle.
-It is up to you to gracefully handle the case where new values are added.
-We recommend ignoring messages with unhandled sender_type ⚠️
-*/
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum SenderType {
-        ///`User`
-        User,
-        ///`Consumer`
-        Consumer,
-        ///`Metadata`
-        Metadata,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
-    }
-    impl SenderType {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &[
-            "User",
-            "Consumer",
-            "Metadata",
-        ];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::User => "User",
-                Self::Consumer => "Consumer",
-                Self::Metadata => "Metadata",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for SenderType {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for SenderType {
-        fn from(value: &str) -> Self {
-            match value {
-                "User" => Self::User,
-                "Consumer" => Self::Consumer,
-                "Metadata" => Self::Metadata,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for SenderType {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "User" => Self::User,
-                "Consumer" => Self::Consumer,
-                "Metadata" => Self::Metadata,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&SenderType> for SenderType {
-        fn from(value: &SenderType) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for SenderType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for SenderType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for SenderType {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SenderType {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = SenderType;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<SenderType, E> {
-                    let decoded = SenderType::from(value);
-                    if let SenderType::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "SenderType",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<SenderType, E> {
-                    let decoded = SenderType::from(value);
-                    if let SenderType::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "SenderType",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for SenderType {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "SenderType".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["User", "Consumer",
-                "Metadata"] }, { "type" : "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "Describes the person that sent the Message:\n- \"User\" indicates that the message was sent as the Business.\nSuch messages can be sent by a Partoo user, via API, or directly on the\nmessaging platform.\n- \"Consumer\" indicates that the message was sent by a consumer, a client\nthat wants to get in touch with the business.\n- \"Metadata\" is reserved for special messages that appear in the\nPartoo inbox. They only give contextual information about the conversation,\nand are not shown to the consumer.\n\n⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.        \nIt is up to you to gracefully handle the case where new values are added.       \nWe recommend ignoring messages with unhandled sender_type ⚠\u{fe0f}\n"]
+        pub enum SenderType : extensible { User = "User", Consumer = "Consumer", Metadata
+        = "Metadata", }
     }
     ///Request body to update a Post
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1444,291 +318,18 @@ Multiple users can have a different is_read status for the same conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_read: ::std::option::Option<bool>,
     }
-    impl UpdateConversationDeprecatedBody {
-        pub fn builder() -> builder::UpdateConversationDeprecatedBody {
-            Default::default()
-        }
-    }
-    ///`UpdateConversationDeprecatedResponse`
+    ///`UpdateConversationDeprecatedResponse`: what [`UpdateConversationDeprecated::send`](super::builder::UpdateConversationDeprecated::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateConversationDeprecatedResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<UpdateConversationDeprecatedResponseStatus>,
     }
-    ///`UpdateConversationDeprecatedResponseStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum UpdateConversationDeprecatedResponseStatus {
-        ///`success`
-        Success,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
-    }
-    impl UpdateConversationDeprecatedResponseStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["success"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Success => "success",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum
-    for UpdateConversationDeprecatedResponseStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for UpdateConversationDeprecatedResponseStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "success" => Self::Success,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for UpdateConversationDeprecatedResponseStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "success" => Self::Success,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&UpdateConversationDeprecatedResponseStatus>
-    for UpdateConversationDeprecatedResponseStatus {
-        fn from(value: &UpdateConversationDeprecatedResponseStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for UpdateConversationDeprecatedResponseStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for UpdateConversationDeprecatedResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for UpdateConversationDeprecatedResponseStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UpdateConversationDeprecatedResponseStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = UpdateConversationDeprecatedResponseStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<
-                    UpdateConversationDeprecatedResponseStatus,
-                    E,
-                > {
-                    let decoded = UpdateConversationDeprecatedResponseStatus::from(
-                        value,
-                    );
-                    if let UpdateConversationDeprecatedResponseStatus::Unknown(
-                        unknown,
-                    ) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "UpdateConversationDeprecatedResponseStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<
-                    UpdateConversationDeprecatedResponseStatus,
-                    E,
-                > {
-                    let decoded = UpdateConversationDeprecatedResponseStatus::from(
-                        value,
-                    );
-                    if let UpdateConversationDeprecatedResponseStatus::Unknown(
-                        unknown,
-                    ) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "UpdateConversationDeprecatedResponseStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for UpdateConversationDeprecatedResponseStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "UpdateConversationDeprecatedResponseStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["success"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    /// Types for composing complex structures.
-    pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct ReadConversationBody {
-            is_read: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ReadConversationBody {
-            fn default() -> Self {
-                Self {
-                    is_read: Ok(Default::default()),
-                }
-            }
-        }
-        impl ReadConversationBody {
-            pub fn is_read<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_read = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_read: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ReadConversationBody>
-        for super::ReadConversationBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ReadConversationBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { is_read: value.is_read? })
-            }
-        }
-        impl ::std::convert::From<super::ReadConversationBody> for ReadConversationBody {
-            fn from(value: super::ReadConversationBody) -> Self {
-                Self { is_read: Ok(value.is_read) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct UpdateConversationDeprecatedBody {
-            is_read: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for UpdateConversationDeprecatedBody {
-            fn default() -> Self {
-                Self {
-                    is_read: Ok(Default::default()),
-                }
-            }
-        }
-        impl UpdateConversationDeprecatedBody {
-            pub fn is_read<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_read = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_read: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<UpdateConversationDeprecatedBody>
-        for super::UpdateConversationDeprecatedBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: UpdateConversationDeprecatedBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { is_read: value.is_read? })
-            }
-        }
-        impl ::std::convert::From<super::UpdateConversationDeprecatedBody>
-        for UpdateConversationDeprecatedBody {
-            fn from(value: super::UpdateConversationDeprecatedBody) -> Self {
-                Self { is_read: Ok(value.is_read) }
-            }
-        }
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "`UpdateConversationDeprecatedResponseStatus`: the `status` of [`UpdateConversationDeprecatedResponse`]."]
+        pub enum UpdateConversationDeprecatedResponseStatus : tolerant { Success =
+        "success", }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
         const CODE_POINTERS: &'static [&'static str] = &[];
@@ -1755,13 +356,13 @@ Version: v2*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1870,10 +471,10 @@ pub mod builder {
     pub struct ReadConversation<'a> {
         client: &'a super::Client,
         conversation_id: Result<i64, String>,
-        body: Result<types::builder::ReadConversationBody, String>,
+        body: Result<types::ReadConversationBody, String>,
     }
     impl<'a> ReadConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 conversation_id: Err("conversation_id was not initialized".to_string()),
@@ -1881,7 +482,7 @@ pub mod builder {
             }
         }
         pub fn conversation_id(mut self, value: i64) -> Self {
-            self.conversation_id = ::inbox_bindings::bounded::<
+            self.conversation_id = ::inbox_bindings::__private::bounded::<
                 i64,
                 i64,
             >(value, ::std::option::Option::None, ::std::option::Option::None);
@@ -1896,7 +497,6 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!(
                         "conversion to `ReadConversationBody` for body failed: {}", s
@@ -1904,19 +504,11 @@ pub mod builder {
                 });
             self
         }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::ReadConversationBody,
-            ) -> types::builder::ReadConversationBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
         ///Sends a `POST` request to `/conversations/{conversation_id}/read`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1927,33 +519,32 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "read_conversation")
+                .call(&client.client, request, "read_conversation", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ReadConversationResponse,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, conversation_id, body } = self;
             let conversation_id = conversation_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "conversation_id",
                     reason,
                 ))?;
             let body = body
-                .and_then(|v| {
-                    types::ReadConversationBody::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!(
                 "{}/conversations/{}/read", client.baseurl,
-                ::inbox_bindings::path_segment("conversation_id", & conversation_id
-                .to_string()) ?,
+                ::inbox_bindings::__private::path_segment("conversation_id", &
+                conversation_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1963,9 +554,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1976,10 +566,10 @@ pub mod builder {
     pub struct UpdateConversationDeprecated<'a> {
         client: &'a super::Client,
         conversation_id: Result<i64, String>,
-        body: Result<types::builder::UpdateConversationDeprecatedBody, String>,
+        body: Result<types::UpdateConversationDeprecatedBody, String>,
     }
     impl<'a> UpdateConversationDeprecated<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 conversation_id: Err("conversation_id was not initialized".to_string()),
@@ -1987,7 +577,7 @@ pub mod builder {
             }
         }
         pub fn conversation_id(mut self, value: i64) -> Self {
-            self.conversation_id = ::inbox_bindings::bounded::<
+            self.conversation_id = ::inbox_bindings::__private::bounded::<
                 i64,
                 i64,
             >(value, ::std::option::Option::None, ::std::option::Option::None);
@@ -2002,7 +592,6 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!(
                         "conversion to `UpdateConversationDeprecatedBody` for body failed: {}",
@@ -2011,19 +600,11 @@ pub mod builder {
                 });
             self
         }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::UpdateConversationDeprecatedBody,
-            ) -> types::builder::UpdateConversationDeprecatedBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
         ///Sends a `POST` request to `/conversations/{conversation_id}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -2034,34 +615,32 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "update_conversation_deprecated")
+                .call(&client.client, request, "update_conversation_deprecated", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::UpdateConversationDeprecatedResponse,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, conversation_id, body } = self;
             let conversation_id = conversation_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "conversation_id",
                     reason,
                 ))?;
             let body = body
-                .and_then(|v| {
-                    types::UpdateConversationDeprecatedBody::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!(
                 "{}/conversations/{}", client.baseurl,
-                ::inbox_bindings::path_segment("conversation_id", & conversation_id
-                .to_string()) ?,
+                ::inbox_bindings::__private::path_segment("conversation_id", &
+                conversation_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2071,9 +650,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -2091,7 +669,7 @@ pub mod builder {
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
     }
     impl<'a> ListConversations<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 business_in: Ok(None),
@@ -2124,7 +702,7 @@ pub mod builder {
             self
         }
         pub fn per_page(mut self, value: u64) -> Self {
-            self.per_page = ::inbox_bindings::bounded::<
+            self.per_page = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -2137,8 +715,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/conversations`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -2149,34 +728,33 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_conversations")
+                .call(&client.client, request, "list_conversations", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ListConversationsResponse,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, business_in, cursor, per_page } = self;
             let business_in = business_in
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "business_in",
                     reason,
                 ))?;
             let cursor = cursor
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "cursor",
                     reason,
                 ))?;
             let per_page = per_page
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "per_page",
                     reason,
                 ))?;
             let url = format!("{}/conversations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2188,19 +766,18 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("business__in", &business_in))
                 .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListConversations<'a> {
-        ///Every page of `listConversations`, requested lazily: the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
+        ///Every page of `listConversations`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
             'a,
-            types::ListConversationsResponse,
+            ::inbox_bindings::Response<types::ListConversationsResponse>,
         > {
             let initial_cursor = self
                 .cursor
@@ -2208,7 +785,7 @@ pub mod builder {
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| builder.cursor(cursor),
@@ -2220,19 +797,15 @@ pub mod builder {
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<'a, types::Conversation> {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ListConversationsResponse| page.conversations,
             )
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `partoo` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "partoo",
     ::inbox_bindings::runtime::Auth::Header {
         name: "x-APIKey",
@@ -2248,11 +821,9 @@ pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::A
             description: "Sandbox server (dev environment for clients & partners)",
         },
     ],
-    ::std::option::Option::Some(::inbox_bindings::runtime::RateLimit {
-        requests: 300u32,
-        per_seconds: 60u64,
-    }),
-    &["read_conversation", "update_conversation_deprecated"],
+    ::std::option::Option::Some(
+        ::inbox_bindings::RateLimit::new(300u32, ::std::time::Duration::from_secs(60u64)),
+    ),
     false,
 );
 impl Client {
@@ -2263,7 +834,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

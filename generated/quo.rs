@@ -23,7 +23,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub trace: ::std::option::Option<::std::string::String>,
     }
-    ///`ApiErrorErrorsItem`
+    ///`ApiErrorErrorsItem`: the `errors` of [`ApiError`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrorsItem {
@@ -33,7 +33,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
-    ///`ApiErrorErrorsItemSchema`
+    ///`ApiErrorErrorsItemSchema`: the `schema` of [`ApiErrorErrorsItem`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrorsItemSchema {
@@ -58,10 +58,10 @@ pub mod types {
         }
     }
     impl ::std::str::FromStr for MarkConversationAsReadV1ConversationId {
-        type Err = self::error::ConversionError;
+        type Err = ::inbox_bindings::InvalidValue;
         fn from_str(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
             { ::regress::Regex::new("^CN(.*)$").unwrap() });
             if PATTERN.find(value).is_none() {
@@ -71,19 +71,19 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<&str> for MarkConversationAsReadV1ConversationId {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
     for MarkConversationAsReadV1ConversationId {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
@@ -94,12 +94,12 @@ pub mod types {
         {
             ::std::string::String::deserialize(deserializer)?
                 .parse()
-                .map_err(|e: self::error::ConversionError| {
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
     }
-    ///`MarkConversationAsReadV1Response`
+    ///`MarkConversationAsReadV1Response`: what [`MarkConversationAsReadV1::send`](super::builder::MarkConversationAsReadV1::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadV1Response {
@@ -155,38 +155,6 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
-    }
     impl ::inbox_bindings::ProviderError for ApiError {
         const CODE_POINTERS: &'static [&'static str] = &["/code"];
         const MESSAGE_POINTERS: &'static [&'static str] = &["/message"];
@@ -203,13 +171,13 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -253,7 +221,7 @@ pub mod builder {
         conversation_id: Result<types::MarkConversationAsReadV1ConversationId, String>,
     }
     impl<'a> MarkConversationAsReadV1<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 conversation_id: Err("conversation_id was not initialized".to_string()),
@@ -273,8 +241,9 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-read`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -285,28 +254,27 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "mark_conversation_as_read_v1")
+                .call(&client.client, request, "mark_conversation_as_read_v1", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::MarkConversationAsReadV1Response,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "conversation_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/v1/conversations/{}/mark-as-read", client.baseurl,
-                ::inbox_bindings::path_segment("conversation_id", & conversation_id
-                .to_string()) ?,
+                ::inbox_bindings::__private::path_segment("conversation_id", &
+                conversation_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -315,19 +283,14 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `quo` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "quo",
     ::inbox_bindings::runtime::Auth::Header {
         name: "Authorization",
@@ -339,11 +302,9 @@ pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::A
             description: "Production server",
         },
     ],
-    ::std::option::Option::Some(::inbox_bindings::runtime::RateLimit {
-        requests: 10u32,
-        per_seconds: 1u64,
-    }),
-    &["mark_conversation_as_read_v1"],
+    ::std::option::Option::Some(
+        ::inbox_bindings::RateLimit::new(10u32, ::std::time::Duration::from_secs(1u64)),
+    ),
     false,
 );
 impl Client {
@@ -354,7 +315,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

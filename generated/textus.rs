@@ -52,7 +52,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`Conversation`
+    ///`Conversation`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
@@ -227,7 +227,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`Message`
+    ///`Message`: the `latestPreviewableItem` of [`Conversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
@@ -301,18 +301,13 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`ReadConversationBody`
+    ///`ReadConversationBody`: the body [`ReadConversation`](super::builder::ReadConversation) sends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationBody {
         ///Mark the conversation read up to this timeline position (RFC 3339).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-    }
-    impl ReadConversationBody {
-        pub fn builder() -> builder::ReadConversationBody {
-            Default::default()
-        }
     }
     ///A slug, or the IRI `/conversations/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -331,10 +326,10 @@ pub mod types {
         }
     }
     impl ::std::str::FromStr for ReadConversationConversation {
-        type Err = self::error::ConversionError;
+        type Err = ::inbox_bindings::InvalidValue;
         fn from_str(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             let value = value.strip_prefix("/conversations/").unwrap_or(value);
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
             { ::regress::Regex::new("^[^/]+$").unwrap() });
@@ -345,19 +340,19 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<&str> for ReadConversationConversation {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
     for ReadConversationConversation {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
@@ -368,84 +363,9 @@ pub mod types {
         {
             ::std::string::String::deserialize(deserializer)?
                 .parse()
-                .map_err(|e: self::error::ConversionError| {
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
-        }
-    }
-    /// Types for composing complex structures.
-    pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct ReadConversationBody {
-            ts: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ReadConversationBody {
-            fn default() -> Self {
-                Self { ts: Ok(Default::default()) }
-            }
-        }
-        impl ReadConversationBody {
-            pub fn ts<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ts = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ts: {e}"));
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ReadConversationBody>
-        for super::ReadConversationBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ReadConversationBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { ts: value.ts? })
-            }
-        }
-        impl ::std::convert::From<super::ReadConversationBody> for ReadConversationBody {
-            fn from(value: super::ReadConversationBody) -> Self {
-                Self { ts: Ok(value.ts) }
-            }
-        }
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
         }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
@@ -477,13 +397,13 @@ Version: next*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -531,13 +451,10 @@ pub mod builder {
     pub struct ReadConversation<'a> {
         client: &'a super::Client,
         conversation: Result<types::ReadConversationConversation, String>,
-        body: Result<
-            ::std::option::Option<types::builder::ReadConversationBody>,
-            String,
-        >,
+        body: Result<::std::option::Option<types::ReadConversationBody>, String>,
     }
     impl<'a> ReadConversation<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 conversation: Err("conversation was not initialized".to_string()),
@@ -565,7 +482,6 @@ pub mod builder {
         {
             self.body = (value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!(
                         "conversion to `ReadConversationBody` for body failed: {}", s
@@ -574,23 +490,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::ReadConversationBody,
-            ) -> types::builder::ReadConversationBody,
-        {
-            self.body = self
-                .body
-                .map(|body| {
-                    ::std::option::Option::Some(f(body.unwrap_or_default()))
-                });
-            self
-        }
         ///Sends a `PUT` request to `/conversations/{conversation}/read`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -601,40 +505,34 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "read_conversation")
+                .call(&client.client, request, "read_conversation", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::Conversation,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, conversation, body } = self;
             let conversation = conversation
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "conversation",
                     reason,
                 ))?;
             let body = body
-                .and_then(|value| {
-                    value
-                        .map(|v| {
-                            types::ReadConversationBody::try_from(v)
-                                .map_err(|e| e.to_string())
-                        })
-                        .transpose()
-                })
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!(
                 "{}/conversations/{}/read", client.baseurl,
-                ::inbox_bindings::path_segment("conversation", & conversation
+                ::inbox_bindings::__private::path_segment("conversation", & conversation
                 .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = ::inbox_bindings::json_body(
+            let mut request = ::inbox_bindings::__private::json_body(
                     client
                         .client
                         .put(url)
@@ -647,19 +545,14 @@ pub mod builder {
                     body.as_ref(),
                     "application/vnd.textus+jsonld",
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `textus` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "textus",
     ::inbox_bindings::runtime::Auth::Header {
         name: "Authorization",
@@ -671,11 +564,12 @@ pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::A
             description: "Production server",
         },
     ],
-    ::std::option::Option::Some(::inbox_bindings::runtime::RateLimit {
-        requests: 1000u32,
-        per_seconds: 300u64,
-    }),
-    &[],
+    ::std::option::Option::Some(
+        ::inbox_bindings::RateLimit::new(
+            1000u32,
+            ::std::time::Duration::from_secs(300u64),
+        ),
+    ),
     true,
 );
 impl Client {
@@ -686,7 +580,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

@@ -8,8 +8,8 @@ use std::fmt;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::call::{retry_after, Received};
 use crate::error::ApiBody;
-use crate::runtime::{retry_after, Received};
 use crate::Error;
 
 /// The most JSON values a response body may hold before it is decoded:
@@ -249,7 +249,7 @@ fn prefix(bytes: &[u8], limit: usize) -> String {
 
 /// Decodes a response body as `T`; a failure names the serde path.
 fn decode<T: DeserializeOwned>(
-    status: reqwest::StatusCode,
+    status: http::StatusCode,
     bytes: &[u8],
     received: &Received,
 ) -> Result<T, Error> {
@@ -286,9 +286,7 @@ fn decode<T: DeserializeOwned>(
 /// read as `null` (`T = ()`), or as `{}` when `T` is an object whose fields
 /// are all optional: an accepted write is never reported as failed for
 /// leaving out a body.
-#[doc(hidden)]
 pub fn finish<T: DeserializeOwned, E: ProviderError>(
-    provider: &'static str,
     received: Received,
 ) -> Result<crate::Response<T>, Error> {
     let status = received.status;
@@ -308,35 +306,44 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
         };
         return Ok(crate::Response::new(inner, status, received.headers));
     }
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return Err(Error::RateLimited {
-            provider,
-            retry_after: retry_after(&received.headers),
-        });
-    }
     let Received {
         headers,
         body,
         idempotent,
+        provider,
         secrets,
         ..
     } = received;
     // Whatever the server echoes of the credential is scrubbed before
     // anything is read from the body.
     let body = secrets.scrub_bytes(&body);
-    let code = string_at(&body, E::CODE_POINTERS);
-    let message = string_at(&body, E::MESSAGE_POINTERS);
+    let code = string_at(&body, E::CODE_POINTERS).map(String::into_boxed_str);
+    let message = string_at(&body, E::MESSAGE_POINTERS).map(String::into_boxed_str);
     let decoded = (body.len() <= MAX_ERROR_BODY_BYTES)
         .then(|| serde_json::from_slice::<E>(&body).ok())
-        .flatten();
+        .flatten()
+        .map(ApiBody::new);
+    let kept = prefix(&body, MAX_ERROR_BODY_BYTES);
+    let headers = Box::new(secrets.scrub_headers(headers));
+    if status == http::StatusCode::TOO_MANY_REQUESTS {
+        return Err(Error::RateLimited {
+            provider,
+            retry_after: retry_after(&headers),
+            code,
+            message,
+            body: kept,
+            decoded,
+            headers,
+        });
+    }
     Err(Error::Api {
         provider,
         status,
         code,
         message,
-        body: prefix(&body, MAX_ERROR_BODY_BYTES),
-        decoded: decoded.map(ApiBody::new),
-        headers: Box::new(secrets.scrub_headers(headers)),
+        body: kept,
+        decoded,
+        headers,
         idempotent,
     })
 }

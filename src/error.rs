@@ -2,9 +2,19 @@
 
 use std::time::Duration;
 
+use crate::Provider;
+
+/// A source error, kept behind [`std::error::Error::source`] (reqwest's,
+/// for instance, whose type is not part of this crate's API).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Everything that can go wrong when talking to a provider.
 ///
 /// Messages are lowercase, carry no credential, and keep their source.
+/// Every struct variant is `#[non_exhaustive]`: match with `..`. What most
+/// code wants is behind accessors that work across variants:
+/// [`Error::provider`], [`Error::status`], [`Error::code`],
+/// [`Error::message`], [`Error::request_id`], [`Error::is_retryable`].
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -13,7 +23,7 @@ use std::time::Duration;
 ///
 /// let fake = FakePartoo::builder().conversations(1).user("alice", "key-a").start().await;
 /// match fake.client("alice").list_conversations().per_page(500).send().await {
-///     Err(Error::InvalidInput { parameter, reason }) => {
+///     Err(Error::InvalidInput { parameter, reason, .. }) => {
 ///         assert_eq!(parameter.as_deref(), Some("per_page"));
 ///         assert_eq!(reason, "must be within 1..=100, not 500");
 ///     }
@@ -26,17 +36,18 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The provider answered with an error status; its body is decoded where
-    /// the provider documents a code and a message, and kept whole.
+    /// the provider documents a code and a message, and kept (a bounded prefix).
     #[error("{provider} answered {status}{}{}{}", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default(), message.as_ref().map(|m| format!(": {m}")).unwrap_or_default(), crate::response::request_id(headers).map(|id| format!(" [request id {id}]")).unwrap_or_default())]
+    #[non_exhaustive]
     Api {
-        /// The provider (`partoo`, `quo`, `textus`, ...).
-        provider: &'static str,
+        /// The provider.
+        provider: Provider,
         /// The HTTP status.
-        status: reqwest::StatusCode,
+        status: http::StatusCode,
         /// The provider's own error code, when its body has one.
-        code: Option<String>,
-        /// The provider's message, when its body has one.
-        message: Option<String>,
+        code: Option<Box<str>>,
+        /// The provider's message, when its body has one (at most 1 KiB).
+        message: Option<Box<str>>,
         /// The body as received, at most its first
         /// [`MAX_ERROR_BODY_BYTES`](crate::MAX_ERROR_BODY_BYTES) (16 KiB), the
         /// credential scrubbed.
@@ -48,26 +59,39 @@ pub enum Error {
         decoded: Option<ApiBody>,
         /// The response headers (rate-limit headers, `Retry-After`, the
         /// request id: see [`Error::request_id`]), without `Set-Cookie`.
-        headers: Box<reqwest::header::HeaderMap>,
+        headers: Box<http::HeaderMap>,
         /// Whether the operation may be sent twice without doing it twice.
         idempotent: bool,
     },
-    /// The provider refused the request for exceeding its rate limit (429).
-    #[error("rate limited by {provider}{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
+    /// The provider refused the request for exceeding its rate limit (429):
+    /// nothing was done. Keeps what [`Error::Api`] keeps.
+    #[error("rate limited by {provider}{}{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default(), crate::response::request_id(headers).map(|id| format!(" [request id {id}]")).unwrap_or_default())]
+    #[non_exhaustive]
     RateLimited {
         /// The provider.
-        provider: &'static str,
+        provider: Provider,
         /// How long the server asked to wait, when it said.
         retry_after: Option<Duration>,
+        /// The provider's own error code, when its body has one.
+        code: Option<Box<str>>,
+        /// The provider's message, when its body has one (at most 1 KiB).
+        message: Option<Box<str>>,
+        /// The body as received (a bounded prefix, the credential scrubbed).
+        body: String,
+        /// The provider's error body as its generated type, when it decoded.
+        decoded: Option<ApiBody>,
+        /// The response headers, without `Set-Cookie`.
+        headers: Box<http::HeaderMap>,
     },
     /// No answer within the configured time: an attempt's timeout, or the
     /// call's deadline (which covers rate-limit waits, every attempt, backoff
     /// and reading the body).
     #[error("timed out{}", if *request_sent { "" } else { " before the request was sent" })]
+    #[non_exhaustive]
     Timeout {
-        /// What reqwest said, when the timeout was its own.
+        /// What the HTTP client said, when the timeout was its own.
         #[source]
-        source: Option<reqwest::Error>,
+        source: Option<BoxError>,
         /// Whether the request may have reached the server.
         request_sent: bool,
         /// Whether the operation may be sent twice without doing it twice.
@@ -75,10 +99,11 @@ pub enum Error {
     },
     /// The request could not be sent or the response not read whole.
     #[error("transport error{}", if *request_sent { "" } else { " before the request was sent" })]
+    #[non_exhaustive]
     Transport {
-        /// What reqwest said.
+        /// What the HTTP client said.
         #[source]
-        source: reqwest::Error,
+        source: BoxError,
         /// Whether the request may have reached the server (a connection
         /// that never opened carried nothing).
         request_sent: bool,
@@ -89,19 +114,21 @@ pub enum Error {
     /// another origin would carry the credential there, and an API that moved
     /// is fixed by configuring its new base URL.
     #[error("{provider} answered {status} redirecting to {}; redirects are not followed (set the base URL to where the API is)", location.as_deref().unwrap_or("(no location)"))]
+    #[non_exhaustive]
     Redirect {
         /// The provider.
-        provider: &'static str,
+        provider: Provider,
         /// The HTTP status (301, 302, 303, 307, 308, …).
-        status: reqwest::StatusCode,
-        /// The `Location` the server named, as sent.
+        status: http::StatusCode,
+        /// The `Location` the server named, as sent (the credential scrubbed).
         location: Option<String>,
     },
     /// A response that does not decode into its documented type.
     #[error("undecodable response{} at `{path}`", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[non_exhaustive]
     Decode {
         /// The HTTP status, when known.
-        status: Option<reqwest::StatusCode>,
+        status: Option<http::StatusCode>,
         /// The serde path of the value that failed (`conversations[3].id`).
         path: String,
         /// The first bytes of the body.
@@ -112,6 +139,7 @@ pub enum Error {
     },
     /// Input refused before any request was made: nothing was sent.
     #[error("invalid {}: {reason}", parameter.as_deref().unwrap_or("input"))]
+    #[non_exhaustive]
     InvalidInput {
         /// The parameter or setting at fault (`per_page`, `call_timeout`,
         /// `conversation_id`, ...), when one is.
@@ -123,42 +151,66 @@ pub enum Error {
     /// start, with no CA certificates for instance, or a proxy setting
     /// reqwest refuses): nothing was sent.
     #[error("the HTTP client cannot be set up: {reason}")]
+    #[non_exhaustive]
     ClientSetup {
         /// What went wrong.
         reason: String,
     },
     /// The provider documents no way to do this (never a silent no-op).
     #[error("{provider} does not support {operation}")]
+    #[non_exhaustive]
     Unsupported {
         /// The provider.
-        provider: &'static str,
+        provider: Provider,
         /// What was asked (`mark_unread`, ...).
         operation: &'static str,
     },
     /// A response body with more than [`MAX_RESPONSE_NODES`](crate::MAX_RESPONSE_NODES)
     /// JSON values; it is not decoded.
     #[error("response with more than {limit} JSON values{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[non_exhaustive]
     ResponseTooComplex {
         /// The HTTP status.
-        status: Option<reqwest::StatusCode>,
+        status: Option<http::StatusCode>,
         /// The limit that was reached.
         limit: usize,
     },
     /// A response body larger than [`MAX_RESPONSE_BYTES`](crate::MAX_RESPONSE_BYTES); reading stopped there.
     #[error("response larger than {limit} bytes{}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[non_exhaustive]
     ResponseTooLarge {
         /// The HTTP status.
-        status: Option<reqwest::StatusCode>,
+        status: Option<http::StatusCode>,
         /// The limit that was reached.
         limit: usize,
     },
     /// The server returned a pagination cursor it had already returned; the
     /// stream ends instead of looping forever.
     #[error("pagination loop: the server returned cursor {cursor:?} again")]
+    #[non_exhaustive]
     PaginationLoop {
         /// The repeated cursor.
         cursor: String,
     },
+}
+
+/// Whether sending the same request again could succeed and cannot do it
+/// twice: the one classifier the runtime retries by and
+/// [`Error::is_retryable`] answers by. A 429 (refused: nothing was done),
+/// or a connection that never carried the request, always; a 502, 503 or
+/// 504, a timeout or a reset after the request left, only for an
+/// idempotent operation (the server may have acted on it).
+pub(crate) fn resend_advised(
+    status: Option<http::StatusCode>,
+    idempotent: bool,
+    request_sent: bool,
+) -> bool {
+    match status.map(|status| status.as_u16()) {
+        Some(429) => true,
+        Some(502..=504) => idempotent,
+        Some(_) => false,
+        None => idempotent || !request_sent,
+    }
 }
 
 /// A provider's decoded error body, kept as its generated type; read it with
@@ -220,7 +272,41 @@ impl Error {
             Error::Api {
                 decoded: Some(body),
                 ..
+            }
+            | Error::RateLimited {
+                decoded: Some(body),
+                ..
             } => body.downcast_ref::<T>(),
+            _ => None,
+        }
+    }
+
+    /// The provider the error came from, when it came from one (a
+    /// provider's answer: an error status, a 429, a redirect; or an
+    /// operation it does not support).
+    pub fn provider(&self) -> Option<Provider> {
+        match self {
+            Error::Api { provider, .. }
+            | Error::RateLimited { provider, .. }
+            | Error::Redirect { provider, .. }
+            | Error::Unsupported { provider, .. } => Some(*provider),
+            _ => None,
+        }
+    }
+
+    /// The provider's own error code, when its error body has one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api { code, .. } | Error::RateLimited { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The provider's message, when its error body has one (the credential
+    /// scrubbed, at most 1 KiB).
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Api { message, .. } | Error::RateLimited { message, .. } => message.as_deref(),
             _ => None,
         }
     }
@@ -230,7 +316,9 @@ impl Error {
     /// `x-amz-request-id`, `x-correlation-id`): what support asks for.
     pub fn request_id(&self) -> Option<String> {
         match self {
-            Error::Api { headers, .. } => crate::response::request_id(headers),
+            Error::Api { headers, .. } | Error::RateLimited { headers, .. } => {
+                crate::response::request_id(headers)
+            }
             _ => None,
         }
     }
@@ -255,10 +343,10 @@ impl Error {
     }
 
     /// The HTTP status the error came with, if any.
-    pub fn status(&self) -> Option<reqwest::StatusCode> {
+    pub fn status(&self) -> Option<http::StatusCode> {
         match self {
             Error::Api { status, .. } => Some(*status),
-            Error::RateLimited { .. } => Some(reqwest::StatusCode::TOO_MANY_REQUESTS),
+            Error::RateLimited { .. } => Some(http::StatusCode::TOO_MANY_REQUESTS),
             Error::Decode { status, .. }
             | Error::ResponseTooLarge { status, .. }
             | Error::ResponseTooComplex { status, .. } => *status,
@@ -272,14 +360,13 @@ impl Error {
     }
 
     /// Whether sending the same request again could succeed and cannot do
-    /// it twice: a rate limit (the server refused it), `503 Service
-    /// Unavailable` of an idempotent operation, or a timeout or connection
-    /// failure of an idempotent operation or of a request that never left. A non-idempotent request
-    /// that may have reached the server (a timeout or reset after it was
-    /// written, a `502`/`504` from a gateway) is not advised for resending.
+    /// it twice, by the classifier the runtime itself retries by: a 429
+    /// (refused: nothing was done), or a connection that never carried the
+    /// request, always; a 502, 503 or 504, a timeout or a reset after the
+    /// request left, only for an idempotent operation.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } => true,
+            Error::RateLimited { .. } => resend_advised(self.status(), false, true),
             Error::Timeout {
                 request_sent,
                 idempotent,
@@ -289,12 +376,10 @@ impl Error {
                 request_sent,
                 idempotent,
                 ..
-            } => *idempotent || !*request_sent,
-            // The server may have acted on a non-idempotent request before
-            // answering 503 (a gateway's, say): only an idempotent one is advised.
+            } => resend_advised(None, *idempotent, *request_sent),
             Error::Api {
                 status, idempotent, ..
-            } => status.as_u16() == 503 && *idempotent,
+            } => resend_advised(Some(*status), *idempotent, true),
             Error::Decode { .. }
             | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }
@@ -307,118 +392,35 @@ impl Error {
     }
 }
 
-/// A parameter the generated request builder refused (a setter's
-/// conversion, a missing required parameter, a body that does not build).
-#[doc(hidden)]
-pub fn invalid_parameter(parameter: &str, reason: String) -> Error {
-    let reason = match reason.strip_prefix(parameter) {
-        Some(" was not initialized") => "is required and was not set".to_string(),
-        _ => reason,
-    };
-    Error::invalid_parameter(parameter, reason)
-}
+/// A value the rules of a generated type refuse (a string that does not
+/// match its pattern, a number out of its range): what their `TryFrom` and
+/// `FromStr` return.
+///
+/// ```
+/// use inbox_bindings::textus::types::ReadConversationConversation;
+///
+/// let error = "a/b".parse::<ReadConversationConversation>().unwrap_err();
+/// assert!(error.to_string().contains("doesn't match pattern"), "{error}");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidValue(std::borrow::Cow<'static, str>);
 
-/// reqwest refused to build the request: a body that does not serialize
-/// (an undocumented value of a closed enum) or a header value it cannot carry.
-#[doc(hidden)]
-pub fn request_not_built(source: reqwest::Error) -> Error {
-    let mut reason = source.to_string();
-    let mut cause = std::error::Error::source(&source);
-    while let Some(inner) = cause {
-        reason = format!("{reason}: {inner}");
-        cause = inner.source();
+impl std::fmt::Display for InvalidValue {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0)
     }
-    Error::invalid(reason)
 }
 
-/// The text of a path parameter, checked and encoded: an id that is empty,
-/// `.` or `..` (also before a `;`, as in `..;x`), or holds `/`, `\`, a control character, or a
-/// percent-encoded form of any of these, would address another resource
-/// once the URL is parsed (the url crate reads `\` as `/` and removes dot
-/// segments), so it is refused before anything is sent.
-#[doc(hidden)]
-pub fn path_segment(parameter: &str, value: &str) -> Result<String, Error> {
-    check_path_segment(value).map_err(|why| {
-        Error::invalid_parameter(
-            parameter,
-            format!("{value:?} cannot be sent as a path segment: {why}"),
-        )
-    })?;
-    Ok(percent_encoding::utf8_percent_encode(value, PATH_SEGMENT).to_string())
-}
+impl std::error::Error for InvalidValue {}
 
-/// What a path segment encodes: controls, space, and what would end or
-/// split a segment (`%` too, so a value is sent as itself, never decoded).
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'\\')
-    .add(b'|')
-    .add(b'^')
-    .add(b'[')
-    .add(b']');
-
-/// Why `value` cannot be a path segment, if it cannot.
-pub(crate) fn check_path_segment(value: &str) -> Result<(), &'static str> {
-    let mut current = std::borrow::Cow::Borrowed(value);
-    // A server or proxy may decode more than once: check every decoding.
-    for _ in 0..4 {
-        let text: &str = &current;
-        if text.is_empty() {
-            return Err("it is empty");
-        }
-        // Servers that strip `;` parameters before removing dot segments
-        // (Tomcat, Jetty, Spring behind a proxy) read `..;x` as `..`.
-        let before_parameters = text.split(';').next().unwrap_or_default();
-        if before_parameters == "." || before_parameters == ".." {
-            return Err("it is a dot segment (before any `;` parameter)");
-        }
-        if text.contains(['/', '\\']) {
-            return Err("it contains a slash or backslash");
-        }
-        if text.chars().any(char::is_control) {
-            return Err("it contains a control character");
-        }
-        let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
-        if decoded == text {
-            return Ok(());
-        }
-        current = std::borrow::Cow::Owned(decoded.into_owned());
+impl From<&'static str> for InvalidValue {
+    fn from(reason: &'static str) -> Self {
+        InvalidValue(reason.into())
     }
-    Err("it is percent-encoded too many times over")
 }
 
-/// A numeric parameter as set on a builder: checked against the spec's
-/// bounds (one message for every out-of-range value, zero included), then
-/// converted to the type the request carries.
-#[doc(hidden)]
-pub fn bounded<P, T>(value: P, minimum: Option<f64>, maximum: Option<f64>) -> Result<T, String>
-where
-    P: Copy + std::fmt::Display,
-    T: TryFrom<P>,
-{
-    let out_of_range = || {
-        let bound = |b: Option<f64>| b.map(|b| b.to_string()).unwrap_or_else(|| "…".into());
-        format!(
-            "must be within {}..={}, not {value}",
-            bound(minimum),
-            bound(maximum)
-        )
-    };
-    let number: f64 = value.to_string().parse().map_err(|_| out_of_range())?;
-    let below = minimum.is_some_and(|minimum| number < minimum);
-    let above = maximum.is_some_and(|maximum| number > maximum);
-    if below || above || number.is_nan() {
-        return Err(out_of_range());
+impl From<String> for InvalidValue {
+    fn from(reason: String) -> Self {
+        InvalidValue(reason.into())
     }
-    T::try_from(value).map_err(|_| format!("is out of range: {value}"))
 }

@@ -71,53 +71,106 @@ compile_error!(
 // so the same output also compiles outside it (`cargo xtask codegen --compile`).
 extern crate self as inbox_bindings;
 
+mod call;
 mod decode;
 mod error;
 mod extensible;
 pub mod pagination;
+mod provider;
 mod query;
 mod read_state;
+mod request;
 mod response;
 pub mod runtime;
 mod timestamp;
 
-#[doc(hidden)]
-pub use decode::finish;
+pub use call::MAX_RESPONSE_BYTES;
 pub use decode::{ProviderError, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_NODES};
-#[doc(hidden)]
-pub use error::{bounded, invalid_parameter, path_segment, request_not_built};
-pub use error::{ApiBody, Error};
-#[doc(hidden)]
-pub use extensible::undocumented_value;
-pub use extensible::ExtensibleEnum;
+pub use error::{ApiBody, BoxError, Error, InvalidValue};
+pub use extensible::{ExtensibleEnum, UnknownValue};
+pub use provider::{Provider, UnknownProvider};
+pub use query::{CommaSeparated, CommaSeparatedError};
 pub use read_state::{
-    BulkReport, ConversationRef, ConversationRefError, Inbox, Provider, ReadState,
+    BoxFuture, BulkReport, ConversationRef, ConversationRefError, Inbox, ReadState,
 };
 pub use response::Response;
-pub use runtime::MAX_RESPONSE_BYTES;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 pub use timestamp::Timestamp;
 
-/// Sets a JSON body with the operation's documented media type, or none when
-/// the caller set none (used by generated code).
+/// The HTTP client library the crate runs on, for
+/// [`ClientConfig::http_client`] (start from
+/// [`runtime::http_client_builder`]) and [`runtime::http_client_builder`]'s
+/// builder: the one version the crate's API names.
+pub use reqwest;
+
+/// What generated code calls, in one place. Not API: nothing here is covered
+/// by semver, and it changes with the generator (serde's and tokio's
+/// convention).
 #[doc(hidden)]
-pub fn json_body<T: serde::Serialize>(
-    request: reqwest::RequestBuilder,
-    body: Option<&T>,
-    content_type: &'static str,
-) -> reqwest::RequestBuilder {
-    match body {
-        // `json` keeps a Content-Type that is already set.
-        Some(body) => request
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                reqwest::header::HeaderValue::from_static(content_type),
-            )
-            .json(body),
-        None => request,
+pub mod __private {
+    pub use crate::__extensible_enum as extensible_enum;
+    pub use crate::call::{Parts, Received, Runtime};
+    pub use crate::decode::finish;
+    pub use crate::pagination::{items, pages};
+    pub use crate::request::{
+        bounded, invalid_parameter, json_body, path_segment, request_not_built,
+    };
+    #[cfg(feature = "schemars")]
+    pub use schemars;
+    pub use serde;
+
+    /// An enum's `Unknown` value (only `extensible_enum!`'s `From` impls
+    /// build one, for a value they do not document).
+    pub fn unknown_value(value: String) -> crate::UnknownValue {
+        crate::UnknownValue::new(value)
+    }
+
+    /// What a generated `API` constant is built with.
+    pub const fn api_info(
+        name: &'static str,
+        auth: crate::runtime::Auth,
+        servers: &'static [crate::runtime::Server],
+        rate_limit: Option<crate::RateLimit>,
+        rate_limit_headers: bool,
+    ) -> crate::runtime::ApiInfo {
+        crate::runtime::ApiInfo::new(name, auth, servers, rate_limit, rate_limit_headers)
+    }
+
+    /// `Serialize` of `extensible_enum!`'s enums.
+    pub fn serialize_enum_value<S: serde::Serializer>(
+        value: &str,
+        unknown: bool,
+        refuse_unknown: bool,
+        enum_name: &'static str,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        crate::extensible::serialize_enum_value(
+            value,
+            unknown,
+            refuse_unknown,
+            enum_name,
+            serializer,
+        )
+    }
+
+    /// `Deserialize` of `extensible_enum!`'s enums.
+    pub fn deserialize_enum_value<'de, D, E>(
+        deserializer: D,
+        enum_name: &'static str,
+    ) -> Result<E, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        E: crate::ExtensibleEnum,
+    {
+        crate::extensible::deserialize_enum_value(deserializer, enum_name)
+    }
+
+    /// The `JsonSchema` of `extensible_enum!`'s enums.
+    #[cfg(feature = "schemars")]
+    pub fn enum_schema(values: &[&str], description: &str) -> schemars::Schema {
+        crate::extensible::enum_schema(values, description)
     }
 }
-pub use query::{CommaSeparated, CommaSeparatedError};
 
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
@@ -132,8 +185,9 @@ pub mod quo;
 #[cfg_attr(docsrs, doc(cfg(feature = "textus")))]
 pub mod textus;
 
-/// No type or trait of the generator (progenitor) is part of the public API:
-/// each of these fails to compile, while its control beside it compiles.
+/// No type or trait of the generator (progenitor, typify) is part of the
+/// public API, and a provider module exports only what the crate chose: each
+/// of these fails to compile, while its control beside it compiles.
 ///
 /// ```compile_fail
 /// use inbox_bindings::partoo::ResponseValue;
@@ -151,12 +205,41 @@ pub mod textus;
 /// // progenitor's `ClientInfo::baseurl` is not implemented on the clients.
 /// fn base(client: &inbox_bindings::textus::Client) -> &str { client.baseurl() }
 /// ```
+/// ```compile_fail
+/// use inbox_bindings::partoo::prelude::Client;
+/// ```
+/// ```compile_fail
+/// // A builder is made by its client method only.
+/// fn start(client: &inbox_bindings::partoo::Client) {
+///     let _ = inbox_bindings::partoo::builder::ListConversations::new(client);
+/// }
+/// ```
+/// ```compile_fail
+/// use inbox_bindings::partoo::types::builder::ReadConversationBody;
+/// ```
+/// ```compile_fail
+/// use inbox_bindings::partoo::types::error::ConversionError;
+/// ```
+/// ```compile_fail
+/// use inbox_bindings::runtime::Runtime;
+/// ```
+/// ```compile_fail
+/// // A reqwest error is only behind `source()`.
+/// fn reqwest_error(error: inbox_bindings::Error) -> Option<reqwest::Error> {
+///     match error { inbox_bindings::Error::Transport { source, .. } => Some(source), _ => None }
+/// }
+/// ```
 /// The controls: the crate's own names for the same things.
 /// ```
-/// use inbox_bindings::partoo::{types::ListConversationsResponse, Client};
-/// use inbox_bindings::{Error, Response};
+/// use inbox_bindings::partoo::{builder::ListConversations, types::ListConversationsResponse, Client};
+/// use inbox_bindings::{Error, InvalidValue, Response};
 /// fn takes(_: Result<Response<ListConversationsResponse>, Error>) {}
 /// fn base(client: &inbox_bindings::textus::Client) -> &str { client.base_url() }
+/// fn start(client: &Client) -> ListConversations<'_> { client.list_conversations() }
+/// fn conversion(error: InvalidValue) -> String { error.to_string() }
+/// fn reqwest_error(error: &inbox_bindings::Error) -> Option<&inbox_bindings::reqwest::Error> {
+///     std::error::Error::source(error)?.downcast_ref()
+/// }
 /// ```
 #[cfg(doctest)]
 pub struct NoGeneratorTypes;

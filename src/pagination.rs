@@ -1,6 +1,7 @@
 //! Cursor pagination streams, generated on the builder of every operation
 //! that matches its API's convention (`openapi/codegen.toml`): `.pages()`
-//! yields whole responses, `.stream()` their items.
+//! yields each page as a [`Response`](crate::Response) (its request id
+//! kept), `.stream()` their items.
 //!
 //! Lazy (the next page is requested only when needed, one page in memory),
 //! every parameter the caller set is sent on every page (only the cursor
@@ -70,14 +71,13 @@ enum State<B> {
 
 /// The pages of a paginated operation, from the caller's builder;
 /// `with_cursor` sets the cursor on a copy of it.
-#[doc(hidden)]
 pub fn pages<'a, B, P, F, Fut>(
     template: B,
     initial_cursor: Option<String>,
     with_cursor: fn(B, String) -> B,
     send: F,
     next_cursor: fn(&P) -> Option<&str>,
-) -> BoxStream<'a, P>
+) -> BoxStream<'a, crate::Response<P>>
 where
     B: Clone + Send + 'a,
     P: Send + 'a,
@@ -110,10 +110,10 @@ where
                         None => template.clone(),
                     };
                     let page = match send(request).await {
-                        Ok(response) => response.into_inner(),
+                        Ok(response) => response,
                         Err(error) => return Some((Err(error), State::Done)),
                     };
-                    let next = match next_cursor(&page) {
+                    let next = match next_cursor(page.body()) {
                         None | Some("") => State::Done,
                         Some(cursor) if !seen.insert(cursor) => State::Loop(cursor.to_string()),
                         Some(cursor) => State::Fetch {
@@ -130,14 +130,16 @@ where
 }
 
 /// The items of a stream of pages, in order; an error ends the stream.
-#[doc(hidden)]
-pub fn items<'a, P, T>(pages: BoxStream<'a, P>, items_of: fn(P) -> Vec<T>) -> BoxStream<'a, T>
+pub fn items<'a, P, T>(
+    pages: BoxStream<'a, crate::Response<P>>,
+    items_of: fn(P) -> Vec<T>,
+) -> BoxStream<'a, T>
 where
     P: Send + 'a,
     T: Send + 'a,
 {
     Box::pin(pages.flat_map(move |page| match page {
-        Ok(page) => stream::iter(items_of(page).into_iter().map(Ok)).left_stream(),
+        Ok(page) => stream::iter(items_of(page.into_body()).into_iter().map(Ok)).left_stream(),
         Err(error) => stream::once(std::future::ready(Err(error))).right_stream(),
     }))
 }

@@ -6,61 +6,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use futures_util::future::BoxFuture;
 use futures_util::stream::{self, StreamExt};
 
-use crate::Error;
-
-/// A provider this crate speaks to.
-///
-/// ```
-/// use inbox_bindings::Provider;
-///
-/// let provider: Provider = "quo".parse().unwrap();
-/// assert_eq!(provider, Provider::Quo);
-/// assert_eq!(Provider::ALL.map(Provider::as_str), ["partoo", "quo", "textus"]);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Provider {
-    /// Partoo.
-    Partoo,
-    /// Quo (formerly OpenPhone).
-    Quo,
-    /// TextUs.
-    Textus,
-}
-
-impl Provider {
-    /// Every provider.
-    pub const ALL: [Provider; 3] = [Provider::Partoo, Provider::Quo, Provider::Textus];
-
-    /// Its name, as in references (`partoo`, `quo`, `textus`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Partoo => "partoo",
-            Provider::Quo => "quo",
-            Provider::Textus => "textus",
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Provider {
-    type Err = ConversationRefError;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Provider::ALL
-            .into_iter()
-            .find(|provider| provider.as_str() == name)
-            .ok_or_else(|| ConversationRefError::UnknownProvider(name.to_string()))
-    }
-}
+use crate::provider::UnknownProvider;
+use crate::{Error, Provider};
 
 /// A conversation at a provider, written `provider:id`.
 ///
@@ -149,6 +98,11 @@ impl ConversationRef {
                 }
                 slug.to_string()
             }
+            Provider::Other(_) => {
+                return Err(invalid(
+                    "conversation references exist for partoo, quo and textus only",
+                ))
+            }
         };
         Ok(ConversationRef { provider, id })
     }
@@ -191,6 +145,12 @@ impl FromStr for ConversationRef {
     }
 }
 
+impl From<UnknownProvider> for ConversationRefError {
+    fn from(UnknownProvider(name): UnknownProvider) -> Self {
+        ConversationRefError::UnknownProvider(name)
+    }
+}
+
 impl TryFrom<&str> for ConversationRef {
     type Error = ConversationRefError;
 
@@ -204,6 +164,10 @@ impl fmt::Display for ConversationRef {
         write!(formatter, "{}:{}", self.provider, self.id)
     }
 }
+
+/// The future a [`ReadState`] method returns (boxed, so the trait is
+/// object-safe: `Box<dyn ReadState>`, `Inbox` holds them).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Marking conversations read or unread for the credential's user,
 /// implemented by every client. Object-safe: a `Box<dyn ReadState>` (or
@@ -364,7 +328,7 @@ impl ReadState for crate::quo::Client {
         Box::pin(async move {
             id_for(Provider::Quo, conversation)?;
             Err(Error::Unsupported {
-                provider: "quo",
+                provider: Provider::Quo,
                 operation: "mark_unread",
             })
         })
@@ -397,7 +361,7 @@ impl ReadState for crate::textus::Client {
         Box::pin(async move {
             id_for(Provider::Textus, conversation)?;
             Err(Error::Unsupported {
-                provider: "textus",
+                provider: Provider::Textus,
                 operation: "mark_unread",
             })
         })
@@ -421,14 +385,18 @@ impl ReadState for crate::textus::Client {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Inbox {
-    #[cfg(feature = "partoo")]
-    partoo: Option<crate::partoo::Client>,
-    #[cfg(feature = "quo")]
-    quo: Option<crate::quo::Client>,
-    #[cfg(feature = "textus")]
-    textus: Option<crate::textus::Client>,
+    clients: std::collections::BTreeMap<Provider, std::sync::Arc<dyn ReadState>>,
+}
+
+impl fmt::Debug for Inbox {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Inbox")
+            .field("providers", &self.clients.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// One outcome per reference, in input order.
@@ -492,64 +460,47 @@ impl Inbox {
         Inbox::default()
     }
 
+    /// Adds (or replaces) the client for its provider: any [`ReadState`],
+    /// one of this crate's clients or your own (a double in a test, say).
+    pub fn with(mut self, client: impl ReadState + 'static) -> Self {
+        self.clients
+            .insert(client.provider(), std::sync::Arc::new(client));
+        self
+    }
+
     /// Adds (or replaces) the Partoo client.
     #[cfg(feature = "partoo")]
     #[cfg_attr(docsrs, doc(cfg(feature = "partoo")))]
-    pub fn with_partoo(mut self, client: crate::partoo::Client) -> Self {
-        self.partoo = Some(client);
-        self
+    pub fn with_partoo(self, client: crate::partoo::Client) -> Self {
+        self.with(client)
     }
 
     /// Adds (or replaces) the Quo client.
     #[cfg(feature = "quo")]
     #[cfg_attr(docsrs, doc(cfg(feature = "quo")))]
-    pub fn with_quo(mut self, client: crate::quo::Client) -> Self {
-        self.quo = Some(client);
-        self
+    pub fn with_quo(self, client: crate::quo::Client) -> Self {
+        self.with(client)
     }
 
     /// Adds (or replaces) the TextUs client.
     #[cfg(feature = "textus")]
     #[cfg_attr(docsrs, doc(cfg(feature = "textus")))]
-    pub fn with_textus(mut self, client: crate::textus::Client) -> Self {
-        self.textus = Some(client);
-        self
+    pub fn with_textus(self, client: crate::textus::Client) -> Self {
+        self.with(client)
+    }
+
+    /// The providers it has a client for.
+    pub fn providers(&self) -> impl Iterator<Item = Provider> + '_ {
+        self.clients.keys().copied()
     }
 
     async fn mark(&self, reference: &ConversationRef, mark: Mark) -> Result<(), Error> {
-        let missing =
-            || Error::invalid(format!("no {} client in this inbox", reference.provider()));
-        match reference.provider() {
-            #[cfg(feature = "partoo")]
-            Provider::Partoo => {
-                let client = self.partoo.as_ref().ok_or_else(missing)?;
-                match mark {
-                    Mark::Read => client.mark_read(reference).await,
-                    Mark::Unread => client.mark_unread(reference).await,
-                }
-            }
-            #[cfg(feature = "quo")]
-            Provider::Quo => {
-                let client = self.quo.as_ref().ok_or_else(missing)?;
-                match mark {
-                    Mark::Read => client.mark_read(reference).await,
-                    Mark::Unread => client.mark_unread(reference).await,
-                }
-            }
-            #[cfg(feature = "textus")]
-            Provider::Textus => {
-                let client = self.textus.as_ref().ok_or_else(missing)?;
-                match mark {
-                    Mark::Read => client.mark_read(reference).await,
-                    Mark::Unread => client.mark_unread(reference).await,
-                }
-            }
-            // Only reached when the provider's feature is off.
-            #[allow(unreachable_patterns)]
-            _ => {
-                let _ = mark;
-                Err(missing())
-            }
+        let client = self.clients.get(&reference.provider()).ok_or_else(|| {
+            Error::invalid(format!("no {} client in this inbox", reference.provider()))
+        })?;
+        match mark {
+            Mark::Read => client.mark_read(reference).await,
+            Mark::Unread => client.mark_unread(reference).await,
         }
     }
 
@@ -584,6 +535,17 @@ impl Inbox {
         progress: impl FnMut(usize, usize, (&ConversationRef, &Result<(), Error>)),
     ) -> BulkReport {
         self.many(references, concurrency, Mark::Read, progress)
+            .await
+    }
+
+    /// Marks every reference unread, where its provider documents a way (see
+    /// [`Inbox::mark_read_many`]; elsewhere its outcome is `Error::Unsupported`).
+    pub async fn mark_unread_many(
+        &self,
+        references: &[ConversationRef],
+        concurrency: usize,
+    ) -> BulkReport {
+        self.many(references, concurrency, Mark::Unread, |_, _, _| {})
             .await
     }
 

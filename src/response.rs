@@ -3,8 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use reqwest::header::HeaderMap;
-use reqwest::StatusCode;
+use http::{HeaderMap, StatusCode};
 
 /// Headers providers and their gateways use to name a request, most
 /// specific first.
@@ -24,8 +23,14 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// A successful response: derefs to the decoded body, and keeps the status
-/// and headers it came with.
+/// A successful response: the decoded body, with the HTTP status, the
+/// headers and the provider's request id beside it.
+///
+/// It derefs to the body, so its fields read as the body's (`page.conversations`);
+/// what is the response's own has names no body field takes: [`http_status`](Self::http_status),
+/// [`http_headers`](Self::http_headers), [`request_id`](Self::request_id).
+/// A body with its own `status` field (a Partoo conversation, a Quo message)
+/// stays `response.status`, the HTTP one `response.http_status()`.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -33,45 +38,50 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
 ///
 /// let fake = FakePartoo::builder().conversations(3).user("alice", "key-a").start().await;
 /// let page = fake.client("alice").list_conversations().send().await.unwrap();
-/// assert_eq!(page.status().as_u16(), 200);
+/// assert_eq!(page.http_status().as_u16(), 200);
 /// assert_eq!(page.conversations.len(), 3); // derefs to the body
-/// let body = page.into_inner();
+/// let body = page.into_body();
 /// assert!(body.next_cursor.is_none());
 /// # }
 /// ```
 #[derive(Clone)]
 pub struct Response<T> {
-    inner: T,
+    body: T,
     status: StatusCode,
     headers: HeaderMap,
 }
 
 impl<T> Response<T> {
-    pub(crate) fn new(inner: T, status: StatusCode, headers: HeaderMap) -> Self {
+    pub(crate) fn new(body: T, status: StatusCode, headers: HeaderMap) -> Self {
         Response {
-            inner,
+            body,
             status,
             headers,
         }
     }
 
     /// The decoded body.
-    pub fn into_inner(self) -> T {
-        self.inner
+    pub fn body(&self) -> &T {
+        &self.body
     }
 
-    /// The decoded body, the status and the headers.
+    /// The decoded body, by value.
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    /// The decoded body, the HTTP status and the headers.
     pub fn into_parts(self) -> (T, StatusCode, HeaderMap) {
-        (self.inner, self.status, self.headers)
+        (self.body, self.status, self.headers)
     }
 
     /// The HTTP status (`200`, `201`, `204`, ...).
-    pub fn status(&self) -> StatusCode {
+    pub fn http_status(&self) -> StatusCode {
         self.status
     }
 
     /// The response headers.
-    pub fn headers(&self) -> &HeaderMap {
+    pub fn http_headers(&self) -> &HeaderMap {
         &self.headers
     }
 
@@ -93,7 +103,7 @@ impl std::fmt::Debug for RedactedHeaders<'_> {
             .debug_map()
             .entries(self.0.iter().map(|(name, value)| {
                 let shown: &dyn std::fmt::Debug =
-                    if value.is_sensitive() || name == reqwest::header::SET_COOKIE {
+                    if value.is_sensitive() || name == http::header::SET_COOKIE {
                         &"***"
                     } else {
                         value
@@ -110,7 +120,7 @@ impl<T: std::fmt::Debug> std::fmt::Debug for Response<T> {
             .debug_struct("Response")
             .field("status", &self.status)
             .field("headers", &RedactedHeaders(&self.headers))
-            .field("body", &self.inner)
+            .field("body", &self.body)
             .finish()
     }
 }
@@ -119,12 +129,12 @@ impl<T> Deref for Response<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.inner
+        &self.body
     }
 }
 
 impl<T> DerefMut for Response<T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
+        &mut self.body
     }
 }

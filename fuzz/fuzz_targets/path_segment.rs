@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(encoded) = inbox_bindings::path_segment("id", text) else { return };
+    let Ok(encoded) = inbox_bindings::__private::path_segment("id", text) else { return };
     let url = url::Url::parse(&format!("https://api.test/v2/items/{encoded}/read"))
         .expect("an accepted segment makes a valid URL");
     let segments: Vec<&str> = url.path_segments().expect("a base").collect();

@@ -266,7 +266,7 @@ async fn conversations(
 ) -> Result<(), Listing> {
     let provider: Provider = provider
         .parse()
-        .map_err(|e: inbox_bindings::ConversationRefError| Refused(printable(&e.to_string())))?;
+        .map_err(|e: inbox_bindings::UnknownProvider| Refused(printable(&e.to_string())))?;
     if provider != Provider::Partoo {
         return Err(Listing::Refused(Refused(format!(
             "the vendored {provider} spec has no list operation"
@@ -285,7 +285,7 @@ async fn conversations(
             .send()
             .await
             .map_err(Listing::Failed)?
-            .into_inner()
+            .into_body()
             .conversations
     };
     if json {

@@ -7,25 +7,6 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /// A value of an extensible enum that was not documented when these
-    /// bindings were generated, kept exactly as the server sent it.
-    ///
-    /// It can be read (`as_str`) but not built outside this module, so a
-    /// documented value always decodes to its own variant and every value
-    /// has exactly one representation.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    pub struct UnknownValue(::std::string::String);
-    impl UnknownValue {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::std::fmt::Display for UnknownValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
     ///The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -35,147 +16,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
-    ///The channel. New values may be added to this enum without prior notice.
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum Channel {
-        ///`sms`
-        Sms,
-        ///`email`
-        Email,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
-    }
-    impl Channel {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["sms", "email"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Sms => "sms",
-                Self::Email => "email",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for Channel {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for Channel {
-        fn from(value: &str) -> Self {
-            match value {
-                "sms" => Self::Sms,
-                "email" => Self::Email,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for Channel {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "sms" => Self::Sms,
-                "email" => Self::Email,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&Channel> for Channel {
-        fn from(value: &Channel) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for Channel {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for Channel {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for Channel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for Channel {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = Channel;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<Channel, E> {
-                    let decoded = Channel::from(value);
-                    if let Channel::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "Channel",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<Channel, E> {
-                    let decoded = Channel::from(value);
-                    if let Channel::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "Channel",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for Channel {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "Channel".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["sms", "email"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "The channel. New values may be added to this enum without prior notice."] pub
+        enum Channel : extensible { Sms = "sms", Email = "email", }
     }
     ///A slug, or the IRI `/boxes/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -194,10 +38,10 @@ sent back unchanged.*/
         }
     }
     impl ::std::str::FromStr for GetNoteBox {
-        type Err = self::error::ConversionError;
+        type Err = ::inbox_bindings::InvalidValue;
         fn from_str(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             let value = value.strip_prefix("/boxes/").unwrap_or(value);
             static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
             { ::regress::Regex::new("^[^/]+$").unwrap() });
@@ -208,18 +52,18 @@ sent back unchanged.*/
         }
     }
     impl ::std::convert::TryFrom<&str> for GetNoteBox {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for GetNoteBox {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
@@ -230,30 +74,25 @@ sent back unchanged.*/
         {
             ::std::string::String::deserialize(deserializer)?
                 .parse()
-                .map_err(|e: self::error::ConversionError| {
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
     }
-    ///`GetNoteResponse`
+    ///`GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GetNoteResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
-    ///`RenameThingDeprecatedBody`
+    ///`RenameThingDeprecatedBody`: the body [`RenameThingDeprecated`](super::builder::RenameThingDeprecated) sends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RenameThingDeprecatedBody {
         pub name: ::std::string::String,
     }
-    impl RenameThingDeprecatedBody {
-        pub fn builder() -> builder::RenameThingDeprecatedBody {
-            Default::default()
-        }
-    }
-    ///`Thing`
+    ///`Thing`: the `things` of [`ThingPage`], what [`TouchThing::send`](super::builder::TouchThing::send) returns, what [`RenameThingDeprecated::send`](super::builder::RenameThingDeprecated::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Thing {
@@ -266,7 +105,7 @@ sent back unchanged.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ThingStatus>,
     }
-    ///`ThingPage`
+    ///`ThingPage`: what [`ListThings::send`](super::builder::ListThings::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingPage {
@@ -275,275 +114,16 @@ sent back unchanged.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub things: ::std::vec::Vec<Thing>,
     }
-    ///`ThingStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ThingStatus {
-        ///`open`
-        Open,
-        ///`closed`
-        Closed,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ThingStatus`: the `status` of [`Thing`]."] pub enum ThingStatus :
+        tolerant { Open = "open", Closed = "closed", }
     }
-    impl ThingStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["open", "closed"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Open => "open",
-                Self::Closed => "closed",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ThingStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ThingStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "open" => Self::Open,
-                "closed" => Self::Closed,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ThingStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "open" => Self::Open,
-                "closed" => Self::Closed,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ThingStatus> for ThingStatus {
-        fn from(value: &ThingStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ThingStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ThingStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ThingStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ThingStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ThingStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ThingStatus, E> {
-                    let decoded = ThingStatus::from(value);
-                    if let ThingStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ThingStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ThingStatus, E> {
-                    let decoded = ThingStatus::from(value);
-                    if let ThingStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ThingStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ThingStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ThingStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["open", "closed"] }, { "type"
-                : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`TouchThingBody`
+    ///`TouchThingBody`: the body [`TouchThing`](super::builder::TouchThing) sends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TouchThingBody {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
-    }
-    impl TouchThingBody {
-        pub fn builder() -> builder::TouchThingBody {
-            Default::default()
-        }
-    }
-    /// Types for composing complex structures.
-    pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct RenameThingDeprecatedBody {
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for RenameThingDeprecatedBody {
-            fn default() -> Self {
-                Self {
-                    name: Err("no value supplied for name".to_string()),
-                }
-            }
-        }
-        impl RenameThingDeprecatedBody {
-            pub fn name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<RenameThingDeprecatedBody>
-        for super::RenameThingDeprecatedBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: RenameThingDeprecatedBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { name: value.name? })
-            }
-        }
-        impl ::std::convert::From<super::RenameThingDeprecatedBody>
-        for RenameThingDeprecatedBody {
-            fn from(value: super::RenameThingDeprecatedBody) -> Self {
-                Self { name: Ok(value.name) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct TouchThingBody {
-            note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for TouchThingBody {
-            fn default() -> Self {
-                Self {
-                    note: Ok(Default::default()),
-                }
-            }
-        }
-        impl TouchThingBody {
-            pub fn note<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.note = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for note: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<TouchThingBody> for super::TouchThingBody {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: TouchThingBody,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { note: value.note? })
-            }
-        }
-        impl ::std::convert::From<super::TouchThingBody> for TouchThingBody {
-            fn from(value: super::TouchThingBody) -> Self {
-                Self { note: Ok(value.note) }
-            }
-        }
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
         const CODE_POINTERS: &'static [&'static str] = &["/code"];
@@ -569,13 +149,13 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -656,7 +236,7 @@ pub mod builder {
         per_page: Result<Option<::std::num::NonZeroU64>, String>,
     }
     impl<'a> ListThings<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 cursor: Ok(None),
@@ -673,7 +253,7 @@ pub mod builder {
             self
         }
         pub fn per_page(mut self, value: u64) -> Self {
-            self.per_page = ::inbox_bindings::bounded::<
+            self.per_page = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -686,8 +266,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/things`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -704,29 +285,28 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "list_things")
+                .call(&client.client, request, "list_things", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ThingPage,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, cursor, per_page } = self;
             let cursor = cursor
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "cursor",
                     reason,
                 ))?;
             let per_page = per_page
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "per_page",
                     reason,
                 ))?;
             let url = format!("{}/things", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -737,24 +317,26 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListThings<'a> {
-        ///Every page of `listThings`, requested lazily: the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
+        ///Every page of `listThings`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
         pub fn pages(
             self,
-        ) -> ::inbox_bindings::pagination::BoxStream<'a, types::ThingPage> {
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ThingPage>,
+        > {
             let initial_cursor = self
                 .cursor
                 .as_ref()
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| builder.cursor(cursor),
@@ -766,7 +348,7 @@ pub mod builder {
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<'a, types::Thing> {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ThingPage| page.things,
             )
@@ -779,10 +361,10 @@ pub mod builder {
     pub struct TouchThing<'a> {
         client: &'a super::Client,
         thing_id: Result<::std::string::String, String>,
-        body: Result<::std::option::Option<types::builder::TouchThingBody>, String>,
+        body: Result<::std::option::Option<types::TouchThingBody>, String>,
     }
     impl<'a> TouchThing<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 thing_id: Err("thing_id was not initialized".to_string()),
@@ -805,30 +387,17 @@ pub mod builder {
         {
             self.body = (value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!("conversion to `TouchThingBody` for body failed: {}", s)
                 }))
                 .map(::std::option::Option::Some);
             self
         }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::TouchThingBody,
-            ) -> types::builder::TouchThingBody,
-        {
-            self.body = self
-                .body
-                .map(|body| {
-                    ::std::option::Option::Some(f(body.unwrap_or_default()))
-                });
-            self
-        }
         ///Sends a `PUT` request to `/things/{thingId}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -839,35 +408,31 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "touch_thing")
+                .call(&client.client, request, "touch_thing", true)
                 .await?;
-            ::inbox_bindings::finish::<types::Thing, ()>(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::Thing, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, thing_id, body } = self;
             let thing_id = thing_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "thing_id",
                     reason,
                 ))?;
             let body = body
-                .and_then(|value| {
-                    value
-                        .map(|v| {
-                            types::TouchThingBody::try_from(v).map_err(|e| e.to_string())
-                        })
-                        .transpose()
-                })
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!(
                 "{}/things/{}", client.baseurl,
-                ::inbox_bindings::path_segment("thing_id", & thing_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("thing_id", & thing_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = ::inbox_bindings::json_body(
+            let mut request = ::inbox_bindings::__private::json_body(
                     client
                         .client
                         .put(url)
@@ -880,9 +445,8 @@ pub mod builder {
                     body.as_ref(),
                     "application/vnd.every-stage+json",
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -893,14 +457,14 @@ pub mod builder {
     pub struct RenameThingDeprecated<'a> {
         client: &'a super::Client,
         thing_id: Result<::std::string::String, String>,
-        body: Result<types::builder::RenameThingDeprecatedBody, String>,
+        body: Result<types::RenameThingDeprecatedBody, String>,
     }
     impl<'a> RenameThingDeprecated<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 thing_id: Err("thing_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
+                body: Err("body was not initialized".to_string()),
             }
         }
         pub fn thing_id(
@@ -919,7 +483,6 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!(
                         "conversion to `RenameThingDeprecatedBody` for body failed: {}",
@@ -928,19 +491,11 @@ pub mod builder {
                 });
             self
         }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::RenameThingDeprecatedBody,
-            ) -> types::builder::RenameThingDeprecatedBody,
-        {
-            self.body = self.body.map(f);
-            self
-        }
         ///Sends a `POST` request to `/things/{thingId}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -951,30 +506,29 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "rename_thing_deprecated")
+                .call(&client.client, request, "rename_thing_deprecated", true)
                 .await?;
-            ::inbox_bindings::finish::<types::Thing, ()>(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::Thing, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, thing_id, body } = self;
             let thing_id = thing_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "thing_id",
                     reason,
                 ))?;
             let body = body
-                .and_then(|v| {
-                    types::RenameThingDeprecatedBody::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!(
                 "{}/things/{}", client.baseurl,
-                ::inbox_bindings::path_segment("thing_id", & thing_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("thing_id", & thing_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -984,9 +538,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1000,7 +553,7 @@ pub mod builder {
         note_number: Result<::std::num::NonZeroU64, String>,
     }
     impl<'a> GetNote<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 box_: Err("box_ was not initialized".to_string()),
@@ -1020,7 +573,7 @@ pub mod builder {
             self
         }
         pub fn note_number(mut self, value: u64) -> Self {
-            self.note_number = ::inbox_bindings::bounded::<
+            self.note_number = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(value, ::std::option::Option::Some(1f64), ::std::option::Option::None);
@@ -1028,8 +581,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/boxes/{box}/notes/{noteNumber}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1038,30 +592,32 @@ pub mod builder {
         > {
             let client = self.client;
             let request = self.request()?;
-            let received = client.inner.call(&client.client, request, "get_note").await?;
-            ::inbox_bindings::finish::<
-                types::GetNoteResponse,
-                (),
-            >(super::API.name, received)
+            let received = client
+                .inner
+                .call(&client.client, request, "get_note", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<types::GetNoteResponse, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, box_, note_number } = self;
             let box_ = box_
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("box_", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "box_",
+                    reason,
+                ))?;
             let note_number = note_number
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "note_number",
                     reason,
                 ))?;
             let url = format!(
                 "{}/boxes/{}/notes/{}", client.baseurl,
-                ::inbox_bindings::path_segment("box_", & box_.to_string()) ?,
-                ::inbox_bindings::path_segment("note_number", & note_number.to_string())
-                ?,
+                ::inbox_bindings::__private::path_segment("box_", & box_.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("note_number", & note_number
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1070,19 +626,14 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `every_stage` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "every_stage",
     ::inbox_bindings::runtime::Auth::Header {
         name: "x-api-key",
@@ -1094,11 +645,9 @@ pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::A
             description: "",
         },
     ],
-    ::std::option::Option::Some(::inbox_bindings::runtime::RateLimit {
-        requests: 10u32,
-        per_seconds: 1u64,
-    }),
-    &["rename_thing_deprecated"],
+    ::std::option::Option::Some(
+        ::inbox_bindings::RateLimit::new(10u32, ::std::time::Duration::from_secs(1u64)),
+    ),
     false,
 );
 impl Client {
@@ -1109,7 +658,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

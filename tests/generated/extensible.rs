@@ -7,183 +7,20 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /// A value of an extensible enum that was not documented when these
-    /// bindings were generated, kept exactly as the server sent it.
-    ///
-    /// It can be read (`as_str`) but not built outside this module, so a
-    /// documented value always decodes to its own variant and every value
-    /// has exactly one representation.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    pub struct UnknownValue(::std::string::String);
-    impl UnknownValue {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            &self.0
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "Where the thing came from.\n\nNew values may be added to this enum without prior notice.\n"]
+        pub enum Channel : extensible { Sms = "sms", Email = "email", DocumentedUnknown =
+        "unknown", }
     }
-    impl ::std::fmt::Display for UnknownValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    /**Where the thing came from.
-
-New values may be added to this enum without prior notice.
-*/
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum Channel {
-        ///`sms`
-        Sms,
-        ///`email`
-        Email,
-        ///`unknown`
-        DocumentedUnknown,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
-    }
-    impl Channel {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["sms", "email", "unknown"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Sms => "sms",
-                Self::Email => "email",
-                Self::DocumentedUnknown => "unknown",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for Channel {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for Channel {
-        fn from(value: &str) -> Self {
-            match value {
-                "sms" => Self::Sms,
-                "email" => Self::Email,
-                "unknown" => Self::DocumentedUnknown,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for Channel {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "sms" => Self::Sms,
-                "email" => Self::Email,
-                "unknown" => Self::DocumentedUnknown,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&Channel> for Channel {
-        fn from(value: &Channel) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for Channel {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for Channel {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for Channel {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for Channel {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = Channel;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<Channel, E> {
-                    let decoded = Channel::from(value);
-                    if let Channel::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "Channel",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<Channel, E> {
-                    let decoded = Channel::from(value);
-                    if let Channel::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "Channel",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for Channel {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "Channel".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["sms", "email", "unknown"] },
-                { "type" : "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
-    }
-    ///`SearchThingsResponse`
+    ///`SearchThingsResponse`: what [`SearchThings::send`](super::builder::SearchThings::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchThingsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub things: ::std::vec::Vec<Thing>,
     }
-    ///`Thing`
+    ///`Thing`: the `things` of [`SearchThingsResponse`], the body [`CreateThing`](super::builder::CreateThing) sends, what [`CreateThing::send`](super::builder::CreateThing::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Thing {
@@ -200,452 +37,20 @@ sent back unchanged.*/
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tags: ::std::vec::Vec<ThingTagsItem>,
     }
-    impl Thing {
-        pub fn builder() -> builder::Thing {
-            Default::default()
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "New values may be added to this enum without prior notice."] pub enum
+        ThingMood : extensible { Happy = "happy", Sad = "sad", }
     }
-    ///New values may be added to this enum without prior notice.
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ThingMood {
-        ///`happy`
-        Happy,
-        ///`sad`
-        Sad,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
-    }
-    impl ThingMood {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["happy", "sad"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Happy => "happy",
-                Self::Sad => "sad",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ThingMood {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ThingMood {
-        fn from(value: &str) -> Self {
-            match value {
-                "happy" => Self::Happy,
-                "sad" => Self::Sad,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ThingMood {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "happy" => Self::Happy,
-                "sad" => Self::Sad,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ThingMood> for ThingMood {
-        fn from(value: &ThingMood) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ThingMood {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ThingMood {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ThingMood {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ThingMood {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ThingMood;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ThingMood, E> {
-                    let decoded = ThingMood::from(value);
-                    if let ThingMood::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ThingMood",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ThingMood, E> {
-                    let decoded = ThingMood::from(value);
-                    if let ThingMood::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ThingMood",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ThingMood {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ThingMood".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["happy", "sad"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
-    }
-    ///`ThingNested`
+    ///`ThingNested`: the `nested` of [`Thing`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingNested {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub channel: ::std::option::Option<Channel>,
     }
-    ///`ThingTagsItem`
-    ///
-    /**Extensible: a value added by the provider decodes as `Unknown` and is
-sent back unchanged.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ThingTagsItem {
-        ///`red`
-        Red,
-        ///`blue`
-        Blue,
-        ///A value not documented when these bindings were generated.
-        Unknown(UnknownValue),
-    }
-    impl ThingTagsItem {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["red", "blue"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Red => "red",
-                Self::Blue => "blue",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ThingTagsItem {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = true;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ThingTagsItem {
-        fn from(value: &str) -> Self {
-            match value {
-                "red" => Self::Red,
-                "blue" => Self::Blue,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ThingTagsItem {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "red" => Self::Red,
-                "blue" => Self::Blue,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ThingTagsItem> for ThingTagsItem {
-        fn from(value: &ThingTagsItem) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ThingTagsItem {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ThingTagsItem {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ThingTagsItem {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ThingTagsItem {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ThingTagsItem;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ThingTagsItem, E> {
-                    let decoded = ThingTagsItem::from(value);
-                    if let ThingTagsItem::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ThingTagsItem",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ThingTagsItem, E> {
-                    let decoded = ThingTagsItem::from(value);
-                    if let ThingTagsItem::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ThingTagsItem",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ThingTagsItem {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ThingTagsItem".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["red", "blue"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values, or any other string: the provider documents that new values may be added.",
-                }
-            )
-        }
-    }
-    /// Types for composing complex structures.
-    pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct Thing {
-            channel: ::std::result::Result<
-                ::std::option::Option<super::Channel>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-            mood: ::std::result::Result<
-                ::std::option::Option<super::ThingMood>,
-                ::std::string::String,
-            >,
-            nested: ::std::result::Result<
-                ::std::option::Option<super::ThingNested>,
-                ::std::string::String,
-            >,
-            tags: ::std::result::Result<
-                ::std::vec::Vec<super::ThingTagsItem>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Thing {
-            fn default() -> Self {
-                Self {
-                    channel: Ok(Default::default()),
-                    id: Ok(Default::default()),
-                    mood: Ok(Default::default()),
-                    nested: Ok(Default::default()),
-                    tags: Ok(Default::default()),
-                }
-            }
-        }
-        impl Thing {
-            pub fn channel<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::Channel>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.channel = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channel: {e}")
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn mood<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ThingMood>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.mood = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mood: {e}")
-                    });
-                self
-            }
-            pub fn nested<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ThingNested>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.nested = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for nested: {e}")
-                    });
-                self
-            }
-            pub fn tags<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ThingTagsItem>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.tags = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tags: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Thing> for super::Thing {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Thing,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    channel: value.channel?,
-                    id: value.id?,
-                    mood: value.mood?,
-                    nested: value.nested?,
-                    tags: value.tags?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Thing> for Thing {
-            fn from(value: super::Thing) -> Self {
-                Self {
-                    channel: Ok(value.channel),
-                    id: Ok(value.id),
-                    mood: Ok(value.mood),
-                    nested: Ok(value.nested),
-                    tags: Ok(value.tags),
-                }
-            }
-        }
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ThingTagsItem`: the `tags` of [`Thing`]."] pub enum ThingTagsItem :
+        extensible { Red = "red", Blue = "blue", }
     }
 }
 #[derive(Clone, Debug)]
@@ -655,13 +60,13 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -712,7 +117,7 @@ pub mod builder {
         channel: Result<Option<types::Channel>, String>,
     }
     impl<'a> SearchThings<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 channel: Ok(None),
@@ -731,8 +136,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/things`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -743,24 +149,23 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "search_things")
+                .call(&client.client, request, "search_things", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::SearchThingsResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, channel } = self;
             let channel = channel
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "channel",
                     reason,
                 ))?;
             let url = format!("{}/things", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -770,9 +175,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("channel", &channel))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -782,10 +186,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateThing<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::Thing, String>,
+        body: Result<types::Thing, String>,
     }
     impl<'a> CreateThing<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -798,21 +202,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| format!("conversion to `Thing` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(types::builder::Thing) -> types::builder::Thing,
-        {
-            self.body = self.body.map(f);
             self
         }
         ///Sends a `POST` request to `/things`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -823,19 +220,20 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_thing")
+                .call(&client.client, request, "create_thing", false)
                 .await?;
-            ::inbox_bindings::finish::<types::Thing, ()>(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::Thing, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::Thing::try_from(v).map_err(|e| e.to_string()))
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!("{}/things", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -845,24 +243,18 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `extensible` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "extensible",
     ::inbox_bindings::runtime::Auth::None,
     &[],
     ::std::option::Option::None,
-    &[],
     false,
 );
 impl Client {
@@ -873,7 +265,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

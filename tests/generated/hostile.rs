@@ -7,170 +7,18 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /// A value of an extensible enum that was not documented when these
-    /// bindings were generated, kept exactly as the server sent it.
-    ///
-    /// It can be read (`as_str`) but not built outside this module, so a
-    /// documented value always decodes to its own variant and every value
-    /// has exactly one representation.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    pub struct UnknownValue(::std::string::String);
-    impl UnknownValue {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::std::fmt::Display for UnknownValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    ///`ArchiveItemResponse`
+    ///`ArchiveItemResponse`: what [`ArchiveItem::send`](super::builder::ArchiveItem::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ArchiveItemResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ArchiveItemResponseStatus>,
     }
-    ///`ArchiveItemResponseStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ArchiveItemResponseStatus {
-        ///`success`
-        Success,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ArchiveItemResponseStatus`: the `status` of [`ArchiveItemResponse`]."]
+        pub enum ArchiveItemResponseStatus : tolerant { Success = "success", }
     }
-    impl ArchiveItemResponseStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["success"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Success => "success",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ArchiveItemResponseStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ArchiveItemResponseStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "success" => Self::Success,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ArchiveItemResponseStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "success" => Self::Success,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ArchiveItemResponseStatus> for ArchiveItemResponseStatus {
-        fn from(value: &ArchiveItemResponseStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ArchiveItemResponseStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ArchiveItemResponseStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ArchiveItemResponseStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ArchiveItemResponseStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ArchiveItemResponseStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ArchiveItemResponseStatus, E> {
-                    let decoded = ArchiveItemResponseStatus::from(value);
-                    if let ArchiveItemResponseStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ArchiveItemResponseStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ArchiveItemResponseStatus, E> {
-                    let decoded = ArchiveItemResponseStatus::from(value);
-                    if let ArchiveItemResponseStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ArchiveItemResponseStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ArchiveItemResponseStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ArchiveItemResponseStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["success"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`GetNoteResponse`
+    ///`GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GetNoteResponse {
@@ -179,149 +27,11 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
-    ///`GetNoteResponseState`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum GetNoteResponseState {
-        ///`draft`
-        Draft,
-        ///`published`
-        Published,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`GetNoteResponseState`: the `state` of [`GetNoteResponse`]."] pub enum
+        GetNoteResponseState : tolerant { Draft = "draft", Published = "published", }
     }
-    impl GetNoteResponseState {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["draft", "published"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Draft => "draft",
-                Self::Published => "published",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for GetNoteResponseState {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for GetNoteResponseState {
-        fn from(value: &str) -> Self {
-            match value {
-                "draft" => Self::Draft,
-                "published" => Self::Published,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for GetNoteResponseState {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "draft" => Self::Draft,
-                "published" => Self::Published,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&GetNoteResponseState> for GetNoteResponseState {
-        fn from(value: &GetNoteResponseState) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for GetNoteResponseState {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for GetNoteResponseState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for GetNoteResponseState {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for GetNoteResponseState {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = GetNoteResponseState;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<GetNoteResponseState, E> {
-                    let decoded = GetNoteResponseState::from(value);
-                    if let GetNoteResponseState::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "GetNoteResponseState",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<GetNoteResponseState, E> {
-                    let decoded = GetNoteResponseState::from(value);
-                    if let GetNoteResponseState::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "GetNoteResponseState",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for GetNoteResponseState {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "GetNoteResponseState".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["draft", "published"] }, {
-                "type" : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`Item`
+    ///`Item`: the `items` of [`ListItemsResponse`], the body [`CreateItem`](super::builder::CreateItem) sends, what [`CreateItem::send`](super::builder::CreateItem::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Item {
@@ -332,316 +42,15 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ItemStatus>,
     }
-    impl Item {
-        pub fn builder() -> builder::Item {
-            Default::default()
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ItemKind`: the `kind` of [`Item`]."] pub enum ItemKind : tolerant_sent
+        { Book = "book", Film = "film", }
     }
-    ///`ItemKind`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response;
-sending an `Unknown` value is refused before the request is made.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ItemKind {
-        ///`book`
-        Book,
-        ///`film`
-        Film,
-        ///A value the spec does not document (received, kept as sent; never sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = "`ItemStatus`: the `status` of [`Item`]."] pub enum ItemStatus :
+        tolerant_sent { Open = "open", Closed = "closed", }
     }
-    impl ItemKind {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["book", "film"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Book => "book",
-                Self::Film => "film",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ItemKind {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ItemKind {
-        fn from(value: &str) -> Self {
-            match value {
-                "book" => Self::Book,
-                "film" => Self::Film,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ItemKind {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "book" => Self::Book,
-                "film" => Self::Film,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ItemKind> for ItemKind {
-        fn from(value: &ItemKind) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ItemKind {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ItemKind {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ItemKind {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => {
-                    ::std::result::Result::Err(
-                        ::serde::ser::Error::custom(
-                            ::std::format!(
-                                "{:?} is not a documented {} value: the API does not accept it",
-                                value.as_str(), "ItemKind"
-                            ),
-                        ),
-                    )
-                }
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ItemKind {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ItemKind;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ItemKind, E> {
-                    let decoded = ItemKind::from(value);
-                    if let ItemKind::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ItemKind",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ItemKind, E> {
-                    let decoded = ItemKind::from(value);
-                    if let ItemKind::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ItemKind",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ItemKind {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ItemKind".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["book", "film"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`ItemStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response;
-sending an `Unknown` value is refused before the request is made.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ItemStatus {
-        ///`open`
-        Open,
-        ///`closed`
-        Closed,
-        ///A value the spec does not document (received, kept as sent; never sent).
-        Unknown(UnknownValue),
-    }
-    impl ItemStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["open", "closed"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Open => "open",
-                Self::Closed => "closed",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ItemStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ItemStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "open" => Self::Open,
-                "closed" => Self::Closed,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ItemStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "open" => Self::Open,
-                "closed" => Self::Closed,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ItemStatus> for ItemStatus {
-        fn from(value: &ItemStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ItemStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ItemStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ItemStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => {
-                    ::std::result::Result::Err(
-                        ::serde::ser::Error::custom(
-                            ::std::format!(
-                                "{:?} is not a documented {} value: the API does not accept it",
-                                value.as_str(), "ItemStatus"
-                            ),
-                        ),
-                    )
-                }
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ItemStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ItemStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ItemStatus, E> {
-                    let decoded = ItemStatus::from(value);
-                    if let ItemStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ItemStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ItemStatus, E> {
-                    let decoded = ItemStatus::from(value);
-                    if let ItemStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ItemStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ItemStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ItemStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["open", "closed"] }, { "type"
-                : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`ListItemsOrder`
+    ///`ListItemsOrder`: the `order` parameter of [`ListItems`](super::builder::ListItems).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -670,10 +79,10 @@ sending an `Unknown` value is refused before the request is made.*/
         }
     }
     impl ::std::str::FromStr for ListItemsOrder {
-        type Err = self::error::ConversionError;
+        type Err = ::inbox_bindings::InvalidValue;
         fn from_str(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             match value {
                 "asc" => Ok(Self::Asc),
                 "desc" => Ok(Self::Desc),
@@ -682,150 +91,34 @@ sending an `Unknown` value is refused before the request is made.*/
         }
     }
     impl ::std::convert::TryFrom<&str> for ListItemsOrder {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ListItemsOrder {
-        type Error = self::error::ConversionError;
+        type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
             value.parse()
         }
     }
-    ///`ListItemsResponse`
+    ///`ListItemsResponse`: what [`ListItems::send`](super::builder::ListItems::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListItemsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub items: ::std::vec::Vec<Item>,
     }
-    ///`TouchCounterResponse`
+    ///`TouchCounterResponse`: what [`TouchCounter::send`](super::builder::TouchCounter::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TouchCounterResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<i64>,
-    }
-    /// Types for composing complex structures.
-    pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct Item {
-            id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            kind: ::std::result::Result<
-                ::std::option::Option<super::ItemKind>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                ::std::option::Option<super::ItemStatus>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Item {
-            fn default() -> Self {
-                Self {
-                    id: Ok(Default::default()),
-                    kind: Ok(Default::default()),
-                    status: Ok(Default::default()),
-                }
-            }
-        }
-        impl Item {
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn kind<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ItemKind>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.kind = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kind: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<super::ItemStatus>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Item> for super::Item {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Item,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    id: value.id?,
-                    kind: value.kind?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Item> for Item {
-            fn from(value: super::Item) -> Self {
-                Self {
-                    id: Ok(value.id),
-                    kind: Ok(value.kind),
-                    status: Ok(value.status),
-                }
-            }
-        }
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
     }
 }
 #[derive(Clone, Debug)]
@@ -835,13 +128,13 @@ Version: 1*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -937,7 +230,7 @@ pub mod builder {
         order: Result<Option<types::ListItemsOrder>, String>,
     }
     impl<'a> ListItems<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 order: Ok(None),
@@ -958,8 +251,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/items`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -970,21 +264,20 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_items")
+                .call(&client.client, request, "list_items", true)
                 .await?;
-            ::inbox_bindings::finish::<
-                types::ListItemsResponse,
-                (),
-            >(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::ListItemsResponse, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, order } = self;
             let order = order
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("order", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "order",
+                    reason,
+                ))?;
             let url = format!("{}/items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -994,9 +287,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("order", &order))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1006,10 +298,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateItem<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::Item, String>,
+        body: Result<types::Item, String>,
     }
     impl<'a> CreateItem<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 body: Ok(::std::default::Default::default()),
@@ -1022,21 +314,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| format!("conversion to `Item` for body failed: {}", s));
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(types::builder::Item) -> types::builder::Item,
-        {
-            self.body = self.body.map(f);
             self
         }
         ///Sends a `POST` request to `/items`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1047,19 +332,20 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_item")
+                .call(&client.client, request, "create_item", false)
                 .await?;
-            ::inbox_bindings::finish::<types::Item, ()>(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::Item, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::Item::try_from(v).map_err(|e| e.to_string()))
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("body", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
             let url = format!("{}/items", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1069,9 +355,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1084,7 +369,7 @@ pub mod builder {
         item_id: Result<::std::string::String, String>,
     }
     impl<'a> DeleteItem<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 item_id: Err("item_id was not initialized".to_string()),
@@ -1099,8 +384,9 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/items/{itemId}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1111,31 +397,30 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_item")
+                .call(&client.client, request, "delete_item", true)
                 .await?;
-            ::inbox_bindings::finish::<(), ()>(super::API.name, received)
+            ::inbox_bindings::__private::finish::<(), ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, item_id } = self;
             let item_id = item_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "item_id",
                     reason,
                 ))?;
             let url = format!(
-                "{}/items/{}", client.baseurl, ::inbox_bindings::path_segment("item_id",
-                & item_id.to_string()) ?,
+                "{}/items/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("item_id", & item_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
                 .delete(url)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1149,7 +434,7 @@ pub mod builder {
         note_id: Result<::std::string::String, String>,
     }
     impl<'a> GetNote<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 item_id: Err("item_id was not initialized".to_string()),
@@ -1172,8 +457,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/items/{itemId}/notes/{noteId}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1182,32 +468,32 @@ pub mod builder {
         > {
             let client = self.client;
             let request = self.request()?;
-            let received = client.inner.call(&client.client, request, "get_note").await?;
-            ::inbox_bindings::finish::<
-                types::GetNoteResponse,
-                (),
-            >(super::API.name, received)
+            let received = client
+                .inner
+                .call(&client.client, request, "get_note", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<types::GetNoteResponse, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, item_id, note_id } = self;
             let item_id = item_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "item_id",
                     reason,
                 ))?;
             let note_id = note_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "note_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/items/{}/notes/{}", client.baseurl,
-                ::inbox_bindings::path_segment("item_id", & item_id.to_string()) ?,
-                ::inbox_bindings::path_segment("note_id", & note_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("item_id", & item_id
+                .to_string()) ?, ::inbox_bindings::__private::path_segment("note_id", &
+                note_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1216,9 +502,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1231,7 +516,7 @@ pub mod builder {
         item_id: Result<::std::string::String, String>,
     }
     impl<'a> ArchiveItem<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 item_id: Err("item_id was not initialized".to_string()),
@@ -1246,8 +531,9 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/items/{itemId}/archive`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1258,27 +544,27 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "archive_item")
+                .call(&client.client, request, "archive_item", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ArchiveItemResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, item_id } = self;
             let item_id = item_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "item_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/items/{}/archive", client.baseurl,
-                ::inbox_bindings::path_segment("item_id", & item_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("item_id", & item_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1287,9 +573,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1302,14 +587,14 @@ pub mod builder {
         counter_id: Result<i64, String>,
     }
     impl<'a> TouchCounter<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 counter_id: Err("counter_id was not initialized".to_string()),
             }
         }
         pub fn counter_id(mut self, value: i64) -> Self {
-            self.counter_id = ::inbox_bindings::bounded::<
+            self.counter_id = ::inbox_bindings::__private::bounded::<
                 i64,
                 i64,
             >(value, ::std::option::Option::None, ::std::option::Option::None);
@@ -1317,8 +602,9 @@ pub mod builder {
         }
         ///Sends a `PUT` request to `/counters/{counterId}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1329,27 +615,27 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "touch_counter")
+                .call(&client.client, request, "touch_counter", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::TouchCounterResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, counter_id } = self;
             let counter_id = counter_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "counter_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/counters/{}", client.baseurl,
-                ::inbox_bindings::path_segment("counter_id", & counter_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("counter_id", & counter_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1358,19 +644,14 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `hostile` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "hostile",
     ::inbox_bindings::runtime::Auth::Header {
         name: "x-APIKey",
@@ -1383,7 +664,6 @@ pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::A
         },
     ],
     ::std::option::Option::None,
-    &["archive_item"],
     false,
 );
 impl Client {
@@ -1394,7 +674,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

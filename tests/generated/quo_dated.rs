@@ -7,26 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /// A value of an extensible enum that was not documented when these
-    /// bindings were generated, kept exactly as the server sent it.
-    ///
-    /// It can be read (`as_str`) but not built outside this module, so a
-    /// documented value always decodes to its own variant and every value
-    /// has exactly one representation.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    pub struct UnknownValue(::std::string::String);
-    impl UnknownValue {
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            &self.0
-        }
-    }
-    impl ::std::fmt::Display for UnknownValue {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    ///`ListCallsResponse`
+    ///`ListCallsResponse`: what [`ListCalls::send`](super::builder::ListCalls::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListCallsResponse {
@@ -38,14 +19,14 @@ pub mod types {
         )]
         pub next_page_token: ::std::option::Option<::std::string::String>,
     }
-    ///`ListCallsResponseDataItem`
+    ///`ListCallsResponseDataItem`: the `data` of [`ListCallsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListCallsResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
     }
-    ///`ListContactsResponse`
+    ///`ListContactsResponse`: what [`ListContacts::send`](super::builder::ListContacts::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListContactsResponse {
@@ -56,7 +37,7 @@ pub mod types {
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`ListContactsResponseDataItem`
+    ///`ListContactsResponseDataItem`: the `data` of [`ListContactsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListContactsResponseDataItem {
@@ -69,156 +50,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<ListContactsResponseDataItemSource>,
     }
-    ///`ListContactsResponseDataItemSource`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ListContactsResponseDataItemSource {
-        ///`api`
-        Api,
-        ///`csv`
-        Csv,
-        ///`device`
-        Device,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "`ListContactsResponseDataItemSource`: the `source` of [`ListContactsResponseDataItem`]."]
+        pub enum ListContactsResponseDataItemSource : tolerant { Api = "api", Csv =
+        "csv", Device = "device", }
     }
-    impl ListContactsResponseDataItemSource {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["api", "csv", "device"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Api => "api",
-                Self::Csv => "csv",
-                Self::Device => "device",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ListContactsResponseDataItemSource {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ListContactsResponseDataItemSource {
-        fn from(value: &str) -> Self {
-            match value {
-                "api" => Self::Api,
-                "csv" => Self::Csv,
-                "device" => Self::Device,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for ListContactsResponseDataItemSource {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "api" => Self::Api,
-                "csv" => Self::Csv,
-                "device" => Self::Device,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ListContactsResponseDataItemSource>
-    for ListContactsResponseDataItemSource {
-        fn from(value: &ListContactsResponseDataItemSource) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ListContactsResponseDataItemSource {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ListContactsResponseDataItemSource {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ListContactsResponseDataItemSource {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListContactsResponseDataItemSource {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ListContactsResponseDataItemSource;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ListContactsResponseDataItemSource, E> {
-                    let decoded = ListContactsResponseDataItemSource::from(value);
-                    if let ListContactsResponseDataItemSource::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ListContactsResponseDataItemSource",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ListContactsResponseDataItemSource, E> {
-                    let decoded = ListContactsResponseDataItemSource::from(value);
-                    if let ListContactsResponseDataItemSource::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ListContactsResponseDataItemSource",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ListContactsResponseDataItemSource {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ListContactsResponseDataItemSource".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["api", "csv", "device"] }, {
-                "type" : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`ListUsersResponse`
+    ///`ListUsersResponse`: what [`ListUsers::send`](super::builder::ListUsers::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsersResponse {
@@ -230,7 +68,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`ListUsersResponseDataItem`
+    ///`ListUsersResponseDataItem`: the `data` of [`ListUsersResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsersResponseDataItem {
@@ -239,155 +77,13 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<ListUsersResponseDataItemRole>,
     }
-    ///`ListUsersResponseDataItemRole`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ListUsersResponseDataItemRole {
-        ///`owner`
-        Owner,
-        ///`admin`
-        Admin,
-        ///`member`
-        Member,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "`ListUsersResponseDataItemRole`: the `role` of [`ListUsersResponseDataItem`]."]
+        pub enum ListUsersResponseDataItemRole : tolerant { Owner = "owner", Admin =
+        "admin", Member = "member", }
     }
-    impl ListUsersResponseDataItemRole {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["owner", "admin", "member"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Owner => "owner",
-                Self::Admin => "admin",
-                Self::Member => "member",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ListUsersResponseDataItemRole {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ListUsersResponseDataItemRole {
-        fn from(value: &str) -> Self {
-            match value {
-                "owner" => Self::Owner,
-                "admin" => Self::Admin,
-                "member" => Self::Member,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for ListUsersResponseDataItemRole {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "owner" => Self::Owner,
-                "admin" => Self::Admin,
-                "member" => Self::Member,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ListUsersResponseDataItemRole>
-    for ListUsersResponseDataItemRole {
-        fn from(value: &ListUsersResponseDataItemRole) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ListUsersResponseDataItemRole {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ListUsersResponseDataItemRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ListUsersResponseDataItemRole {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListUsersResponseDataItemRole {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ListUsersResponseDataItemRole;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ListUsersResponseDataItemRole, E> {
-                    let decoded = ListUsersResponseDataItemRole::from(value);
-                    if let ListUsersResponseDataItemRole::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ListUsersResponseDataItemRole",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ListUsersResponseDataItemRole, E> {
-                    let decoded = ListUsersResponseDataItemRole::from(value);
-                    if let ListUsersResponseDataItemRole::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ListUsersResponseDataItemRole",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ListUsersResponseDataItemRole {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ListUsersResponseDataItemRole".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["owner", "admin", "member"]
-                }, { "type" : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`ListWebhookEventsResponse`
+    ///`ListWebhookEventsResponse`: what [`ListWebhookEvents::send`](super::builder::ListWebhookEvents::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhookEventsResponse {
@@ -399,7 +95,7 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`ListWebhookEventsResponseDataItem`
+    ///`ListWebhookEventsResponseDataItem`: the `data` of [`ListWebhookEventsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhookEventsResponseDataItem {
@@ -408,153 +104,20 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<ListWebhookEventsResponseDataItemType>,
     }
-    ///`ListWebhookEventsResponseDataItemType`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum ListWebhookEventsResponseDataItemType {
-        ///`message.received`
-        MessageReceived,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "`ListWebhookEventsResponseDataItemType`: the `type` of [`ListWebhookEventsResponseDataItem`]."]
+        pub enum ListWebhookEventsResponseDataItemType : tolerant { MessageReceived =
+        "message.received", }
     }
-    impl ListWebhookEventsResponseDataItemType {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["message.received"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::MessageReceived => "message.received",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for ListWebhookEventsResponseDataItemType {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for ListWebhookEventsResponseDataItemType {
-        fn from(value: &str) -> Self {
-            match value {
-                "message.received" => Self::MessageReceived,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String>
-    for ListWebhookEventsResponseDataItemType {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "message.received" => Self::MessageReceived,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&ListWebhookEventsResponseDataItemType>
-    for ListWebhookEventsResponseDataItemType {
-        fn from(value: &ListWebhookEventsResponseDataItemType) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ListWebhookEventsResponseDataItemType {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for ListWebhookEventsResponseDataItemType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for ListWebhookEventsResponseDataItemType {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ListWebhookEventsResponseDataItemType {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = ListWebhookEventsResponseDataItemType;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<ListWebhookEventsResponseDataItemType, E> {
-                    let decoded = ListWebhookEventsResponseDataItemType::from(value);
-                    if let ListWebhookEventsResponseDataItemType::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ListWebhookEventsResponseDataItemType",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<ListWebhookEventsResponseDataItemType, E> {
-                    let decoded = ListWebhookEventsResponseDataItemType::from(value);
-                    if let ListWebhookEventsResponseDataItemType::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "ListWebhookEventsResponseDataItemType",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for ListWebhookEventsResponseDataItemType {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "ListWebhookEventsResponseDataItemType".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["message.received"] }, {
-                "type" : "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    ///`ListWebhooksResponse`
+    ///`ListWebhooksResponse`: what [`ListWebhooks::send`](super::builder::ListWebhooks::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhooksResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ListWebhooksResponseDataItem>,
     }
-    ///`ListWebhooksResponseDataItem`
+    ///`ListWebhooksResponseDataItem`: the `data` of [`ListWebhooksResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhooksResponseDataItem {
@@ -563,14 +126,14 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
-    ///`MarkConversationAsReadResponse`
+    ///`MarkConversationAsReadResponse`: what [`MarkConversationAsRead::send`](super::builder::MarkConversationAsRead::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<MarkConversationAsReadResponseData>,
     }
-    ///`MarkConversationAsReadResponseData`
+    ///`MarkConversationAsReadResponseData`: the `data` of [`MarkConversationAsReadResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadResponseData {
@@ -582,14 +145,14 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         )]
         pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
-    ///`RetryMessageResponse`
+    ///`RetryMessageResponse`: what [`RetryMessage::send`](super::builder::RetryMessage::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetryMessageResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RetryMessageResponseData>,
     }
-    ///`RetryMessageResponseData`
+    ///`RetryMessageResponseData`: the `data` of [`RetryMessageResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetryMessageResponseData {
@@ -598,175 +161,10 @@ without documenting it decodes as `Unknown` instead of failing the response.*/
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<RetryMessageResponseDataStatus>,
     }
-    ///`RetryMessageResponseDataStatus`
-    ///
-    /**Closed in the spec, tolerant on receipt: a value the provider sends
-without documenting it decodes as `Unknown` instead of failing the response.*/
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[non_exhaustive]
-    pub enum RetryMessageResponseDataStatus {
-        ///`queued`
-        Queued,
-        ///A value the spec does not document (received, kept as sent).
-        Unknown(UnknownValue),
-    }
-    impl RetryMessageResponseDataStatus {
-        /// The documented values, in the order the spec lists them.
-        pub const DOCUMENTED: &'static [&'static str] = &["queued"];
-        /// The value as sent on the wire.
-        pub fn as_str(&self) -> &str {
-            match self {
-                Self::Queued => "queued",
-                Self::Unknown(value) => value.as_str(),
-            }
-        }
-        /// Whether the value was not documented when these bindings were generated.
-        pub fn is_unknown(&self) -> bool {
-            matches!(self, Self::Unknown(_))
-        }
-    }
-    impl ::inbox_bindings::ExtensibleEnum for RetryMessageResponseDataStatus {
-        const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-        const DECLARED_EXTENSIBLE: bool = false;
-        fn as_str(&self) -> &str {
-            Self::as_str(self)
-        }
-        fn is_unknown(&self) -> bool {
-            Self::is_unknown(self)
-        }
-    }
-    impl ::std::convert::From<&str> for RetryMessageResponseDataStatus {
-        fn from(value: &str) -> Self {
-            match value {
-                "queued" => Self::Queued,
-                other => Self::Unknown(UnknownValue(other.to_owned())),
-            }
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for RetryMessageResponseDataStatus {
-        fn from(value: ::std::string::String) -> Self {
-            match value.as_str() {
-                "queued" => Self::Queued,
-                _ => Self::Unknown(UnknownValue(value)),
-            }
-        }
-    }
-    impl ::std::convert::From<&RetryMessageResponseDataStatus>
-    for RetryMessageResponseDataStatus {
-        fn from(value: &RetryMessageResponseDataStatus) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for RetryMessageResponseDataStatus {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self::from(value))
-        }
-    }
-    impl ::std::fmt::Display for RetryMessageResponseDataStatus {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            f.write_str(self.as_str())
-        }
-    }
-    impl ::serde::Serialize for RetryMessageResponseDataStatus {
-        fn serialize<S: ::serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> ::std::result::Result<S::Ok, S::Error> {
-            match self {
-                Self::Unknown(value) => serializer.serialize_str(value.as_str()),
-                known => serializer.serialize_str(known.as_str()),
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RetryMessageResponseDataStatus {
-        fn deserialize<D: ::serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> ::std::result::Result<Self, D::Error> {
-            struct Visitor;
-            impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                type Value = RetryMessageResponseDataStatus;
-                fn expecting(
-                    &self,
-                    f: &mut ::std::fmt::Formatter<'_>,
-                ) -> ::std::fmt::Result {
-                    f.write_str("a string")
-                }
-                fn visit_str<E: ::serde::de::Error>(
-                    self,
-                    value: &str,
-                ) -> ::std::result::Result<RetryMessageResponseDataStatus, E> {
-                    let decoded = RetryMessageResponseDataStatus::from(value);
-                    if let RetryMessageResponseDataStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "RetryMessageResponseDataStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-                fn visit_string<E: ::serde::de::Error>(
-                    self,
-                    value: ::std::string::String,
-                ) -> ::std::result::Result<RetryMessageResponseDataStatus, E> {
-                    let decoded = RetryMessageResponseDataStatus::from(value);
-                    if let RetryMessageResponseDataStatus::Unknown(unknown) = &decoded {
-                        ::inbox_bindings::undocumented_value(
-                            "RetryMessageResponseDataStatus",
-                            unknown.as_str(),
-                        );
-                    }
-                    Ok(decoded)
-                }
-            }
-            deserializer.deserialize_str(Visitor)
-        }
-    }
-    #[cfg(feature = "schemars")]
-    impl ::schemars::JsonSchema for RetryMessageResponseDataStatus {
-        fn schema_name() -> ::std::borrow::Cow<'static, str> {
-            "RetryMessageResponseDataStatus".into()
-        }
-        fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-            ::schemars::json_schema!(
-                { "type" : "string", "anyOf" : [{ "enum" : ["queued"] }, { "type" :
-                "string" }], "description" :
-                "One of the documented values; any other string the provider sends is kept as Unknown.",
-                }
-            )
-        }
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        "`RetryMessageResponseDataStatus`: the `status` of [`RetryMessageResponseData`]."]
+        pub enum RetryMessageResponseDataStatus : tolerant { Queued = "queued", }
     }
 }
 #[derive(Clone, Debug)]
@@ -776,13 +174,13 @@ Version: 2026-03-30*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -908,7 +306,7 @@ pub mod builder {
         sources: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> ListContacts<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 after: Ok(None),
@@ -940,7 +338,7 @@ pub mod builder {
             self
         }
         pub fn limit(mut self, value: u64) -> Self {
-            self.limit = ::inbox_bindings::bounded::<
+            self.limit = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -966,8 +364,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/contacts`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -984,33 +383,38 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "list_contacts")
+                .call(&client.client, request, "list_contacts", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ListContactsResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, after, external_ids, limit, sources } = self;
             let after = after
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("after", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "after",
+                    reason,
+                ))?;
             let external_ids = external_ids
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "external_ids",
                     reason,
                 ))?;
             let limit = limit
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("limit", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "limit",
+                    reason,
+                ))?;
             let sources = sources
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "sources",
                     reason,
                 ))?;
             let url = format!("{}/contacts", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1023,24 +427,26 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("externalIds", &external_ids))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("sources", &sources))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListContacts<'a> {
-        ///Every page of `listContacts`, requested lazily: the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
+        ///Every page of `listContacts`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
         pub fn pages(
             self,
-        ) -> ::inbox_bindings::pagination::BoxStream<'a, types::ListContactsResponse> {
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListContactsResponse>,
+        > {
             let initial_cursor = self
                 .after
                 .as_ref()
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| builder.after(cursor),
@@ -1055,7 +461,7 @@ pub mod builder {
             'a,
             types::ListContactsResponseDataItem,
         > {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ListContactsResponse| page.data,
             )
@@ -1071,7 +477,7 @@ pub mod builder {
         limit: Result<Option<::std::num::NonZeroU64>, String>,
     }
     impl<'a> ListUsers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 after: Ok(None),
@@ -1088,7 +494,7 @@ pub mod builder {
             self
         }
         pub fn limit(mut self, value: u64) -> Self {
-            self.limit = ::inbox_bindings::bounded::<
+            self.limit = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -1101,8 +507,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/users`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1119,23 +526,25 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "list_users")
+                .call(&client.client, request, "list_users", true)
                 .await?;
-            ::inbox_bindings::finish::<
-                types::ListUsersResponse,
-                (),
-            >(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::ListUsersResponse, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, after, limit } = self;
             let after = after
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("after", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "after",
+                    reason,
+                ))?;
             let limit = limit
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("limit", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "limit",
+                    reason,
+                ))?;
             let url = format!("{}/users", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1146,24 +555,26 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("after", &after))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListUsers<'a> {
-        ///Every page of `listUsers`, requested lazily: the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
+        ///Every page of `listUsers`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
         pub fn pages(
             self,
-        ) -> ::inbox_bindings::pagination::BoxStream<'a, types::ListUsersResponse> {
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListUsersResponse>,
+        > {
             let initial_cursor = self
                 .after
                 .as_ref()
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| builder.after(cursor),
@@ -1178,7 +589,7 @@ pub mod builder {
             'a,
             types::ListUsersResponseDataItem,
         > {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ListUsersResponse| page.data,
             )
@@ -1192,13 +603,14 @@ pub mod builder {
         client: &'a super::Client,
     }
     impl<'a> ListWebhooks<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
         ///Sends a `GET` request to `/webhooks`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1215,19 +627,18 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "list_webhooks")
+                .call(&client.client, request, "list_webhooks", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ListWebhooksResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client } = self;
             let url = format!("{}/webhooks", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1236,9 +647,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1251,7 +661,7 @@ pub mod builder {
         webhook_id: Result<::std::string::String, String>,
     }
     impl<'a> DeleteWebhook<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 webhook_id: Err("webhook_id was not initialized".to_string()),
@@ -1266,8 +676,9 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/webhooks/{webhookId}`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1284,31 +695,30 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "delete_webhook")
+                .call(&client.client, request, "delete_webhook", true)
                 .await?;
-            ::inbox_bindings::finish::<(), ()>(super::API.name, received)
+            ::inbox_bindings::__private::finish::<(), ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, webhook_id } = self;
             let webhook_id = webhook_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "webhook_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/webhooks/{}", client.baseurl,
-                ::inbox_bindings::path_segment("webhook_id", & webhook_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("webhook_id", & webhook_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
                 .delete(url)
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1323,7 +733,7 @@ pub mod builder {
         limit: Result<Option<::std::num::NonZeroU64>, String>,
     }
     impl<'a> ListWebhookEvents<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 webhook_id: Err("webhook_id was not initialized".to_string()),
@@ -1348,7 +758,7 @@ pub mod builder {
             self
         }
         pub fn limit(mut self, value: u64) -> Self {
-            self.limit = ::inbox_bindings::bounded::<
+            self.limit = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -1361,8 +771,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/webhooks/{webhookId}/events`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1379,31 +790,37 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "list_webhook_events")
+                .call(&client.client, request, "list_webhook_events", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ListWebhookEventsResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, webhook_id, after, limit } = self;
             let webhook_id = webhook_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "webhook_id",
                     reason,
                 ))?;
             let after = after
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("after", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "after",
+                    reason,
+                ))?;
             let limit = limit
-                .map_err(|reason| ::inbox_bindings::invalid_parameter("limit", reason))?;
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "limit",
+                    reason,
+                ))?;
             let url = format!(
                 "{}/webhooks/{}/events", client.baseurl,
-                ::inbox_bindings::path_segment("webhook_id", & webhook_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("webhook_id", & webhook_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1414,19 +831,18 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("after", &after))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListWebhookEvents<'a> {
-        ///Every page of `listWebhookEvents`, requested lazily: the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
+        ///Every page of `listWebhookEvents`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
             'a,
-            types::ListWebhookEventsResponse,
+            ::inbox_bindings::Response<types::ListWebhookEventsResponse>,
         > {
             let initial_cursor = self
                 .after
@@ -1434,7 +850,7 @@ pub mod builder {
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| builder.after(cursor),
@@ -1449,7 +865,7 @@ pub mod builder {
             'a,
             types::ListWebhookEventsResponseDataItem,
         > {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ListWebhookEventsResponse| page.data,
             )
@@ -1464,7 +880,7 @@ pub mod builder {
         conversation_id: Result<::std::string::String, String>,
     }
     impl<'a> MarkConversationAsRead<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 conversation_id: Err("conversation_id was not initialized".to_string()),
@@ -1479,8 +895,9 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/conversations/{conversationId}/mark-as-read`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1497,28 +914,27 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "mark_conversation_as_read")
+                .call(&client.client, request, "mark_conversation_as_read", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::MarkConversationAsReadResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "conversation_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/conversations/{}/mark-as-read", client.baseurl,
-                ::inbox_bindings::path_segment("conversation_id", & conversation_id
-                .to_string()) ?,
+                ::inbox_bindings::__private::path_segment("conversation_id", &
+                conversation_id.to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1527,9 +943,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1542,7 +957,7 @@ pub mod builder {
         message_id: Result<::std::string::String, String>,
     }
     impl<'a> RetryMessage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 message_id: Err("message_id was not initialized".to_string()),
@@ -1557,8 +972,9 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/messages/{messageId}/retry`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1575,27 +991,27 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "retry_message")
+                .call(&client.client, request, "retry_message", false)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::RetryMessageResponse,
                 (),
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, message_id } = self;
             let message_id = message_id
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "message_id",
                     reason,
                 ))?;
             let url = format!(
                 "{}/messages/{}/retry", client.baseurl,
-                ::inbox_bindings::path_segment("message_id", & message_id.to_string()) ?,
+                ::inbox_bindings::__private::path_segment("message_id", & message_id
+                .to_string()) ?,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1604,9 +1020,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
@@ -1620,7 +1035,7 @@ pub mod builder {
         page_token: Result<Option<::std::string::String>, String>,
     }
     impl<'a> ListCalls<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 max_results: Err("max_results was not initialized".to_string()),
@@ -1628,7 +1043,7 @@ pub mod builder {
             }
         }
         pub fn max_results(mut self, value: u64) -> Self {
-            self.max_results = ::inbox_bindings::bounded::<
+            self.max_results = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -1649,8 +1064,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/calls`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1667,29 +1083,25 @@ pub mod builder {
                 );
             let received = client
                 .inner
-                .call(&client.client, request, "list_calls")
+                .call(&client.client, request, "list_calls", true)
                 .await?;
-            ::inbox_bindings::finish::<
-                types::ListCallsResponse,
-                (),
-            >(super::API.name, received)
+            ::inbox_bindings::__private::finish::<types::ListCallsResponse, ()>(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, max_results, page_token } = self;
             let max_results = max_results
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "max_results",
                     reason,
                 ))?;
             let page_token = page_token
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "page_token",
                     reason,
                 ))?;
             let url = format!("{}/calls", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -1700,24 +1112,26 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("maxResults", &max_results))
                 .query(&progenitor_client::QueryParam::new("pageToken", &page_token))
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListCalls<'a> {
-        ///Every page of `listCalls`, requested lazily: the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        ///Every page of `listCalls`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
         pub fn pages(
             self,
-        ) -> ::inbox_bindings::pagination::BoxStream<'a, types::ListCallsResponse> {
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListCallsResponse>,
+        > {
             let initial_cursor = self
                 .page_token
                 .as_ref()
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| {
@@ -1734,19 +1148,15 @@ pub mod builder {
             'a,
             types::ListCallsResponseDataItem,
         > {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ListCallsResponse| page.data,
             )
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `quo_dated` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "quo_dated",
     ::inbox_bindings::runtime::Auth::Header {
         name: "Authorization",
@@ -1759,7 +1169,6 @@ pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::A
         },
     ],
     ::std::option::Option::None,
-    &["mark_conversation_as_read"],
     false,
 );
 impl Client {
@@ -1770,7 +1179,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

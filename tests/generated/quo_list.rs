@@ -14,7 +14,7 @@ pub mod types {
         pub code: ::std::string::String,
         pub message: ::std::string::String,
     }
-    ///`ListConversationsV1Response`
+    ///`ListConversationsV1Response`: what [`ListConversationsV1::send`](super::builder::ListConversationsV1::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsV1Response {
@@ -28,45 +28,13 @@ pub mod types {
         #[serde(rename = "totalItems")]
         pub total_items: i64,
     }
-    ///`ListConversationsV1ResponseDataItem`
+    ///`ListConversationsV1ResponseDataItem`: the `data` of [`ListConversationsV1Response`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsV1ResponseDataItem {
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-    }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
     }
     impl ::inbox_bindings::ProviderError for ApiError {
         const CODE_POINTERS: &'static [&'static str] = &["/code"];
@@ -80,13 +48,13 @@ Version: 1.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::inbox_bindings::runtime::Runtime,
+    pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
     pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::inbox_bindings::runtime::Runtime,
+        inner: ::inbox_bindings::__private::Runtime,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -130,7 +98,7 @@ pub mod builder {
         phone_numbers: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> ListConversationsV1<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 max_results: Err("max_results was not initialized".to_string()),
@@ -139,7 +107,7 @@ pub mod builder {
             }
         }
         pub fn max_results(mut self, value: u64) -> Self {
-            self.max_results = ::inbox_bindings::bounded::<
+            self.max_results = ::inbox_bindings::__private::bounded::<
                 u64,
                 ::std::num::NonZeroU64,
             >(
@@ -173,8 +141,9 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/v1/conversations`
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -185,34 +154,33 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_conversations_v1")
+                .call(&client.client, request, "list_conversations_v1", true)
                 .await?;
-            ::inbox_bindings::finish::<
+            ::inbox_bindings::__private::finish::<
                 types::ListConversationsV1Response,
                 types::ApiError,
-            >(super::API.name, received)
+            >(received)
         }
         fn request(
             self,
         ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
             let Self { client, max_results, page_token, phone_numbers } = self;
             let max_results = max_results
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "max_results",
                     reason,
                 ))?;
             let page_token = page_token
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "page_token",
                     reason,
                 ))?;
             let phone_numbers = phone_numbers
-                .map_err(|reason| ::inbox_bindings::invalid_parameter(
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
                     "phone_numbers",
                     reason,
                 ))?;
             let url = format!("{}/v1/conversations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -226,19 +194,18 @@ pub mod builder {
                 .query(
                     &progenitor_client::QueryParam::new("phoneNumbers", &phone_numbers),
                 )
-                .headers(header_map)
                 .build()
-                .map_err(::inbox_bindings::request_not_built)?;
+                .map_err(::inbox_bindings::__private::request_not_built)?;
             return Ok(request);
         }
     }
     impl<'a> ListConversationsV1<'a> {
-        ///Every page of `listConversations_v1`, requested lazily: the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        ///Every page of `listConversations_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
             'a,
-            types::ListConversationsV1Response,
+            ::inbox_bindings::Response<types::ListConversationsV1Response>,
         > {
             let initial_cursor = self
                 .page_token
@@ -246,7 +213,7 @@ pub mod builder {
                 .ok()
                 .and_then(|value| value.as_ref())
                 .map(|value| value.to_string());
-            ::inbox_bindings::pagination::pages(
+            ::inbox_bindings::__private::pages(
                 self,
                 initial_cursor,
                 |builder: Self, cursor: ::std::string::String| {
@@ -265,24 +232,19 @@ pub mod builder {
             'a,
             types::ListConversationsV1ResponseDataItem,
         > {
-            ::inbox_bindings::pagination::items(
+            ::inbox_bindings::__private::items(
                 self.pages(),
                 |page: types::ListConversationsV1Response| page.data,
             )
         }
     }
 }
-/// Items consumers will typically use such as the Client.
-pub mod prelude {
-    pub use self::super::Client;
-}
 ///What the runtime needs to know of the `quo_list` API (from its spec and `codegen.toml`).
-pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "quo_list",
     ::inbox_bindings::runtime::Auth::None,
     &[],
     ::std::option::Option::None,
-    &[],
     false,
 );
 impl Client {
@@ -293,7 +255,7 @@ impl Client {
     pub fn with_config(
         config: ::inbox_bindings::ClientConfig,
     ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-        let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+        let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
         Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
     }
     /// The base URL every request goes to (without a trailing slash).

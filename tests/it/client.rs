@@ -87,6 +87,7 @@ async fn every_bounded_parameter_at_its_edges() {
                     Err(Error::InvalidInput {
                         parameter: Some(named),
                         reason,
+                        ..
                     }) => {
                         assert_eq!(named, *parameter);
                         assert_eq!(

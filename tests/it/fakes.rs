@@ -132,7 +132,7 @@ async fn partoo_pages_and_filters_by_business() {
         .send()
         .await
         .unwrap();
-    assert_eq!(empty.into_inner(), first.into_inner());
+    assert_eq!(empty.into_body(), first.into_body());
     assert_eq!(
         fake.requests()
             .last()

@@ -323,7 +323,7 @@ proptest! {
     /// back to it; a refused one never reaches a URL.
     #[test]
     fn an_accepted_path_segment_is_one_segment(id in any::<String>()) {
-        if let Ok(encoded) = inbox_bindings::path_segment("id", &id) {
+        if let Ok(encoded) = inbox_bindings::__private::path_segment("id", &id) {
             let url = reqwest::Url::parse(&format!("http://127.0.0.1/base/{encoded}/end")).unwrap();
             let segments: Vec<&str> = url.path_segments().unwrap().collect();
             prop_assert_eq!(segments.len(), 3);
@@ -350,7 +350,7 @@ proptest! {
         rest in "[a-z=;]{0,6}",
     ) {
         let id = format!("{dots}{separator}{rest}");
-        prop_assert!(inbox_bindings::path_segment("id", &id).is_err(), "{:?} accepted", id);
+        prop_assert!(inbox_bindings::__private::path_segment("id", &id).is_err(), "{:?} accepted", id);
     }
 }
 
@@ -419,7 +419,7 @@ async fn an_unknown_value_is_kept_when_received_and_refused_when_sent() {
     )
     .await;
     let client = hostile_client(&server, |c| c);
-    let page = client.list_items().send().await.unwrap().into_inner();
+    let page = client.list_items().send().await.unwrap().into_body();
     let item: &Item = &page.items[0];
     assert_eq!(item.kind.as_ref().unwrap().as_str(), "vinyl");
     assert_eq!(item.status.as_ref().unwrap().as_str(), "archived");
@@ -534,14 +534,14 @@ async fn empty_and_constant_success_bodies_return_cleanly_from_generated_calls()
     answering(&server, ResponseTemplate::new(204)).await;
     let client = hostile_client(&server, |c| c);
     let deleted = client.delete_item().item_id("i1").send().await.unwrap();
-    assert_eq!(deleted.status().as_u16(), 204);
+    assert_eq!(deleted.http_status().as_u16(), 204);
     let archived = client
         .archive_item()
         .item_id("i1")
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_body();
     assert!(archived.status.is_none(), "204: no body, no status");
 
     let server = server_on("127.0.0.1").await;
@@ -842,10 +842,7 @@ fn extreme_configuration_is_refused_when_the_client_is_built() {
         ),
         (
             "period",
-            base().rate_limit(RateLimit {
-                requests: 1,
-                per_seconds: u64::MAX,
-            }),
+            base().rate_limit(RateLimit::new(1, Duration::from_secs(u64::MAX))),
         ),
         (
             "period",
@@ -853,17 +850,11 @@ fn extreme_configuration_is_refused_when_the_client_is_built() {
         ),
         (
             "at least one request",
-            base().rate_limit(RateLimit {
-                requests: 0,
-                per_seconds: 1,
-            }),
+            base().rate_limit(RateLimit::new(0, Duration::from_secs(1))),
         ),
         (
             "too short",
-            base().rate_limit(RateLimit {
-                requests: u32::MAX,
-                per_seconds: 1,
-            }),
+            base().rate_limit(RateLimit::new(u32::MAX, Duration::from_secs(1))),
         ),
     ];
     for (named, config) in cases {
@@ -1467,7 +1458,7 @@ async fn a_responses_debug_never_prints_a_cookie() {
         .await
         .unwrap();
     assert_eq!(
-        page.headers()["set-cookie"],
+        page.http_headers()["set-cookie"],
         "session=sentinel-cookie",
         "still readable"
     );

@@ -157,13 +157,18 @@ async fn every_item_arrives_once_in_order_with_filters_on_every_page() {
 #[tokio::test]
 async fn pages_expose_the_whole_response() {
     let (server, _) = Pager::partoo(250).start().await;
-    let pages: Vec<partoo::types::ListConversationsResponse> = partoo_client(&server)
-        .list_conversations()
-        .per_page(100u64)
-        .pages()
-        .map(Result::unwrap)
-        .collect()
-        .await;
+    let pages: Vec<inbox_bindings::Response<partoo::types::ListConversationsResponse>> =
+        partoo_client(&server)
+            .list_conversations()
+            .per_page(100u64)
+            .pages()
+            .map(Result::unwrap)
+            .collect()
+            .await;
+    assert!(
+        pages.iter().all(|page| page.http_status() == 200),
+        "each page keeps its response"
+    );
     let sizes: Vec<usize> = pages.iter().map(|page| page.conversations.len()).collect();
     assert_eq!(sizes, [100, 100, 50]);
     assert!(pages
@@ -210,7 +215,7 @@ async fn a_repeated_cursor_ends_with_a_pagination_loop_error() {
     assert_eq!(items.len(), 20);
     assert_eq!(errors.len(), 1);
     assert!(
-        matches!(errors[0], Err(Error::PaginationLoop { ref cursor }) if cursor == "offset-10")
+        matches!(errors[0], Err(Error::PaginationLoop { ref cursor , .. }) if cursor == "offset-10")
     );
     assert_eq!(served.load(Ordering::SeqCst), 2);
 }
@@ -373,7 +378,9 @@ async fn long_new_cursors_are_followed_and_a_long_repeated_one_still_ends_the_st
         "each page once, in order"
     );
     match results.last() {
-        Some(Err(Error::PaginationLoop { cursor: repeated })) => assert_eq!(*repeated, cursor(20)),
+        Some(Err(Error::PaginationLoop {
+            cursor: repeated, ..
+        })) => assert_eq!(*repeated, cursor(20)),
         other => panic!("{other:?}"),
     }
 }

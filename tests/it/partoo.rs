@@ -212,7 +212,7 @@ async fn list_conversations_sends_filters_and_decodes_a_page() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_body();
 
     let request = only_request(&server).await;
     assert_eq!(request.method.as_str(), "GET");

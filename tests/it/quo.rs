@@ -44,7 +44,7 @@ async fn mark_as_read_sends_the_documented_request_and_decodes_the_conversation(
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_body();
 
     let request = only_request(&server).await;
     assert_eq!(request.method.as_str(), "POST");

@@ -200,14 +200,14 @@ async fn accepted_and_empty_answers_return_and_carry_the_version_too() {
         .send()
         .await
         .unwrap();
-    assert_eq!(deleted.status().as_u16(), 204);
+    assert_eq!(deleted.http_status().as_u16(), 204);
     let retried = client
         .retry_message()
         .message_id("M1")
         .send()
         .await
         .unwrap();
-    assert_eq!(retried.status().as_u16(), 202);
+    assert_eq!(retried.http_status().as_u16(), 202);
     assert_eq!(
         retried
             .data

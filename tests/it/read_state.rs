@@ -25,6 +25,7 @@ async fn the_trait_marks_read_and_unread_on_each_provider() {
         Err(Error::InvalidInput {
             parameter: Some(parameter),
             reason,
+            ..
         }) => {
             assert_eq!(parameter, "conversation");
             assert_eq!(reason, "quo:CN2 is not a partoo conversation");
@@ -49,8 +50,9 @@ async fn the_trait_marks_read_and_unread_on_each_provider() {
     assert!(matches!(
         unsupported,
         Error::Unsupported {
-            provider: "quo",
-            operation: "mark_unread"
+            provider: inbox_bindings::Provider::Quo,
+            operation: "mark_unread",
+            ..
         }
     ));
     assert_eq!(unsupported.to_string(), "quo does not support mark_unread");
@@ -70,7 +72,7 @@ async fn the_trait_marks_read_and_unread_on_each_provider() {
     assert!(matches!(
         client.mark_unread(&"textus:abc".parse().unwrap()).await,
         Err(Error::Unsupported {
-            provider: "textus",
+            provider: inbox_bindings::Provider::Textus,
             ..
         })
     ));

@@ -46,10 +46,10 @@ pub fn api_error<T: std::fmt::Debug>(result: Result<T, inbox_bindings::Error>) -
             body,
             ..
         }) => ApiFailure {
-            provider,
+            provider: provider.as_str(),
             status: status.as_u16(),
-            code,
-            message,
+            code: code.map(String::from),
+            message: message.map(String::from),
             body,
         },
         other => panic!("expected a provider error, got {other:?}"),

@@ -79,7 +79,7 @@ async fn the_documented_response_decodes_field_by_field() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_body();
     assert_eq!(conversation.id.as_deref(), Some("/conversations/JYnJBY"));
     assert_eq!(conversation.type_.as_deref(), Some("Conversation"));
     assert_eq!(conversation.current_state.as_deref(), Some("closed"));
@@ -130,7 +130,7 @@ async fn unknown_fields_and_state_values_decode() {
         .send()
         .await
         .unwrap()
-        .into_inner();
+        .into_body();
     assert_eq!(conversation.current_state.as_deref(), Some("snoozed"));
     let message = conversation.latest_previewable_item.unwrap();
     assert_eq!(message.delivery_state.as_deref(), Some("carrier_pending"));
@@ -236,7 +236,7 @@ async fn rate_limiting_is_reported_with_retry_after() {
         .await;
     let error = result.unwrap_err();
     assert!(
-        matches!(error, inbox_bindings::Error::RateLimited { provider: "textus", retry_after: Some(wait) } if wait.as_secs() == 30),
+        matches!(error, inbox_bindings::Error::RateLimited { provider: inbox_bindings::Provider::Textus, retry_after: Some(wait) , .. } if wait.as_secs() == 30),
         "{error:?}"
     );
 }

@@ -65,7 +65,7 @@ impl CheckPathSegments {
                             let parameter = name.to_string();
                             let parameter = parameter.trim_start_matches("r#");
                             out.extend(quote! {
-                                ::inbox_bindings::path_segment(#parameter, #argument)?
+                                ::inbox_bindings::__private::path_segment(#parameter, #argument)?
                             });
                             self.0 += 1;
                             index += 2;
@@ -124,7 +124,7 @@ impl VisitMut for ReplaceInvalidRequest {
         if let syn::Expr::Path(path) = expr {
             if is_invalid_request(&path.path) {
                 let parameter = &self.parameter;
-                *expr = syn::parse_quote!(|reason| ::inbox_bindings::invalid_parameter(#parameter, reason));
+                *expr = syn::parse_quote!(|reason| ::inbox_bindings::__private::invalid_parameter(#parameter, reason));
                 self.replaced += 1;
                 return;
             }
@@ -155,7 +155,7 @@ impl VisitMut for CrateErrors {
             if let syn::Expr::MethodCall(call) = &*attempt.expr {
                 if call.method == "build" && call.args.is_empty() {
                     let receiver = &call.receiver;
-                    *expr = syn::parse_quote!(#receiver.build().map_err(::inbox_bindings::request_not_built)?);
+                    *expr = syn::parse_quote!(#receiver.build().map_err(::inbox_bindings::__private::request_not_built)?);
                     self.builds += 1;
                 }
             }
@@ -263,7 +263,7 @@ fn natural_setters(
                 syn::parse_quote! {
                     #(#docs)*
                     pub fn #name(mut self, value: #primitive) -> Self {
-                        self.#name = ::inbox_bindings::bounded::<#primitive, #target>(value, #minimum, #maximum) #wrap;
+                        self.#name = ::inbox_bindings::__private::bounded::<#primitive, #target>(value, #minimum, #maximum) #wrap;
                         self
                     }
                 }
@@ -455,16 +455,23 @@ fn send_through_runtime(
             #(#constants)*
         }
     };
+    let idempotent = operation.idempotent;
+    let retries = if idempotent {
+        "Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout."
+    } else {
+        "Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe."
+    };
     let wrapper: syn::ImplItem = syn::parse_quote! {
         #(#docs)*
         ///
-        /// Parameters were checked against the spec when set;
-        /// the call is retried, rate limited and traced by the client's runtime.
+        /// Parameters were checked against the spec when set; the call is
+        /// rate limited and traced by the client's runtime.
+        #[doc = #retries]
         pub async fn send(self) -> ::std::result::Result<::inbox_bindings::Response<#success>, ::inbox_bindings::Error> {
             let client = self.client;
             #request_binding
-            let received = client.inner.call(&client.client, request, #operation_id).await?;
-            ::inbox_bindings::finish::<#success, #error>(super::API.name, received)
+            let received = client.inner.call(&client.client, request, #operation_id, #idempotent).await?;
+            ::inbox_bindings::__private::finish::<#success, #error>(received)
         }
     };
     block.items.insert(position, wrapper);
@@ -556,37 +563,21 @@ fn api_constant(file: &mut syn::File, plan: &Plan) -> anyhow::Result<()> {
             requests,
             per_seconds,
         }) => {
-            quote!(::std::option::Option::Some(::inbox_bindings::runtime::RateLimit { requests: #requests, per_seconds: #per_seconds }))
+            quote!(::std::option::Option::Some(::inbox_bindings::RateLimit::new(#requests, ::std::time::Duration::from_secs(#per_seconds))))
         }
         None => quote!(::std::option::Option::None),
     };
-    // Idempotent operations the method does not say are (a POST listed in
-    // `codegen.toml`), by progenitor's operation name.
-    let idempotent: Vec<String> = plan
-        .model
-        .operations
-        .iter()
-        .filter(|operation| {
-            operation.idempotent
-                && !matches!(
-                    operation.method.as_str(),
-                    "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS"
-                )
-        })
-        .map(|operation| operation_name(&operation.id))
-        .collect();
     let headers = plan.rate_limit_headers;
     let provider_doc = format!(
         "What the runtime needs to know of the `{api}` API (from its spec and `codegen.toml`)."
     );
     let items: syn::File = syn::parse2(quote! {
         #[doc = #provider_doc]
-        pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::runtime::ApiInfo::new(
+        pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
             #api,
             #auth,
             &[#(#servers),*],
             #rate_limit,
-            &[#(#idempotent),*],
             #headers,
         );
         impl Client {
@@ -597,7 +588,7 @@ fn api_constant(file: &mut syn::File, plan: &Plan) -> anyhow::Result<()> {
             pub fn with_config(
                 config: ::inbox_bindings::ClientConfig,
             ) -> ::std::result::Result<Self, ::inbox_bindings::Error> {
-                let parts = ::inbox_bindings::runtime::Runtime::build(config, &API)?;
+                let parts = ::inbox_bindings::__private::Runtime::build(config, &API)?;
                 Ok(Self::new_with_client(&parts.base_url, parts.http, parts.runtime))
             }
 

@@ -539,201 +539,38 @@ pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resul
             types.insert(insert_at + offset, item);
         }
     }
-    let unknown_value: syn::File = syn::parse2(unknown_value_tokens()).expect("fixed tokens parse");
-    types.splice(0..0, unknown_value.items);
     Ok(())
 }
 
-fn unknown_value_tokens() -> TokenStream {
-    quote! {
-        /// A value of an extensible enum that was not documented when these
-        /// bindings were generated, kept exactly as the server sent it.
-        ///
-        /// It can be read (`as_str`) but not built outside this module, so a
-        /// documented value always decodes to its own variant and every value
-        /// has exactly one representation.
-        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-        pub struct UnknownValue(::std::string::String);
-        impl UnknownValue {
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-        impl ::std::fmt::Display for UnknownValue {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    }
-}
-
+/// One invocation of the crate's `extensible_enum!` macro: the enum's docs,
+/// its kind and its documented values; the macro holds the behaviour.
 fn enum_tokens(
     ident: &syn::Ident,
     docs: &[&syn::Attribute],
     variants: &[Variant],
     kind: Kind,
 ) -> TokenStream {
-    let name = ident.to_string();
-    let extensible = kind == Kind::Extensible;
-    let (behaviour, unknown_doc) = match kind {
-        Kind::Extensible => (
-            "Extensible: a value added by the provider decodes as `Unknown` and is\nsent back unchanged.",
-            "A value not documented when these bindings were generated.",
-        ),
-        Kind::Tolerant { sent: false } => (
-            "Closed in the spec, tolerant on receipt: a value the provider sends\nwithout documenting it decodes as `Unknown` instead of failing the response.",
-            "A value the spec does not document (received, kept as sent).",
-        ),
-        Kind::Tolerant { sent: true } => (
-            "Closed in the spec, tolerant on receipt: a value the provider sends\nwithout documenting it decodes as `Unknown` instead of failing the response;\nsending an `Unknown` value is refused before the request is made.",
-            "A value the spec does not document (received, kept as sent; never sent).",
-        ),
+    let kind = match kind {
+        Kind::Extensible => quote!(extensible),
+        Kind::Tolerant { sent: false } => quote!(tolerant),
+        Kind::Tolerant { sent: true } => quote!(tolerant_sent),
     };
-    let schema_description = match kind {
-        Kind::Extensible => "One of the documented values, or any other string: the provider documents that new values may be added.",
-        Kind::Tolerant { .. } => "One of the documented values; any other string the provider sends is kept as Unknown.",
-    };
-    let serialize_unknown = if matches!(kind, Kind::Tolerant { sent: true }) {
-        quote! {
-            Self::Unknown(value) => ::std::result::Result::Err(::serde::ser::Error::custom(
-                ::std::format!("{:?} is not a documented {} value: the API does not accept it", value.as_str(), #name),
-            )),
-        }
-    } else {
-        quote! { Self::Unknown(value) => serializer.serialize_str(value.as_str()), }
-    };
-    let idents: Vec<&syn::Ident> = variants.iter().map(|v| &v.ident).collect();
-    let values: Vec<&str> = variants.iter().map(|v| v.value.as_str()).collect();
-    let variant_docs: Vec<TokenStream> = variants
-        .iter()
-        .map(|variant| {
-            let docs = &variant.docs;
-            let wire = format!("`{}`", variant.value);
-            if docs.is_empty() {
-                quote! { #[doc = #wire] }
-            } else {
-                quote! { #(#docs)* }
-            }
-        })
-        .collect();
+    // The macro documents each variant by its wire value; a doc of the
+    // spec's own is kept beside it.
+    let variants = variants.iter().map(|variant| {
+        let (ident, value) = (&variant.ident, &variant.value);
+        let wire = format!("`{value}`");
+        let docs = variant
+            .docs
+            .iter()
+            .filter(|doc| crate::syntax::doc_text(std::slice::from_ref(doc)).trim() != wire);
+        quote! { #(#docs)* #ident = #value, }
+    });
     quote! {
-        #(#docs)*
-        ///
-        #[doc = #behaviour]
-        #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-        #[non_exhaustive]
-        pub enum #ident {
-            #( #variant_docs #idents, )*
-            #[doc = #unknown_doc]
-            Unknown(UnknownValue),
-        }
-        impl #ident {
-            /// The documented values, in the order the spec lists them.
-            pub const DOCUMENTED: &'static [&'static str] = &[#(#values),*];
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #( Self::#idents => #values, )*
-                    Self::Unknown(value) => value.as_str(),
-                }
-            }
-            /// Whether the value was not documented when these bindings were generated.
-            pub fn is_unknown(&self) -> bool {
-                matches!(self, Self::Unknown(_))
-            }
-        }
-        impl ::inbox_bindings::ExtensibleEnum for #ident {
-            const DOCUMENTED: &'static [&'static str] = Self::DOCUMENTED;
-            const DECLARED_EXTENSIBLE: bool = #extensible;
-            fn as_str(&self) -> &str {
-                Self::as_str(self)
-            }
-            fn is_unknown(&self) -> bool {
-                Self::is_unknown(self)
-            }
-        }
-        impl ::std::convert::From<&str> for #ident {
-            fn from(value: &str) -> Self {
-                match value {
-                    #( #values => Self::#idents, )*
-                    other => Self::Unknown(UnknownValue(other.to_owned())),
-                }
-            }
-        }
-        impl ::std::convert::From<::std::string::String> for #ident {
-            fn from(value: ::std::string::String) -> Self {
-                match value.as_str() {
-                    #( #values => Self::#idents, )*
-                    _ => Self::Unknown(UnknownValue(value)),
-                }
-            }
-        }
-        impl ::std::convert::From<&#ident> for #ident {
-            fn from(value: &#ident) -> Self {
-                value.clone()
-            }
-        }
-        impl ::std::str::FromStr for #ident {
-            type Err = ::std::convert::Infallible;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                Ok(Self::from(value))
-            }
-        }
-        impl ::std::fmt::Display for #ident {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-        impl ::serde::Serialize for #ident {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                match self {
-                    #serialize_unknown
-                    known => serializer.serialize_str(known.as_str()),
-                }
-            }
-        }
-        impl<'de> ::serde::Deserialize<'de> for #ident {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str("a string")
-                    }
-                    fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#ident, E> {
-                        let decoded = #ident::from(value);
-                        if let #ident::Unknown(unknown) = &decoded {
-                            ::inbox_bindings::undocumented_value(#name, unknown.as_str());
-                        }
-                        Ok(decoded)
-                    }
-                    fn visit_string<E: ::serde::de::Error>(
-                        self,
-                        value: ::std::string::String,
-                    ) -> ::std::result::Result<#ident, E> {
-                        let decoded = #ident::from(value);
-                        if let #ident::Unknown(unknown) = &decoded {
-                            ::inbox_bindings::undocumented_value(#name, unknown.as_str());
-                        }
-                        Ok(decoded)
-                    }
-                }
-                deserializer.deserialize_str(Visitor)
-            }
-        }
-        #[cfg(feature = "schemars")]
-        impl ::schemars::JsonSchema for #ident {
-            fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                #name.into()
-            }
-            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
-                // Any string decodes (`Unknown`); the documented values are listed.
-                ::schemars::json_schema!({
-                    "type": "string",
-                    "anyOf": [{"enum": [#(#values),*]}, {"type": "string"}],
-                    "description": #schema_description,
-                })
+        ::inbox_bindings::__private::extensible_enum! {
+            #(#docs)*
+            pub enum #ident: #kind {
+                #(#variants)*
             }
         }
     }

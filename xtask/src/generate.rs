@@ -142,12 +142,17 @@ pub struct Generated {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     ApiVersionHeader,
+    /// Types typify documented only by their name say where they appear.
+    TypeDocs,
     ExtensibleEnums,
     Requests,
     Pagination,
     ProviderError,
     /// Setters, path segments, the crate's errors, constants, `send`, `API`.
     Client,
+    /// No generator item users could name: `prelude`, builder constructors,
+    /// `types::error`, dead header maps.
+    Surface,
     Deprecation,
     Lean,
     Schemars,
@@ -157,13 +162,15 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in order.
-    pub const ALL: [Stage; 10] = [
+    pub const ALL: [Stage; 12] = [
         Stage::ApiVersionHeader,
+        Stage::TypeDocs,
         Stage::ExtensibleEnums,
         Stage::Requests,
         Stage::Pagination,
         Stage::ProviderError,
         Stage::Client,
+        Stage::Surface,
         Stage::Deprecation,
         Stage::Lean,
         Stage::Schemars,
@@ -175,14 +182,18 @@ impl Stage {
     pub fn run(self, file: &mut syn::File, plan: &Plan, index: &Index) -> anyhow::Result<usize> {
         match self {
             Stage::ApiVersionHeader => drop_api_version_header(file, plan, index)?,
+            Stage::TypeDocs => {
+                crate::surface::type_docs(file)?;
+            }
             Stage::ExtensibleEnums => crate::extensible::rewrite(file, &plan.extensible)?,
             Stage::Requests => crate::requests::rewrite(file, &plan.model, index)?,
             Stage::Pagination => crate::pagination::inject(file, &plan.model, index)?,
             Stage::ProviderError => crate::provider_error::implement(file, &plan.errors)?,
             Stage::Client => crate::client::rewrite(file, plan, index)?,
+            Stage::Surface => crate::surface::curate(file, &plan.model, index)?,
             Stage::Deprecation => mark_deprecated(file, plan, index)?,
             Stage::Lean => {
-                crate::lean::rewrite(file, &plan.model, index)?;
+                crate::lean::rewrite(file, &plan.model)?;
             }
             Stage::Schemars => {
                 crate::lean::schemars(file, &plan.extensible)?;
@@ -202,7 +213,7 @@ pub fn progenitor(spec: &openapiv3::OpenAPI, plan: &Plan) -> anyhow::Result<syn:
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_derive("PartialEq")
-        .with_inner_type(quote::quote!(::inbox_bindings::runtime::Runtime));
+        .with_inner_type(quote::quote!(::inbox_bindings::__private::Runtime));
     for replacement in &plan.replacements {
         settings.with_replacement(
             &replacement.component,
@@ -305,17 +316,30 @@ pub fn neutralize_doc_code(file: &mut syn::File) -> anyhow::Result<usize> {
             self.attributes(&mut variant.attrs);
             syn::visit_mut::visit_variant_mut(self, variant);
         }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            mac.tokens = neutralize_tokens(mac.tokens.clone(), &mut self.rewritten);
+        }
     }
     let mut neutralize = Neutralize { rewritten: 0 };
     neutralize.attributes(&mut file.attrs);
     neutralize.visit_file_mut(file);
-    // Every doc attribute anywhere, alone: none may hold a block rustdoc runs.
+    // Every doc attribute anywhere, alone, and inside macro invocations
+    // (`extensible_enum!` carries its enum's docs as tokens): none may hold
+    // a block rustdoc runs.
     struct Check(Vec<String>);
     impl VisitMut for Check {
         fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
             let text = doc_text(std::slice::from_ref(attribute));
             if crate::markdown::runnable_blocks(&text) > 0 {
                 self.0.push(text.chars().take(80).collect());
+            }
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            for run in doc_runs(&mac.tokens.clone().into_iter().collect::<Vec<_>>()) {
+                let text = run.texts.join("\n");
+                if crate::markdown::runnable_blocks(&text) > 0 {
+                    self.0.push(text.chars().take(80).collect());
+                }
             }
         }
     }
@@ -329,6 +353,104 @@ pub fn neutralize_doc_code(file: &mut syn::File) -> anyhow::Result<usize> {
         );
     }
     Ok(neutralize.rewritten)
+}
+
+/// A run of consecutive `#[doc = "..."]` attributes in a token stream (as
+/// rustdoc joins them): where it starts and ends, and its texts.
+struct DocRun {
+    start: usize,
+    end: usize,
+    texts: Vec<String>,
+}
+
+/// The text of `#[doc = "..."]` at `trees[at]` (`#`, then the bracket group).
+fn doc_attribute(trees: &[proc_macro2::TokenTree], at: usize) -> Option<String> {
+    use proc_macro2::TokenTree;
+    let (TokenTree::Punct(hash), Some(TokenTree::Group(group))) = (&trees[at], trees.get(at + 1))
+    else {
+        return None;
+    };
+    if hash.as_char() != '#' || group.delimiter() != proc_macro2::Delimiter::Bracket {
+        return None;
+    }
+    let attribute: syn::Meta = syn::parse2(group.stream()).ok()?;
+    match attribute {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            path,
+            value:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }),
+            ..
+        }) if path.is_ident("doc") => Some(text.value()),
+        _ => None,
+    }
+}
+
+/// Every run of doc attributes at the top level of `trees`.
+fn doc_runs(trees: &[proc_macro2::TokenTree]) -> Vec<DocRun> {
+    let mut runs: Vec<DocRun> = Vec::new();
+    let mut at = 0;
+    while at < trees.len() {
+        if let Some(text) = doc_attribute(trees, at) {
+            match runs.last_mut() {
+                Some(run) if run.end == at => {
+                    run.end = at + 2;
+                    run.texts.push(text);
+                }
+                _ => runs.push(DocRun {
+                    start: at,
+                    end: at + 2,
+                    texts: vec![text],
+                }),
+            }
+            at += 2;
+        } else {
+            at += 1;
+        }
+    }
+    runs
+}
+
+/// The doc attributes inside a macro invocation's tokens, each run made
+/// safe as [`neutralize_doc_code`] makes an item's, at every depth.
+fn neutralize_tokens(
+    tokens: proc_macro2::TokenStream,
+    rewritten: &mut usize,
+) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let runs = doc_runs(&trees);
+    let mut out: Vec<TokenTree> = Vec::new();
+    let mut at = 0;
+    while at < trees.len() {
+        if let Some(run) = runs.iter().find(|run| run.start == at) {
+            let text = run.texts.join("\n");
+            match crate::markdown::neutralize(&text) {
+                Some((neutral, count)) => {
+                    *rewritten += count;
+                    out.extend(quote::quote!(#[doc = #neutral]));
+                }
+                None => out.extend(trees[run.start..run.end].iter().cloned()),
+            }
+            at = run.end;
+            continue;
+        }
+        match &trees[at] {
+            TokenTree::Group(group) => {
+                let mut inner = proc_macro2::Group::new(
+                    group.delimiter(),
+                    neutralize_tokens(group.stream(), rewritten),
+                );
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        at += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// The attributes of an item, for the kinds that carry doc comments.
@@ -517,6 +639,12 @@ mod tests {
         impl VisitMut for Docs {
             fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
                 self.0.push(doc_text(std::slice::from_ref(attribute)));
+            }
+            // `extensible_enum!` carries its enum's docs as tokens.
+            fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+                let trees: Vec<_> = mac.tokens.clone().into_iter().collect();
+                self.0
+                    .extend(doc_runs(&trees).into_iter().map(|run| run.texts.join("\n")));
             }
         }
         let mut docs = Docs(Vec::new());

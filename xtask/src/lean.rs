@@ -1,14 +1,12 @@
 //! Stage "lean": typify generates a builder (`types::builder::X`, and
-//! `X::builder()`) for every struct, but a user only builds what they send.
-//! This keeps the builders the operation builders name (request bodies) and
-//! removes the rest, with their impls. It also marks every generated type
-//! with the `schemars` feature's `JsonSchema` derive.
-
-use std::collections::BTreeSet;
+//! `X::builder()`) for every struct; a caller sets a request body as the
+//! struct itself (the requests stage made the operation builders take it),
+//! so no typify builder is used and all go, with their impls. Stage
+//! "schemars": marks every generated type with the `schemars` feature's
+//! `JsonSchema` derive (the enums of `extensible_enum!` have their own impl).
 
 use anyhow::{bail, Context};
 
-use crate::index::Index;
 use crate::model::{Extensible, Model};
 use crate::syntax::last_ident;
 
@@ -22,70 +20,34 @@ fn impl_target(block: &syn::ItemImpl) -> (Option<String>, Option<String>) {
     (target, trait_name)
 }
 
-/// The `X` of a `types::builder::X` somewhere in `ty`.
-fn builder_named(ty: &syn::Type) -> Option<String> {
-    struct Find(Option<String>);
-    impl syn::visit_mut::VisitMut for Find {
-        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
-            let names: Vec<String> = path
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if let [types, builder, name] = names.as_slice() {
-                if types == "types" && builder == "builder" {
-                    self.0 = Some(name.clone());
-                }
-            }
-            syn::visit_mut::visit_type_path_mut(self, path);
-        }
-    }
-    let mut find = Find(None);
-    syn::visit_mut::VisitMut::visit_type_mut(&mut find, &mut ty.clone());
-    find.0
+/// Whether an item is an invocation of the crate's `extensible_enum!`.
+pub fn is_enum_macro(item: &syn::Item) -> bool {
+    matches!(item, syn::Item::Macro(found)
+        if found.mac.path.segments.last().is_some_and(|s| s.ident == "extensible_enum"))
 }
 
 /// Adds `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]`
-/// to every struct and enum typify generated in `types` (the enums with an
-/// `Unknown` fallback carry their own impl). Returns how many it marked.
+/// to every struct and enum typify generated in `types` (the enums of
+/// `extensible_enum!` carry their own impl: one invocation per planned
+/// enum). Returns how many it marked.
 pub fn schemars(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Result<usize> {
     let types = crate::syntax::module_items(file, "types")?;
-    let has_own_impl: BTreeSet<String> = types
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Impl(block)
-                if block.trait_.as_ref().is_some_and(|(_, path, _)| {
-                    path.segments
-                        .last()
-                        .is_some_and(|s| s.ident == "JsonSchema")
-                }) =>
-            {
-                last_ident(&block.self_ty)
-            }
-            _ => None,
-        })
-        .collect();
-    // The enums with an `Unknown` fallback, and only they, have their own.
-    if has_own_impl.len() != extensible.len() {
+    let own = types.iter().filter(|item| is_enum_macro(item)).count();
+    if own != extensible.len() {
         bail!(
-            "stage schemars: {} enum(s) with an `Unknown` fallback planned, {} own `JsonSchema` impl(s) found",
-            extensible.len(),
-            has_own_impl.len()
+            "stage schemars: {} enum(s) with an `Unknown` fallback planned, {own} `extensible_enum!` invocation(s) found",
+            extensible.len()
         );
     }
     let mut marked = 0;
     let attribute: syn::Attribute =
         syn::parse_quote!(#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]);
     for item in types.iter_mut() {
-        let (ident, attrs) = match item {
-            syn::Item::Struct(s) => (s.ident.to_string(), &mut s.attrs),
-            syn::Item::Enum(e) => (e.ident.to_string(), &mut e.attrs),
+        let attrs = match item {
+            syn::Item::Struct(s) => &mut s.attrs,
+            syn::Item::Enum(e) => &mut e.attrs,
             _ => continue,
         };
-        if ident == "UnknownValue" || has_own_impl.contains(&ident) {
-            continue;
-        }
         // After the derives, so serde's attributes stay beside them.
         let position = attrs
             .iter()
@@ -97,99 +59,74 @@ pub fn schemars(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Resu
     Ok(marked)
 }
 
-/// Removes the builders no operation takes; returns how many it removed.
-/// The ones kept are the body builders of the operations whose body the
-/// model says is an object, each found in its operation's builder (through
-/// the index); an operation without such a body must name none.
-pub fn rewrite(file: &mut syn::File, model: &Model, index: &Index) -> anyhow::Result<usize> {
-    let mut kept = BTreeSet::new();
-    for operation in &model.operations {
-        let builder = crate::index::builder_struct(file, &index.entry(&operation.id).builder)?;
-        let named = builder
-            .fields
-            .iter()
-            .find(|field| field.ident.as_ref().is_some_and(|ident| ident == "body"))
-            .and_then(|field| builder_named(&field.ty));
-        match (operation.body.is_some_and(|body| body.object), named) {
-            (true, Some(name)) => {
-                kept.insert(name);
-            }
-            (false, None) => {}
-            (expected, found) => bail!(
-                "stage lean, operation {}: the model says its body {} an object, its builder names {}",
-                operation.id,
-                if expected { "is" } else { "is not" },
-                found.map_or("no typify builder".to_string(), |name| format!("`types::builder::{name}`"))
-            ),
+/// Counts paths naming `types::builder::...` (or `builder::...` inside `types`).
+#[derive(Default)]
+struct BuilderPaths(usize);
+
+impl syn::visit_mut::VisitMut for BuilderPaths {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let names: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if names.windows(2).any(|pair| pair == ["types", "builder"]) {
+            self.0 += 1;
         }
+        syn::visit_mut::visit_path_mut(self, path);
     }
+}
+
+/// Removes typify's builders (the `types::builder` module and every
+/// `X::builder()`); returns how many builder structs it removed. The
+/// model's object bodies each had one (typify makes a builder for every
+/// struct), and once removed no path may name one.
+pub fn rewrite(file: &mut syn::File, model: &Model) -> anyhow::Result<usize> {
+    let object_bodies = model
+        .operations
+        .iter()
+        .filter(|operation| operation.body.is_some_and(|body| body.object))
+        .count();
     let types = crate::syntax::module_items(file, "types")?;
-    let Some(builder_position) = types
+    let builder_module = types
         .iter()
-        .position(|item| matches!(item, syn::Item::Mod(module) if module.ident == "builder"))
-    else {
-        return Ok(0);
+        .position(|item| matches!(item, syn::Item::Mod(module) if module.ident == "builder"));
+    let removed = match builder_module {
+        Some(position) => {
+            let syn::Item::Mod(module) = types.remove(position) else {
+                unreachable!("found as a module")
+            };
+            module
+                .content
+                .context("typify's builder module has a body")?
+                .1
+                .iter()
+                .filter(|item| matches!(item, syn::Item::Struct(_)))
+                .count()
+        }
+        None => 0,
     };
-    let syn::Item::Mod(builder_module) = &mut types[builder_position] else {
-        unreachable!()
-    };
-    let builders = &mut builder_module
-        .content
-        .as_mut()
-        .context("typify's builder module has a body")?
-        .1;
-    let defined: BTreeSet<String> = builders
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Struct(s) => Some(s.ident.to_string()),
-            _ => None,
-        })
-        .collect();
-    if let Some(missing) = kept.iter().find(|name| !defined.contains(*name)) {
-        anyhow::bail!(
-            "stage lean: an operation names `types::builder::{missing}`, which typify did not generate: typify's output changed"
+    if object_bodies > 0 && removed == 0 {
+        bail!(
+            "stage lean: the model has {object_bodies} object body(ies), typify generated no builder module: typify's output changed"
         );
     }
-    let dropped: BTreeSet<String> = defined.difference(&kept).cloned().collect();
-    builders.retain(|item| match item {
-        syn::Item::Struct(s) => !dropped.contains(&s.ident.to_string()),
-        syn::Item::Impl(block) => {
-            let (target, trait_name) = impl_target(block);
-            // `impl From<super::X> for X` is for the builder `X`, and
-            // `impl TryFrom<X> for super::X` names it in the trait's argument.
-            let for_builder = match trait_name.as_deref() {
-                Some("TryFrom") => block.trait_.as_ref().and_then(|(_, path, _)| {
-                    let syn::PathArguments::AngleBracketed(arguments) =
-                        &path.segments.last()?.arguments
-                    else {
-                        return None;
-                    };
-                    arguments.args.iter().find_map(|argument| match argument {
-                        syn::GenericArgument::Type(ty) => last_ident(ty),
-                        _ => None,
-                    })
-                }),
-                _ => target,
-            };
-            !for_builder.is_some_and(|name| dropped.contains(&name))
-        }
-        _ => true,
-    });
-    let removed = dropped.len();
-    if kept.is_empty() {
-        types.remove(builder_position);
-    }
-    // `X::builder()` for the dropped ones.
+    // `X::builder()`, each alone in an impl.
     types.retain(|item| {
         let syn::Item::Impl(block) = item else {
             return true;
         };
-        let (target, trait_name) = impl_target(block);
+        let (_, trait_name) = impl_target(block);
         let only_builder = trait_name.is_none()
             && block.items.len() == 1
             && matches!(&block.items[0], syn::ImplItem::Fn(f) if f.sig.ident == "builder");
-        !(only_builder && target.is_some_and(|name| dropped.contains(&name)))
+        !only_builder
     });
+    let mut left = BuilderPaths::default();
+    syn::visit_mut::VisitMut::visit_file_mut(&mut left, file);
+    if left.0 > 0 {
+        bail!(
+            "stage lean: {} path(s) still name `types::builder::...` after the requests stage: \
+             an operation builder takes a typify builder",
+            left.0
+        );
+    }
     Ok(removed)
 }
 
@@ -198,16 +135,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_generated_type_derives_json_schema_under_the_feature_but_own_impls() {
+    fn every_generated_type_derives_json_schema_under_the_feature_but_the_enum_macros() {
         let mut file: syn::File = syn::parse_quote! {
             pub mod types {
                 #[derive(Clone, serde::Deserialize)]
                 #[serde(rename_all = "camelCase")]
                 pub struct Page { pub id: i64 }
                 pub enum Closed { A }
-                pub struct UnknownValue(String);
-                pub enum Open { A, Unknown(UnknownValue) }
-                impl ::schemars::JsonSchema for Open {}
+                ::inbox_bindings::__private::extensible_enum! { pub enum Open: extensible { A = "a", } }
             }
         };
         let open = Extensible {

@@ -26,6 +26,7 @@ pub mod requests;
 pub mod rules;
 pub mod select;
 pub mod source;
+pub mod surface;
 pub mod syntax;
 
 use std::path::PathBuf;

@@ -243,6 +243,7 @@ fn inject_one(
                 syn::Item::Struct(s) => Some(s.ident.to_string()),
                 syn::Item::Enum(e) => Some(e.ident.to_string()),
                 syn::Item::Type(t) => Some(t.ident.to_string()),
+                syn::Item::Macro(m) => crate::syntax::macro_enum_name(m),
                 _ => None,
             })
             .collect();
@@ -293,8 +294,9 @@ fn inject_one(
         let cursor_ident = crate::naming::field_ident(&operation.cursor_parameter);
         let initial_cursor = field_as_text(&operation.cursor_parameter)?;
         let pages_doc = format!(
-            "Every page of `{}`, requested lazily: the parameters set on this builder are sent with every \
-             page, only `{}` changes. Ends when `{}` is null, absent or empty.",
+            "Every page of `{}`, requested lazily, each a `Response` (its status, headers and request id \
+             beside the body): the parameters set on this builder are sent with every page, only `{}` \
+             changes. Ends when `{}` is null, absent or empty.",
             operation_id, operation.cursor_parameter, operation.next_cursor_field
         );
         let stream_doc = format!(
@@ -304,9 +306,9 @@ fn inject_one(
         let tokens: TokenStream = quote! {
             impl<'a> #builder_ident<'a> {
                 #[doc = #pages_doc]
-                pub fn pages(self) -> ::inbox_bindings::pagination::BoxStream<'a, #page_type> {
+                pub fn pages(self) -> ::inbox_bindings::pagination::BoxStream<'a, ::inbox_bindings::Response<#page_type>> {
                     let initial_cursor = #initial_cursor;
-                    ::inbox_bindings::pagination::pages(
+                    ::inbox_bindings::__private::pages(
                         self,
                         initial_cursor,
                         |builder: Self, cursor: ::std::string::String| builder.#cursor_ident(cursor),
@@ -316,7 +318,7 @@ fn inject_one(
                 }
                 #[doc = #stream_doc]
                 pub fn stream(self) -> ::inbox_bindings::pagination::BoxStream<'a, #item_type> {
-                    ::inbox_bindings::pagination::items(self.pages(), #take_items)
+                    ::inbox_bindings::__private::items(self.pages(), #take_items)
                 }
             }
         };

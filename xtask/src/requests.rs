@@ -186,10 +186,155 @@ impl VisitMut for SendRewrite<'_> {
             } else {
                 quote!(::std::option::Option::Some(&body))
             };
-            *expr = syn::parse_quote!(::inbox_bindings::json_body(#receiver, #body, #content_type));
+            *expr = syn::parse_quote!(::inbox_bindings::__private::json_body(#receiver, #body, #content_type));
             self.json_rewritten += 1;
         }
     }
+}
+
+/// Whether `types` has a `Default` for `name` (derived or implemented).
+fn has_default(types: &[syn::Item], name: &str) -> bool {
+    types.iter().any(|item| match item {
+        syn::Item::Struct(found) if found.ident == name => found.attrs.iter().any(|attribute| {
+            attribute.path().is_ident("derive")
+                && attribute
+                    .parse_args_with(
+                        syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                    )
+                    .is_ok_and(|paths| {
+                        paths
+                            .iter()
+                            .any(|path| path.segments.last().is_some_and(|s| s.ident == "Default"))
+                    })
+        }),
+        syn::Item::Impl(block) => {
+            last_ident(&block.self_ty).as_deref() == Some(name)
+                && block.trait_.as_ref().is_some_and(|(_, path, _)| {
+                    path.segments.last().is_some_and(|s| s.ident == "Default")
+                })
+        }
+        _ => false,
+    })
+}
+
+/// The body as the generated type itself: progenitor keeps an object body
+/// as typify's builder (`types::builder::X`, shaped by `body_map`) and
+/// converts it when sending; the caller sets the struct instead (`body(X {
+/// .. })`), so no typify builder is public. Rewrites the field, `new` (a
+/// body with required fields starts unset), `body`, `send`, and removes
+/// `body_map`: five places.
+fn direct_body(file: &mut syn::File, builder: &syn::Ident) -> anyhow::Result<()> {
+    let mut changed = 0;
+    let mut body_type = None;
+    {
+        let fields = crate::index::builder_struct(file, builder)?;
+        for field in fields.fields.iter_mut() {
+            if field.ident.as_ref().is_some_and(|i| i == "body") {
+                struct Unbuild(Option<syn::Ident>);
+                impl VisitMut for Unbuild {
+                    fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+                        let names: Vec<String> = path
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
+                        if let [types, builder, name] = names.as_slice() {
+                            if types == "types" && builder == "builder" {
+                                let ident = syn::Ident::new(name, proc_macro2::Span::call_site());
+                                *path = syn::parse_quote!(types::#ident);
+                                self.0 = Some(ident);
+                                return;
+                            }
+                        }
+                        syn::visit_mut::visit_type_path_mut(self, path);
+                    }
+                }
+                let mut unbuild = Unbuild(None);
+                unbuild.visit_type_mut(&mut field.ty);
+                body_type = unbuild.0;
+                changed += usize::from(body_type.is_some());
+            }
+        }
+    }
+    let body_type = body_type.context("the body field names no `types::builder::X`")?;
+    let defaultable = has_default(module_items(file, "types")?, &body_type.to_string());
+    for block in crate::index::builder_impls_mut(file, builder)? {
+        let before = block.items.len();
+        block
+            .items
+            .retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "body_map"));
+        changed += before - block.items.len();
+        for member in block.items.iter_mut() {
+            let syn::ImplItem::Fn(function) = member else {
+                continue;
+            };
+            match function.sig.ident.to_string().as_str() {
+                "new" if !defaultable => {
+                    struct Unset;
+                    impl VisitMut for Unset {
+                        fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+                            if matches!(&field.member, syn::Member::Named(i) if i == "body") {
+                                field.expr =
+                                    syn::parse_quote!(Err("body was not initialized".to_string()));
+                            }
+                        }
+                    }
+                    Unset.visit_block_mut(&mut function.block);
+                    changed += 1;
+                }
+                "new" => changed += 1,
+                "body" => {
+                    // `value.try_into().map(From::from).map_err(..)`: no conversion to a builder.
+                    struct NoFrom(usize);
+                    impl VisitMut for NoFrom {
+                        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+                            syn::visit_mut::visit_expr_mut(self, expr);
+                            if let syn::Expr::MethodCall(call) = expr {
+                                if call.method == "map"
+                                    && call.args.len() == 1
+                                    && matches!(&call.args[0], syn::Expr::Path(p)
+                                        if p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>() == ["From", "from"])
+                                {
+                                    *expr = (*call.receiver).clone();
+                                    self.0 += 1;
+                                }
+                            }
+                        }
+                    }
+                    let mut no_from = NoFrom(0);
+                    no_from.visit_block_mut(&mut function.block);
+                    changed += no_from.0;
+                }
+                "send" => {
+                    // `body.and_then(|v| types::X::try_from(v)...)`: nothing to convert.
+                    struct NoConversion(usize);
+                    impl VisitMut for NoConversion {
+                        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+                            syn::visit_mut::visit_expr_mut(self, expr);
+                            if let syn::Expr::MethodCall(call) = expr {
+                                let on_body = matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("body"));
+                                if call.method == "and_then" && on_body {
+                                    *expr = (*call.receiver).clone();
+                                    self.0 += 1;
+                                }
+                            }
+                        }
+                    }
+                    let mut no_conversion = NoConversion(0);
+                    no_conversion.visit_block_mut(&mut function.block);
+                    changed += no_conversion.0;
+                }
+                _ => {}
+            }
+        }
+    }
+    if changed != 5 {
+        bail!(
+            "body of {builder}: rewrote {changed} of 5 places (field, new, body, send, body_map); progenitor's builder changed"
+        );
+    }
+    Ok(())
 }
 
 /// Makes the `body` builder field optional: `Result<Option<T>, String>`,
@@ -254,42 +399,6 @@ fn optional_body(builder: &mut [syn::Item], name: &str) -> anyhow::Result<()> {
                             Wrap.visit_block_mut(&mut function.block);
                             changed += 1;
                         }
-                        "body_map" => {
-                            function.block = syn::parse_quote!({
-                                self.body = self.body.map(|body| {
-                                    ::std::option::Option::Some(f(body.unwrap_or_default()))
-                                });
-                                self
-                            });
-                            changed += 1;
-                        }
-                        "send" => {
-                            struct Convert;
-                            impl VisitMut for Convert {
-                                fn visit_local_mut(&mut self, local: &mut syn::Local) {
-                                    let is_body = matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body");
-                                    let Some(init) = local.init.as_mut().filter(|_| is_body) else {
-                                        return;
-                                    };
-                                    struct AndThen;
-                                    impl VisitMut for AndThen {
-                                        fn visit_expr_method_call_mut(
-                                            &mut self,
-                                            call: &mut syn::ExprMethodCall,
-                                        ) {
-                                            syn::visit_mut::visit_expr_method_call_mut(self, call);
-                                            if call.method == "and_then" && call.args.len() == 1 {
-                                                let convert = &call.args[0];
-                                                call.args[0] = syn::parse_quote!(|value| value.map(#convert).transpose());
-                                            }
-                                        }
-                                    }
-                                    AndThen.visit_expr_mut(&mut init.expr);
-                                }
-                            }
-                            Convert.visit_block_mut(&mut function.block);
-                            changed += 1;
-                        }
                         _ => {}
                     }
                 }
@@ -297,9 +406,9 @@ fn optional_body(builder: &mut [syn::Item], name: &str) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    if changed != 5 {
+    if changed != 3 {
         bail!(
-            "optional body of {name}: rewrote {changed} of 5 places; progenitor's builder changed"
+            "optional body of {name}: rewrote {changed} of 3 places (field, new, body); progenitor's builder changed"
         );
     }
     Ok(())
@@ -369,6 +478,10 @@ pub fn rewrite(file: &mut syn::File, model: &Model, index: &Index) -> anyhow::Re
         let builder = index.entry(operation_id).builder.to_string();
         for iri in &shape.iri_parameters {
             iri_parameter(file, &builder, &iri.parameter, &iri.prefix)
+                .with_context(|| format!("stage requests, {operation_id}"))?;
+        }
+        if operation.body.is_some_and(|body| body.object) {
+            direct_body(file, &index.entry(operation_id).builder)
                 .with_context(|| format!("stage requests, {operation_id}"))?;
         }
         let builder_items = module_items(file, "builder")?;

@@ -149,3 +149,16 @@ pub fn field_as_text(builder: &syn::ItemStruct, parameter: &str) -> anyhow::Resu
         quote! { self.#ident.as_ref().ok().map(|value| value.to_string()) }
     })
 }
+
+/// The enum an `extensible_enum! { ... enum Name: kind { .. } }` defines.
+pub fn macro_enum_name(item: &syn::ItemMacro) -> Option<String> {
+    let tokens: Vec<proc_macro2::TokenTree> = item.mac.tokens.clone().into_iter().collect();
+    tokens.windows(2).find_map(|pair| match pair {
+        [proc_macro2::TokenTree::Ident(keyword), proc_macro2::TokenTree::Ident(name)]
+            if keyword == "enum" =>
+        {
+            Some(name.to_string())
+        }
+        _ => None,
+    })
+}

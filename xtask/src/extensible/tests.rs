@@ -147,15 +147,21 @@ fn rewritten_enums_have_the_fallback_and_no_collision() {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Kind"}}}}}}}},
         "components": {"schemas": {"Kind": {"type": "string", "enum": ["video", "unknown", "SMS"], "description": NOTE}}}});
     let source = generate(doc).unwrap();
-    assert!(source.contains("DocumentedUnknown,"), "{source}");
-    assert!(source.contains("Unknown(UnknownValue),"));
-    assert!(source.contains("Self::DocumentedUnknown => \"unknown\""));
-    assert!(source.contains("Self::Sms => \"SMS\""));
-    assert!(source.contains("#[non_exhaustive]"));
-    assert!(source.contains("pub struct UnknownValue(::std::string::String);"));
+    // prettyplease prints macro bodies with its own spacing and line breaks.
+    let source = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(source.contains("pub enum Kind : extensible {"), "{source}");
+    assert!(
+        source.contains("DocumentedUnknown = \"unknown\","),
+        "{source}"
+    );
+    assert!(source.contains("Sms = \"SMS\""));
     assert!(
         !source.contains("impl ::std::convert::TryFrom<&str> for Kind"),
         "typify's closed impls are gone"
+    );
+    assert!(
+        !source.contains("pub struct UnknownValue"),
+        "one UnknownValue, the crate's"
     );
 }
 
@@ -172,8 +178,7 @@ fn a_newly_documented_value_becomes_a_variant() {
     let before = generate_with(json!(["Google"]));
     let after = generate_with(json!(["Google", "Telegram"]));
     assert!(!before.contains("Telegram"));
-    assert!(after.contains("Self::Telegram => \"Telegram\""));
-    assert!(after.contains("\"Telegram\" => Self::Telegram"));
+    assert!(after.contains("Telegram = \"Telegram\","), "{after}");
 }
 
 /// Found by fuzzing's neighbour: names that are not Rust identifiers are
@@ -187,6 +192,8 @@ fn component_names_that_are_not_identifiers() {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/my-enum"}}}}}}}},
         "components": {"schemas": {"my-enum": {"type": "string", "enum": ["a"], "description": NOTE}}}});
     let source = generate(doc).unwrap();
-    assert!(source.contains("pub enum MyEnum"), "{source}");
-    assert!(source.contains("Unknown(UnknownValue)"));
+    assert!(
+        source.contains("pub enum MyEnum : extensible {"),
+        "{source}"
+    );
 }

@@ -1,0 +1,645 @@
+//! One call, whole: what `send()` of every generated client hands its
+//! request to. Authentication, permit and pause waits, every attempt
+//! (reading the body whole, within the byte cap), retries with backoff and
+//! `Retry-After`, one deadline, one tracing span; and what errors may echo
+//! of a response (never the credential). Not API: reached through
+//! `__private`.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
+use tracing::Instrument;
+
+use crate::runtime::{
+    build_http_client, check_duration, checked_base_url, ApiInfo, Auth, ClientConfig,
+    RateLimitSetting, RetryPolicy, MAX_ATTEMPTS, MAX_RATE_LIMIT_PERIOD,
+};
+use crate::{Error, Provider};
+
+struct Shared {
+    api: &'static ApiInfo,
+    auth: Option<(reqwest::header::HeaderName, HeaderValue)>,
+    user_agent: HeaderValue,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+    call_timeout: Duration,
+    limiter: Option<DefaultDirectRateLimiter>,
+    /// The credential's forms, scrubbed from what errors echo.
+    secrets: Secrets,
+    /// Set from `X-RateLimit-Remaining: 0`: no request before this instant.
+    paused_until: Mutex<Option<Instant>>,
+}
+
+/// The state a generated client carries: shared by all its clones, so they
+/// share one rate limit.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shared = &self.shared;
+        formatter
+            .debug_struct("Runtime")
+            .field("provider", &shared.api.provider)
+            .field("credential", &"***")
+            .field("retry", &shared.retry)
+            .field("attempt_timeout", &shared.attempt_timeout)
+            .field("call_timeout", &shared.call_timeout)
+            .field("rate_limited", &shared.limiter.is_some())
+            .finish()
+    }
+}
+
+/// What `Runtime::new` gives a generated client to build itself with.
+#[doc(hidden)]
+pub struct Parts {
+    pub runtime: Runtime,
+    pub base_url: String,
+    pub http: reqwest::Client,
+}
+
+impl Runtime {
+    /// Validates `config` for `provider`; nothing is sent.
+    #[doc(hidden)]
+    pub fn build(config: ClientConfig, provider: &'static ApiInfo) -> Result<Parts, Error> {
+        let secret = config.credential.0.expose_secret();
+        let auth = match provider.auth {
+            Auth::None => None,
+            Auth::Header { name, prefix } => {
+                if secret.trim().is_empty() {
+                    return Err(Error::invalid(format!(
+                        "the {} credential is empty",
+                        provider.provider
+                    )));
+                }
+                let mut value =
+                    HeaderValue::from_str(&format!("{prefix}{secret}")).map_err(|_| {
+                        Error::invalid("the credential has characters an HTTP header cannot carry")
+                    })?;
+                value.set_sensitive(true);
+                let name =
+                    reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                        Error::invalid(format!(
+                            "the spec's auth header {name:?} is not a header name"
+                        ))
+                    })?;
+                Some((name, value))
+            }
+        };
+        let base_url = match &config.base_url {
+            Some(url) => checked_base_url(url)?,
+            None => {
+                let server = provider.servers.first().ok_or_else(|| {
+                    Error::invalid(format!(
+                        "the {} spec lists no server: set a base URL",
+                        provider.provider
+                    ))
+                })?;
+                checked_base_url(server.url)?
+            }
+        };
+        let user_agent = HeaderValue::from_str(&config.user_agent).map_err(|_| {
+            Error::invalid(format!(
+                "user agent {:?} is not a header value",
+                config.user_agent
+            ))
+        })?;
+        if !(1..=MAX_ATTEMPTS).contains(&config.retry.max_attempts) {
+            return Err(Error::invalid_parameter(
+                "retry.max_attempts",
+                format!(
+                    "must be within 1..={MAX_ATTEMPTS}, not {}",
+                    config.retry.max_attempts
+                ),
+            ));
+        }
+        check_duration("connect_timeout", config.connect_timeout)?;
+        check_duration("attempt_timeout", config.attempt_timeout)?;
+        check_duration("call_timeout", config.call_timeout)?;
+        check_duration("retry.initial_backoff", config.retry.initial_backoff)?;
+        check_duration("retry.max_backoff", config.retry.max_backoff)?;
+        check_duration("retry.max_retry_after", config.retry.max_retry_after)?;
+        let limit = match config.rate_limit {
+            RateLimitSetting::ProviderDefault => provider.rate_limit,
+            RateLimitSetting::Custom(limit) => Some(limit),
+            RateLimitSetting::Off => None,
+        };
+        let limiter = match limit {
+            None => None,
+            Some(limit) => {
+                let requests = NonZeroU32::new(limit.requests())
+                    .ok_or_else(|| Error::invalid("a rate limit needs at least one request"))?;
+                let period = limit.period();
+                if period.is_zero() || period > MAX_RATE_LIMIT_PERIOD {
+                    return Err(Error::invalid(format!(
+                        "a rate limit period must be more than zero and at most {} s, not {period:?}",
+                        MAX_RATE_LIMIT_PERIOD.as_secs(),
+                    )));
+                }
+                // Evenly spaced (no burst): never more than the limit in any window.
+                let quota = Quota::with_period(period / requests.get())
+                    .ok_or_else(|| Error::invalid("the rate limit period is too short"))?;
+                Some(RateLimiter::direct(quota))
+            }
+        };
+        #[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
+        if config.http.is_none() && base_url.starts_with("https:") {
+            return Err(Error::invalid(
+                "this build has no TLS (feature `no-tls`): pass your own client with \
+                 ClientConfig::http_client, or enable `rustls`, `rustls-ring` or `native-tls`",
+            ));
+        }
+        let http = match config.http {
+            Some(client) => client,
+            None => build_http_client(&base_url, config.connect_timeout)?,
+        };
+        let shared = Shared {
+            api: provider,
+            secrets: match provider.auth {
+                Auth::None => Secrets::default(),
+                Auth::Header { .. } => Secrets::of(secret),
+            },
+            auth,
+            user_agent,
+            retry: config.retry,
+            attempt_timeout: config.attempt_timeout,
+            call_timeout: config.call_timeout,
+            limiter,
+            paused_until: Mutex::new(None),
+        };
+        Ok(Parts {
+            runtime: Runtime {
+                shared: Arc::new(shared),
+            },
+            base_url,
+            http,
+        })
+    }
+
+    /// The API this runtime talks to.
+    pub fn api(&self) -> &'static ApiInfo {
+        self.shared.api
+    }
+
+    /// Extends the pause every clone shares to at least `until`.
+    fn pause_until(&self, until: Instant) {
+        let mut paused = self.shared.paused_until.lock().expect("not poisoned");
+        if paused.is_none_or(|current| current < until) {
+            *paused = Some(until);
+        }
+    }
+
+    /// Waits for the shared pause and the rate limiter, but never past
+    /// `deadline`: `false` when the call cannot start in time (nothing sent).
+    async fn wait_for_permit(&self, deadline: Instant) -> bool {
+        let paused = *self.shared.paused_until.lock().expect("not poisoned");
+        if let Some(until) = paused {
+            let now = Instant::now();
+            if until >= deadline {
+                tracing::debug!(
+                    wait_ms = until.saturating_duration_since(now).as_millis() as u64,
+                    "rate limit pause ends after the call's deadline: not sending"
+                );
+                return false;
+            }
+            if until > now {
+                tracing::debug!(
+                    wait_ms = (until - now).as_millis() as u64,
+                    "rate limit paused: waiting"
+                );
+                tokio::time::sleep_until(until.into()).await;
+            }
+        }
+        if let Some(limiter) = &self.shared.limiter {
+            let ready = tokio::time::timeout_at(deadline.into(), limiter.until_ready());
+            if ready.await.is_err() {
+                return false;
+            }
+        }
+        Instant::now() < deadline
+    }
+
+    /// Reads `X-RateLimit-Remaining`/`X-RateLimit-Reset` (epoch seconds) and
+    /// pauses every clone until the reset when nothing remains.
+    fn observe_rate_headers(&self, headers: &HeaderMap) {
+        if !self.shared.api.rate_limit_headers {
+            return;
+        }
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let (Some(remaining), Some(reset)) =
+            (number("x-ratelimit-remaining"), number("x-ratelimit-reset"))
+        else {
+            return;
+        };
+        if remaining > 0 {
+            return;
+        }
+        let now_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        // Never pause longer than the documented window (5 minutes).
+        let wait = Duration::from_secs(reset.saturating_sub(now_epoch).min(300));
+        self.pause_until(Instant::now() + wait);
+    }
+
+    /// One attempt: sends the request and reads the whole body, within the
+    /// request's own timeout. A redirect is never followed to another origin: a 3xx, or a
+    /// response a caller-supplied client reached by following one, is refused.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        idempotent: bool,
+    ) -> Result<Received, Error> {
+        let provider = self.shared.api.provider;
+        let sent_url = request.url().clone();
+        let exchange = async {
+            let response = http
+                .execute(request)
+                .await
+                .map_err(|source| transport(source, idempotent))?;
+            let status = response.status();
+            if status.is_redirection() || response.url() != &sent_url {
+                let location = if status.is_redirection() {
+                    response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                } else {
+                    Some(response.url().to_string())
+                };
+                let location = location.map(|text| self.shared.secrets.scrub(&text).into_owned());
+                return Err(Error::Redirect {
+                    provider,
+                    status,
+                    location,
+                });
+            }
+            let headers = response.headers().clone();
+            self.observe_rate_headers(&headers);
+            let body = read_limited(response, idempotent).await?;
+            Ok(Received {
+                status,
+                headers,
+                body,
+                idempotent,
+                provider,
+                secrets: self.shared.secrets.clone(),
+            })
+        };
+        // reqwest's per-request timeout (set by the caller) runs from
+        // connecting until the body has been read whole, so it bounds this
+        // whole exchange; its expiry is a `Timeout` error from `transport`.
+        exchange.await
+    }
+
+    /// Sends a request and reads its answer whole: authenticates it, waits
+    /// for the rate limit, and sends it again when `crate::error::resend_advised`
+    /// says so (a 429; for an idempotent operation also 502, 503, 504,
+    /// timeouts and bodies cut short; a connection that never opened), all
+    /// within the call's deadline (waits, every attempt, backoff and reading
+    /// the body). Called by every generated `send()`, which says whether its
+    /// operation is `idempotent` (from the spec's method and `codegen.toml`).
+    pub async fn call(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        operation_id: &str,
+        idempotent: bool,
+    ) -> Result<Received, Error> {
+        let shared = &self.shared;
+        if let Some((name, value)) = &shared.auth {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        if !request.headers().contains_key(USER_AGENT) {
+            request
+                .headers_mut()
+                .insert(USER_AGENT, shared.user_agent.clone());
+        }
+        let span = tracing::info_span!(
+            "request",
+            provider = shared.api.provider.as_str(),
+            operation = operation_id,
+            method = %request.method(),
+            path = request.url().path(),
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        // `call_timeout` is at most a day (checked when the client was built).
+        let deadline = started + shared.call_timeout;
+        let not_sent = || Error::Timeout {
+            source: None,
+            request_sent: false,
+            idempotent,
+        };
+        async move {
+            let mut attempt = 1u32;
+            let mut pending = Some(request);
+            loop {
+                let original = pending.take().expect("a request for every attempt");
+                // Keep a copy only when a retry is possible.
+                // A copy whenever another attempt is allowed: even a
+                // non-idempotent request is sent again after a 429 (refused,
+                // nothing done) or a connection that never opened.
+                let retry_copy = if attempt < shared.retry.max_attempts {
+                    original.try_clone()
+                } else {
+                    None
+                };
+                let mut sending = original;
+                if !self.wait_for_permit(deadline).await {
+                    return Err(not_sent());
+                }
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    return Err(not_sent());
+                }
+                let timeout = shared.attempt_timeout.min(remaining);
+                *sending.timeout_mut() = Some(timeout);
+                let outcome = self.attempt(http, sending, idempotent).await;
+                let span = tracing::Span::current();
+                span.record("attempt", attempt);
+                span.record("latency_ms", started.elapsed().as_millis() as u64);
+                let asked = match &outcome {
+                    Ok(received) => {
+                        span.record("status", received.status.as_u16());
+                        let asked = retry_after(&received.headers);
+                        if received.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                            // Every clone waits, not only this call; a hostile
+                            // value pauses no longer than the policy's cap.
+                            let pause = asked
+                                .unwrap_or(Duration::ZERO)
+                                .min(shared.retry.max_retry_after);
+                            self.pause_until(Instant::now() + pause);
+                        }
+                        asked
+                    }
+                    Err(_) => None,
+                };
+                // One classifier for the runtime and for `Error::is_retryable`.
+                let retryable = match &outcome {
+                    Ok(received) => crate::error::resend_advised(Some(received.status), idempotent, true),
+                    Err(error) => error.is_retryable(),
+                };
+                let Some(next) = retry_copy.filter(|_| retryable) else {
+                    return outcome;
+                };
+                let wait = match asked {
+                    Some(wait) if wait > shared.retry.max_retry_after => return outcome,
+                    Some(wait) => wait,
+                    None => shared.retry.backoff(attempt),
+                };
+                if Instant::now().checked_add(wait).is_none_or(|resume| resume >= deadline) {
+                    return outcome;
+                }
+                match &outcome {
+                    Ok(received) => tracing::info!(
+                        status = received.status.as_u16(),
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    ),
+                    Err(error) => {
+                        tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying")
+                    }
+                }
+                drop(outcome);
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                pending = Some(next);
+            }
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// A response read whole by the runtime: what `finish` decodes.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Received {
+    pub status: reqwest::StatusCode,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+    /// Whether the operation may be sent again without doing it twice.
+    pub idempotent: bool,
+    /// Who answered.
+    pub provider: Provider,
+    /// What must not be echoed from this response into an error.
+    pub secrets: Secrets,
+}
+
+/// The largest response body read: a server cannot make the client buffer
+/// more. The largest documented page (100 items) is well under 1 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads a body chunk by chunk, refusing more than [`MAX_RESPONSE_BYTES`].
+/// A body cut short is a transport error the runtime may retry.
+async fn read_limited(
+    mut response: reqwest::Response,
+    idempotent: bool,
+) -> Result<bytes::Bytes, Error> {
+    let status = response.status();
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(Error::ResponseTooLarge {
+            status: Some(status),
+            limit: MAX_RESPONSE_BYTES,
+        });
+    }
+    // Sized once when the length is announced (and within the cap).
+    let announced = response.content_length().unwrap_or(0) as usize;
+    let mut body = bytes::BytesMut::with_capacity(announced);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| transport(source, idempotent))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(Error::ResponseTooLarge {
+                status: Some(status),
+                limit: MAX_RESPONSE_BYTES,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The credential in every form a server could echo it (as sent, JSON-escaped,
+/// percent-encoded), scrubbed from what an error or its `Debug` shows: a
+/// provider answering `{"message": "invalid API key <key>"}` must not put
+/// the key into every log line.
+#[doc(hidden)]
+#[derive(Clone, Default)]
+pub struct Secrets(Option<Arc<[SecretString]>>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Secrets(***)")
+    }
+}
+
+/// What a scrubbed secret shows as.
+const SCRUBBED: &str = "***";
+
+impl Secrets {
+    fn of(credential: &str) -> Secrets {
+        if credential.is_empty() {
+            return Secrets(None);
+        }
+        let json = serde_json::to_string(credential).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        let percent =
+            percent_encoding::utf8_percent_encode(credential, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let mut forms = vec![credential.to_string(), json, percent];
+        forms.sort();
+        forms.dedup();
+        // Longest first, so a form containing another goes whole.
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+        Secrets(Some(forms.into_iter().map(SecretString::from).collect()))
+    }
+
+    fn forms(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .flat_map(|forms| forms.iter())
+            .map(|form| form.expose_secret())
+    }
+
+    /// `bytes` with every form of the credential replaced by `***`.
+    pub(crate) fn scrub_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        let mut current = std::borrow::Cow::Borrowed(bytes);
+        for form in self.forms() {
+            let finder = memchr::memmem::Finder::new(form.as_bytes());
+            if finder.find(&current).is_none() {
+                continue;
+            }
+            let mut out = Vec::with_capacity(current.len());
+            let mut rest: &[u8] = &current;
+            while let Some(at) = finder.find(rest) {
+                out.extend_from_slice(&rest[..at]);
+                out.extend_from_slice(SCRUBBED.as_bytes());
+                rest = &rest[at + form.len()..];
+            }
+            out.extend_from_slice(rest);
+            current = std::borrow::Cow::Owned(out);
+        }
+        current
+    }
+
+    /// `text` with every form of the credential replaced by `***`.
+    pub(crate) fn scrub<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.scrub_bytes(text.as_bytes()) {
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(text),
+            // Replacing whole UTF-8 sequences with ASCII keeps the text UTF-8.
+            std::borrow::Cow::Owned(bytes) => {
+                std::borrow::Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+            }
+        }
+    }
+
+    /// The headers without `Set-Cookie`, and any value echoing the
+    /// credential replaced by `***`.
+    pub(crate) fn scrub_headers(&self, mut headers: HeaderMap) -> HeaderMap {
+        headers.remove(reqwest::header::SET_COOKIE);
+        for value in headers.values_mut() {
+            if let std::borrow::Cow::Owned(scrubbed) = self.scrub_bytes(value.as_bytes()) {
+                *value = HeaderValue::from_bytes(&scrubbed)
+                    .unwrap_or_else(|_| HeaderValue::from_static(SCRUBBED));
+                value.set_sensitive(true);
+            }
+        }
+        headers
+    }
+}
+
+/// A reqwest failure as the crate's error: whether the request may have
+/// reached the server decides whether resending it is safe.
+pub(crate) fn transport(source: reqwest::Error, idempotent: bool) -> Error {
+    // reqwest refused the request before sending anything (a URL the HTTP
+    // stack cannot carry, say): sending it again would fail the same way.
+    if source.is_builder() {
+        let mut reason = String::from("the request cannot be sent");
+        let mut cause = std::error::Error::source(&source);
+        while let Some(inner) = cause {
+            reason = format!("{reason}: {inner}");
+            cause = inner.source();
+        }
+        return Error::invalid(reason);
+    }
+    // A connection that never opened carried nothing.
+    let request_sent = !source.is_connect();
+    if source.is_timeout() {
+        Error::Timeout {
+            source: Some(Box::new(source)),
+            request_sent,
+            idempotent,
+        }
+    } else {
+        Error::Transport {
+            source: Box::new(source),
+            request_sent,
+            idempotent,
+        }
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() {
+        // Saturates: a hostile `99999999999999999999` is just "very long".
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("60"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(60)));
+        let in_two_minutes = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&in_two_minutes).unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(110) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+}
