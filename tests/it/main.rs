@@ -17,4 +17,5 @@ mod read_state;
 mod runtime;
 mod schemas;
 mod support;
+mod surface;
 mod textus;

@@ -299,7 +299,7 @@ pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> anyhow:
                 &format!("{} (generated)", path.display())
             )
         );
-        eprintln!("run `cargo xtask codegen` and commit");
+        eprintln!("regenerate it (`cargo xtask codegen`, or `cargo xtask api` for the API snapshot) and commit");
         return Ok(false);
     }
     if let Some(parent) = path.parent() {

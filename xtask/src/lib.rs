@@ -1,6 +1,7 @@
 //! The maintainers' pipeline of inbox-bindings as a library: every stage of
 //! `cargo xtask` (used by the binary, its tests and the fuzz targets).
 
+pub mod api;
 pub mod assemble;
 pub mod client;
 pub mod codegen;

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{assemble, codegen, drift, fetch, lock};
+use xtask::{api, assemble, codegen, drift, fetch, lock};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -21,6 +21,8 @@ commands:
                                           openapi/specs.lock, print the drift report
   lock <api>                              record the vendored document in openapi/specs.lock as it is
                                           (after a reviewed edit of an authored spec)
+  api [--check]                           write tests/public-api.txt, the library's public API from rustdoc
+                                          (--check: write nothing, fail on a change or a leaked external type)
   drift <api> [--against <url-or-file>] [--json]
                                           compare the vendored document with another version;
                                           exit 0 no drift, 1 compatible only, 2 breaking, 3 error
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some("fetch") => fetch::run(&args[1..]),
         Some("lock") => lock::run(&args[1..]),
         Some("drift") => return ExitCode::from(drift::run(&args[1..])),
+        Some("api") => api::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
