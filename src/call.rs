@@ -459,23 +459,39 @@ async fn read_limited(
             limit: MAX_RESPONSE_BYTES,
         });
     }
-    // Sized once when the length is announced (and within the cap).
+    // A body that arrives as one chunk is kept as it is (no copy); a second
+    // chunk starts one buffer, sized once when the length is announced.
     let announced = response.content_length().unwrap_or(0) as usize;
-    let mut body = bytes::BytesMut::with_capacity(announced);
+    let mut first: Option<bytes::Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    let mut length = 0usize;
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|source| transport(source, idempotent))?
     {
-        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+        length += chunk.len();
+        if length > MAX_RESPONSE_BYTES {
             return Err(Error::ResponseTooLarge {
                 status: Some(status),
                 limit: MAX_RESPONSE_BYTES,
             });
         }
-        body.extend_from_slice(&chunk);
+        if let Some(buffer) = joined.as_mut() {
+            buffer.extend_from_slice(&chunk);
+        } else if let Some(head) = first.take() {
+            let mut buffer = bytes::BytesMut::with_capacity(announced.max(length));
+            buffer.extend_from_slice(&head);
+            buffer.extend_from_slice(&chunk);
+            joined = Some(buffer);
+        } else {
+            first = Some(chunk);
+        }
     }
-    Ok(body.freeze())
+    Ok(match joined {
+        Some(buffer) => buffer.freeze(),
+        None => first.unwrap_or_default(),
+    })
 }
 
 /// The credential in every form a server could echo it (as sent, JSON-escaped,

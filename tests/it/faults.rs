@@ -190,3 +190,74 @@ async fn deeply_nested_and_non_json_bodies_are_decode_errors() {
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     }
 }
+
+/// A loopback server answering every request with `parts` as the chunks of
+/// one chunked body (no `Content-Length`), each written and flushed apart.
+async fn chunked_server(parts: Vec<Vec<u8>>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let parts = parts.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                for part in parts {
+                    let mut chunk = format!("{:x}\r\n", part.len()).into_bytes();
+                    chunk.extend_from_slice(&part);
+                    chunk.extend_from_slice(b"\r\n");
+                    if socket.write_all(&chunk).await.is_err() || socket.flush().await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_body_in_many_chunks_is_read_whole_and_capped_without_a_length() {
+    // One body cut into 7-byte chunks: every byte arrives, in order.
+    let body = serde_json::to_vec(&serde_json::json!({
+        "conversations": [{"id": 1, "consumer_name": "Ada"}, {"id": 2, "consumer_name": "Grace"}],
+        "count": 2,
+        "next_cursor": null,
+    }))
+    .unwrap();
+    let base = chunked_server(body.chunks(7).map(<[u8]>::to_vec).collect()).await;
+    let config = inbox_bindings::ClientConfig::new("k").base_url(&base);
+    let client = inbox_bindings::partoo::Client::with_config(config).unwrap();
+    let page = client.list_conversations().send().await.unwrap();
+    let names: Vec<_> = page
+        .conversations
+        .iter()
+        .map(|c| c.consumer_name.clone().unwrap())
+        .collect();
+    assert_eq!(names, ["Ada", "Grace"]);
+
+    // Without a Content-Length the cap holds as the chunks arrive: 9 chunks
+    // of 1 MiB pass the 8 MiB limit and the read stops there.
+    let mebibyte = vec![b' '; 1024 * 1024];
+    let base = chunked_server(vec![mebibyte; 9]).await;
+    let config = inbox_bindings::ClientConfig::new("k").base_url(&base);
+    let client = inbox_bindings::partoo::Client::with_config(config).unwrap();
+    let result = client.list_conversations().send().await.map(drop);
+    assert!(
+        matches!(result, Err(Error::ResponseTooLarge { limit, .. }) if limit == inbox_bindings::MAX_RESPONSE_BYTES),
+        "{result:?}"
+    );
+}
