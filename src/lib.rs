@@ -83,6 +83,7 @@ mod request;
 mod response;
 pub mod runtime;
 mod timestamp;
+mod webhook;
 
 pub use call::MAX_RESPONSE_BYTES;
 pub use decode::{ProviderError, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_NODES};
@@ -96,6 +97,10 @@ pub use read_state::{
 pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 pub use timestamp::Timestamp;
+pub use webhook::{
+    UnknownEvent, WebhookError, WebhookEvent, DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+    DEFAULT_WEBHOOK_TOLERANCE,
+};
 
 /// The HTTP client library the crate runs on, for
 /// [`ClientConfig::http_client`] (start from
@@ -109,15 +114,18 @@ pub use reqwest;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__extensible_enum as extensible_enum;
+    pub use crate::__webhook_events as webhook_events;
     pub use crate::call::{Parts, Received, Runtime};
     pub use crate::decode::finish;
     pub use crate::pagination::{items, pages};
     pub use crate::request::{
         bounded, invalid_parameter, json_body, path_segment, request_not_built,
     };
+    pub use crate::webhook::{decode_event, decode_payload, deserialize_event, TaggedEvent};
     #[cfg(feature = "schemars")]
     pub use schemars;
     pub use serde;
+    pub use serde_json;
 
     /// An enum's `Unknown` value (only `extensible_enum!`'s `From` impls
     /// build one, for a value they do not document).

@@ -12,6 +12,7 @@ mod generated {
 }
 
 mod message_content;
+pub mod webhooks;
 
 pub use generated::{types, Client, API};
 pub use message_content::{Attachment, MessageContent};

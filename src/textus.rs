@@ -11,6 +11,8 @@ mod generated {
     include!("../generated/textus.rs");
 }
 
+pub mod webhooks;
+
 pub use generated::{types, Client, API};
 
 /// The operation builders: each made by its [`Client`] method, set with its

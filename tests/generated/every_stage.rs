@@ -105,6 +105,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ThingStatus>,
     }
+    ///The body of a `thing.archived` event.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ThingArchivedEvent {
+        pub kind: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thing: ::std::option::Option<ThingArchivedEventThing>,
+    }
+    ///`ThingArchivedEventThing`: the `thing` of [`ThingArchivedEvent`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ThingArchivedEventThing {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+    }
     ///`ThingPage`: what [`ListThings::send`](super::builder::ListThings::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -137,8 +152,9 @@ One document with a shape for every stage of the pipeline, so the loud
 stage tests (xtask/tests/loud_stages.rs) have real progenitor output to
 break: a constant header, a bounded page size, a cursor convention, an
 extensible and a closed enum, a vendor JSON media type, an optional body,
-an IRI path parameter, a deprecated operation, an error body, and a
-description with a code block.
+an IRI path parameter, a deprecated operation, an error body, a
+description with a code block, and a webhook (in the document's own
+`webhooks`, its body inline).
 
 ```text
 this_is_text_in_the_output();
@@ -665,4 +681,11 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.baseurl
     }
+}
+::inbox_bindings::__private::webhook_events! {
+    #[doc =
+    "An event the `every_stage` API POSTs to a webhook, by its `kind`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
+    pub enum Event : "kind" { #[doc =
+    "A thing was archived.\n\nEvent type `thing.archived`."] ThingArchived =
+    "thing.archived" => types::ThingArchivedEvent, }
 }

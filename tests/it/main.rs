@@ -19,3 +19,4 @@ mod schemas;
 mod support;
 mod surface;
 mod textus;
+mod webhooks;

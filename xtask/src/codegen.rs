@@ -44,6 +44,14 @@ pub fn pipeline(api: &str, config: &ApiConfig, doc: Value, origin: &str) -> anyh
     })
 }
 
+/// An API's document as the pipeline takes it: `path`, with the API's
+/// webhook document (relative to `folder`) merged in.
+pub fn load_document(path: &Path, config: &ApiConfig, folder: &Path) -> anyhow::Result<Value> {
+    let mut doc = crate::document::load(path)?;
+    crate::webhooks::merge_configured(&mut doc, config, folder)?;
+    Ok(doc)
+}
+
 struct Args {
     check: bool,
     spec: Option<PathBuf>,
@@ -134,8 +142,11 @@ pub fn generate_all(check: bool) -> anyhow::Result<()> {
         for (api, api_config) in &config.apis {
             let started = Instant::now();
             let spec_path = root.join(target.specs).join(&api_config.spec);
-            let doc = crate::document::load(&spec_path)?;
-            let origin = format!("{}/{}", target.specs, api_config.spec);
+            let doc = load_document(&spec_path, api_config, &root.join(target.specs))?;
+            let mut origin = format!("{}/{}", target.specs, api_config.spec);
+            if let Some(webhooks) = api_config.webhooks.as_ref().filter(|w| !w.spec.is_empty()) {
+                origin.push_str(&format!(" and {}/{}", target.specs, webhooks.spec));
+            }
             let output = pipeline(api, api_config, doc, &origin)?;
             let elapsed = started.elapsed();
             let rust_path = root.join(target.output).join(format!("{api}.rs"));
@@ -200,7 +211,7 @@ fn generate_ad_hoc(spec: &Path, api: &str, out: &Path, compile: bool) -> anyhow:
         .cloned()
         .unwrap_or_else(|| ApiConfig::ad_hoc(api, &spec.display().to_string()));
     let started = Instant::now();
-    let doc = crate::document::load(spec)?;
+    let doc = load_document(spec, &api_config, &root.join("openapi"))?;
     let output = pipeline(api, &api_config, doc, &spec.display().to_string())?;
     let elapsed = started.elapsed();
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -327,8 +338,9 @@ mod tests {
         for target in &TARGETS {
             let config = Config::load(&root.join(target.config)).unwrap();
             for (api, api_config) in &config.apis {
+                let folder = root.join(target.specs);
                 let doc =
-                    crate::document::load(&root.join(target.specs).join(&api_config.spec)).unwrap();
+                    load_document(&folder.join(&api_config.spec), api_config, &folder).unwrap();
                 let first = pipeline(api, api_config, doc.clone(), "x").unwrap();
                 let second = pipeline(api, api_config, doc, "x").unwrap();
                 assert_eq!(first.rust, second.rust, "{api}");

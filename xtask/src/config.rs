@@ -52,6 +52,25 @@ pub struct ApiConfig {
     /// Runtime facts the spec does not carry (rate limit, idempotent operations).
     #[serde(default)]
     pub runtime: RuntimeConfig,
+    /// The provider's webhook events: a document of their own and the
+    /// envelope property naming each event's type.
+    #[serde(default)]
+    pub webhooks: Option<WebhooksConfig>,
+}
+
+/// `[<api>.webhooks]`: where the events are described and how each names
+/// its type.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// A document with a `webhooks` section (relative to the config's
+    /// folder), merged into the API's document; empty when the API's own
+    /// document has the section.
+    #[serde(default)]
+    pub spec: String,
+    /// The envelope property whose value is the event type (each webhook is
+    /// named by that value).
+    pub event_type_field: String,
 }
 
 /// How a vendored document was obtained.
@@ -240,6 +259,7 @@ impl ApiConfig {
             pagination: None,
             errors: ErrorFields::default(),
             runtime: RuntimeConfig::default(),
+            webhooks: None,
         }
     }
 }
@@ -272,6 +292,22 @@ impl Config {
                     "[{name}] spec `{}` must be a file inside the config's folder (a relative path without `..`)",
                     api.spec
                 );
+            }
+            if let Some(webhooks) = &api.webhooks {
+                let confined = webhooks.spec.is_empty()
+                    || (!webhooks.spec.contains('\\')
+                        && Path::new(&webhooks.spec)
+                            .components()
+                            .all(|part| matches!(part, std::path::Component::Normal(_))));
+                if !confined {
+                    anyhow::bail!(
+                        "[{name}.webhooks] spec `{}` must be a file inside the config's folder (a relative path without `..`)",
+                        webhooks.spec
+                    );
+                }
+                if webhooks.event_type_field.is_empty() {
+                    anyhow::bail!("[{name}.webhooks] event_type_field is empty");
+                }
             }
             let valid_module = api
                 .module

@@ -273,6 +273,11 @@ fn operation_shapes(
             }
         }
     };
+    if let Some(event) = operation.get(WEBHOOK_BODY) {
+        // A webhook's body is received: compared like a response.
+        body(Some(event), "event", &mut out);
+        return out;
+    }
     body(operation.get("requestBody"), "request", &mut out);
     if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
         for (status, response) in responses {
@@ -282,8 +287,30 @@ fn operation_shapes(
     out
 }
 
+/// Where `operations` puts a webhook's body (the request the crate receives).
+const WEBHOOK_BODY: &str = "x-webhook-body";
+
+/// The name a webhook is compared under.
+fn webhook_id(name: &str) -> String {
+    format!("webhook {name}")
+}
+
 fn operations(doc: &Value) -> BTreeMap<String, (Value, Value)> {
     let mut found = BTreeMap::new();
+    if let Some(webhooks) = doc.get("webhooks").and_then(Value::as_object) {
+        for (name, item) in webhooks {
+            if let Some(post) = item.get("post") {
+                let mut operation = serde_json::Map::new();
+                if let Some(body) = post.get("requestBody") {
+                    operation.insert(WEBHOOK_BODY.into(), body.clone());
+                }
+                if let Some(deprecated) = post.get("deprecated") {
+                    operation.insert("deprecated".into(), deprecated.clone());
+                }
+                found.insert(webhook_id(name), (Value::Object(operation), Value::Null));
+            }
+        }
+    }
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in METHODS {
@@ -313,11 +340,22 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
         });
     };
     let (before, after) = (operations(old), operations(new));
+    let is_webhook = |id: &str| id.starts_with("webhook ");
     for id in before.keys().filter(|id| !after.contains_key(*id)) {
-        push(true, id, "", "operation removed".into());
+        let what = if is_webhook(id) {
+            "event type removed (its variant goes)"
+        } else {
+            "operation removed"
+        };
+        push(true, id, "", what.into());
     }
     for id in after.keys().filter(|id| !before.contains_key(*id)) {
-        push(false, id, "", "operation added".into());
+        let what = if is_webhook(id) {
+            "event type added (decoded as `Unknown` until regenerated)"
+        } else {
+            "operation added"
+        };
+        push(false, id, "", what.into());
     }
     for (id, (old_operation, old_item)) in &before {
         let Some((new_operation, new_item)) = after.get(id) else {
@@ -330,7 +368,7 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
         let old_shapes = operation_shapes(old, old_operation, old_item, selectors);
         let new_shapes = operation_shapes(new, new_operation, new_item, selectors);
         for (location, shape) in &old_shapes {
-            let received = location.starts_with("response");
+            let received = location.starts_with("response") || location.starts_with("event");
             match new_shapes.get(location) {
                 None => {
                     let what = if location.starts_with("parameter") {
@@ -624,10 +662,13 @@ pub fn exit_code(changes: &[Change]) -> u8 {
 
 pub const USAGE: &str = "\
 usage: cargo xtask drift <api> [--against <url-or-file>] [--json]
+       cargo xtask drift <api> --webhooks --against <url-or-file> [--json]
 
 Compares openapi/<api's spec> with another version of it (default: the
 upstream URL in openapi/codegen.toml) semantically, and classifies each change
-as breaking for users of the crate or compatible.
+as breaking for users of the crate or compatible. With --webhooks, compares
+the API's webhook document with another version of it instead (an event type
+removed is breaking, one added compatible; payloads compare like responses).
 
 exit status: 0 no drift, 1 compatible drift only, 2 breaking drift,
              3 the comparison could not be made
@@ -648,6 +689,7 @@ fn run_inner(args: &[String]) -> anyhow::Result<u8> {
     let mut api = None;
     let mut against = None;
     let mut json = false;
+    let mut webhooks = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
@@ -659,6 +701,7 @@ fn run_inner(args: &[String]) -> anyhow::Result<u8> {
                 )
             }
             "--json" => json = true,
+            "--webhooks" => webhooks = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
                 return Ok(0);
@@ -671,6 +714,9 @@ fn run_inner(args: &[String]) -> anyhow::Result<u8> {
     let root = crate::project_root();
     let config = Config::load(&root.join("openapi/codegen.toml"))?;
     let api_config = config.api(&api)?;
+    if webhooks {
+        return webhooks_drift(&root, &api, api_config, against, json);
+    }
     let against = match against.or_else(|| {
         api_config.upstream.clone().filter(|_| {
             api_config.source == crate::config::SpecSource::Fetched
@@ -707,6 +753,51 @@ fn run_inner(args: &[String]) -> anyhow::Result<u8> {
                 &changes
             )
         );
+    }
+    Ok(exit_code(&changes))
+}
+
+/// `drift <api> --webhooks --against <other>`: the API's webhook document
+/// against another version of it, each merged into the API's document.
+fn webhooks_drift(
+    root: &std::path::Path,
+    api: &str,
+    api_config: &ApiConfig,
+    against: Option<String>,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let hooks = api_config
+        .webhooks
+        .as_ref()
+        .filter(|w| !w.spec.is_empty())
+        .with_context(|| format!("`{api}` has no webhook document"))?;
+    let against = against.context(
+        "--webhooks compares with another version of the webhook document: give --against",
+    )?;
+    let folder = root.join("openapi");
+    let main_path = folder.join(&api_config.spec);
+    let vendored = crate::codegen::load_document(&main_path, api_config, &folder)?;
+    let mut other = crate::document::load(&main_path)?;
+    let other_text = crate::source::read_source(&against)?;
+    let other_hooks =
+        crate::source::parse_document(&other_text).with_context(|| format!("in {against}"))?;
+    crate::webhooks::merge(&mut other, other_hooks, &api_config.spec)
+        .with_context(|| format!("merging {against}"))?;
+    let changes = compare(
+        &prepared(vendored, api_config)?,
+        &prepared(other, api_config)?,
+        &api_config.overrides.extensible_enums,
+    );
+    let vendored_name = format!("openapi/{}", hooks.spec);
+    if json {
+        let breaking = changes.iter().filter(|c| c.breaking).count();
+        let report = serde_json::json!({
+            "api": api, "document": vendored_name, "against": against, "breaking": breaking,
+            "compatible": changes.len() - breaking, "changes": changes,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", markdown(api, &vendored_name, &against, &changes));
     }
     Ok(exit_code(&changes))
 }

@@ -156,13 +156,15 @@ pub enum Stage {
     Deprecation,
     Lean,
     Schemars,
+    /// The webhook `Event` enum, when the API has events.
+    Events,
     /// Doc comments' code blocks as `text`.
     Render,
 }
 
 impl Stage {
     /// Every stage, in order.
-    pub const ALL: [Stage; 12] = [
+    pub const ALL: [Stage; 13] = [
         Stage::ApiVersionHeader,
         Stage::TypeDocs,
         Stage::ExtensibleEnums,
@@ -174,6 +176,7 @@ impl Stage {
         Stage::Deprecation,
         Stage::Lean,
         Stage::Schemars,
+        Stage::Events,
         Stage::Render,
     ];
 
@@ -198,6 +201,7 @@ impl Stage {
             Stage::Schemars => {
                 crate::lean::schemars(file, &plan.extensible)?;
             }
+            Stage::Events => crate::webhooks::emit(file, plan.webhooks.as_ref(), &plan.api)?,
             Stage::Render => return neutralize_doc_code(file),
         }
         Ok(0)

@@ -29,6 +29,7 @@ pub mod select;
 pub mod source;
 pub mod surface;
 pub mod syntax;
+pub mod webhooks;
 
 use std::path::PathBuf;
 

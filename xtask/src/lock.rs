@@ -74,9 +74,22 @@ impl Lock {
         source: SpecSource,
         url: &str,
     ) -> anyhow::Result<()> {
-        let bytes = std::fs::read(root.join("openapi").join(&config.spec))?;
+        self.record_file(root, api, &config.spec, source, url)
+    }
+
+    /// Records `openapi/<file>` under `key` as it is now.
+    pub fn record_file(
+        &mut self,
+        root: &Path,
+        key: &str,
+        file: &str,
+        source: SpecSource,
+        url: &str,
+    ) -> anyhow::Result<()> {
+        let bytes = std::fs::read(root.join("openapi").join(file))
+            .with_context(|| format!("cannot read openapi/{file}"))?;
         self.apis.insert(
-            api.to_string(),
+            key.to_string(),
             Entry {
                 source: source.to_string(),
                 url: url.to_string(),
@@ -88,13 +101,15 @@ impl Lock {
     }
 }
 
-/// Every vendored document matches its lock entry; the error names the
-/// document, the lock and the command that refreshes it.
-pub fn verify(root: &Path, config: &Config) -> anyhow::Result<()> {
-    let lock = Lock::load(root)?;
-    let mut problems = Vec::new();
+/// The lock key of an API's webhook document.
+pub fn webhooks_key(api: &str) -> String {
+    format!("{api}-webhooks")
+}
+
+/// Every locked document: (lock key, file under `openapi/`, how to refresh it).
+fn locked_documents(config: &Config) -> Vec<(String, String, String)> {
+    let mut documents = Vec::new();
     for (api, api_config) in &config.apis {
-        let spec = format!("openapi/{}", api_config.spec);
         let refresh = match api_config.source {
             SpecSource::AuthoredFromDocumentation => {
                 format!("`cargo xtask lock {api}` after reviewing the edit")
@@ -104,6 +119,27 @@ pub fn verify(root: &Path, config: &Config) -> anyhow::Result<()> {
             }
             SpecSource::Fetched => format!("`cargo xtask fetch {api}`"),
         };
+        documents.push((api.clone(), api_config.spec.clone(), refresh));
+        if let Some(webhooks) = api_config.webhooks.as_ref().filter(|w| !w.spec.is_empty()) {
+            let key = webhooks_key(api);
+            documents.push((
+                key.clone(),
+                webhooks.spec.clone(),
+                format!("`cargo xtask lock {key}` after reviewing the edit"),
+            ));
+        }
+    }
+    documents
+}
+
+/// Every vendored document matches its lock entry; the error names the
+/// document, the lock and the command that refreshes it.
+pub fn verify(root: &Path, config: &Config) -> anyhow::Result<()> {
+    let lock = Lock::load(root)?;
+    let mut problems = Vec::new();
+    for (api, file, refresh) in locked_documents(config) {
+        let spec = format!("openapi/{file}");
+        let api = api.as_str();
         let Some(entry) = lock.apis.get(api) else {
             problems.push(format!("{spec} has no entry in {LOCK_FILE}: run {refresh}"));
             continue;
@@ -128,17 +164,44 @@ pub fn verify(root: &Path, config: &Config) -> anyhow::Result<()> {
 /// `cargo xtask lock <api>`: records the vendored document as it is (for an
 /// authored spec after a reviewed edit).
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let [api] = args else {
-        bail!("usage: cargo xtask lock <api>")
+    let [key] = args else {
+        bail!("usage: cargo xtask lock <api>|<api>-webhooks")
     };
     let root = crate::project_root();
     let config = Config::load(&root.join("openapi/codegen.toml"))?;
-    let api_config = config.api(api)?;
     let mut lock = Lock::load(&root)?;
-    let url = api_config.upstream.clone().unwrap_or_default();
-    lock.record(&root, api, api_config, api_config.source, &url)?;
+    match key
+        .strip_suffix("-webhooks")
+        .filter(|api| config.apis.contains_key(*api))
+    {
+        Some(api) => {
+            let webhooks = config.apis[api]
+                .webhooks
+                .as_ref()
+                .filter(|w| !w.spec.is_empty())
+                .with_context(|| format!("`{api}` has no webhook document"))?;
+            let doc = crate::document::load(&root.join("openapi").join(&webhooks.spec))?;
+            let url = doc
+                .pointer("/externalDocs/url")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            lock.record_file(
+                &root,
+                key,
+                &webhooks.spec,
+                SpecSource::AuthoredFromDocumentation,
+                &url,
+            )?;
+        }
+        None => {
+            let api_config = config.api(key)?;
+            let url = api_config.upstream.clone().unwrap_or_default();
+            lock.record(&root, key, api_config, api_config.source, &url)?;
+        }
+    }
     lock.save(&root)?;
-    println!("{LOCK_FILE}: {api} recorded ({})", lock.apis[api].sha256);
+    println!("{LOCK_FILE}: {key} recorded ({})", lock.apis[key].sha256);
     Ok(())
 }
 
@@ -186,6 +249,51 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("cargo xtask fetch a"), "{message}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_webhook_document_is_locked_too() {
+        let dir = std::env::temp_dir().join(format!("xtask-lock-hooks-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("openapi")).unwrap();
+        std::fs::write(dir.join("openapi/a.json"), "{}").unwrap();
+        std::fs::write(dir.join("openapi/a-hooks.yaml"), "webhooks: {}\n").unwrap();
+        let config = Config::parse(
+            "[a]\nspec='a.json'\nmodule='a'\nupstream='https://u'\n\
+             [a.webhooks]\nspec='a-hooks.yaml'\nevent_type_field='type'\n",
+        )
+        .unwrap();
+        let mut lock = Lock::default();
+        lock.record(
+            &dir,
+            "a",
+            config.api("a").unwrap(),
+            SpecSource::Fetched,
+            "https://u",
+        )
+        .unwrap();
+        lock.save(&dir).unwrap();
+        let message = verify(&dir, &config).unwrap_err().to_string();
+        assert!(
+            message.contains("openapi/a-hooks.yaml has no entry in openapi/specs.lock: run `cargo xtask lock a-webhooks`"),
+            "{message}"
+        );
+        lock.record_file(
+            &dir,
+            &webhooks_key("a"),
+            "a-hooks.yaml",
+            SpecSource::AuthoredFromDocumentation,
+            "",
+        )
+        .unwrap();
+        lock.save(&dir).unwrap();
+        verify(&dir, &config).unwrap();
+        std::fs::write(dir.join("openapi/a-hooks.yaml"), "webhooks: {x: {}}\n").unwrap();
+        let message = verify(&dir, &config).unwrap_err().to_string();
+        assert!(
+            message.contains("openapi/a-hooks.yaml does not match openapi/specs.lock"),
+            "{message}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

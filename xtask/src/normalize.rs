@@ -66,10 +66,9 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
         }
         None => bail!("missing `openapi` version at /openapi"),
     }
-    if root.remove("webhooks").is_some() {
-        // progenitor generates clients, and webhooks are requests the client receives.
-        report.applied(crate::report::Rule::DropWebhooks);
-    }
+    // `webhooks` (3.1) stays: its bodies are normalized like every schema,
+    // and the plan reads the events and takes the section out before
+    // progenitor (see `webhooks::plan`).
     if let Some(dialect) = root.remove("jsonSchemaDialect") {
         if dialect != "https://spec.openapis.org/oas/3.1/dialect/base" {
             bail!("unsupported jsonSchemaDialect {dialect} at /jsonSchemaDialect");

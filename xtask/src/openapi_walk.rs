@@ -52,6 +52,29 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, Side)> {
             }
         }
     }
+    // Webhooks are requests the crate receives: their bodies (and headers)
+    // are received, like responses.
+    if let Some(webhooks) = doc.get("webhooks").and_then(Value::as_object) {
+        for (name, item) in webhooks {
+            let item_pointer = child("/webhooks", name);
+            received_parameter_roots(item, &item_pointer, &mut roots);
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let pointer = child(&item_pointer, method);
+                received_parameter_roots(operation, &pointer, &mut roots);
+                if let Some(body) = operation.get("requestBody") {
+                    content_roots(
+                        body,
+                        &child(&pointer, "requestBody"),
+                        Side::Received,
+                        &mut roots,
+                    );
+                }
+            }
+        }
+    }
     if let Some(components) = doc.get("components") {
         let table = |name: &str| components.get(name).and_then(Value::as_object);
         if let Some(schemas) = table("schemas") {
@@ -93,6 +116,18 @@ fn parameter_roots(holder: &Value, pointer: &str, roots: &mut Vec<(String, Side)
         for (index, parameter) in parameters.iter().enumerate() {
             let parameter_pointer = child(&child(pointer, "parameters"), &index.to_string());
             one_parameter_roots(parameter, &parameter_pointer, roots);
+        }
+    }
+}
+
+/// A webhook's parameters (the headers of a request the crate receives).
+fn received_parameter_roots(holder: &Value, pointer: &str, roots: &mut Vec<(String, Side)>) {
+    if let Some(parameters) = holder.get("parameters").and_then(Value::as_array) {
+        for (index, parameter) in parameters.iter().enumerate() {
+            let parameter_pointer = child(&child(pointer, "parameters"), &index.to_string());
+            if parameter.get("schema").is_some() {
+                roots.push((child(&parameter_pointer, "schema"), Side::Received));
+            }
         }
     }
 }

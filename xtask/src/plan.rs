@@ -40,6 +40,8 @@ pub struct Plan {
     pub rate_limit: Option<RateLimitConfig>,
     /// Responses carry `X-RateLimit-Remaining`/`X-RateLimit-Reset`.
     pub rate_limit_headers: bool,
+    /// The webhook events, when the API has them.
+    pub webhooks: Option<crate::webhooks::Events>,
 }
 
 /// A plan, the document progenitor receives, and what was done to it.
@@ -60,11 +62,15 @@ pub fn build(api: &str, config: &ApiConfig, mut doc: Value) -> anyhow::Result<Pl
     );
     crate::normalize::normalize(&mut doc, &mut report)
         .with_context(|| format!("normalizing the `{api}` document"))?;
+    crate::webhooks::hoist(&mut doc, &mut report)
+        .with_context(|| format!("the `{api}` document's webhooks"))?;
     if let Some(docs_url) = docs_url(config) {
         crate::rules::absolute_links(&mut doc, &docs_url, &mut report);
     }
-    let plan = apply_rules(api, config, &mut doc, &mut report)
+    let mut plan = apply_rules(api, config, &mut doc, &mut report)
         .with_context(|| format!("applying rules to the `{api}` document"))?;
+    plan.webhooks = crate::webhooks::plan(&mut doc, config.webhooks.as_ref(), &mut report)
+        .with_context(|| format!("the `{api}` document's webhooks"))?;
     Ok(Planned {
         plan,
         document: doc,
@@ -127,6 +133,7 @@ fn apply_rules(
         },
         rate_limit: config.runtime.rate_limit,
         rate_limit_headers: config.runtime.rate_limit_headers,
+        webhooks: None,
     })
 }
 

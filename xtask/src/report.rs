@@ -26,6 +26,7 @@ pub enum Rule {
     DropWebhooks,
     ExamplesToExample,
     HoistExtensibleEnum,
+    HoistWebhookBody,
     HoistReceivedEnum,
     InlineNullableScalar,
     IriPathParameter,
@@ -43,11 +44,12 @@ pub enum Rule {
     TypeListToNullable,
     UnifyErrorBodies,
     VendorJsonMediaType,
+    WebhookEvent,
 }
 
 impl Rule {
     /// Every rule, for documentation and tests.
-    pub const ALL: [Rule; 35] = [
+    pub const ALL: [Rule; 37] = [
         Rule::AbsoluteDocLinks,
         Rule::AddEmptyPaths,
         Rule::AmbiguousUnionToRawJson,
@@ -66,6 +68,7 @@ impl Rule {
         Rule::DropWebhooks,
         Rule::ExamplesToExample,
         Rule::HoistExtensibleEnum,
+        Rule::HoistWebhookBody,
         Rule::HoistReceivedEnum,
         Rule::InlineNullableScalar,
         Rule::IriPathParameter,
@@ -83,6 +86,7 @@ impl Rule {
         Rule::TypeListToNullable,
         Rule::UnifyErrorBodies,
         Rule::VendorJsonMediaType,
+        Rule::WebhookEvent,
     ];
 
     /// The name printed in the summary.
@@ -107,6 +111,7 @@ impl Rule {
             Rule::ExamplesToExample => "examples-to-example",
             Rule::HoistExtensibleEnum => "hoist-extensible-enum",
             Rule::HoistReceivedEnum => "hoist-received-enum",
+            Rule::HoistWebhookBody => "hoist-webhook-body",
             Rule::InlineNullableScalar => "inline-nullable-scalar",
             Rule::IriPathParameter => "iri-path-parameter",
             Rule::NullUnionToNullable => "null-union-to-nullable",
@@ -123,6 +128,7 @@ impl Rule {
             Rule::TypeListToNullable => "type-list-to-nullable",
             Rule::UnifyErrorBodies => "unify-error-bodies",
             Rule::VendorJsonMediaType => "vendor-json-media-type",
+            Rule::WebhookEvent => "webhook-event",
         }
     }
 }

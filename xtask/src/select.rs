@@ -72,6 +72,8 @@ pub fn select(doc: &mut Value, tags: &[String], operations: &[String], report: &
     let mut reached = BTreeSet::new();
     let mut queue = Vec::new();
     references(doc.get("paths").unwrap_or(&Value::Null), &mut queue);
+    // Webhooks are kept whole: their events are not selected by tag.
+    references(doc.get("webhooks").unwrap_or(&Value::Null), &mut queue);
     while let Some(reference) = queue.pop() {
         if !reached.insert(reference.clone()) {
             continue;

@@ -519,6 +519,23 @@ fn surface_without_typifys_error_module() {
 }
 
 #[test]
+fn events_without_the_payload_struct() {
+    loud(
+        Stage::Events,
+        |file| {
+            types(file).retain(
+                |item| !matches!(item, syn::Item::Struct(s) if s.ident == "ThingArchivedEvent"),
+            )
+        },
+        &[
+            "stage events",
+            "no struct for `ThingArchivedEvent`",
+            "event `thing.archived`",
+        ],
+    );
+}
+
+#[test]
 fn render_with_a_doc_comment_where_none_is_visited() {
     loud(
         Stage::Render,

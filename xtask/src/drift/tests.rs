@@ -340,3 +340,115 @@ fn a_description_that_adds_a_code_block_is_listed_for_review() {
     });
     assert!(prose.is_empty(), "{prose:?}");
 }
+
+/// `base()` with two webhooks, their bodies received.
+fn with_webhooks() -> Value {
+    let mut doc = base();
+    doc["webhooks"] = json!({
+        "conversation.created": {"post": {"requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "type": {"type": "string"},
+                "conversation": {"$ref": "#/components/schemas/Conversation"}}}}}}}},
+        "conversation.closed": {"post": {"requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"type": {"type": "string"}, "id": {"type": "integer"}}}}}}}}
+    });
+    doc
+}
+
+fn webhook_changes(edit: impl FnOnce(&mut Value)) -> Vec<Change> {
+    let mut new = with_webhooks();
+    edit(&mut new);
+    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    compare(
+        &prepared(with_webhooks(), &config).unwrap(),
+        &prepared(new, &config).unwrap(),
+        &[],
+    )
+}
+
+#[test]
+fn an_event_type_removed_is_breaking_and_one_added_compatible() {
+    let changes = webhook_changes(|doc| {
+        let hooks = doc["webhooks"].as_object_mut().unwrap();
+        hooks.remove("conversation.closed");
+        let created = hooks["conversation.created"].clone();
+        hooks.insert("conversation.assigned".into(), created);
+    });
+    let summary: Vec<(bool, &str, &str)> = changes
+        .iter()
+        .map(|c| (c.breaking, c.operation.as_str(), c.description.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                true,
+                "webhook conversation.closed",
+                "event type removed (its variant goes)"
+            ),
+            (
+                false,
+                "webhook conversation.assigned",
+                "event type added (decoded as `Unknown` until regenerated)"
+            ),
+        ]
+    );
+    assert_eq!(exit_code(&changes), 2);
+}
+
+#[test]
+fn event_payloads_compare_like_responses() {
+    // A property gone from a payload breaks code reading it; a new one does not.
+    let changes = webhook_changes(|doc| {
+        let properties = doc
+            .pointer_mut("/webhooks/conversation.closed/post/requestBody/content/application~1json/schema/properties")
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        properties.remove("id");
+        properties.insert("reason".into(), json!({"type": "string"}));
+    });
+    let summary: Vec<(bool, &str, &str, &str)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c.breaking,
+                c.operation.as_str(),
+                c.location.as_str(),
+                c.description.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                true,
+                "webhook conversation.closed",
+                "event id",
+                "property removed"
+            ),
+            (
+                false,
+                "webhook conversation.closed",
+                "event reason",
+                "property added"
+            ),
+        ]
+    );
+    // A value added to an enum a payload carries (through a shared
+    // component) is compatible, and shows under the event too.
+    let changes = webhook_changes(|doc| {
+        doc.pointer_mut("/components/schemas/Status/enum")
+            .unwrap()
+            .as_array_mut()
+            .unwrap()
+            .push(json!("Snoozed"));
+    });
+    assert!(
+        changes.iter().any(|c| !c.breaking
+            && c.operation == "webhook conversation.created"
+            && c.location == "event conversation.status"),
+        "{changes:#?}"
+    );
+}

@@ -1,0 +1,166 @@
+//! Partoo's webhooks: [`Event`] (one variant per documented event type,
+//! generated from `openapi/partoo-webhooks.yaml`) and, with the `webhooks`
+//! feature, [`Verifier`].
+//!
+//! Partoo signs the raw body with Ed25519 and sends the signature, base64,
+//! in `X-Partoo-Signature-v1`
+//! ([security page](https://developers.partoo.co/guides/api/resources/settings/webhooks/security)).
+//! The scheme has no timestamp, so a captured delivery can be sent again:
+//! make handling idempotent (a message event carries the message's `id`
+//! and `status`). Answer `200` when handled; a `5xx` is retried up to five
+//! times with exponential backoff, a `4xx` is not
+//! ([setup page](https://developers.partoo.co/guides/api/resources/settings/webhooks/setup)).
+//!
+//! ```
+//! # #[cfg(feature = "webhooks")] {
+//! use inbox_bindings::partoo::webhooks::{Event, Verifier};
+//!
+//! // In the handler of the URL Partoo posts to, with the request's raw body:
+//! fn receive(verifier: &Verifier, headers: &http::HeaderMap, body: &[u8]) -> http::StatusCode {
+//!     match verifier.verify(headers, body) {
+//!         Ok(Event::MessageCreated(event)) => {
+//!             let message = event.payload.and_then(|p| p.message);
+//!             // ... keep the conversation current ...
+//!             http::StatusCode::OK
+//!         }
+//!         Ok(other) => {
+//!             println!("ignored {}", other.event_type());
+//!             http::StatusCode::OK
+//!         }
+//!         Err(refused) => refused.status(),
+//!     }
+//! }
+//!
+//! let verifier = Verifier::production();
+//! let status = receive(&verifier, &http::HeaderMap::new(), b"{}");
+//! assert_eq!(status, http::StatusCode::UNAUTHORIZED); // no signature
+//! # }
+//! ```
+
+pub use super::generated::Event;
+
+#[cfg(feature = "webhooks")]
+pub use verifier::{Verifier, PRODUCTION_PUBLIC_KEY_PEM, SANDBOX_PUBLIC_KEY_PEM, SIGNATURE_HEADER};
+
+#[cfg(feature = "webhooks")]
+mod verifier {
+    use std::fmt;
+
+    use ed25519_dalek::pkcs8::DecodePublicKey;
+    use ed25519_dalek::{Signature, VerifyingKey};
+
+    use super::Event;
+    use crate::webhook::check;
+    use crate::WebhookError;
+
+    /// The header carrying the signature.
+    pub const SIGNATURE_HEADER: &str = "x-partoo-signature-v1";
+
+    /// Partoo's production public key, as its security page publishes it.
+    pub const PRODUCTION_PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\n\
+        MCowBQYDK2VwAyEA0G9ciHL6XZQXuWq6W4dFLvwNEPWgcdtQgEVlBIwZWBQ=\n\
+        -----END PUBLIC KEY-----\n";
+
+    /// Partoo's sandbox public key, as its security page publishes it.
+    pub const SANDBOX_PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\n\
+        MCowBQYDK2VwAyEALsyvX2yVnG3ZKRIFfEvYk2nkzanoNgAqBSqdeNub4sM=\n\
+        -----END PUBLIC KEY-----\n";
+
+    /// Verifies Partoo deliveries against one or more Ed25519 public keys
+    /// (several while Partoo rotates its key), then decodes them.
+    #[derive(Clone)]
+    pub struct Verifier {
+        keys: Vec<VerifyingKey>,
+        max_body: usize,
+    }
+
+    impl fmt::Debug for Verifier {
+        fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter
+                .debug_struct("Verifier")
+                .field("keys", &self.keys.len())
+                .field("max_body", &self.max_body)
+                .finish()
+        }
+    }
+
+    impl Verifier {
+        /// A verifier for one public key, PEM (`-----BEGIN PUBLIC KEY-----`,
+        /// SubjectPublicKeyInfo) as Partoo's security page shows it. Anything
+        /// else, or a key that is not Ed25519, is refused here.
+        pub fn new(public_key_pem: &str) -> Result<Self, WebhookError> {
+            Self::with_keys([public_key_pem])
+        }
+
+        /// A verifier accepting a delivery signed by any of these keys (one
+        /// at least).
+        pub fn with_keys<I, S>(public_keys_pem: I) -> Result<Self, WebhookError>
+        where
+            I: IntoIterator<Item = S>,
+            S: AsRef<str>,
+        {
+            let keys = public_keys_pem
+                .into_iter()
+                .map(|pem| {
+                    VerifyingKey::from_public_key_pem(pem.as_ref().trim()).map_err(|_| {
+                        WebhookError::InvalidKey {
+                            reason: "not a PEM Ed25519 public key (SubjectPublicKeyInfo)",
+                        }
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                return Err(WebhookError::InvalidKey {
+                    reason: "no key given",
+                });
+            }
+            Ok(Verifier {
+                keys,
+                max_body: crate::DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+            })
+        }
+
+        /// Partoo's production key.
+        pub fn production() -> Self {
+            Self::new(PRODUCTION_PUBLIC_KEY_PEM).expect("Partoo's published key parses")
+        }
+
+        /// Partoo's sandbox key.
+        pub fn sandbox() -> Self {
+            Self::new(SANDBOX_PUBLIC_KEY_PEM).expect("Partoo's published key parses")
+        }
+
+        /// The largest body verified (default
+        /// [`DEFAULT_MAX_WEBHOOK_BODY_BYTES`](crate::DEFAULT_MAX_WEBHOOK_BODY_BYTES)).
+        pub fn max_body_bytes(mut self, limit: usize) -> Self {
+            self.max_body = limit;
+            self
+        }
+
+        /// Checks the signature of `body` (the raw request body, unparsed)
+        /// against `headers`, then decodes it. Nothing is parsed before the
+        /// signature holds.
+        pub fn verify(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Event, WebhookError> {
+            check::body(body, self.max_body)?;
+            let header = check::required_header(headers, SIGNATURE_HEADER)?;
+            let bytes: [u8; 64] = check::base64_exact(
+                header.trim(),
+                SIGNATURE_HEADER,
+                "not a 64-byte Ed25519 signature",
+            )?;
+            let signature = Signature::from_bytes(&bytes);
+            if !self
+                .keys
+                .iter()
+                .any(|key| key.verify_strict(body, &signature).is_ok())
+            {
+                return Err(WebhookError::BadSignature);
+            }
+            check::decode::<Event>(body)
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Quo's webhooks: [`Event`] (one variant per documented event type,
+//! generated from `openapi/quo-webhooks.yaml`) and, with the `webhooks`
+//! feature, [`Verifier`].
+//!
+//! Quo has two webhook systems, and one verifier takes the key of either,
+//! exactly as Quo shows it:
+//!
+//! - current webhooks (API version 2026-03-30) sign with
+//!   [Standard Webhooks](https://www.quo.com/docs/2026-03-30/webhooks-signature-validation):
+//!   `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`
+//!   (space-separated `v1,<base64>`), HMAC-SHA256 over
+//!   `<id>.<timestamp>.<body>` keyed by the `whsec_…` secret;
+//! - legacy webhooks sign with
+//!   [`openphone-signature: hmac;1;<ms>;<base64>`](https://www.quo.com/docs/webhooks/legacy-signature-validation),
+//!   HMAC-SHA256 over `<ms>.<body>` keyed by the base64-decoded signing key.
+//!
+//! [`Verifier::verify`] picks the scheme from the delivery's headers and
+//! refuses a timestamp more than [`Verifier::tolerance`] (five minutes by
+//! default) from the receiver's clock, either way. Answer `2xx` when
+//! handled: any other status is retried. Current deliveries are
+//! at-least-once: `webhook-id` identifies a delivery, the event's `id` the
+//! event, across retries.
+//!
+//! ```
+//! # #[cfg(feature = "webhooks")] {
+//! use inbox_bindings::quo::webhooks::{Event, Verifier};
+//!
+//! let verifier = Verifier::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("webhook-id", "msg_1".parse().unwrap());
+//! headers.insert("webhook-timestamp", "1".parse().unwrap()); // 1970: long stale
+//! headers.insert("webhook-signature", "v1,AAAA".parse().unwrap());
+//! let refused = verifier.verify(&headers, b"{}").unwrap_err();
+//! assert_eq!(refused.status(), http::StatusCode::UNAUTHORIZED);
+//! assert!(refused.to_string().contains("ago"), "{refused}");
+//! # }
+//! ```
+
+pub use super::generated::Event;
+
+#[cfg(feature = "webhooks")]
+pub use verifier::Verifier;
+
+#[cfg(feature = "webhooks")]
+mod verifier {
+    use std::fmt;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    use super::Event;
+    use crate::webhook::check;
+    use crate::WebhookError;
+
+    type HmacSha256 = Hmac<Sha256>;
+
+    const ID: &str = "webhook-id";
+    const TIMESTAMP: &str = "webhook-timestamp";
+    const SIGNATURE: &str = "webhook-signature";
+    const LEGACY: &str = "openphone-signature";
+    const STANDARD_HEADERS: &str = "Standard Webhooks headers (`webhook-signature`)";
+    const LEGACY_HEADERS: &str = "a legacy `openphone-signature` header";
+
+    /// Verifies Quo deliveries (current and legacy webhooks) against one or
+    /// more keys (several while a secret is rotated), then decodes them.
+    #[derive(Clone)]
+    pub struct Verifier {
+        /// `whsec_` secrets, decoded.
+        standard: Vec<Vec<u8>>,
+        /// Legacy signing keys, decoded.
+        legacy: Vec<Vec<u8>>,
+        tolerance: Duration,
+        max_body: usize,
+    }
+
+    impl fmt::Debug for Verifier {
+        fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter
+                .debug_struct("Verifier")
+                .field("standard_keys", &self.standard.len())
+                .field("legacy_keys", &self.legacy.len())
+                .field("tolerance", &self.tolerance)
+                .field("max_body", &self.max_body)
+                .finish()
+        }
+    }
+
+    impl Verifier {
+        /// A verifier for one key as Quo shows it: a current webhook's
+        /// `whsec_…` secret, or a legacy webhook's base64 signing key. A key
+        /// that is neither is refused here.
+        pub fn new(key: &str) -> Result<Self, WebhookError> {
+            Self::with_keys([key])
+        }
+
+        /// A verifier accepting a delivery signed with any of these keys
+        /// (one at least; `whsec_` and legacy keys may be mixed).
+        pub fn with_keys<I, S>(keys: I) -> Result<Self, WebhookError>
+        where
+            I: IntoIterator<Item = S>,
+            S: AsRef<str>,
+        {
+            let mut verifier = Verifier {
+                standard: Vec::new(),
+                legacy: Vec::new(),
+                tolerance: crate::DEFAULT_WEBHOOK_TOLERANCE,
+                max_body: crate::DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+            };
+            let engine = base64::engine::general_purpose::STANDARD;
+            for key in keys {
+                let key = key.as_ref().trim();
+                if let Some(secret) = key.strip_prefix("whsec_") {
+                    let bytes = engine
+                        .decode(secret)
+                        .map_err(|_| WebhookError::InvalidKey {
+                            reason: "the part after `whsec_` is not standard base64",
+                        })?;
+                    if bytes.is_empty() {
+                        return Err(WebhookError::InvalidKey {
+                            reason: "the `whsec_` secret is empty",
+                        });
+                    }
+                    verifier.standard.push(bytes);
+                } else {
+                    let bytes = engine.decode(key).map_err(|_| WebhookError::InvalidKey {
+                        reason: "neither a `whsec_` secret nor a base64 legacy signing key",
+                    })?;
+                    if bytes.is_empty() {
+                        return Err(WebhookError::InvalidKey {
+                            reason: "the signing key is empty",
+                        });
+                    }
+                    verifier.legacy.push(bytes);
+                }
+            }
+            if verifier.standard.is_empty() && verifier.legacy.is_empty() {
+                return Err(WebhookError::InvalidKey {
+                    reason: "no key given",
+                });
+            }
+            Ok(verifier)
+        }
+
+        /// How far a signed timestamp may be from the receiver's clock, either
+        /// way (default five minutes, as Quo advises).
+        pub fn tolerance(mut self, tolerance: Duration) -> Self {
+            self.tolerance = tolerance;
+            self
+        }
+
+        /// The largest body verified (default
+        /// [`DEFAULT_MAX_WEBHOOK_BODY_BYTES`](crate::DEFAULT_MAX_WEBHOOK_BODY_BYTES)).
+        pub fn max_body_bytes(mut self, limit: usize) -> Self {
+            self.max_body = limit;
+            self
+        }
+
+        /// Checks `body` (the raw request body, unparsed) against `headers`
+        /// with the scheme the headers use, at the current time, then decodes
+        /// it. Nothing is parsed before the signature holds.
+        pub fn verify(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Event, WebhookError> {
+            self.verify_at(headers, body, SystemTime::now())
+        }
+
+        /// [`verify`](Self::verify) as if the receiver's clock read `now`
+        /// (to check a captured delivery, or in tests).
+        pub fn verify_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            now: SystemTime,
+        ) -> Result<Event, WebhookError> {
+            check::body(body, self.max_body)?;
+            if check::header(headers, SIGNATURE)?.is_some() {
+                self.standard(headers, body, now)?;
+            } else if check::header(headers, LEGACY)?.is_some() {
+                self.legacy(headers, body, now)?;
+            } else {
+                return Err(WebhookError::MissingHeader {
+                    name: "webhook-signature (or openphone-signature)",
+                });
+            }
+            check::decode::<Event>(body)
+        }
+
+        fn keys_for(&self, headers: &'static str) -> Result<&[Vec<u8>], WebhookError> {
+            let (keys, other) = if headers == STANDARD_HEADERS {
+                (&self.standard, "only legacy signing keys")
+            } else {
+                (&self.legacy, "only `whsec_` secrets")
+            };
+            if keys.is_empty() {
+                return Err(WebhookError::SchemeMismatch {
+                    headers,
+                    keys: other,
+                });
+            }
+            Ok(keys)
+        }
+
+        fn standard(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            now: SystemTime,
+        ) -> Result<(), WebhookError> {
+            let keys = self.keys_for(STANDARD_HEADERS)?;
+            let id = check::required_header(headers, ID)?;
+            let timestamp = check::required_header(headers, TIMESTAMP)?;
+            let seconds = check::integer(timestamp, TIMESTAMP)?;
+            let signed_at = UNIX_EPOCH.checked_add(Duration::from_secs(seconds)).ok_or(
+                WebhookError::MalformedHeader {
+                    name: TIMESTAMP,
+                    reason: "the timestamp is out of range",
+                },
+            )?;
+            check::timestamp(signed_at, now, self.tolerance)?;
+            let mut signatures = Vec::new();
+            for entry in check::required_header(headers, SIGNATURE)?.split(' ') {
+                if entry.is_empty() {
+                    continue;
+                }
+                // Other versions (`v1a`, asymmetric) are not Quo's: skipped.
+                if let Some(encoded) = entry.strip_prefix("v1,") {
+                    signatures.push(check::base64_exact::<32>(
+                        encoded,
+                        SIGNATURE,
+                        "a v1 signature is not 32 bytes",
+                    )?);
+                }
+            }
+            if signatures.is_empty() {
+                return Err(WebhookError::MalformedHeader {
+                    name: SIGNATURE,
+                    reason: "no `v1,` signature",
+                });
+            }
+            let matched = keys.iter().any(|key| {
+                let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+                mac.update(id.as_bytes());
+                mac.update(b".");
+                mac.update(timestamp.as_bytes());
+                mac.update(b".");
+                mac.update(body);
+                signatures
+                    .iter()
+                    .any(|signature| mac.clone().verify_slice(signature).is_ok())
+            });
+            if matched {
+                Ok(())
+            } else {
+                Err(WebhookError::BadSignature)
+            }
+        }
+
+        fn legacy(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            now: SystemTime,
+        ) -> Result<(), WebhookError> {
+            let keys = self.keys_for(LEGACY_HEADERS)?;
+            let header = check::required_header(headers, LEGACY)?;
+            let mut parts = header.split(';');
+            let (Some(scheme), Some(version), Some(timestamp), Some(encoded), None) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) else {
+                return Err(WebhookError::MalformedHeader {
+                    name: LEGACY,
+                    reason: "not `hmac;1;<timestamp>;<signature>`",
+                });
+            };
+            if scheme != "hmac" || version != "1" {
+                return Err(WebhookError::MalformedHeader {
+                    name: LEGACY,
+                    reason: "not the `hmac` scheme, version 1",
+                });
+            }
+            let millis = check::integer(timestamp, LEGACY)?;
+            let signed_at = UNIX_EPOCH
+                .checked_add(Duration::from_millis(millis))
+                .ok_or(WebhookError::MalformedHeader {
+                    name: LEGACY,
+                    reason: "the timestamp is out of range",
+                })?;
+            check::timestamp(signed_at, now, self.tolerance)?;
+            let signature =
+                check::base64_exact::<32>(encoded, LEGACY, "the signature is not 32 bytes")?;
+            let matched = keys.iter().any(|key| {
+                let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+                mac.update(timestamp.as_bytes());
+                mac.update(b".");
+                mac.update(body);
+                mac.verify_slice(&signature).is_ok()
+            });
+            if matched {
+                Ok(())
+            } else {
+                Err(WebhookError::BadSignature)
+            }
+        }
+    }
+}
