@@ -121,7 +121,7 @@ pub mod __private {
     pub use crate::request::{
         bounded, invalid_parameter, json_body, path_segment, request_not_built,
     };
-    pub use crate::webhook::{decode_event, decode_payload, deserialize_event, TaggedEvent};
+    pub use crate::webhook::{decode_event, deserialize_event, TaggedEvent};
     #[cfg(feature = "schemars")]
     pub use schemars;
     pub use serde;
@@ -171,6 +171,12 @@ pub mod __private {
         E: crate::ExtensibleEnum,
     {
         crate::extensible::deserialize_enum_value(deserializer, enum_name)
+    }
+
+    /// The `JsonSchema` of `webhook_events!`'s enums.
+    #[cfg(feature = "schemars")]
+    pub fn event_schema(tag: &str, known: Vec<(&str, schemars::Schema)>) -> schemars::Schema {
+        crate::webhook::event_schema(tag, known)
     }
 
     /// The `JsonSchema` of `extensible_enum!`'s enums.

@@ -6,10 +6,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 use std::time::Duration;
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -201,22 +200,19 @@ pub trait WebhookEvent: Sized + fmt::Debug + Send + 'static {
 }
 
 // ---------------------------------------------------------------------------
-// Decoding: one pass, the event type first.
+// Decoding: the event type, then the payload straight from the body.
 
 /// Implemented by `webhook_events!` for each `Event` enum.
 #[doc(hidden)]
 pub trait TaggedEvent: Sized {
     const TAG: &'static str;
-    /// The event of a documented type, decoded from the rest of `map`; `None`
-    /// for a type the enum does not know (`map` untouched).
-    fn known<'de, A: MapAccess<'de>>(event_type: &str, map: A) -> Option<Result<Self, A::Error>>;
+    /// The event of a documented type, decoded by `deserializer` from the
+    /// whole body; `None` for a type the enum does not know.
+    fn known<'de, D: Deserializer<'de>>(
+        event_type: &str,
+        deserializer: D,
+    ) -> Option<Result<Self, D::Error>>;
     fn unknown(unknown: UnknownEvent) -> Self;
-}
-
-/// Decodes a payload struct from what is left of the envelope map.
-#[doc(hidden)]
-pub fn decode_payload<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: A) -> Result<T, A::Error> {
-    T::deserialize(de::value::MapAccessDeserializer::new(map))
 }
 
 /// An envelope key: borrowed from the input when it has no escapes.
@@ -244,78 +240,157 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// The envelope map again, for the payload's own deserializer: the entries
-/// read before the event type (kept as values), the event type itself, then
-/// the rest straight from the input. A second event-type property is an
-/// error: two types in one event would make it mean two things.
-struct Replay<'de, A> {
-    before: std::vec::IntoIter<(String, serde_json::Value)>,
-    tag: Option<(&'static str, String)>,
-    pending: Option<Pending>,
-    rest: A,
-    tag_name: &'static str,
-    _input: PhantomData<&'de ()>,
+/// Reads an object up to its event-type property, skipping (not building)
+/// the values before it, and keeps the type in `found`. Without `whole` it
+/// stops there: serde has no early return, so it returns an error that
+/// `find_tag` recognizes by `found` being set. With `whole`, it reads on to
+/// the end, refusing a second event-type property (an unknown event is
+/// checked this way; a known one by its payload's own duplicate check).
+struct FindTag<'f, 'de> {
+    tag: &'static str,
+    whole: bool,
+    found: &'f mut Option<Cow<'de, str>>,
 }
 
-enum Pending {
-    Value(serde_json::Value),
-    Tag(String),
-}
+impl<'de> Visitor<'de> for FindTag<'_, 'de> {
+    type Value = ();
 
-/// A key from the input, refused when it is the event type again.
-struct CheckedKey<S> {
-    seed: S,
-    tag_name: &'static str,
-}
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "an event object with a `{}`", self.tag)
+    }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CheckedKey<S> {
-    type Value = S::Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        let key = Key::deserialize(deserializer)?;
-        if key.0 == self.tag_name {
-            return Err(de::Error::custom(format_args!(
-                "duplicate field `{}`",
-                self.tag_name
-            )));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if key != self.tag {
+                map.next_value::<de::IgnoredAny>()?;
+                continue;
+            }
+            if self.found.is_some() {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate field `{}`",
+                    self.tag
+                )));
+            }
+            // Borrowed from the body unless it has escapes.
+            *self.found = Some(map.next_value::<Key<'de>>()?.0);
+            if !self.whole {
+                return Err(de::Error::custom("found"));
+            }
         }
-        match key.0 {
-            Cow::Borrowed(borrowed) => self
-                .seed
-                .deserialize(de::value::BorrowedStrDeserializer::new(borrowed)),
-            Cow::Owned(owned) => self.seed.deserialize(owned.into_deserializer()),
+        match self.found {
+            Some(_) => Ok(()),
+            None => Err(de::Error::missing_field(self.tag)),
         }
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
-    type Error = A::Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, A::Error> {
-        if let Some((key, value)) = self.before.next() {
-            self.pending = Some(Pending::Value(value));
-            return seed.deserialize(key.into_deserializer()).map(Some);
+fn find_tag<'b>(
+    body: &'b [u8],
+    tag: &'static str,
+    whole: bool,
+) -> Result<Cow<'b, str>, serde_json::Error> {
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let outcome = deserializer.deserialize_map(FindTag {
+        tag,
+        whole,
+        found: &mut found,
+    });
+    match (outcome, found) {
+        // Stopped at the type (not `whole`), or read whole.
+        (Err(_), Some(event_type)) if !whole => Ok(event_type),
+        (Ok(()), Some(event_type)) => {
+            deserializer.end()?;
+            Ok(event_type)
         }
-        if let Some((name, value)) = self.tag.take() {
-            self.pending = Some(Pending::Tag(value));
-            return seed
-                .deserialize(de::value::StrDeserializer::<A::Error>::new(name))
-                .map(Some);
-        }
-        self.rest.next_key_seed(CheckedKey {
-            seed,
-            tag_name: self.tag_name,
-        })
+        (Err(error), _) => Err(error),
+        (Ok(()), None) => Err(de::Error::missing_field(tag)),
     }
+}
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
-        match self.pending.take() {
-            Some(Pending::Value(value)) => seed.deserialize(value).map_err(de::Error::custom),
-            Some(Pending::Tag(value)) => seed.deserialize(value.into_deserializer()),
-            None => self.rest.next_value_seed(seed),
+/// The event type by a scan of the body's top-level object (strings,
+/// escapes and nesting tracked, nothing built), for the common case: a
+/// plain string property, named without escapes. `None` whenever the scan
+/// is not sure (no object, an escaped key, a non-string value, not found):
+/// the caller then asks serde (`find_tag`), which says why. Either way the
+/// payload is decoded by serde from the whole body afterwards, so a body
+/// that is not JSON is refused there; on JSON both find the same property
+/// (the tests compare them).
+fn scan_tag<'b>(body: &'b [u8], tag: &str) -> Option<Cow<'b, str>> {
+    let skip_space = |mut at: usize| {
+        while body.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    // The index of the quote closing the string opened at `open`.
+    let string_end = |open: usize| -> Option<usize> {
+        let mut at = open + 1;
+        loop {
+            let offset = memchr::memchr2(b'"', b'\\', body.get(at..)?)?;
+            if body[at + offset] == b'\\' {
+                at += offset + 2;
+            } else {
+                return Some(at + offset);
+            }
+        }
+    };
+    let mut at = skip_space(0);
+    if body.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    let mut depth = 1usize;
+    let mut expect_key = true;
+    loop {
+        match *body.get(at)? {
+            b'"' => {
+                let end = string_end(at)?;
+                if depth == 1 && expect_key {
+                    let key = &body[at + 1..end];
+                    if key.contains(&b'\\') {
+                        return None;
+                    }
+                    let colon = skip_space(end + 1);
+                    if body.get(colon) != Some(&b':') {
+                        return None;
+                    }
+                    let value = skip_space(colon + 1);
+                    if key == tag.as_bytes() {
+                        if body.get(value) != Some(&b'"') {
+                            return None;
+                        }
+                        let value_end = string_end(value)?;
+                        let text = &body[value + 1..value_end];
+                        if text.contains(&b'\\') {
+                            return serde_json::from_slice::<String>(&body[value..=value_end])
+                                .ok()
+                                .map(Cow::Owned);
+                        }
+                        return std::str::from_utf8(text).ok().map(Cow::Borrowed);
+                    }
+                    expect_key = false;
+                    at = value;
+                    continue;
+                }
+                at = end + 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                at += 1;
+            }
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return None;
+                }
+                at += 1;
+            }
+            b',' => {
+                expect_key = depth == 1;
+                at += 1;
+            }
+            _ => at += 1,
         }
     }
 }
@@ -332,119 +407,59 @@ pub fn deserialize_event<'de, E: TaggedEvent, D: Deserializer<'de>>(
     decode_event::<E>(&text).map_err(de::Error::custom)
 }
 
-/// Decodes an event from a body in one pass: the envelope's properties up
-/// to the event type are kept aside (a few short values), the type picks
-/// the payload, and the payload decodes from the rest of the input. An
-/// unknown type keeps the body's exact text.
+/// Decodes an event from a body: the event type is found first (by a scan
+/// of the body, else by serde skipping the properties before it: no value
+/// is built either way), then the payload decodes from the body like any
+/// response. An unknown type is checked as JSON and kept
+/// as the body's exact text.
 #[doc(hidden)]
 pub fn decode_event<E: TaggedEvent>(body: &[u8]) -> Result<E, serde_json::Error> {
+    let event_type = match scan_tag(body, E::TAG) {
+        Some(event_type) => event_type,
+        None => find_tag(body, E::TAG, false)?,
+    };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let decoded = deserializer.deserialize_map(Probe::<E>(PhantomData))?;
-    deserializer.end()?;
-    match decoded {
-        Probed::Known(event) => Ok(event),
-        Probed::Unknown(event_type) => {
-            let text = std::str::from_utf8(body).map_err(de::Error::custom)?;
-            let json = RawValue::from_string(text.trim().to_string())?;
-            Ok(E::unknown(UnknownEvent { event_type, json }))
-        }
+    if let Some(known) = E::known(&event_type, &mut deserializer) {
+        let event = known?;
+        deserializer.end()?;
+        return Ok(event);
     }
+    find_tag(body, E::TAG, true)?;
+    let text = std::str::from_utf8(body).map_err(de::Error::custom)?;
+    let json = RawValue::from_string(text.trim().to_string())?;
+    Ok(E::unknown(UnknownEvent {
+        event_type: event_type.into_owned(),
+        json,
+    }))
 }
 
 /// Where decoding `body` as `E` fails (`payload.message.id`), for the
 /// error of a body that did not decode; `.` when the failure is not inside
-/// a property read from the input.
+/// a property.
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
 pub(crate) fn error_path<E: TaggedEvent>(body: &[u8]) -> String {
+    let Ok(event_type) = find_tag(body, E::TAG, false) else {
+        return ".".to_string();
+    };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
-    match tracked.deserialize_map(Probe::<E>(PhantomData)) {
-        Err(_) => track.path().to_string(),
-        Ok(_) => ".".to_string(),
+    match E::known(&event_type, tracked) {
+        Some(Err(_)) => track.path().to_string(),
+        _ => ".".to_string(),
     }
 }
 
 /// The event type a body names, if it names one (for errors).
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
 pub(crate) fn event_type_of<E: TaggedEvent>(body: &[u8]) -> Option<String> {
-    struct TagOf(&'static str);
-    impl<'de> Visitor<'de> for TagOf {
-        type Value = Option<String>;
-        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-            formatter.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
-            while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                if key == self.0 {
-                    return Ok(map.next_value::<String>().ok());
-                }
-                map.next_value::<de::IgnoredAny>()?;
-            }
-            Ok(None)
-        }
-    }
-    serde_json::Deserializer::from_slice(body)
-        .deserialize_map(TagOf(E::TAG))
-        .ok()
-        .flatten()
-}
-
-enum Probed<E> {
-    Known(E),
-    Unknown(String),
-}
-
-struct Probe<E>(PhantomData<E>);
-
-impl<'de, E: TaggedEvent> Visitor<'de> for Probe<E> {
-    type Value = Probed<E>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "an event object with a `{}`", E::TAG)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probed<E>, A::Error> {
-        let mut before: Vec<(String, serde_json::Value)> = Vec::new();
-        let event_type = loop {
-            let Some(Key(key)) = map.next_key::<Key<'de>>()? else {
-                return Err(de::Error::missing_field(E::TAG));
-            };
-            if key == E::TAG {
-                break map.next_value::<String>()?;
-            }
-            if before.iter().any(|(seen, _)| *seen == key) {
-                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
-            }
-            before.push((key.into_owned(), map.next_value()?));
-        };
-        let known = E::known(
-            &event_type,
-            Replay {
-                before: before.into_iter(),
-                tag: Some((E::TAG, event_type.clone())),
-                pending: None,
-                rest: &mut map,
-                tag_name: E::TAG,
-                _input: PhantomData,
-            },
-        );
-        match known {
-            Some(event) => event.map(Probed::Known),
-            None => {
-                // The rest is read (and checked as JSON, without duplicate
-                // event types) but not kept: the body's text is.
-                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-                    if key == E::TAG {
-                        return Err(de::Error::custom(format_args!(
-                            "duplicate field `{}`",
-                            E::TAG
-                        )));
-                    }
-                    map.next_value::<de::IgnoredAny>()?;
-                }
-                Ok(Probed::Unknown(event_type))
-            }
-        }
-    }
+    find_tag(body, E::TAG, false).ok().map(Cow::into_owned)
 }
 
 /// The `Event` enum of a provider's webhooks: the variants the pipeline
@@ -463,7 +478,7 @@ macro_rules! __webhook_events {
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
         $vis enum $name {
-            $( $(#[$variant_meta])* $variant($payload), )*
+            $( $(#[$variant_meta])* $variant(::std::boxed::Box<$payload>), )*
             /// An event type this version of the crate does not know, with its
             /// JSON as received. Providers add event types without notice:
             /// log it, store it, answer 2xx.
@@ -517,13 +532,14 @@ macro_rules! __webhook_events {
 
         impl $crate::__private::TaggedEvent for $name {
             const TAG: &'static str = $tag;
-            fn known<'de, A: $crate::__private::serde::de::MapAccess<'de>>(
+            fn known<'de, D: $crate::__private::serde::Deserializer<'de>>(
                 event_type: &str,
-                map: A,
-            ) -> ::std::option::Option<::std::result::Result<Self, A::Error>> {
+                deserializer: D,
+            ) -> ::std::option::Option<::std::result::Result<Self, D::Error>> {
                 match event_type {
                     $( $value => ::std::option::Option::Some(
-                        $crate::__private::decode_payload::<$payload, A>(map).map(Self::$variant),
+                        <::std::boxed::Box<$payload> as $crate::__private::serde::Deserialize>::deserialize(deserializer)
+                            .map(Self::$variant),
                     ), )*
                     _ => ::std::option::Option::None,
                 }
@@ -552,7 +568,69 @@ macro_rules! __webhook_events {
                 }
             }
         }
+
+        $crate::__event_json_schema!($name, $tag, [$( $value => $payload ),*]);
     };
+}
+
+/// The `schemars::JsonSchema` impl of an `Event` enum: each documented
+/// type's payload (with its event type), or any object with an event type
+/// string (an unknown type). Defined under this crate's `schemars` feature,
+/// as `__enum_json_schema!` is.
+#[cfg(feature = "schemars")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __event_json_schema {
+    ($name:ident, $tag:literal, [$( $value:literal => $payload:ty ),*]) => {
+        impl $crate::__private::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(
+                generator: &mut $crate::__private::schemars::SchemaGenerator,
+            ) -> $crate::__private::schemars::Schema {
+                $crate::__private::event_schema(
+                    $tag,
+                    ::std::vec![$( ($value, generator.subschema_for::<$payload>()) ),*],
+                )
+            }
+        }
+    };
+}
+
+/// Without the `schemars` feature: nothing.
+#[cfg(not(feature = "schemars"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __event_json_schema {
+    ($($anything:tt)*) => {};
+}
+
+/// The schema `__event_json_schema!` builds: one branch per documented
+/// event type (its payload, with the type as a constant), and one for the
+/// types the enum does not know.
+#[cfg(feature = "schemars")]
+pub(crate) fn event_schema(tag: &str, known: Vec<(&str, schemars::Schema)>) -> schemars::Schema {
+    let documented: Vec<&str> = known.iter().map(|(value, _)| *value).collect();
+    let mut branches: Vec<serde_json::Value> = known
+        .into_iter()
+        .map(|(value, payload)| {
+            serde_json::json!({"allOf": [
+                payload,
+                {"type": "object", "required": [tag], "properties": {tag: {"const": value}}}
+            ]})
+        })
+        .collect();
+    branches.push(serde_json::json!({
+        "type": "object",
+        "required": [tag],
+        "properties": {tag: {"type": "string", "not": {"enum": documented}}},
+        "description": "An event type this crate does not know: any object naming its type.",
+    }));
+    schemars::json_schema!({
+        "description": format!("A webhook event, by its `{tag}`."),
+        "anyOf": branches,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -561,12 +639,11 @@ macro_rules! __webhook_events {
 /// The checks every provider's verifier makes, in the order it makes them:
 /// the body's size, the signature headers, the timestamp (where the scheme
 /// has one), the signature over the raw bytes, then decoding.
-#[cfg(feature = "webhooks")]
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
 pub(crate) mod check {
-    use std::time::{Duration, SystemTime};
-
-    use base64::Engine as _;
-
     use super::{TaggedEvent, WebhookError};
 
     /// Refuses a body over `limit` before anything is computed.
@@ -582,11 +659,13 @@ pub(crate) mod check {
 
     /// A header's one value, if present. Sent twice, or with bytes outside
     /// visible ASCII, it is malformed: a signature header is never either.
+    /// (`name` is a static `HeaderName`: looked up without parsing it.)
     pub fn header<'h>(
         headers: &'h http::HeaderMap,
-        name: &'static str,
+        header: &'static http::HeaderName,
     ) -> Result<Option<&'h str>, WebhookError> {
-        let mut values = headers.get_all(name).iter();
+        let name = header.as_str();
+        let mut values = headers.get_all(header).iter();
         let Some(value) = values.next() else {
             return Ok(None);
         };
@@ -608,12 +687,15 @@ pub(crate) mod check {
     /// A header the scheme cannot do without.
     pub fn required_header<'h>(
         headers: &'h http::HeaderMap,
-        name: &'static str,
+        name: &'static http::HeaderName,
     ) -> Result<&'h str, WebhookError> {
-        header(headers, name)?.ok_or(WebhookError::MissingHeader { name })
+        header(headers, name)?.ok_or(WebhookError::MissingHeader {
+            name: name.as_str(),
+        })
     }
 
     /// Digits only, at most 19 of them (no sign, no space, no exponent).
+    #[cfg(feature = "quo")]
     pub fn integer(text: &str, name: &'static str) -> Result<u64, WebhookError> {
         let malformed = WebhookError::MalformedHeader {
             name,
@@ -626,10 +708,11 @@ pub(crate) mod check {
     }
 
     /// The signed time is within `tolerance` of `now`, either way.
+    #[cfg(feature = "quo")]
     pub fn timestamp(
-        signed_at: SystemTime,
-        now: SystemTime,
-        tolerance: Duration,
+        signed_at: std::time::SystemTime,
+        now: std::time::SystemTime,
+        tolerance: std::time::Duration,
     ) -> Result<(), WebhookError> {
         match now.duration_since(signed_at) {
             Ok(age) if age > tolerance => Err(WebhookError::StaleTimestamp { age, tolerance }),
@@ -643,21 +726,33 @@ pub(crate) mod check {
     }
 
     /// Standard base64 (padded, canonical) of exactly `N` bytes.
+    #[cfg(any(feature = "partoo", feature = "quo"))]
     pub fn base64_exact<const N: usize>(
         text: &str,
         name: &'static str,
         wrong_length: &'static str,
     ) -> Result<[u8; N], WebhookError> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map_err(|_| WebhookError::MalformedHeader {
+        use base64::Engine as _;
+        // Exactly the length of `N` bytes in padded base64: anything else is
+        // the wrong length before it is decoded (and nothing is allocated).
+        if text.len() != N.div_ceil(3) * 4 {
+            return Err(WebhookError::MalformedHeader {
+                name,
+                reason: wrong_length,
+            });
+        }
+        let mut bytes = [0u8; N];
+        match base64::engine::general_purpose::STANDARD.decode_slice(text, &mut bytes) {
+            Ok(length) if length == N => Ok(bytes),
+            Ok(_) => Err(WebhookError::MalformedHeader {
+                name,
+                reason: wrong_length,
+            }),
+            Err(_) => Err(WebhookError::MalformedHeader {
                 name,
                 reason: "the signature is not standard base64",
-            })?;
-        bytes.try_into().map_err(|_| WebhookError::MalformedHeader {
-            name,
-            reason: wrong_length,
-        })
+            }),
+        }
     }
 
     /// Decodes a verified body, or says where and why it is not the
@@ -678,5 +773,117 @@ pub(crate) mod check {
             path: super::error_path::<E>(body),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What serde finds, as `scan_tag` would return it.
+    fn by_serde(body: &[u8]) -> Option<String> {
+        find_tag(body, "type", false).ok().map(Cow::into_owned)
+    }
+
+    #[test]
+    fn the_scan_finds_what_serde_finds_or_defers_to_it() {
+        for (body, expected) in [
+            (r#"{"type": "a"}"#, Some("a")),
+            (r#"  {"id": 1, "type" : "a", "payload": {}}"#, Some("a")),
+            (
+                r#"{"payload": {"type": "inner"}, "type": "outer"}"#,
+                Some("outer"),
+            ),
+            (
+                r#"{"x": "a \"type\": \"fake\"", "type": "real"}"#,
+                Some("real"),
+            ),
+            (
+                r#"{"list": [{"type": "no"}, "type"], "type": "yes"}"#,
+                Some("yes"),
+            ),
+            (
+                r#"{"type": "with \"escapes\" \u00e9"}"#,
+                Some("with \"escapes\" é"),
+            ),
+            (
+                r#"{"type": "message_created", "payload": {}, "type": "again"}"#,
+                Some("message_created"),
+            ),
+        ] {
+            assert_eq!(
+                scan_tag(body.as_bytes(), "type").as_deref(),
+                expected,
+                "{body}"
+            );
+            assert_eq!(by_serde(body.as_bytes()).as_deref(), expected, "{body}");
+        }
+        // Unsure: serde decides (and explains).
+        for body in [
+            "",
+            "[1]",
+            r#"{"typ\u0065": "escaped key"}"#,
+            r#"{"type": 7}"#,
+            r#"{"id": 1}"#,
+            r#"{"type" "a"}"#,
+        ] {
+            assert_eq!(scan_tag(body.as_bytes(), "type"), None, "{body}");
+        }
+        assert_eq!(
+            by_serde(br#"{"typ\u0065": "escaped key"}"#).as_deref(),
+            Some("escaped key")
+        );
+    }
+
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            "[ -~\u{e9}\\\"]{0,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                prop::collection::btree_map("[a-z\\\"]{0,6}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// On any JSON object, with the type anywhere among its properties
+        /// (or absent), the scan agrees with serde whenever it answers.
+        #[test]
+        fn the_scan_agrees_with_serde_on_any_json(
+            before in prop::collection::vec(("[a-z\\\"]{0,6}", json_value()), 0..4),
+            after in prop::collection::vec(("[a-z\\\"]{0,6}", json_value()), 0..4),
+            event_type in prop::option::of("[ -~\u{e9}\\\"]{0,10}"),
+            pretty in any::<bool>(),
+        ) {
+            let mut text = String::from("{");
+            let mut parts: Vec<String> = Vec::new();
+            let property = |key: &str, value: &serde_json::Value| {
+                format!("{}:{}", serde_json::to_string(key).unwrap(), if pretty {
+                    serde_json::to_string_pretty(value).unwrap()
+                } else {
+                    serde_json::to_string(value).unwrap()
+                })
+            };
+            parts.extend(before.iter().filter(|(k, _)| k != "type").map(|(k, v)| property(k, v)));
+            if let Some(event_type) = &event_type {
+                parts.push(property("type", &serde_json::Value::from(event_type.clone())));
+            }
+            parts.extend(after.iter().filter(|(k, _)| k != "type").map(|(k, v)| property(k, v)));
+            text.push_str(&parts.join(if pretty { ",\n  " } else { "," }));
+            text.push('}');
+            let scanned = scan_tag(text.as_bytes(), "type").map(Cow::into_owned);
+            let serde = by_serde(text.as_bytes());
+            if scanned.is_some() {
+                prop_assert_eq!(&scanned, &serde, "{}", text);
+            }
+            prop_assert_eq!(serde, event_type, "{}", text);
+        }
     }
 }

@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     // an error naming the API. libFuzzer's hook would abort on the caught
     // panic, so it is replaced: a panic that escapes still fails the run.
     QUIET.call_once(|| std::panic::set_hook(Box::new(|_| {})));
-    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else { return };
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
     let config = xtask::config::ApiConfig::ad_hoc("fuzz", "fuzz.json");
     let _ = xtask::codegen::pipeline("fuzz", &config, doc, "fuzz.json");
 });

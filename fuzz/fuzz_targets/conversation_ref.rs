@@ -6,7 +6,9 @@ use inbox_bindings::ConversationRef;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match text.parse::<ConversationRef>() {
         Ok(reference) => {
             let shown = reference.to_string();

@@ -8,13 +8,20 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(encoded) = inbox_bindings::__private::path_segment("id", text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(encoded) = inbox_bindings::__private::path_segment("id", text) else {
+        return;
+    };
     let url = url::Url::parse(&format!("https://api.test/v2/items/{encoded}/read"))
         .expect("an accepted segment makes a valid URL");
     let segments: Vec<&str> = url.path_segments().expect("a base").collect();
     assert_eq!(segments.len(), 4, "{text:?} → {url}");
-    assert_eq!((segments[0], segments[1], segments[3]), ("v2", "items", "read"));
+    assert_eq!(
+        (segments[0], segments[1], segments[3]),
+        ("v2", "items", "read")
+    );
     let decoded = percent_encoding::percent_decode_str(segments[2])
         .decode_utf8()
         .expect("UTF-8 in, UTF-8 out");
@@ -25,7 +32,12 @@ fuzz_target!(|data: &[u8]| {
     let mut current = decoded.into_owned();
     for _ in 0..4 {
         let head = current.split(';').next().unwrap_or_default();
-        assert!(head != "." && head != "..", "{text:?} reads as a dot segment");
-        current = percent_encoding::percent_decode_str(&current).decode_utf8_lossy().into_owned();
+        assert!(
+            head != "." && head != "..",
+            "{text:?} reads as a dot segment"
+        );
+        current = percent_encoding::percent_decode_str(&current)
+            .decode_utf8_lossy()
+            .into_owned();
     }
 });

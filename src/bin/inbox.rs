@@ -11,11 +11,16 @@ use inbox_bindings::{
     partoo, quo, textus, BulkReport, ClientConfig, ConversationRef, Error, Inbox, Provider,
 };
 
+#[path = "inbox/webhooks.rs"]
+mod webhooks;
+
 const AFTER_HELP: &str = "\
 Credentials come only from the environment (never from arguments, which show
-in process lists): PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN. Base URLs:
-PARTOO_BASE_URL, QUO_BASE_URL, TEXTUS_BASE_URL. With --fake, every command runs
-against fakes started in-process, with no account.
+in process lists): PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN; webhook keys
+PARTOO_WEBHOOK_KEY (PEM, or `production`/`sandbox`), QUO_WEBHOOK_KEY,
+TEXTUS_WEBHOOK_KEY. Base URLs: PARTOO_BASE_URL, QUO_BASE_URL, TEXTUS_BASE_URL.
+With --fake, every command runs against fakes started in-process, with no
+account.
 
 Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).";
 
@@ -63,6 +68,36 @@ enum Command {
         after_help = "Examples:\n  inbox mark-unread partoo:12345\n  inbox --fake mark-unread partoo:1 partoo:2"
     )]
     MarkUnread(Marking),
+    /// Webhook deliveries: check a captured one.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+    /// With --fake: receive and print the events the fakes deliver while
+    /// customers write (each verified with the fake's key).
+    #[command(after_help = "Example:\n  inbox --fake listen")]
+    Listen,
+}
+
+#[derive(Subcommand, Debug)]
+enum WebhooksCommand {
+    /// Verify a captured delivery and print its event, or why it is refused
+    /// (exit 1). The key comes from PARTOO_WEBHOOK_KEY, QUO_WEBHOOK_KEY or
+    /// TEXTUS_WEBHOOK_KEY.
+    #[command(
+        after_help = "The capture is the raw HTTP request: request line, headers, a blank line, the body.\n\n\
+        Examples:\n  QUO_WEBHOOK_KEY=whsec_… inbox webhooks verify --provider quo delivery.http\n  \
+        QUO_WEBHOOK_KEY=whsec_… inbox webhooks verify --provider quo --at 2026-04-13T12:00:05Z < delivery.http"
+    )]
+    Verify {
+        /// partoo, quo or textus.
+        #[arg(long)]
+        provider: String,
+        /// The captured request (`-` or none: standard input).
+        capture: Option<String>,
+        /// Verify as if the clock read this time (RFC 3339 or Unix seconds):
+        /// a capture older than the timestamp window.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -488,6 +523,17 @@ async fn main() -> ExitCode {
         },
         Command::MarkRead(marking) => mark(marking, true, cli.json, &fakes).await,
         Command::MarkUnread(marking) => mark(marking, false, cli.json, &fakes).await,
+        Command::Webhooks(WebhooksCommand::Verify {
+            provider,
+            capture,
+            at,
+        }) => webhooks::verify(provider, capture.as_deref(), at.as_deref(), cli.json),
+        Command::Listen => match &fakes {
+            Some(fakes) => webhooks::listen(fakes, cli.json).await,
+            None => Err(Refused(
+                "listen needs --fake: real providers deliver to your own receiver (see examples/webhook_receiver.rs)".into(),
+            )),
+        },
     };
     let _ = std::io::stdout().flush();
     match result {

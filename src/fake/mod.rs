@@ -32,6 +32,7 @@
 pub mod partoo;
 pub mod quo;
 pub mod textus;
+pub mod webhooks;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

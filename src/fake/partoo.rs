@@ -1,7 +1,8 @@
 //! A fake Partoo: conversations across businesses, per-user read state,
 //! cursor pagination with `per_page` bounds and `business__in` filtering.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,12 +26,21 @@ pub struct FakePartooBuilder {
 ///
 /// Every tenth conversation comes through a messaging partner Partoo has not
 /// documented (`"Telegram"`), to exercise the `Unknown` fallback.
+///
+/// It signs webhook deliveries with an Ed25519 key pair of its own
+/// ([`webhook_key`](Self::webhook_key) is its public key, PEM) and delivers
+/// as Partoo documents ([`DeliveryPolicy::partoo`](super::webhooks::DeliveryPolicy::partoo)).
+/// Partoo has no event for a conversation being read, so marking one read
+/// sends nothing.
 pub struct FakePartoo {
     server: Server,
     state: Arc<State>,
+    hub: Arc<super::webhooks::Hub>,
+    webhook_key: String,
 }
 
 super::accessors!(FakePartoo, crate::partoo::Client);
+super::webhooks::webhook_accessors!(FakePartoo, crate::partoo::webhooks::Verifier);
 
 struct State {
     conversations: Vec<types::Conversation>,
@@ -38,6 +48,10 @@ struct State {
     restricted: HashSet<String>,
     /// (user, conversation id) pairs read.
     read: Mutex<HashSet<(String, i64)>>,
+    /// Messages received since the fake started, by conversation: the
+    /// conversation's `last_message`.
+    latest: Mutex<HashMap<i64, types::Message>>,
+    next_message: AtomicI64,
 }
 
 impl FakePartoo {
@@ -69,6 +83,65 @@ impl FakePartoo {
             .iter()
             .filter_map(|c| c.id)
             .collect()
+    }
+
+    /// A consumer's message arrives in conversation `id`: it becomes the
+    /// conversation's last message, the conversation is unread again for
+    /// every user, and a signed `message_created` event goes to every
+    /// subscribed receiver (in the background: see
+    /// [`webhooks_settled`](Self::webhooks_settled)). Returns the message id.
+    /// Panics if there is no such conversation.
+    pub fn receive_message(&self, id: i64, text: &str) -> i64 {
+        let conversation = self
+            .state
+            .conversations
+            .iter()
+            .find(|c| c.id == Some(id))
+            .unwrap_or_else(|| panic!("FakePartoo has no conversation {id}"))
+            .clone();
+        let message_id = self.state.next_message.fetch_add(1, Ordering::Relaxed);
+        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+            .format("%Y-%m-%d %H:%M:%S%.6f+00:00");
+        let message = types::Message {
+            id: Some(message_id),
+            conversation_id: Some(id),
+            date: Some(crate::Timestamp::parse(now.to_string())),
+            content_type: Some(types::MessageContentType::Text),
+            sender_type: Some(types::SenderType::Consumer),
+            sender_label: conversation.consumer_name.clone(),
+            status: Some(types::MessageStatus::Success),
+            is_deleted: Some(false),
+            content: Some(json!({"text": text})),
+            ..Default::default()
+        };
+        self.state
+            .read
+            .lock()
+            .expect("not poisoned")
+            .retain(|(_, read)| *read != id);
+        self.state
+            .latest
+            .lock()
+            .expect("not poisoned")
+            .insert(id, message.clone());
+        let business = conversation.business.as_ref().and_then(|b| b.id.clone());
+        self.hub.emit(&types::MessageEvent {
+            type_: "message_created".into(),
+            payload: types::MessageEventPayload {
+                message: Some(message),
+                conversation: Some(types::EventConversation {
+                    id: Some(id),
+                    consumer_name: conversation.consumer_name.clone(),
+                    business: Some(types::EventBusinessRef {
+                        id: business.map(serde_json::Value::from),
+                    }),
+                    messaging_partner: conversation.messaging_partner.clone(),
+                    ..Default::default()
+                }),
+                org_id: Some(1),
+            },
+        });
+        message_id
     }
 
     /// The business ids conversations belong to.
@@ -203,9 +276,18 @@ impl FakePartooBuilder {
             users: self.users,
             restricted: self.restricted.into_iter().collect(),
             read: Mutex::default(),
+            latest: Mutex::default(),
+            next_message: AtomicI64::new(1_000_000),
         });
+        let (signer, webhook_key) = super::webhooks::partoo_signer(&mut rng);
+        let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::partoo());
         let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
-        FakePartoo { server, state }
+        FakePartoo {
+            server,
+            state,
+            hub,
+            webhook_key,
+        }
     }
 }
 
@@ -309,6 +391,7 @@ impl Handler {
             .query_param("business__in")
             .map(|list| list.split(',').map(str::to_string).collect());
         let read = state.read.lock().expect("not poisoned");
+        let latest = state.latest.lock().expect("not poisoned");
         let matching: Vec<&types::Conversation> = state
             .conversations
             .iter()
@@ -328,6 +411,9 @@ impl Handler {
                 let mut conversation = (*conversation).clone();
                 let id = conversation.id.unwrap_or_default();
                 conversation.is_read = Some(read.contains(&(user.to_string(), id)));
+                if let Some(message) = latest.get(&id) {
+                    conversation.last_message = Some(message.clone());
+                }
                 conversation
             })
             .collect();

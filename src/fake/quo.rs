@@ -3,6 +3,7 @@
 //! without access to the conversation's phone number).
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,15 +20,29 @@ pub struct FakeQuoBuilder {
     seed: u64,
     rate_limit: Option<(usize, Duration)>,
     ids: Vec<String>,
+    legacy_webhooks: bool,
 }
 
 /// A running fake Quo (see the [module docs](super)).
+///
+/// It signs webhook deliveries as Quo's current webhooks do (Standard
+/// Webhooks, a `whsec_` secret of its own: [`webhook_key`](Self::webhook_key)),
+/// or as legacy webhooks do (`openphone-signature`, a base64 key) when built
+/// with [`legacy_webhooks`](FakeQuoBuilder::legacy_webhooks); payloads take
+/// the matching shape (`data.resource` or `data.object`). It delivers as
+/// Quo documents ([`DeliveryPolicy::quo`](super::webhooks::DeliveryPolicy::quo)).
+/// Quo has no event for a conversation being read.
 pub struct FakeQuo {
     server: Server,
     state: Arc<State>,
+    hub: Arc<super::webhooks::Hub>,
+    webhook_key: String,
+    legacy_webhooks: bool,
+    next_event: AtomicU64,
 }
 
 super::accessors!(FakeQuo, crate::quo::Client);
+super::webhooks::webhook_accessors!(FakeQuo, crate::quo::webhooks::Verifier);
 
 struct State {
     conversations: Vec<types::MarkConversationAsReadV1Response>,
@@ -49,7 +64,96 @@ impl FakeQuo {
             seed: 1,
             rate_limit: None,
             ids: Vec::new(),
+            legacy_webhooks: false,
         }
+    }
+
+    /// The envelope every event shares, for this fake's webhook system.
+    fn envelope<T: serde::Serialize>(&self, event_type: &str, resource: T) -> serde_json::Value {
+        let sequence = self.next_event.fetch_add(1, Ordering::Relaxed);
+        let now = crate::Timestamp::from(chrono::DateTime::<chrono::Utc>::from(
+            std::time::SystemTime::now(),
+        ));
+        let (slot, object, version) = if self.legacy_webhooks {
+            ("object", Some("event"), "v4")
+        } else {
+            ("resource", None, "2026-03-30")
+        };
+        let mut data = serde_json::json!({ slot: resource });
+        if !self.legacy_webhooks {
+            data["links"] = serde_json::json!({"quo": null});
+        }
+        let mut event = serde_json::json!({
+            "id": format!("EVfake{sequence:06}"),
+            "apiVersion": version,
+            "createdAt": now,
+            "type": event_type,
+            "data": data,
+        });
+        if let Some(object) = object {
+            event["object"] = object.into();
+        }
+        event
+    }
+
+    /// A message arrives in conversation `id`: the conversation is unread
+    /// again for every user, and a signed `message.received` event goes to
+    /// every subscribed receiver (in the background: see
+    /// [`webhooks_settled`](Self::webhooks_settled)). Returns the message id
+    /// (`AC…`). Panics if there is no such conversation.
+    pub fn receive_message(&self, id: &str, text: &str) -> String {
+        let conversation = self
+            .state
+            .conversations
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("FakeQuo has no conversation {id:?}"));
+        let message_id = format!(
+            "ACfake{:06}",
+            self.next_event.fetch_add(1, Ordering::Relaxed)
+        );
+        let now = crate::Timestamp::from(chrono::DateTime::<chrono::Utc>::from(
+            std::time::SystemTime::now(),
+        ));
+        let (body, text) = if self.legacy_webhooks {
+            (Some(text.to_string()), None)
+        } else {
+            (None, Some(text.to_string()))
+        };
+        let message = types::EventMessage {
+            id: Some(message_id.clone()),
+            conversation_id: Some(id.to_string()),
+            direction: Some(types::EventDirection::Incoming),
+            from: conversation.participants.first().cloned(),
+            to: Some(serde_json::json!(["+15550000000"])),
+            body,
+            text,
+            media: Vec::new(),
+            status: Some(types::EventMessageStatus::Received),
+            created_at: Some(now),
+            user_id: None,
+            phone_number_id: Some(conversation.phone_number_id.clone()),
+        };
+        self.state
+            .read
+            .lock()
+            .expect("not poisoned")
+            .retain(|(_, read)| read != id);
+        let event = self.envelope("message.received", message);
+        self.hub.emit(&event);
+        message_id
+    }
+
+    /// A contact changed: a signed `contact.updated` event with the
+    /// contact's id and fields goes to every subscribed receiver.
+    pub fn update_contact(&self, contact_id: &str, default_fields: serde_json::Value) {
+        let contact = types::EventContact {
+            id: Some(contact_id.to_string()),
+            default_fields: Some(default_fields),
+            ..Default::default()
+        };
+        let event = self.envelope("contact.updated", contact);
+        self.hub.emit(&event);
     }
 
     /// The conversations' ids (`CN…`).
@@ -104,6 +208,13 @@ impl FakeQuoBuilder {
         self
     }
 
+    /// Sign and shape webhook deliveries as Quo's legacy webhooks do
+    /// (`openphone-signature`, a base64 signing key, `data.object`).
+    pub fn legacy_webhooks(mut self) -> Self {
+        self.legacy_webhooks = true;
+        self
+    }
+
     /// The seed of the generated data.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -149,8 +260,17 @@ impl FakeQuoBuilder {
             outsiders: self.outsiders.into_iter().collect(),
             read: Mutex::default(),
         });
+        let (signer, webhook_key) = super::webhooks::quo_signer(&mut rng, self.legacy_webhooks);
+        let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::quo());
         let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
-        FakeQuo { server, state }
+        FakeQuo {
+            server,
+            state,
+            hub,
+            webhook_key,
+            legacy_webhooks: self.legacy_webhooks,
+            next_event: AtomicU64::new(1),
+        }
     }
 }
 

@@ -25,16 +25,32 @@ pub struct FakeTextusBuilder {
 }
 
 /// A running fake TextUs (see the [module docs](super)).
+///
+/// It signs webhook deliveries with a signing secret of its own
+/// ([`webhook_key`](Self::webhook_key)) and delivers as TextUs documents
+/// ([`DeliveryPolicy::textus`](super::webhooks::DeliveryPolicy::textus)).
+/// TextUs has no event for a conversation being read.
 pub struct FakeTextus {
     server: Server,
     state: Arc<State>,
+    hub: Arc<super::webhooks::Hub>,
+    webhook_key: String,
+    next_delivery: std::sync::atomic::AtomicU64,
 }
 
 super::accessors!(FakeTextus, crate::textus::Client);
+super::webhooks::webhook_accessors!(FakeTextus, crate::textus::webhooks::Verifier);
 
 struct Seeded {
     slug: String,
-    latest: DateTime<Utc>,
+    /// The timeline position of the latest message (moves when one arrives).
+    latest: Mutex<DateTime<Utc>>,
+}
+
+impl Seeded {
+    fn latest(&self) -> DateTime<Utc> {
+        *self.latest.lock().expect("not poisoned")
+    }
 }
 
 struct State {
@@ -73,7 +89,71 @@ impl FakeTextus {
             .conversations
             .iter()
             .find(|c| c.slug == slug)
-            .map(|c| c.latest)
+            .map(Seeded::latest)
+    }
+
+    /// A message arrives in conversation `slug`: its timeline moves to now
+    /// (so it is unread for every user who had read it), and a signed
+    /// `message.received` delivery goes to every subscribed receiver (in the
+    /// background: see [`webhooks_settled`](Self::webhooks_settled)).
+    /// Returns the new timeline position. Panics if there is no such
+    /// conversation.
+    pub fn receive_message(&self, slug: &str, text: &str) -> DateTime<Utc> {
+        let seeded = self
+            .state
+            .conversations
+            .iter()
+            .find(|c| c.slug == slug)
+            .unwrap_or_else(|| panic!("FakeTextus has no conversation {slug:?}"));
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now());
+        let position = now.max(seeded.latest() + chrono::Duration::milliseconds(1));
+        *seeded.latest.lock().expect("not poisoned") = position;
+        let mut conversation = Handler(self.state.clone()).conversation("", seeded);
+        conversation.requesting_user_info = None;
+        let message = types::Message {
+            type_: Some("Message".into()),
+            body: Some(text.to_string()),
+            direction: Some("in".into()),
+            delivery_state: Some("received".into()),
+            timeline_position: Some(position.into()),
+            display_timestamp: Some(position.into()),
+            conversation: Some(format!("/conversations/{slug}")),
+            source: Some("textus".into()),
+            ..Default::default()
+        };
+        self.deliver("message.received", Some(conversation), Some(message), None);
+        position
+    }
+
+    /// A contact opted out of text messages: a signed `contact.opted_out`
+    /// delivery with the contact goes to every subscribed receiver.
+    pub fn opt_out(&self, phone_number: &str) {
+        let contact = json!({"@type": "Contact", "phoneNumber": phone_number});
+        self.deliver("contact.opted_out", None, None, Some(contact));
+    }
+
+    fn deliver(
+        &self,
+        action: &str,
+        conversation: Option<types::Conversation>,
+        message: Option<types::Message>,
+        contact: Option<serde_json::Value>,
+    ) {
+        let sequence = self
+            .next_delivery
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.hub.emit(&types::WebhookDelivery {
+            type_: Some("WebhookDelivery".into()),
+            context: Some("/contexts/WebhookDelivery.jsonld".into()),
+            id: Some(format!("/integrations/fake/deliveries/{sequence}")),
+            timestamp: Some(DateTime::<Utc>::from(std::time::SystemTime::now()).into()),
+            action: action.to_string(),
+            web_hook: Some("/integrations/fake".into()),
+            conversation,
+            message,
+            contact,
+            phone_call: None,
+        });
     }
 
     /// The conversation as `user` sees it (`requestingUserInfo`).
@@ -95,7 +175,7 @@ impl State {
             type_: Some("ConversationUserInfo".into()),
             context: Some("/contexts/ConversationUserInfo.jsonld".into()),
             id: Some(format!("/conversations/{}/user_info", seeded.slug)),
-            read: Some(read_to.is_some_and(|position| position >= seeded.latest)),
+            read: Some(read_to.is_some_and(|position| position >= seeded.latest())),
             read_to_timeline_position: read_to.map(crate::Timestamp::from),
             starred: Some(false),
             assigned: Some(false),
@@ -154,8 +234,10 @@ impl FakeTextusBuilder {
                         .map(|_| alphabet[rng.usize(..alphabet.len())] as char)
                         .collect()
                 }),
-                latest: Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap()
-                    + chrono::Duration::minutes(index as i64 * 7),
+                latest: Mutex::new(
+                    Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).unwrap()
+                        + chrono::Duration::minutes(index as i64 * 7),
+                ),
             })
             .collect();
         let state = Arc::new(State {
@@ -164,8 +246,16 @@ impl FakeTextusBuilder {
             outsiders: self.outsiders.into_iter().collect(),
             read_to: Mutex::default(),
         });
+        let (signer, webhook_key) = super::webhooks::textus_signer(&mut rng);
+        let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::textus());
         let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
-        FakeTextus { server, state }
+        FakeTextus {
+            server,
+            state,
+            hub,
+            webhook_key,
+            next_delivery: std::sync::atomic::AtomicU64::new(1),
+        }
     }
 }
 
@@ -197,8 +287,8 @@ impl Handler {
                 direction: Some("in".into()),
                 body: Some("Is the order ready?".into()),
                 delivery_state: Some("received".into()),
-                timeline_position: Some(seeded.latest.into()),
-                display_timestamp: Some(seeded.latest.into()),
+                timeline_position: Some(seeded.latest().into()),
+                display_timestamp: Some(seeded.latest().into()),
                 conversation: Some(format!("/conversations/{slug}")),
                 attachments: Some(types::AttachmentCollection {
                     type_: Some("hydra:Collection".into()),
@@ -244,11 +334,11 @@ impl super::Handler for Handler {
             return self.error(403, "Forbidden");
         }
         let position = if request.body.is_empty() {
-            seeded.latest
+            seeded.latest()
         } else {
             match serde_json::from_slice::<types::ReadConversationBody>(&request.body) {
                 Ok(types::ReadConversationBody { ts: Some(ts) }) => ts,
-                Ok(types::ReadConversationBody { ts: None }) => seeded.latest,
+                Ok(types::ReadConversationBody { ts: None }) => seeded.latest(),
                 Err(_) => return self.error(400, "ts must be an RFC 3339 time"),
             }
         };

@@ -19,7 +19,8 @@
 //! fn receive(verifier: &Verifier, headers: &http::HeaderMap, body: &[u8]) -> http::StatusCode {
 //!     match verifier.verify(headers, body) {
 //!         Ok(Event::MessageCreated(event)) => {
-//!             let message = event.payload.and_then(|p| p.message);
+//!             let conversation = event.payload.conversation.and_then(|c| c.id);
+//!             println!("new message in conversation {conversation:?}");
 //!             // ... keep the conversation current ...
 //!             http::StatusCode::OK
 //!         }
@@ -55,6 +56,7 @@ mod verifier {
 
     /// The header carrying the signature.
     pub const SIGNATURE_HEADER: &str = "x-partoo-signature-v1";
+    static SIGNATURE: http::HeaderName = http::HeaderName::from_static(SIGNATURE_HEADER);
 
     /// Partoo's production public key, as its security page publishes it.
     pub const PRODUCTION_PUBLIC_KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----\n\
@@ -146,7 +148,7 @@ mod verifier {
             body: &[u8],
         ) -> Result<Event, WebhookError> {
             check::body(body, self.max_body)?;
-            let header = check::required_header(headers, SIGNATURE_HEADER)?;
+            let header = check::required_header(headers, &SIGNATURE)?;
             let bytes: [u8; 64] = check::base64_exact(
                 header.trim(),
                 SIGNATURE_HEADER,

@@ -47,6 +47,7 @@ mod verifier {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use base64::Engine as _;
+    use hmac::digest::CtOutput;
     use hmac::{Hmac, Mac};
     use sha2::Sha256;
 
@@ -56,7 +57,14 @@ mod verifier {
 
     type HmacSha256 = Hmac<Sha256>;
 
-    const ID: &str = "webhook-id";
+    fn keyed(key: &[u8]) -> HmacSha256 {
+        HmacSha256::new_from_slice(key).expect("HMAC takes any key length")
+    }
+
+    static ID_HEADER: http::HeaderName = http::HeaderName::from_static("webhook-id");
+    static TIMESTAMP_HEADER: http::HeaderName = http::HeaderName::from_static("webhook-timestamp");
+    static SIGNATURE_HEADER: http::HeaderName = http::HeaderName::from_static("webhook-signature");
+    static LEGACY_HEADER: http::HeaderName = http::HeaderName::from_static("openphone-signature");
     const TIMESTAMP: &str = "webhook-timestamp";
     const SIGNATURE: &str = "webhook-signature";
     const LEGACY: &str = "openphone-signature";
@@ -67,10 +75,11 @@ mod verifier {
     /// more keys (several while a secret is rotated), then decodes them.
     #[derive(Clone)]
     pub struct Verifier {
-        /// `whsec_` secrets, decoded.
-        standard: Vec<Vec<u8>>,
-        /// Legacy signing keys, decoded.
-        legacy: Vec<Vec<u8>>,
+        /// `whsec_` secrets, as keyed HMAC states (the key's own blocks
+        /// computed once, here).
+        standard: Vec<HmacSha256>,
+        /// Legacy signing keys, as keyed HMAC states.
+        legacy: Vec<HmacSha256>,
         tolerance: Duration,
         max_body: usize,
     }
@@ -122,7 +131,7 @@ mod verifier {
                             reason: "the `whsec_` secret is empty",
                         });
                     }
-                    verifier.standard.push(bytes);
+                    verifier.standard.push(keyed(&bytes));
                 } else {
                     let bytes = engine.decode(key).map_err(|_| WebhookError::InvalidKey {
                         reason: "neither a `whsec_` secret nor a base64 legacy signing key",
@@ -132,7 +141,7 @@ mod verifier {
                             reason: "the signing key is empty",
                         });
                     }
-                    verifier.legacy.push(bytes);
+                    verifier.legacy.push(keyed(&bytes));
                 }
             }
             if verifier.standard.is_empty() && verifier.legacy.is_empty() {
@@ -177,10 +186,10 @@ mod verifier {
             now: SystemTime,
         ) -> Result<Event, WebhookError> {
             check::body(body, self.max_body)?;
-            if check::header(headers, SIGNATURE)?.is_some() {
-                self.standard(headers, body, now)?;
-            } else if check::header(headers, LEGACY)?.is_some() {
-                self.legacy(headers, body, now)?;
+            if let Some(signatures) = check::header(headers, &SIGNATURE_HEADER)? {
+                self.standard(headers, signatures, body, now)?;
+            } else if let Some(legacy) = check::header(headers, &LEGACY_HEADER)? {
+                self.legacy(legacy, body, now)?;
             } else {
                 return Err(WebhookError::MissingHeader {
                     name: "webhook-signature (or openphone-signature)",
@@ -189,7 +198,7 @@ mod verifier {
             check::decode::<Event>(body)
         }
 
-        fn keys_for(&self, headers: &'static str) -> Result<&[Vec<u8>], WebhookError> {
+        fn keys_for(&self, headers: &'static str) -> Result<&[HmacSha256], WebhookError> {
             let (keys, other) = if headers == STANDARD_HEADERS {
                 (&self.standard, "only legacy signing keys")
             } else {
@@ -207,12 +216,13 @@ mod verifier {
         fn standard(
             &self,
             headers: &http::HeaderMap,
+            signatures: &str,
             body: &[u8],
             now: SystemTime,
         ) -> Result<(), WebhookError> {
             let keys = self.keys_for(STANDARD_HEADERS)?;
-            let id = check::required_header(headers, ID)?;
-            let timestamp = check::required_header(headers, TIMESTAMP)?;
+            let id = check::required_header(headers, &ID_HEADER)?;
+            let timestamp = check::required_header(headers, &TIMESTAMP_HEADER)?;
             let seconds = check::integer(timestamp, TIMESTAMP)?;
             let signed_at = UNIX_EPOCH.checked_add(Duration::from_secs(seconds)).ok_or(
                 WebhookError::MalformedHeader {
@@ -221,37 +231,33 @@ mod verifier {
                 },
             )?;
             check::timestamp(signed_at, now, self.tolerance)?;
-            let mut signatures = Vec::new();
-            for entry in check::required_header(headers, SIGNATURE)?.split(' ') {
-                if entry.is_empty() {
-                    continue;
-                }
-                // Other versions (`v1a`, asymmetric) are not Quo's: skipped.
-                if let Some(encoded) = entry.strip_prefix("v1,") {
-                    signatures.push(check::base64_exact::<32>(
-                        encoded,
-                        SIGNATURE,
-                        "a v1 signature is not 32 bytes",
-                    )?);
-                }
-            }
-            if signatures.is_empty() {
+            // Every `v1,` entry must be well formed; any may match any key.
+            // Other versions (`v1a`, asymmetric) are not Quo's: skipped.
+            if !signatures.split(' ').any(|entry| entry.starts_with("v1,")) {
                 return Err(WebhookError::MalformedHeader {
                     name: SIGNATURE,
                     reason: "no `v1,` signature",
                 });
             }
-            let matched = keys.iter().any(|key| {
-                let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+            let mut matched = false;
+            for key in keys {
+                let mut mac = key.clone();
                 mac.update(id.as_bytes());
                 mac.update(b".");
                 mac.update(timestamp.as_bytes());
                 mac.update(b".");
                 mac.update(body);
-                signatures
-                    .iter()
-                    .any(|signature| mac.clone().verify_slice(signature).is_ok())
-            });
+                let expected = mac.finalize();
+                for encoded in signatures.split(' ').filter_map(|e| e.strip_prefix("v1,")) {
+                    let signature = check::base64_exact::<32>(
+                        encoded,
+                        SIGNATURE,
+                        "a v1 signature is not 32 bytes",
+                    )?;
+                    // `CtOutput`'s equality is constant time; no early exit on a match.
+                    matched |= expected == CtOutput::new(signature.into());
+                }
+            }
             if matched {
                 Ok(())
             } else {
@@ -259,14 +265,8 @@ mod verifier {
             }
         }
 
-        fn legacy(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            now: SystemTime,
-        ) -> Result<(), WebhookError> {
+        fn legacy(&self, header: &str, body: &[u8], now: SystemTime) -> Result<(), WebhookError> {
             let keys = self.keys_for(LEGACY_HEADERS)?;
-            let header = check::required_header(headers, LEGACY)?;
             let mut parts = header.split(';');
             let (Some(scheme), Some(version), Some(timestamp), Some(encoded), None) = (
                 parts.next(),
@@ -297,7 +297,7 @@ mod verifier {
             let signature =
                 check::base64_exact::<32>(encoded, LEGACY, "the signature is not 32 bytes")?;
             let matched = keys.iter().any(|key| {
-                let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+                let mut mac = key.clone();
                 mac.update(timestamp.as_bytes());
                 mac.update(b".");
                 mac.update(body);

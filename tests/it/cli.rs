@@ -300,3 +300,209 @@ fn an_endless_standard_input_is_refused_at_a_count_and_nothing_is_sent() {
         &output[..output.len().min(500)]
     );
 }
+
+/// A vector of `data/webhooks/vectors.json` as a captured HTTP request.
+fn capture(provider: &str, name: &str) -> (String, String) {
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/webhooks/vectors.json")).unwrap();
+    let vector = vectors["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["provider"] == provider && v["name"] == name)
+        .unwrap();
+    let body = vector["body"].as_str().unwrap();
+    let mut raw = format!(
+        "POST /hook HTTP/1.1\r\nhost: receiver.test\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (header, value) in vector["headers"].as_object().unwrap() {
+        raw.push_str(&format!("{header}: {}\r\n", value.as_str().unwrap()));
+    }
+    raw.push_str("\r\n");
+    raw.push_str(body);
+    (raw, vector["key"].as_str().unwrap().to_string())
+}
+
+fn inbox_verify(
+    provider: &str,
+    key_variable: &str,
+    key: &str,
+    arguments: &[&str],
+    stdin: &str,
+) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox"))
+        .args(["webhooks", "verify", "--provider", provider])
+        .args(arguments)
+        .env_remove("PARTOO_WEBHOOK_KEY")
+        .env_remove("QUO_WEBHOOK_KEY")
+        .env_remove("TEXTUS_WEBHOOK_KEY")
+        .env(key_variable, key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn webhooks_verify_decodes_a_captured_delivery_or_says_why_not() {
+    // Quo: valid at the moment it was signed; stale now.
+    let (raw, key) = capture("quo", "valid");
+    expect_file!["golden/webhooks-verify-quo.txt"].assert_eq(&inbox_verify(
+        "quo",
+        "QUO_WEBHOOK_KEY",
+        &key,
+        &["--at", "1770000000"],
+        &raw,
+    ));
+    let stale = inbox_verify("quo", "QUO_WEBHOOK_KEY", &key, &[], &raw);
+    assert!(stale.starts_with("exit 1\n"), "{stale}");
+    assert!(
+        stale.contains("refused: signed ") && stale.contains("(a receiver answers 401)"),
+        "{stale}"
+    );
+    // RFC 3339 works as well as seconds.
+    let at = inbox_verify(
+        "quo",
+        "QUO_WEBHOOK_KEY",
+        &key,
+        &["--at", "2026-02-02T02:40:05Z", "--json"],
+        &raw,
+    );
+    assert!(
+        at.starts_with("exit 0\n") && at.contains("\"verified\": true"),
+        "{at}"
+    );
+    // A changed body is refused; the key never shows.
+    let (raw, key) = capture("textus", "one byte of body changed");
+    let refused = inbox_verify("textus", "TEXTUS_WEBHOOK_KEY", &key, &[], &raw);
+    expect_file!["golden/webhooks-verify-refused.txt"].assert_eq(&refused);
+    assert!(!refused.contains(&key));
+    // Partoo, from a file, with the capture's own key.
+    let (raw, key) = capture("partoo", "unknown event type");
+    let file = std::env::temp_dir().join(format!("inbox-capture-{}.http", std::process::id()));
+    std::fs::write(&file, raw).unwrap();
+    let from_file = inbox_verify(
+        "partoo",
+        "PARTOO_WEBHOOK_KEY",
+        &key,
+        &[file.to_str().unwrap()],
+        "",
+    );
+    std::fs::remove_file(&file).unwrap();
+    assert!(from_file.starts_with("exit 0\n"), "{from_file}");
+    assert!(
+        from_file.contains("verified: conversation_assigned (a type this version does not know)"),
+        "{from_file}"
+    );
+    // Partoo's published key does not verify the vector's signature.
+    let (raw, _) = capture("partoo", "valid");
+    let published = inbox_verify("partoo", "PARTOO_WEBHOOK_KEY", "production", &[], &raw);
+    assert!(
+        published.contains("signature does not match"),
+        "{published}"
+    );
+}
+
+#[test]
+fn webhooks_verify_refuses_bad_input_with_exit_2() {
+    let (raw, key) = capture("textus", "valid");
+    for (stdin, key_value, says) in [
+        (
+            "not http at all",
+            key.as_str(),
+            "the capture is not an HTTP request",
+        ),
+        (
+            "POST / HTTP/1.1\r\nhost: x\r\n",
+            key.as_str(),
+            "ends inside its headers",
+        ),
+        (
+            "POST / HTTP/1.1\r\ncontent-length: 99\r\n\r\n{}",
+            key.as_str(),
+            "Content-Length says 99",
+        ),
+        (
+            "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            key.as_str(),
+            "chunked",
+        ),
+        (raw.as_str(), "", "TEXTUS_WEBHOOK_KEY is not set"),
+        (
+            raw.as_str(),
+            " textus-x",
+            "TEXTUS_WEBHOOK_KEY: invalid webhook key",
+        ),
+    ] {
+        let output = inbox_verify("textus", "TEXTUS_WEBHOOK_KEY", key_value, &[], stdin);
+        assert!(
+            output.starts_with("exit 2\n") && output.contains(says),
+            "{says}: {output}"
+        );
+    }
+    let output = inbox_verify("slack", "TEXTUS_WEBHOOK_KEY", &key, &[], &raw);
+    assert!(
+        output.starts_with("exit 2\n") && output.contains("unknown provider"),
+        "{output}"
+    );
+    let output = inbox_verify(
+        "quo",
+        "QUO_WEBHOOK_KEY",
+        "whsec_AAAA",
+        &["--at", "yesterday"],
+        &raw,
+    );
+    assert!(
+        output.starts_with("exit 2\n") && output.contains("neither RFC 3339 nor Unix seconds"),
+        "{output}"
+    );
+}
+
+#[test]
+fn listen_prints_every_event_the_fakes_deliver() {
+    let output = inbox(&["--fake", "listen"], "");
+    assert!(output.starts_with("exit 0\n"), "{output}");
+    for line in [
+        "partoo message_created      conversation 3: \"Is the shop open on Sunday?\"",
+        "partoo conversation_assigned conversation_assigned (unknown type: kept as JSON)",
+        "quo    message.received     conversation CN2: \"Can I move my appointment?\"",
+        "quo    contact.updated      contact CT1",
+        "textus message.received     conversation abc: \"Is my order ready?\"",
+        "textus contact.opted_out    contact +13035550100 opted out",
+    ] {
+        assert!(output.contains(line), "{line}\n{output}");
+    }
+    assert!(!output.contains("refused"), "{output}");
+    let json = inbox(&["--fake", "--json", "listen"], "");
+    let rows: serde_json::Value = serde_json::from_str(
+        json.split("--- stdout\n")
+            .nth(1)
+            .unwrap()
+            .split("--- stderr")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 6, "{json}");
+    // Without --fake there is nothing to listen to here.
+    let real = inbox(&["listen"], "");
+    assert!(
+        real.starts_with("exit 2\n") && real.contains("listen needs --fake"),
+        "{real}"
+    );
+}

@@ -4,6 +4,7 @@
 use std::fmt::Debug;
 
 use inbox_bindings::partoo::types as partoo;
+use inbox_bindings::quo::types as quo;
 use inbox_bindings::ExtensibleEnum;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -65,7 +66,12 @@ macro_rules! with_extensible_enums {
             partoo::ConversationStatus,
             partoo::MessageStatus,
             partoo::ReadConversationResponseStatus,
-            partoo::UpdateConversationDeprecatedResponseStatus
+            partoo::UpdateConversationDeprecatedResponseStatus,
+            partoo::LeadValueType,
+            quo::ContactLookupStatus,
+            quo::EventCallStatus,
+            quo::EventDirection,
+            quo::EventMessageStatus
         )
     };
 }

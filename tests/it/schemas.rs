@@ -78,3 +78,30 @@ fn a_textus_conversation_is_valid() {
                                        "starred": false, "assigned": false}}),
     );
 }
+
+#[test]
+fn a_webhook_event_schema_takes_every_documented_type_and_unknown_ones() {
+    let schema = schema_of::<partoo::webhooks::Event>();
+    assert_valid(
+        &schema,
+        &json!({"type": "lead_received", "payload": {"id": 1, "values": [{"id": 1, "type": "TEXT", "name": "n", "value": "v"}]}}),
+    );
+    assert_valid(
+        &schema,
+        &json!({"type": "conversation_assigned", "anything": [1, 2]}),
+    );
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    // A documented type with a payload of the wrong shape, and no type at all.
+    assert!(!validator.is_valid(&json!({"type": "lead_received", "payload": {"id": "one"}})));
+    assert!(!validator.is_valid(&json!({"payload": {}})));
+    let quo = schema_of::<quo::webhooks::Event>();
+    assert_valid(
+        &quo,
+        &json!({"id": "EV1", "type": "contact.deleted", "data": {"resource": {"id": "CT1"}}}),
+    );
+    let textus = schema_of::<textus::webhooks::Event>();
+    assert_valid(
+        &textus,
+        &json!({"action": "message.received", "conversation": {"slug": "abc"}}),
+    );
+}

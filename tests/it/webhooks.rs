@@ -625,3 +625,329 @@ proptest! {
         prop_assert!(matches!(got, Outcome::Refused(_)), "{} {}: {:?}", provider, name, got);
     }
 }
+
+// ---------------------------------------------------------------------------
+// The fakes deliver: end to end.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use inbox_bindings::fake::partoo::FakePartoo;
+use inbox_bindings::fake::quo::FakeQuo;
+use inbox_bindings::fake::textus::FakeTextus;
+use inbox_bindings::fake::webhooks::{Delivery, DeliveryPolicy};
+
+#[allow(dead_code, clippy::all)]
+#[path = "../../examples/webhook_receiver.rs"]
+mod example;
+
+#[tokio::test]
+async fn the_example_receiver_keeps_an_inbox_current_from_every_fake() {
+    example::demo().await.unwrap();
+}
+
+/// A loopback receiver answering the statuses of `script` in turn (then
+/// 200), recording each request's headers and body.
+struct Scripted {
+    url: String,
+    received: Arc<Mutex<Vec<Request>>>,
+}
+
+/// A request's headers and body.
+type Request = (http::HeaderMap, Vec<u8>);
+
+async fn scripted(script: Vec<u16>, stall: Option<Duration>) -> Scripted {
+    use http_body_util::BodyExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let script = Arc::new(Mutex::new(VecDeque::from(script)));
+    let log = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (log, script) = (log.clone(), script.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |request: hyper::Request<hyper::body::Incoming>| {
+                        let (log, script) = (log.clone(), script.clone());
+                        async move {
+                            let (parts, body) = request.into_parts();
+                            let body = body.collect().await.unwrap().to_bytes().to_vec();
+                            log.lock().unwrap().push((parts.headers, body));
+                            if let Some(stall) = stall {
+                                tokio::time::sleep(stall).await;
+                            }
+                            let status = script.lock().unwrap().pop_front().unwrap_or(200);
+                            Ok::<_, std::convert::Infallible>(
+                                hyper::Response::builder()
+                                    .status(status)
+                                    .body(http_body_util::Full::new(bytes::Bytes::new()))
+                                    .unwrap(),
+                            )
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Scripted { url, received }
+}
+
+fn statuses(delivery: &Delivery) -> Vec<Option<u16>> {
+    delivery.attempts.iter().map(|a| a.status).collect()
+}
+
+#[tokio::test]
+async fn a_receiver_answering_503_gets_the_documented_retries_and_no_more() {
+    let fast = |policy: DeliveryPolicy| DeliveryPolicy {
+        first_backoff: Duration::from_millis(2),
+        ..policy
+    };
+    let event = serde_json::json!({"type": "message_created", "payload": {}});
+    // Partoo: five retries of a 5xx, none of a 4xx.
+    let partoo = FakePartoo::builder().start().await;
+    partoo.set_delivery_policy(fast(DeliveryPolicy::partoo()));
+    let receiver = scripted(vec![503; 10], None).await;
+    partoo.subscribe_webhooks(&receiver.url);
+    let deliveries = partoo.send_webhook(&event).await;
+    assert_eq!(
+        statuses(&deliveries[0]),
+        vec![Some(503); 6],
+        "1 + 5 attempts"
+    );
+    assert!(!deliveries[0].delivered);
+    assert_eq!(
+        receiver.received.lock().unwrap().len(),
+        6,
+        "and no more reached the receiver"
+    );
+    // Every attempt is signed, and verifies.
+    let verifier = partoo.webhook_verifier();
+    for (headers, body) in receiver.received.lock().unwrap().iter() {
+        verifier.verify(headers, body).unwrap();
+    }
+
+    let partoo = FakePartoo::builder().start().await;
+    partoo.set_delivery_policy(fast(DeliveryPolicy::partoo()));
+    let receiver = scripted(vec![400], None).await;
+    partoo.subscribe_webhooks(&receiver.url);
+    assert_eq!(
+        statuses(&partoo.send_webhook(&event).await[0]),
+        vec![Some(400)],
+        "a 4xx is not retried"
+    );
+
+    // A 503 then a 200: delivered on the second attempt.
+    let partoo = FakePartoo::builder().start().await;
+    partoo.set_delivery_policy(fast(DeliveryPolicy::partoo()));
+    let receiver = scripted(vec![503], None).await;
+    partoo.subscribe_webhooks(&receiver.url);
+    let deliveries = partoo.send_webhook(&event).await;
+    assert_eq!(statuses(&deliveries[0]), vec![Some(503), Some(200)]);
+    assert!(deliveries[0].delivered);
+
+    // Quo retries any non-2xx; TextUs a 5xx only.
+    let quo = FakeQuo::builder().start().await;
+    quo.set_delivery_policy(fast(DeliveryPolicy::quo()));
+    let receiver = scripted(vec![400; 10], None).await;
+    quo.subscribe_webhooks(&receiver.url);
+    let quo_event = serde_json::json!({"id": "EV1", "type": "contact.deleted", "data": {}});
+    assert_eq!(
+        statuses(&quo.send_webhook(&quo_event).await[0]),
+        vec![Some(400); 6]
+    );
+    let textus = FakeTextus::builder().start().await;
+    textus.set_delivery_policy(fast(DeliveryPolicy::textus()));
+    let receiver = scripted(vec![410, 503], None).await;
+    textus.subscribe_webhooks(&receiver.url);
+    let textus_event = serde_json::json!({"action": "message.received"});
+    assert_eq!(
+        statuses(&textus.send_webhook(&textus_event).await[0]),
+        vec![Some(410)]
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_too_slow_to_answer_is_retried_like_a_5xx() {
+    let partoo = FakePartoo::builder().start().await;
+    partoo.set_delivery_policy(DeliveryPolicy {
+        retries: 2,
+        first_backoff: Duration::from_millis(1),
+        timeout: Duration::from_millis(50),
+        ..DeliveryPolicy::partoo()
+    });
+    let receiver = scripted(Vec::new(), Some(Duration::from_millis(300))).await;
+    partoo.subscribe_webhooks(&receiver.url);
+    let deliveries = partoo
+        .send_webhook(&serde_json::json!({"type": "lead_received", "payload": {}}))
+        .await;
+    assert_eq!(statuses(&deliveries[0]), vec![None, None, None]);
+    assert!(deliveries[0].attempts.iter().all(|a| a.error.is_some()));
+}
+
+#[tokio::test]
+async fn a_new_message_in_a_fake_is_unread_listed_and_delivered() {
+    use futures_util::TryStreamExt;
+    let fake = FakePartoo::builder()
+        .conversations(4)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let client = fake.client("alice");
+    client
+        .read_conversation()
+        .conversation_id(2)
+        .body(partoo::types::ReadConversationBody {
+            is_read: Some(true),
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(fake.is_read("alice", 2));
+    let receiver = scripted(Vec::new(), None).await;
+    fake.subscribe_webhooks(&receiver.url);
+    let message_id = fake.receive_message(2, "Hello again");
+    fake.webhooks_settled().await;
+    // Unread again, with the new message as the last one.
+    assert!(!fake.is_read("alice", 2));
+    let listed: Vec<_> = client
+        .list_conversations()
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let conversation = listed.iter().find(|c| c.id == Some(2)).unwrap();
+    assert_eq!(conversation.is_read, Some(false));
+    assert_eq!(
+        conversation.last_message.as_ref().unwrap().id,
+        Some(message_id)
+    );
+    // The event reached the receiver, signed with the fake's key (never Partoo's).
+    let received = receiver.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let (headers, body) = &received[0];
+    let event = fake.webhook_verifier().verify(headers, body).unwrap();
+    let partoo::webhooks::Event::MessageCreated(created) = event else {
+        panic!()
+    };
+    assert_eq!(created.payload.message.unwrap().id, Some(message_id));
+    for published in [
+        partoo::webhooks::Verifier::production(),
+        partoo::webhooks::Verifier::sandbox(),
+    ] {
+        assert!(matches!(
+            published.verify(headers, body),
+            Err(WebhookError::BadSignature)
+        ));
+    }
+    assert!(fake.webhook_key().starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert_ne!(
+        fake.webhook_key().trim(),
+        partoo::webhooks::PRODUCTION_PUBLIC_KEY_PEM.trim()
+    );
+}
+
+#[tokio::test]
+async fn quo_fakes_sign_as_current_or_legacy_webhooks() {
+    for legacy in [false, true] {
+        let builder = FakeQuo::builder().conversations(2);
+        let fake = if legacy {
+            builder.legacy_webhooks()
+        } else {
+            builder
+        }
+        .start()
+        .await;
+        let receiver = scripted(Vec::new(), None).await;
+        fake.subscribe_webhooks(&receiver.url);
+        let id = fake.conversation_ids()[0].clone();
+        fake.receive_message(&id, "hi");
+        fake.update_contact("CT1", serde_json::json!({"firstName": "Ada"}));
+        fake.webhooks_settled().await;
+        let received = receiver.received.lock().unwrap().clone();
+        assert_eq!(received.len(), 2);
+        let verifier = fake.webhook_verifier();
+        let mut types = Vec::new();
+        for (headers, body) in &received {
+            assert_eq!(headers.contains_key("openphone-signature"), legacy);
+            assert_eq!(headers.contains_key("webhook-signature"), !legacy);
+            let event = verifier.verify(headers, body).unwrap();
+            if let quo::webhooks::Event::MessageReceived(received) = &event {
+                let message = if legacy {
+                    received.data.object.as_ref()
+                } else {
+                    received.data.resource.as_ref()
+                };
+                assert_eq!(
+                    message.unwrap().conversation_id.as_deref(),
+                    Some(id.as_str())
+                );
+            }
+            types.push(event.event_type().to_string());
+        }
+        types.sort();
+        assert_eq!(
+            types,
+            ["contact.updated", "message.received"],
+            "legacy: {legacy}"
+        );
+        assert_eq!(fake.webhook_key().starts_with("whsec_"), !legacy);
+    }
+}
+
+#[tokio::test]
+async fn textus_fakes_deliver_messages_and_opt_outs() {
+    let fake = FakeTextus::builder()
+        .conversations(2)
+        .user("alice", "t-a")
+        .start()
+        .await;
+    let slug = fake.slugs()[0].clone();
+    fake.client("alice")
+        .read_conversation()
+        .conversation(slug.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fake.user_info("alice", &slug).unwrap().read, Some(true));
+    let receiver = scripted(Vec::new(), None).await;
+    fake.subscribe_webhooks(&receiver.url);
+    let position = fake.receive_message(&slug, "Where is my order?");
+    fake.opt_out("+13035550100");
+    fake.webhooks_settled().await;
+    assert_eq!(
+        fake.user_info("alice", &slug).unwrap().read,
+        Some(false),
+        "a new message is unread"
+    );
+    assert_eq!(fake.latest_position(&slug), Some(position));
+    let verifier = fake.webhook_verifier();
+    let mut actions: Vec<String> = receiver
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(headers, body)| {
+            verifier
+                .verify(headers, body)
+                .unwrap()
+                .event_type()
+                .to_string()
+        })
+        .collect();
+    actions.sort();
+    assert_eq!(actions, ["contact.opted_out", "message.received"]);
+}
+
+#[tokio::test]
+#[should_panic(expected = "fakes deliver only to loopback receivers")]
+async fn fakes_deliver_only_to_loopback() {
+    let fake = FakePartoo::builder().start().await;
+    fake.subscribe_webhooks("https://example.com/hook");
+}
