@@ -33,6 +33,13 @@ struct Shared {
     secrets: Secrets,
     /// Set from `X-RateLimit-Remaining: 0`: no request before this instant.
     paused_until: Mutex<Option<Instant>>,
+    /// The limit and pauses shared through Redis, and the interval between
+    /// two requests it keeps (`None`: pauses only).
+    #[cfg(feature = "redis")]
+    shared_limit: Option<(crate::shared::SharedKeys, Option<Duration>)>,
+    /// How long a shared rate key lives once idle: the rate's period.
+    #[cfg(feature = "redis")]
+    idle_expiry: Duration,
 }
 
 /// The state a generated client carries: shared by all its clones, so they
@@ -132,6 +139,28 @@ impl Runtime {
             RateLimitSetting::Custom(limit) => Some(limit),
             RateLimitSetting::Off => None,
         };
+        #[cfg(feature = "redis")]
+        let shared_limit = match &config.shared_limit {
+            None => None,
+            Some(shared) => {
+                shared.check()?;
+                // Slots 1% further apart than the rate: across processes,
+                // timers and networks jitter by milliseconds, and a strict
+                // rolling window counts one request that lands 1 ms early.
+                let interval = match limit {
+                    Some(limit) if limit.requests() > 0 => {
+                        Some(limit.period().mul_f64(1.01) / limit.requests())
+                    }
+                    _ => None,
+                };
+                Some((shared.keys(provider.provider.as_str(), secret), interval))
+            }
+        };
+        #[cfg(feature = "redis")]
+        let idle_expiry = limit
+            .map(|limit| limit.period())
+            .unwrap_or(Duration::from_secs(60))
+            .min(Duration::from_secs(24 * 60 * 60));
         let limiter = match limit {
             None => None,
             Some(limit) => {
@@ -174,6 +203,10 @@ impl Runtime {
             call_timeout: config.call_timeout,
             limiter,
             paused_until: Mutex::new(None),
+            #[cfg(feature = "redis")]
+            shared_limit,
+            #[cfg(feature = "redis")]
+            idle_expiry,
         };
         Ok(Parts {
             runtime: Runtime {
@@ -197,9 +230,78 @@ impl Runtime {
         }
     }
 
-    /// Waits for the shared pause and the rate limiter, but never past
-    /// `deadline`: `false` when the call cannot start in time (nothing sent).
-    async fn wait_for_permit(&self, deadline: Instant) -> bool {
+    /// Pauses every process sharing the limit through Redis too (a failure
+    /// is the shared limit's to report: the local pause holds either way).
+    async fn share_pause(&self, duration: Duration) {
+        #[cfg(feature = "redis")]
+        if let Some((keys, _)) = &self.shared.shared_limit {
+            let _ = keys.pause(duration).await;
+        }
+        #[cfg(not(feature = "redis"))]
+        let _ = duration;
+    }
+
+    /// Waits for a slot of the limit shared through Redis, when there is
+    /// one: `Some(true)` (waited: send), `Some(false)` (the slot is after the
+    /// deadline: not sent), `None` (Redis unavailable: limit in process), or
+    /// the error of a limit set to refuse.
+    #[cfg(feature = "redis")]
+    async fn wait_for_shared(&self, deadline: Instant) -> Result<Option<bool>, Error> {
+        let Some((keys, interval)) = &self.shared.shared_limit else {
+            return Ok(None);
+        };
+        let budget = deadline.saturating_duration_since(Instant::now());
+        match keys
+            .acquire(*interval, budget, self.shared.idle_expiry)
+            .await
+        {
+            Ok(crate::shared::Admission::After(wait)) => {
+                if !wait.is_zero() {
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        "shared rate limit: waiting for a slot"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Ok(Some(Instant::now() < deadline))
+            }
+            Ok(crate::shared::Admission::TooLate) => {
+                tracing::debug!(
+                    "shared rate limit: the next slot is after the call's deadline: not sending"
+                );
+                Ok(Some(false))
+            }
+            Err(unavailable) => match keys.limit.when_unavailable_policy() {
+                crate::WhenUnavailable::Refuse => Err(unavailable.into_error(keys.limit.server())),
+                _ => Ok(None),
+            },
+        }
+    }
+
+    /// Waits for the shared pause and the rate limiter (through Redis when
+    /// the limit is shared and Redis answers; in process otherwise), but
+    /// never past `deadline`: `false` when the call cannot start in time
+    /// (nothing sent).
+    async fn wait_for_permit(&self, deadline: Instant) -> Result<bool, Error> {
+        #[cfg(feature = "redis")]
+        if let Some(sent) = self.wait_for_shared(deadline).await? {
+            // The local pause (what this process saw) still holds.
+            let paused = *self.shared.paused_until.lock().expect("not poisoned");
+            if let Some(until) = paused {
+                if until >= deadline {
+                    return Ok(false);
+                }
+                if until > Instant::now() {
+                    tokio::time::sleep_until(until.into()).await;
+                }
+            }
+            return Ok(sent && Instant::now() < deadline);
+        }
+        Ok(self.wait_in_process(deadline).await)
+    }
+
+    /// The in-process pause and limiter.
+    async fn wait_in_process(&self, deadline: Instant) -> bool {
         let paused = *self.shared.paused_until.lock().expect("not poisoned");
         if let Some(until) = paused {
             let now = Instant::now();
@@ -228,8 +330,9 @@ impl Runtime {
     }
 
     /// Reads `X-RateLimit-Remaining`/`X-RateLimit-Reset` (epoch seconds) and
-    /// pauses every clone until the reset when nothing remains.
-    fn observe_rate_headers(&self, headers: &HeaderMap) {
+    /// pauses every clone (and, with a shared limit, every process) until the
+    /// reset when nothing remains.
+    async fn observe_rate_headers(&self, headers: &HeaderMap) {
         if !self.shared.api.rate_limit_headers {
             return;
         }
@@ -249,6 +352,9 @@ impl Runtime {
         // Never pause longer than the documented window (5 minutes).
         let wait = Duration::from_secs(reset.saturating_sub(now_epoch).min(300));
         self.pause_until(Instant::now() + wait);
+        if !wait.is_zero() {
+            self.share_pause(wait).await;
+        }
     }
 
     /// One attempt: sends the request and reads the whole body, within the
@@ -285,7 +391,7 @@ impl Runtime {
                 });
             }
             let headers = response.headers().clone();
-            self.observe_rate_headers(&headers);
+            self.observe_rate_headers(&headers).await;
             let body = read_limited(response, idempotent).await?;
             Ok(Received {
                 status,
@@ -358,7 +464,7 @@ impl Runtime {
                     None
                 };
                 let mut sending = original;
-                if !self.wait_for_permit(deadline).await {
+                if !self.wait_for_permit(deadline).await? {
                     return Err(not_sent());
                 }
                 let remaining = deadline.saturating_duration_since(Instant::now());
@@ -382,6 +488,9 @@ impl Runtime {
                                 .unwrap_or(Duration::ZERO)
                                 .min(shared.retry.max_retry_after);
                             self.pause_until(Instant::now() + pause);
+                            if !pause.is_zero() {
+                                self.share_pause(pause).await;
+                            }
                         }
                         asked
                     }

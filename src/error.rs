@@ -156,6 +156,22 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// The rate limit shared through Redis
+    /// ([`ClientConfig::shared_limit`](crate::ClientConfig::shared_limit))
+    /// could not be reached, and the limit is set to refuse rather than limit
+    /// in process ([`WhenUnavailable::Refuse`](crate::WhenUnavailable::Refuse)):
+    /// nothing was sent.
+    #[error("the shared rate limit at {server} is unavailable ({reason}): nothing was sent")]
+    #[non_exhaustive]
+    SharedLimitUnavailable {
+        /// The Redis server, `host:port` (never its password).
+        server: String,
+        /// What failed (no answer in time, cannot connect, ...).
+        reason: &'static str,
+        /// Redis's own error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The provider documents no way to do this (never a silent no-op).
     #[error("{provider} does not support {operation}")]
     #[non_exhaustive]
@@ -354,6 +370,7 @@ impl Error {
             Error::Timeout { .. } | Error::Transport { .. } => None,
             Error::InvalidInput { .. }
             | Error::ClientSetup { .. }
+            | Error::SharedLimitUnavailable { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => None,
         }
@@ -380,6 +397,8 @@ impl Error {
             Error::Api {
                 status, idempotent, ..
             } => resend_advised(Some(*status), *idempotent, true),
+            // Nothing was sent: sending later is safe.
+            Error::SharedLimitUnavailable { .. } => resend_advised(None, false, false),
             Error::Decode { .. }
             | Error::Redirect { .. }
             | Error::ResponseTooLarge { .. }

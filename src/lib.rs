@@ -82,6 +82,8 @@ mod read_state;
 mod request;
 mod response;
 pub mod runtime;
+#[cfg(feature = "redis")]
+mod shared;
 mod timestamp;
 mod webhook;
 
@@ -96,6 +98,9 @@ pub use read_state::{
 };
 pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use shared::{SharedLimit, WhenUnavailable, MAX_SHARED_LIMIT_TIMEOUT};
 pub use timestamp::Timestamp;
 pub use webhook::{
     UnknownEvent, WebhookError, WebhookEvent, DEFAULT_MAX_WEBHOOK_BODY_BYTES,

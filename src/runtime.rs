@@ -251,6 +251,8 @@ pub struct ClientConfig {
     pub(crate) rate_limit: RateLimitSetting,
     pub(crate) user_agent: String,
     pub(crate) http: Option<reqwest::Client>,
+    #[cfg(feature = "redis")]
+    pub(crate) shared_limit: Option<crate::SharedLimit>,
 }
 
 impl ClientConfig {
@@ -268,6 +270,8 @@ impl ClientConfig {
             rate_limit: RateLimitSetting::ProviderDefault,
             user_agent: concat!("inbox-bindings/", env!("CARGO_PKG_VERSION")).to_string(),
             http: None,
+            #[cfg(feature = "redis")]
+            shared_limit: None,
         }
     }
 
@@ -313,6 +317,23 @@ impl ClientConfig {
     /// [`MAX_RATE_LIMIT_PERIOD`]).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = RateLimitSetting::Custom(limit);
+        self
+    }
+
+    /// Share the rate limit and the pauses with every client, in any
+    /// process, that uses the same credential with the same provider,
+    /// through Redis (feature `redis`): a fleet of workers on one API key
+    /// then stays within the provider's rate together, and a 429 or
+    /// `X-RateLimit-Remaining: 0` seen by one pauses all. The rate is this
+    /// configuration's (the provider's documented one unless
+    /// [`rate_limit`](Self::rate_limit) says otherwise); with
+    /// [`no_rate_limit`](Self::no_rate_limit) only the pauses are shared.
+    /// See [`SharedLimit`](crate::SharedLimit) for what happens when Redis
+    /// does not answer.
+    #[cfg(feature = "redis")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+    pub fn shared_limit(mut self, limit: crate::SharedLimit) -> Self {
+        self.shared_limit = Some(limit);
         self
     }
 

@@ -17,6 +17,22 @@ pub struct Limited {
     pub address: SocketAddr,
     pub served: Arc<AtomicUsize>,
     pub refused: Arc<AtomicUsize>,
+    /// When the first and the latest request were served.
+    pub span: Arc<Mutex<Option<(Instant, Instant)>>>,
+}
+
+impl Limited {
+    /// Requests served per second between the first and the latest one
+    /// (process start-up and the end of a run left out).
+    pub fn served_rate(&self) -> f64 {
+        let served = self.served.load(Ordering::Relaxed);
+        match *self.span.lock().unwrap() {
+            Some((first, last)) if served > 1 && last > first => {
+                (served - 1) as f64 / (last - first).as_secs_f64()
+            }
+            _ => 0.0,
+        }
+    }
 }
 
 pub async fn start(per_second: usize) -> Limited {
@@ -25,13 +41,15 @@ pub async fn start(per_second: usize) -> Limited {
     let served = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));
     let window: Arc<Mutex<VecDeque<Instant>>> = Arc::default();
-    let (ok, limited) = (served.clone(), refused.clone());
+    let span: Arc<Mutex<Option<(Instant, Instant)>>> = Arc::default();
+    let (ok, limited, times) = (served.clone(), refused.clone(), span.clone());
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
-            let (window, ok, limited) = (window.clone(), ok.clone(), limited.clone());
+            let (window, ok, limited, times) =
+                (window.clone(), ok.clone(), limited.clone(), times.clone());
             tokio::spawn(async move {
                 let service = service_fn(move |_request: hyper::Request<hyper::body::Incoming>| {
                     let now = Instant::now();
@@ -51,6 +69,11 @@ pub async fn start(per_second: usize) -> Limited {
                     };
                     let response = if allowed {
                         ok.fetch_add(1, Ordering::Relaxed);
+                        let mut span = times.lock().unwrap();
+                        *span = Some(match *span {
+                            None => (now, now),
+                            Some((first, _)) => (first, now),
+                        });
                         hyper::Response::builder()
                             .header("content-type", "application/json")
                             .body(Full::new(Bytes::from_static(b"{\"status\":\"success\"}")))
@@ -73,5 +96,6 @@ pub async fn start(per_second: usize) -> Limited {
         address,
         served,
         refused,
+        span,
     }
 }

@@ -14,6 +14,8 @@ mod partoo;
 mod quo;
 mod quo_dated;
 mod read_state;
+mod redis;
+mod redis_server;
 mod runtime;
 mod schemas;
 mod support;

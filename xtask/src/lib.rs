@@ -26,6 +26,7 @@ pub mod report;
 pub mod requests;
 pub mod rules;
 pub mod select;
+pub mod services;
 pub mod source;
 pub mod surface;
 pub mod syntax;

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use xtask::{api, assemble, codegen, drift, fetch, lock};
+use xtask::{api, assemble, codegen, drift, fetch, lock, services};
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -24,8 +24,11 @@ commands:
   api [--check]                           write tests/public-api.txt, the library's public API from rustdoc
                                           (--check: write nothing, fail on a change or a leaked external type)
   drift <api> [--against <url-or-file>] [--json]
-                                          compare the vendored document with another version;
-                                          exit 0 no drift, 1 compatible only, 2 breaking, 3 error
+  drift <api> --webhooks --against <url-or-file> [--json]
+                                          compare the vendored document (or the webhook document) with another
+                                          version; exit 0 no drift, 1 compatible only, 2 breaking, 3 error
+  test [<cargo test arguments>]           the tests: installs redis-server (Debian's package) when it is
+                                          missing, then runs cargo test --workspace
 ";
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Some("lock") => lock::run(&args[1..]),
         Some("drift") => return ExitCode::from(drift::run(&args[1..])),
         Some("api") => api::run(&args[1..]),
+        Some("test") => services::run_tests(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
