@@ -75,7 +75,7 @@ impl ProviderError for () {
 /// limit. A body of `n` bytes holds at most `(n + 1) / 2` values (each takes
 /// a byte and, but for the first, a separator or a bracket), so a page of
 /// the usual size is not scanned at all.
-pub(crate) fn within_value_limit(body: &[u8], limit: usize) -> bool {
+pub fn within_value_limit(body: &[u8], limit: usize) -> bool {
     if body.len().div_ceil(2) <= limit {
         return true;
     }
@@ -91,7 +91,9 @@ pub(crate) fn within_value_limit(body: &[u8], limit: usize) -> bool {
                 at += 1;
                 // Jump to the closing quote, over escapes.
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &body[at..]) {
+                    // `at` never passes the end: an escape may be the last
+                    // byte of a cut body.
+                    match memchr::memchr2(b'"', b'\\', &body[at.min(body.len())..]) {
                         None => return values <= limit,
                         Some(offset) if body[at + offset] == b'\\' => at += offset + 2,
                         Some(offset) => {
@@ -376,6 +378,76 @@ mod tests {
         // a long one is counted.
         assert!(within_value_limit(&[b'['; 10], 5));
         assert!(!within_value_limit(&[b'['; 10], 4));
+    }
+
+    #[test]
+    fn a_body_cut_after_an_escape_is_counted_not_a_panic() {
+        // A string whose last byte is a backslash: the escape would step past
+        // the end (a 2xx body over the unscanned size did, in every client call).
+        assert!(!within_value_limit(br#"["\"#, 1));
+        assert!(within_value_limit(br#"["\"#, 2));
+        assert!(!within_value_limit(br#"{"a":"\"#, 1));
+        let mut long = vec![b'"'; 1];
+        long.extend(std::iter::repeat_n(b'x', 200_001));
+        long.push(b'\\');
+        assert!(within_value_limit(&long, crate::MAX_RESPONSE_NODES));
+    }
+
+    /// Every JSON value of a parsed document and every member name (the
+    /// scan counts each string, names too).
+    fn values_in(value: &serde_json::Value) -> usize {
+        1 + match value {
+            serde_json::Value::Array(items) => items.iter().map(values_in).sum(),
+            serde_json::Value::Object(members) => {
+                members.len() + members.values().map(values_in).sum::<usize>()
+            }
+            _ => 0,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_and_any_small_limit_are_an_answer(
+            body in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::sample::select(b"\\\"[]{},: 0tn\"x".to_vec()),
+                    1 => proptest::num::u8::ANY,
+                ],
+                0..64,
+            ),
+            limit in 0usize..40,
+        ) {
+            let _ = within_value_limit(&body, limit);
+        }
+
+        #[test]
+        fn on_json_the_scan_counts_what_serde_parses(
+            value in json_value(),
+            limit in 0usize..40,
+        ) {
+            let text = serde_json::to_vec(&value).unwrap();
+            proptest::prop_assert_eq!(
+                within_value_limit(&text, limit),
+                values_in(&value) <= limit || text.len().div_ceil(2) <= limit
+            );
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from),
+            "[a-z\\\\\"{}\\[\\],:]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z\\\\\"]{0,3}", inner, 0..4)
+                    .prop_map(|members| serde_json::Value::Object(members.into_iter().collect())),
+            ]
+        })
     }
 
     #[test]

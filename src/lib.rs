@@ -121,7 +121,7 @@ pub mod __private {
     pub use crate::__extensible_enum as extensible_enum;
     pub use crate::__webhook_events as webhook_events;
     pub use crate::call::{Parts, Received, Runtime};
-    pub use crate::decode::finish;
+    pub use crate::decode::{finish, within_value_limit};
     pub use crate::pagination::{items, pages};
     pub use crate::request::{
         bounded, invalid_parameter, json_body, path_segment, request_not_built,

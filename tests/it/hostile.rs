@@ -1135,6 +1135,25 @@ async fn a_hostile_body_under_the_byte_cap_is_not_decoded_into_millions_of_struc
     );
 }
 
+#[tokio::test]
+async fn a_long_success_body_cut_inside_an_escape_is_a_decode_error_not_a_panic() {
+    // Over the size that is counted before decoding (n bytes hold at most
+    // (n + 1) / 2 values), ending in a backslash inside a string.
+    let body = format!(r#"{{"conversations": [], "next_cursor": "{}\"#, "x".repeat(250_000));
+    assert!(body.len().div_ceil(2) > inbox_bindings::MAX_RESPONSE_NODES);
+    let server = server_on("127.0.0.1").await;
+    answering(&server, ResponseTemplate::new(200).set_body_string(body)).await;
+    let error = partoo_client(&server, |c| c)
+        .list_conversations()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Decode { status: Some(status), .. } if status == 200),
+        "{error:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Proxies
 
