@@ -7,14 +7,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///The body of every documented error response, merged into one shape.
+    /// The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub errors: ::std::option::Option<ApiErrorErrors>,
     }
-    ///`ApiErrorErrors`: the `errors` of [`ApiError`].
+    /// `ApiErrorErrors`: the `errors` of [`ApiError`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrors {
@@ -23,8 +23,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authorization: ::std::option::Option<::std::string::String>,
     }
-    /**A business as the event pages show it (the fields a messaging integration uses; the others are kept by nothing here and ignored).
-*/
+    /// A business as the event pages show it (the fields a messaging integration uses; the others are kept by nothing here and ignored).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Business {
@@ -32,13 +31,13 @@ pub mod types {
         pub address_full: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
-        ///The business's own store code.
+        /// The business's own store code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
-        ///ISO 3166 alpha-2 country code.
+        /// ISO 3166 alpha-2 country code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub country: ::std::option::Option<::std::string::String>,
-        ///When the business was created, in seconds since the Unix epoch.
+        /// When the business was created, in seconds since the Unix epoch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -47,14 +46,14 @@ pub mod types {
         pub features: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group_id: ::std::option::Option<i64>,
-        ///The business id (as in the API's `business__in`).
+        /// The business id (as in the API's `business__in`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lat: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub long: ::std::option::Option<f64>,
-        ///When the business was last modified, in seconds since the Unix epoch.
+        /// When the business was last modified, in seconds since the Unix epoch.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub modified: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -63,7 +62,7 @@ pub mod types {
         pub org_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub region: ::std::option::Option<::std::string::String>,
-        ///The business's status (`open` in the page's example).
+        /// The business's status (`open` in the page's example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -71,46 +70,42 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zipcode: ::std::option::Option<::std::string::String>,
     }
-    ///A business event (`business_created`, `business_updated`, `business_deleted`).
+    /// A business event (`business_created`, `business_updated`, `business_deleted`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessEvent {
         pub payload: BusinessEventPayload,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`BusinessEventPayload`: the `payload` of [`BusinessEvent`].
+    /// `BusinessEventPayload`: the `payload` of [`BusinessEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct BusinessEventPayload {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business: ::std::option::Option<Business>,
     }
-    ///`Conversation`: the `conversations` of [`ListConversationsResponse`].
+    /// `Conversation`: the `conversations` of [`ListConversationsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
-        /**The "user_id" of the user assigned to the conversation.
-*/
+        /// The "user_id" of the user assigned to the conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assigned_user_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub business: ::std::option::Option<ConversationBusiness>,
-        /**The email of the consumer.
-*/
+        /// The email of the consumer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_email: ::std::option::Option<::std::string::String>,
-        ///The url of the consumer's profile picture
+        /// The url of the consumer's profile picture
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_img: ::std::option::Option<::std::string::String>,
-        /**The name of the consumer, can be empty. The format may differ depending on the platform of contact (ex: "John Doe", "John Doe (@johndoe)", "@johndoe", "", ...).
-*/
+        /// The name of the consumer, can be empty. The format may differ depending on the platform of contact (ex: "John Doe", "John Doe (@johndoe)", "@johndoe", "", ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_name: ::std::option::Option<::std::string::String>,
-        /**The phone number of the consumer, formatted in E.164 international
-format (ex: "+33612345678").
-*/
+        /// The phone number of the consumer, formatted in E.164 international
+        /// format (ex: "+33612345678").
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub consumer_phone_number: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -119,40 +114,34 @@ format (ex: "+33612345678").
         pub custom_channel: ::std::option::Option<CustomChannel>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_message_date: ::std::option::Option<::inbox_bindings::Timestamp>,
-        /**If the conversation has at least one message sent by a Partoo user.
-*/
+        /// If the conversation has at least one message sent by a Partoo user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub has_one_user_message: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        /**If a Partoo chatbot is assigned to the conversation.
-*/
+        /// If a Partoo chatbot is assigned to the conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_automated: ::std::option::Option<bool>,
-        /**If the conversation has expired. A conversation expires if the consumer has not contacted the business for a certain amount of time.
-You cannot send messages to an expired conversation.
-*/
+        /// If the conversation has expired. A conversation expires if the consumer has not contacted the business for a certain amount of time.
+        /// You cannot send messages to an expired conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_expired: ::std::option::Option<bool>,
-        /**If the last message received was read.
-This property is scoped to the user who performs the request.
-Multiple partoo users can have a different is_read value for the same conversation.
-is_read is always false in webhook payloads.
-*/
+        /// If the last message received was read.
+        /// This property is scoped to the user who performs the request.
+        /// Multiple partoo users can have a different is_read value for the same conversation.
+        /// is_read is always false in webhook payloads.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_read: ::std::option::Option<bool>,
-        /**If the conversation has been solved.
-Conversations can be solved from our app or by updating conversation status to "closed".
-*/
+        /// If the conversation has been solved.
+        /// Conversations can be solved from our app or by updating conversation status to "closed".
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_solved: ::std::option::Option<bool>,
-        /**The list of issues that affect the conversation. The issues represent
-setup problem that the business may have with a messaging channel. It is
-not possible to send messages on a conversation that has issues.
-
-⚠️ New values may be added to this enum without prior notice and without following the classic depreciation cycle.
-It is up to you to gracefully handle the case where new values are added.
-*/
+        /// The list of issues that affect the conversation. The issues represent
+        /// setup problem that the business may have with a messaging channel. It is
+        /// not possible to send messages on a conversation that has issues.
+        ///
+        /// ⚠️ New values may be added to this enum without prior notice and without following the classic depreciation cycle.
+        /// It is up to you to gracefully handle the case where new values are added.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub issues: ::std::vec::Vec<ConversationIssue>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -162,7 +151,7 @@ It is up to you to gracefully handle the case where new values are added.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ConversationStatus>,
     }
-    ///`ConversationBusiness`: the `business` of [`Conversation`].
+    /// `ConversationBusiness`: the `business` of [`Conversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConversationBusiness {
@@ -180,7 +169,7 @@ It is up to you to gracefully handle the case where new values are added.
         pub zipcode: ::std::option::Option<::std::string::String>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ConversationIssue`: the `issues` of [`Conversation`]."] pub enum
+        #[doc = " `ConversationIssue`: the `issues` of [`Conversation`]."] pub enum
         ConversationIssue : extensible { FacebookNoPageLinked =
         "facebook_no_page_linked", FacebookPartnerCoUndone =
         "facebook_partner_co_undone", FacebookInvalidStatus = "facebook_invalid_status",
@@ -189,11 +178,10 @@ It is up to you to gracefully handle the case where new values are added.
         "sms_no_phone_number", }
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ConversationStatus`: the `status` of [`Conversation`]."] pub enum
+        #[doc = " `ConversationStatus`: the `status` of [`Conversation`]."] pub enum
         ConversationStatus : tolerant { Open = "Open", Closed = "Closed", }
     }
-    /**Total number of results available for the filters and dimensions requested.
-*/
+    /// Total number of results available for the filters and dimensions requested.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
@@ -237,45 +225,43 @@ It is up to you to gracefully handle the case where new values are added.
             value.parse()
         }
     }
-    ///`CustomChannel`: the `custom_channel` of [`Conversation`], the `custom_channel` of [`EventConversation`].
+    /// `CustomChannel`: the `custom_channel` of [`Conversation`], the `custom_channel` of [`EventConversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomChannel {
-        ///The unique id of the conversation in your system.
+        /// The unique id of the conversation in your system.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_conversation_id: ::std::option::Option<::std::string::String>,
-        ///Url of the channel's icon.
+        /// Url of the channel's icon.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
-        ///The id of the custom channel.
+        /// The id of the custom channel.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        ///Set to `true` if the channel to be read-only (i.e., no replies via Partoo)
+        /// Set to `true` if the channel to be read-only (i.e., no replies via Partoo)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_readonly: ::std::option::Option<bool>,
-        ///The name of the custom channel.
+        /// The name of the custom channel.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
-    ///`CustomChannelMessage`: the `custom_channel` of [`Message`].
+    /// `CustomChannelMessage`: the `custom_channel` of [`Message`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CustomChannelMessage {
-        ///The unique id of the message in your system.
+        /// The unique id of the message in your system.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub external_message_id: ::std::option::Option<::std::string::String>,
     }
-    ///`EventBusinessRef`: the `business` of [`EventConversation`].
+    /// `EventBusinessRef`: the `business` of [`EventConversation`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventBusinessRef {
-        /**The business id: an integer in the event pages' examples, a string in the API. Kept as the JSON value received.
-*/
+        /// The business id: an integer in the event pages' examples, a string in the API. Kept as the JSON value received.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::serde_json::Value>,
     }
-    /**The conversation a message event belongs to: the few fields the event pages show (the API's `Conversation` has more, and `is_read`, which events never carry).
-*/
+    /// The conversation a message event belongs to: the few fields the event pages show (the API's `Conversation` has more, and `is_read`, which events never carry).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventConversation {
@@ -287,13 +273,13 @@ It is up to you to gracefully handle the case where new values are added.
         pub consumer_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub custom_channel: ::std::option::Option<CustomChannel>,
-        ///The conversation id, as the API's `Conversation.id`.
+        /// The conversation id, as the API's `Conversation.id`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub messaging_partner: ::std::option::Option<MessagingPartner>,
     }
-    ///`Lead`: the `payload` of [`LeadEvent`].
+    /// `Lead`: the `payload` of [`LeadEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Lead {
@@ -307,7 +293,7 @@ It is up to you to gracefully handle the case where new values are added.
         pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        ///How the lead was collected (`chatbot`).
+        /// How the lead was collected (`chatbot`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -315,109 +301,117 @@ It is up to you to gracefully handle the case where new values are added.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub values: ::std::vec::Vec<LeadValue>,
     }
-    ///A `lead_received` event.
+    /// A `lead_received` event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LeadEvent {
         pub payload: Lead,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///One field the lead filled in.
+    /// One field the lead filled in.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct LeadValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        ///The field's label.
+        /// The field's label.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<LeadValueType>,
-        ///The value entered (a string, a number or a boolean, as the type says).
+        /// The value entered (a string, a number or a boolean, as the type says).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "The field's type. `OPT_IN` is a boolean."] pub enum LeadValueType :
+        #[doc = " The field's type. `OPT_IN` is a boolean."] pub enum LeadValueType :
         tolerant { Text = "TEXT", Number = "NUMBER", Email = "EMAIL", PhoneNumber =
         "PHONE_NUMBER", Boolean = "BOOLEAN", OptIn = "OPT_IN", }
     }
-    ///Response object
+    /// Response object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsResponse {
-        ///The list of conversations, paginated.
+        /// The list of conversations, paginated.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub conversations: ::std::vec::Vec<Conversation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<Count>,
-        /**The cursor to use in order to retrieve the next page of data.
-When all data have been fetched, the value is null.
-*/
+        /// The cursor to use in order to retrieve the next page of data.
+        /// When all data have been fetched, the value is null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`Message`: the `last_message` of [`Conversation`], the `message` of [`MessageEventPayload`].
+    /// `Message`: the `last_message` of [`Conversation`], the `message` of [`MessageEventPayload`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
-        ///Kept as raw JSON: its members are not distinguishable by shape.
+        /// Kept as raw JSON: its members are not distinguishable by shape.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content_type: ::std::option::Option<MessageContentType>,
-        ///The id of the parent conversation.
+        /// The id of the parent conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub conversation_id: ::std::option::Option<i64>,
-        ///Data about the custom channel, this object is filled only if the messaging partner is `Custom`.
+        /// Data about the custom channel, this object is filled only if the messaging partner is `Custom`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub custom_channel: ::std::option::Option<CustomChannelMessage>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub date: ::std::option::Option<::inbox_bindings::Timestamp>,
-        ///The id of the message.
+        /// The id of the message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        /**If the message was sent by a Partoo automation (chatbot, ...).
-*/
+        /// If the message was sent by a Partoo automation (chatbot, ...).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_automated: ::std::option::Option<bool>,
-        /**If the message has been deleted by the consumer on the messaging
-channel (for now, only "Instagram" messages can be deleted).
-*/
+        /// If the message has been deleted by the consumer on the messaging
+        /// channel (for now, only "Instagram" messages can be deleted).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_deleted: ::std::option::Option<bool>,
-        ///Name of the person sending the message
+        /// Name of the person sending the message
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sender_label: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sender_type: ::std::option::Option<SenderType>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<MessageStatus>,
-        /**For "User" messages sent via the Partoo application, the id of the
-user that sent the message.
-*/
+        /// For "User" messages sent via the Partoo application, the id of the
+        /// user that sent the message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The type of the message:"] #[doc =
+        " - \"Text\" describes a simple text message."] #[doc =
+        " - \"Image\" describes a message that only contains an image."] #[doc =
+        " - \"IgStoryReply\" (for \"Instagram\" conversations) describes a notification"]
+        #[doc = " of reply to an Instagram story."] #[doc =
+        " - \"IgStoryMention\" (for \"Instagram\" conversations) describes a notification"]
+        #[doc = " of a mention in an Instagram story."] #[doc =
+        " - \"Unsupported\" describes a message whose content is not supported."] #[doc =
+        ""] #[doc =
+        " ⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.      "]
         #[doc =
-        "The type of the message:\n- \"Text\" describes a simple text message.\n- \"Image\" describes a message that only contains an image.\n- \"IgStoryReply\" (for \"Instagram\" conversations) describes a notification\nof reply to an Instagram story.\n- \"IgStoryMention\" (for \"Instagram\" conversations) describes a notification\nof a mention in an Instagram story.\n- \"Unsupported\" describes a message whose content is not supported.\n\n⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.      \nIt is up to you to gracefully handle the case where new values are added.         \nWe recommend showing a \"Unhandled content\" placeholder to the user in place of the message ⚠\u{fe0f}\n"]
+        " It is up to you to gracefully handle the case where new values are added.         "]
+        #[doc =
+        " We recommend showing a \"Unhandled content\" placeholder to the user in place of the message ⚠\u{fe0f}"]
         pub enum MessageContentType : extensible { Text = "Text", Image = "Image", Video
         = "Video", Audio = "Audio", Document = "Document", IgStoryReply = "IgStoryReply",
         IgStoryMention = "IgStoryMention", Unsupported = "Unsupported", }
     }
-    ///A message event (`message_created`, `message_updated`, `new_message_received`).
+    /// A message event (`message_created`, `message_updated`, `new_message_received`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageEvent {
         pub payload: MessageEventPayload,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`MessageEventPayload`: the `payload` of [`MessageEvent`].
+    /// `MessageEventPayload`: the `payload` of [`MessageEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageEventPayload {
@@ -425,35 +419,43 @@ user that sent the message.
         pub conversation: ::std::option::Option<EventConversation>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<Message>,
-        ///The organization the conversation belongs to.
+        /// The organization the conversation belongs to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub org_id: ::std::option::Option<i64>,
     }
     ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The delivery status of the message."] #[doc =
+        " Messages send via Partoo are created with the status \"Sending\", and"] #[doc =
+        " propagated to the messaging channel."] #[doc =
+        " If the message is sent successfully, the status is changed to \"Success\"."]
         #[doc =
-        "The delivery status of the message.\nMessages send via Partoo are created with the status \"Sending\", and\npropagated to the messaging channel.\nIf the message is sent successfully, the status is changed to \"Success\".\nIf the messaging channel fails to send the message, the status changed to\n\"Failed\". A failed message can be retried using the [/retry endpoint](https://developers.partoo.co/api-reference/messages/retry-send-message).\n"]
+        " If the messaging channel fails to send the message, the status changed to"]
+        #[doc =
+        " \"Failed\". A failed message can be retried using the [/retry endpoint](https://developers.partoo.co/api-reference/messages/retry-send-message)."]
         pub enum MessageStatus : tolerant { Sending = "Sending", Success = "Success",
         Failed = "Failed", }
     }
     ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The channel that the message is being sent to/from."] #[doc = ""] #[doc
+        =
+        " ⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.    "]
         #[doc =
-        "The channel that the message is being sent to/from.\n\n⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.    \nIt is up to you to gracefully handle the case where new values are added.\n"]
-        pub enum MessagingPartner : extensible { Google = "Google", Facebook =
-        "Facebook", Instagram = "Instagram", Sms = "SMS", Whatsapp = "Whatsapp", Custom =
-        "Custom", Livechat = "Livechat", }
+        " It is up to you to gracefully handle the case where new values are added."] pub
+        enum MessagingPartner : extensible { Google = "Google", Facebook = "Facebook",
+        Instagram = "Instagram", Sms = "SMS", Whatsapp = "Whatsapp", Custom = "Custom",
+        Livechat = "Livechat", }
     }
-    ///Request body to mark a Conversation as read
+    /// Request body to mark a Conversation as read
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationBody {
-        /**Whether the last message received was read.
-This property is scoped to the user who performs the request.
-Multiple users can have a different "is_read" status for the same conversation.
-*/
+        /// Whether the last message received was read.
+        /// This property is scoped to the user who performs the request.
+        /// Multiple users can have a different "is_read" status for the same conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_read: ::std::option::Option<bool>,
     }
-    ///`ReadConversationResponse`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns.
+    /// `ReadConversationResponse`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationResponse {
@@ -462,27 +464,37 @@ Multiple users can have a different "is_read" status for the same conversation.
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`ReadConversationResponseStatus`: the `status` of [`ReadConversationResponse`]."]
+        " `ReadConversationResponseStatus`: the `status` of [`ReadConversationResponse`]."]
         pub enum ReadConversationResponseStatus : tolerant { Success = "success", }
     }
     ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " Describes the person that sent the Message:"] #[doc =
+        " - \"User\" indicates that the message was sent as the Business."] #[doc =
+        " Such messages can be sent by a Partoo user, via API, or directly on the"] #[doc
+        = " messaging platform."] #[doc =
+        " - \"Consumer\" indicates that the message was sent by a consumer, a client"]
+        #[doc = " that wants to get in touch with the business."] #[doc =
+        " - \"Metadata\" is reserved for special messages that appear in the"] #[doc =
+        " Partoo inbox. They only give contextual information about the conversation,"]
+        #[doc = " and are not shown to the consumer."] #[doc = ""] #[doc =
+        " ⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.        "]
         #[doc =
-        "Describes the person that sent the Message:\n- \"User\" indicates that the message was sent as the Business.\nSuch messages can be sent by a Partoo user, via API, or directly on the\nmessaging platform.\n- \"Consumer\" indicates that the message was sent by a consumer, a client\nthat wants to get in touch with the business.\n- \"Metadata\" is reserved for special messages that appear in the\nPartoo inbox. They only give contextual information about the conversation,\nand are not shown to the consumer.\n\n⚠\u{fe0f} New values may be added to this enum without prior notice and without following the classic depreciation cycle.        \nIt is up to you to gracefully handle the case where new values are added.       \nWe recommend ignoring messages with unhandled sender_type ⚠\u{fe0f}\n"]
+        " It is up to you to gracefully handle the case where new values are added.       "]
+        #[doc = " We recommend ignoring messages with unhandled sender_type ⚠\u{fe0f}"]
         pub enum SenderType : extensible { User = "User", Consumer = "Consumer", Metadata
         = "Metadata", }
     }
-    ///Request body to update a Post
+    /// Request body to update a Post
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateConversationDeprecatedBody {
-        /**Whether the last message received was read.
-This property is scoped to the user who performs the request.
-Multiple users can have a different is_read status for the same conversation.
-*/
+        /// Whether the last message received was read.
+        /// This property is scoped to the user who performs the request.
+        /// Multiple users can have a different is_read status for the same conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_read: ::std::option::Option<bool>,
     }
-    ///`UpdateConversationDeprecatedResponse`: what [`UpdateConversationDeprecated::send`](super::builder::UpdateConversationDeprecated::send) returns.
+    /// `UpdateConversationDeprecatedResponse`: what [`UpdateConversationDeprecated::send`](super::builder::UpdateConversationDeprecated::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct UpdateConversationDeprecatedResponse {
@@ -491,7 +503,7 @@ Multiple users can have a different is_read status for the same conversation.
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`UpdateConversationDeprecatedResponseStatus`: the `status` of [`UpdateConversationDeprecatedResponse`]."]
+        " `UpdateConversationDeprecatedResponseStatus`: the `status` of [`UpdateConversationDeprecatedResponse`]."]
         pub enum UpdateConversationDeprecatedResponseStatus : tolerant { Success =
         "success", }
     }
@@ -504,19 +516,19 @@ Multiple users can have a different is_read status for the same conversation.
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Partoo Rest API
-
-## Introduction
-The Partoo Rest API allows you to automate all the actions that are possible to do in the Partoo Web Application.
-
-The Partoo Rest API can be used for many different purposes:
-  - Create/update/delete your businesses & users if you are a client.
-  - Create/subscribe/manage organizations, businesses & users if you are a reseller.
-  - Retrieve data on businesses you have access to if you are a publisher.
-  - ...
-
-
-Version: v2*/
+/// Client for Partoo Rest API
+///
+/// ## Introduction
+/// The Partoo Rest API allows you to automate all the actions that are possible to do in the Partoo Web Application.
+///
+/// The Partoo Rest API can be used for many different purposes:
+///   - Create/update/delete your businesses & users if you are a client.
+///   - Create/subscribe/manage organizations, businesses & users if you are a reseller.
+///   - Retrieve data on businesses you have access to if you are a publisher.
+///   - ...
+///
+///
+/// Version: v2
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -536,44 +548,44 @@ impl Client {
     }
 }
 impl Client {
-    /**Read conversation
-
-This endpoint lets you mark a conversation as read.
-It will be set for the user that performs the request
-("is_read" may have different values for different
-users).
-
-
-Sends a `POST` request to `/conversations/{conversation_id}/read`
-
-```text
-let response = client.read_conversation()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Read conversation
+    ///
+    /// This endpoint lets you mark a conversation as read.
+    /// It will be set for the user that performs the request
+    /// ("is_read" may have different values for different
+    /// users).
+    ///
+    ///
+    /// Sends a `POST` request to `/conversations/{conversation_id}/read`
+    ///
+    /// ```text
+    /// let response = client.read_conversation()
+    ///     .conversation_id(conversation_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn read_conversation(&self) -> builder::ReadConversation<'_> {
         builder::ReadConversation::new(self)
     }
-    /**Update conversation
-
-Please use POST /conversations/{conversation_id}/read or PATCH /conversations/{conversation_id} instead.
-
-The only updatable field is "is_read". It will be set for the user
-that performs the request ("is_read" may have different values for different
-users).
-
-
-Sends a `POST` request to `/conversations/{conversation_id}`
-
-```text
-let response = client.update_conversation_deprecated()
-    .conversation_id(conversation_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update conversation
+    ///
+    /// Please use POST /conversations/{conversation_id}/read or PATCH /conversations/{conversation_id} instead.
+    ///
+    /// The only updatable field is "is_read". It will be set for the user
+    /// that performs the request ("is_read" may have different values for different
+    /// users).
+    ///
+    ///
+    /// Sends a `POST` request to `/conversations/{conversation_id}`
+    ///
+    /// ```text
+    /// let response = client.update_conversation_deprecated()
+    ///     .conversation_id(conversation_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     #[deprecated(
         note = "Please use `read_conversation()` (POST /conversations/{conversation_id}/read) or PATCH /conversations/{conversation_id} (not in this crate) instead."
     )]
@@ -582,39 +594,39 @@ let response = client.update_conversation_deprecated()
     ) -> builder::UpdateConversationDeprecated<'_> {
         builder::UpdateConversationDeprecated::new(self)
     }
-    /**List conversations
-
-This endpoint lets you list all the Conversations you have access to.
-
-You can filter the conversations based on the Organization or the Business
-that they are related to.
-
-If you want to keep an up-to-date list of ongoing conversations for your
-businesses, we recommend using the [Message Received](https://developers.partoo.co/api-reference/webhooks-events/message-created) and
-[Message Deleted](https://developers.partoo.co/#operation/message_deleted) Webhooks instead of periodically calling this endpoint.
-
-⚠️ This endpoint is paginated using cursor pagination. This means that in
-order to get the next page of results, you need to provide the cursor
-returned in the previous call.
-
-
-Sends a `GET` request to `/conversations`
-
-Arguments:
-- `business_in`: Filter by business ids. Use a comma-separated list to provide multiple ids.
-- `cursor`: The cursor identifiying the page of data to fetch.
-If no cursor is provided, the query will return the first page of data.
-A cursor for the next page of data is provided in the response of this request.
-
-- `per_page`: Number of items to return per page.
-```text
-let response = client.list_conversations()
-    .business_in(business_in)
-    .cursor(cursor)
-    .per_page(per_page)
-    .send()
-    .await;
-```*/
+    /// List conversations
+    ///
+    /// This endpoint lets you list all the Conversations you have access to.
+    ///
+    /// You can filter the conversations based on the Organization or the Business
+    /// that they are related to.
+    ///
+    /// If you want to keep an up-to-date list of ongoing conversations for your
+    /// businesses, we recommend using the [Message Received](https://developers.partoo.co/api-reference/webhooks-events/message-created) and
+    /// [Message Deleted](https://developers.partoo.co/#operation/message_deleted) Webhooks instead of periodically calling this endpoint.
+    ///
+    /// ⚠️ This endpoint is paginated using cursor pagination. This means that in
+    /// order to get the next page of results, you need to provide the cursor
+    /// returned in the previous call.
+    ///
+    ///
+    /// Sends a `GET` request to `/conversations`
+    ///
+    /// Arguments:
+    /// - `business_in`: Filter by business ids. Use a comma-separated list to provide multiple ids.
+    /// - `cursor`: The cursor identifiying the page of data to fetch.
+    /// If no cursor is provided, the query will return the first page of data.
+    /// A cursor for the next page of data is provided in the response of this request.
+    ///
+    /// - `per_page`: Number of items to return per page.
+    /// ```text
+    /// let response = client.list_conversations()
+    ///     .business_in(business_in)
+    ///     .cursor(cursor)
+    ///     .per_page(per_page)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_conversations(&self) -> builder::ListConversations<'_> {
         builder::ListConversations::new(self)
     }
@@ -628,9 +640,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::read_conversation`]
-
-[`Client::read_conversation`]: super::Client::read_conversation*/
+    /// Builder for [`Client::read_conversation`]
+    ///
+    /// [`Client::read_conversation`]: super::Client::read_conversation
     #[derive(Debug, Clone)]
     pub struct ReadConversation<'a> {
         client: &'a super::Client,
@@ -668,11 +680,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/conversations/{conversation_id}/read`
+        /// Sends a `POST` request to `/conversations/{conversation_id}/read`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -723,9 +735,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::update_conversation_deprecated`]
-
-[`Client::update_conversation_deprecated`]: super::Client::update_conversation_deprecated*/
+    /// Builder for [`Client::update_conversation_deprecated`]
+    ///
+    /// [`Client::update_conversation_deprecated`]: super::Client::update_conversation_deprecated
     #[derive(Debug, Clone)]
     pub struct UpdateConversationDeprecated<'a> {
         client: &'a super::Client,
@@ -764,11 +776,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/conversations/{conversation_id}`
+        /// Sends a `POST` request to `/conversations/{conversation_id}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -819,9 +831,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::list_conversations`]
-
-[`Client::list_conversations`]: super::Client::list_conversations*/
+    /// Builder for [`Client::list_conversations`]
+    ///
+    /// [`Client::list_conversations`]: super::Client::list_conversations
     #[derive(Debug, Clone)]
     pub struct ListConversations<'a> {
         client: &'a super::Client,
@@ -877,11 +889,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        ///Sends a `GET` request to `/conversations`
+        /// Sends a `GET` request to `/conversations`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -936,7 +948,7 @@ pub mod builder {
         }
     }
     impl<'a> ListConversations<'a> {
-        ///Every page of `listConversations`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
+        /// Every page of `listConversations`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -957,7 +969,7 @@ pub mod builder {
                 |page: &types::ListConversationsResponse| page.next_cursor.as_deref(),
             )
         }
-        ///Every item of `listConversations` (the `conversations` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listConversations` (the `conversations` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<'a, types::Conversation> {
@@ -968,7 +980,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `partoo` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `partoo` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "partoo",
     ::inbox_bindings::runtime::Auth::Header {
@@ -1008,20 +1020,42 @@ impl Client {
 }
 ::inbox_bindings::__private::webhook_events! {
     #[doc =
-    "An event the `partoo` API POSTs to a webhook, by its `type`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
-    pub enum Event : "type" { #[doc =
-    "A business was created.\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks-events/new-business-created).\n\nEvent type `business_created`."]
-    BusinessCreated = "business_created" => types::BusinessEvent, #[doc =
-    "A business was updated.\n\nThe payload is the business as it now is.\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks/list-available-webhook-events).\n\nEvent type `business_updated`."]
-    BusinessUpdated = "business_updated" => types::BusinessEvent, #[doc =
-    "A business was deleted.\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks/list-available-webhook-events).\n\nEvent type `business_deleted`."]
-    BusinessDeleted = "business_deleted" => types::BusinessEvent, #[doc =
-    "A message was created in a conversation (received from a consumer or sent by a user).\n\nWhat the listConversations page recommends instead of polling to keep a list of ongoing conversations current. A consumer's new message is a `message_created` with `sender_type` `Consumer` and `status` `Success`. `is_read` is never in this payload: read state is per user and only the API says it.\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks-events/message-created).\n\nEvent type `message_created`."]
-    MessageCreated = "message_created" => types::MessageEvent, #[doc =
-    "A field of a message changed (its delivery `status`, `is_deleted`).\n\nMessages sent through Partoo are created with the status `Sending`, then become `Success` or `Failed`. A message the consumer deleted (Instagram only, for now) is updated with `is_deleted` true.\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks-events/message-updated).\n\nEvent type `message_updated`."]
-    MessageUpdated = "message_updated" => types::MessageEvent, #[doc =
-    "A business received a consumer's message (deprecated).\n\nDeprecated by Partoo: subscribe to `message_created` and keep the messages with `sender_type` `Consumer` and `status` `Success`.\n\nDeprecated by the provider: it may stop being sent.\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks-events/new-message-received).\n\nEvent type `new_message_received`."]
-    NewMessageReceived = "new_message_received" => types::MessageEvent, #[doc =
-    "A lead was added (collected by a chatbot).\n\n[The event's page](https://developers.partoo.co/api-reference/webhooks-events/lead-received).\n\nEvent type `lead_received`."]
-    LeadReceived = "lead_received" => types::LeadEvent, }
+    " An event the `partoo` API POSTs to a webhook, by its `type`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
+    pub enum Event : "type" { #[doc = " A business was created."] #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/new-business-created)."]
+    #[doc = ""] #[doc = " Event type `business_created`."] BusinessCreated =
+    "business_created" => types::BusinessEvent, #[doc = " A business was updated."] #[doc
+    = ""] #[doc = " The payload is the business as it now is."] #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks/list-available-webhook-events)."]
+    #[doc = ""] #[doc = " Event type `business_updated`."] BusinessUpdated =
+    "business_updated" => types::BusinessEvent, #[doc = " A business was deleted."] #[doc
+    = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks/list-available-webhook-events)."]
+    #[doc = ""] #[doc = " Event type `business_deleted`."] BusinessDeleted =
+    "business_deleted" => types::BusinessEvent, #[doc =
+    " A message was created in a conversation (received from a consumer or sent by a user)."]
+    #[doc = ""] #[doc =
+    " What the listConversations page recommends instead of polling to keep a list of ongoing conversations current. A consumer's new message is a `message_created` with `sender_type` `Consumer` and `status` `Success`. `is_read` is never in this payload: read state is per user and only the API says it."]
+    #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/message-created)."]
+    #[doc = ""] #[doc = " Event type `message_created`."] MessageCreated =
+    "message_created" => types::MessageEvent, #[doc =
+    " A field of a message changed (its delivery `status`, `is_deleted`)."] #[doc = ""]
+    #[doc =
+    " Messages sent through Partoo are created with the status `Sending`, then become `Success` or `Failed`. A message the consumer deleted (Instagram only, for now) is updated with `is_deleted` true."]
+    #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/message-updated)."]
+    #[doc = ""] #[doc = " Event type `message_updated`."] MessageUpdated =
+    "message_updated" => types::MessageEvent, #[doc =
+    " A business received a consumer's message (deprecated)."] #[doc = ""] #[doc =
+    " Deprecated by Partoo: subscribe to `message_created` and keep the messages with `sender_type` `Consumer` and `status` `Success`."]
+    #[doc = ""] #[doc = " Deprecated by the provider: it may stop being sent."] #[doc =
+    ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/new-message-received)."]
+    #[doc = ""] #[doc = " Event type `new_message_received`."] NewMessageReceived =
+    "new_message_received" => types::MessageEvent, #[doc =
+    " A lead was added (collected by a chatbot)."] #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/lead-received)."]
+    #[doc = ""] #[doc = " Event type `lead_received`."] LeadReceived = "lead_received" =>
+    types::LeadEvent, }
 }

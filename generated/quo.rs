@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///The body of every documented error response, merged into one shape.
+    /// The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
@@ -23,7 +23,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub trace: ::std::option::Option<::std::string::String>,
     }
-    ///`ApiErrorErrorsItem`: the `errors` of [`ApiError`].
+    /// `ApiErrorErrorsItem`: the `errors` of [`ApiError`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrorsItem {
@@ -33,15 +33,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
-    ///`ApiErrorErrorsItemSchema`: the `schema` of [`ApiErrorErrorsItem`].
+    /// `ApiErrorErrorsItemSchema`: the `schema` of [`ApiErrorErrorsItem`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiErrorErrorsItemSchema {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    /**A call event (`call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`, `call.recording.completed`, `call.voicemail.completed`).
-*/
+    /// A call event (`call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`, `call.recording.completed`, `call.voicemail.completed`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallEvent {
@@ -59,11 +58,11 @@ pub mod types {
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub object: ::std::option::Option<::std::string::String>,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`CallEventData`: the `data` of [`CallEvent`].
+    /// `CallEventData`: the `data` of [`CallEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallEventData {
@@ -76,7 +75,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<EventCall>,
     }
-    ///A `call.summary.completed` event.
+    /// A `call.summary.completed` event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallSummaryEvent {
@@ -94,11 +93,11 @@ pub mod types {
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub object: ::std::option::Option<::std::string::String>,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`CallSummaryEventData`: the `data` of [`CallSummaryEvent`].
+    /// `CallSummaryEventData`: the `data` of [`CallSummaryEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallSummaryEventData {
@@ -111,7 +110,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<EventCallSummary>,
     }
-    ///A `call.transcript.completed` event.
+    /// A `call.transcript.completed` event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallTranscriptEvent {
@@ -129,11 +128,11 @@ pub mod types {
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub object: ::std::option::Option<::std::string::String>,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`CallTranscriptEventData`: the `data` of [`CallTranscriptEvent`].
+    /// `CallTranscriptEventData`: the `data` of [`CallTranscriptEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct CallTranscriptEventData {
@@ -146,7 +145,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<EventCallTranscript>,
     }
-    ///A contact event (`contact.updated`, `contact.deleted`).
+    /// A contact event (`contact.updated`, `contact.deleted`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactEvent {
@@ -164,11 +163,11 @@ pub mod types {
         pub id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub object: ::std::option::Option<::std::string::String>,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`ContactEventData`: the `data` of [`ContactEvent`].
+    /// `ContactEventData`: the `data` of [`ContactEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactEventData {
@@ -181,7 +180,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<EventContact>,
     }
-    ///`ContactLookup`: the `contacts` of [`EventContext`].
+    /// `ContactLookup`: the `contacts` of [`EventContext`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ContactLookup {
@@ -195,11 +194,11 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "Why `ids` may be empty: `none` is \"no matching contact\", `unavailable` is \"unknown\".\n"]
+        " Why `ids` may be empty: `none` is \"no matching contact\", `unavailable` is \"unknown\"."]
         pub enum ContactLookupStatus : tolerant { Matched = "matched", None = "none",
         Unavailable = "unavailable", }
     }
-    ///`EventCall`: the `object` of [`CallEventData`], the `resource` of [`CallEventData`].
+    /// `EventCall`: the `object` of [`CallEventData`], the `resource` of [`CallEventData`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventCall {
@@ -213,7 +212,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub answered_by: ::std::option::Option<::std::string::String>,
-        ///The call a recording or voicemail belongs to (current webhooks).
+        /// The call a recording or voicemail belongs to (current webhooks).
         #[serde(
             rename = "callId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -231,7 +230,7 @@ pub mod types {
         pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub direction: ::std::option::Option<EventDirection>,
-        ///Seconds.
+        /// Seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration: ::std::option::Option<i64>,
         #[serde(
@@ -272,19 +271,19 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub user_id: ::std::option::Option<::std::string::String>,
-        ///The voicemail of an unanswered incoming call, if any.
+        /// The voicemail of an unanswered incoming call, if any.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub voicemail: ::std::option::Option<::serde_json::Value>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`EventCallStatus`: the `status` of [`EventCall`]."] pub enum
+        #[doc = " `EventCallStatus`: the `status` of [`EventCall`]."] pub enum
         EventCallStatus : tolerant { Queued = "queued", Initiated = "initiated", Ringing
         = "ringing", InProgress = "in-progress", Completed = "completed", Busy = "busy",
         Failed = "failed", NoAnswer = "no-answer", Canceled = "canceled", Missed =
         "missed", Answered = "answered", Forwarded = "forwarded", Abandoned =
         "abandoned", }
     }
-    ///`EventCallSummary`: the `object` of [`CallSummaryEventData`], the `resource` of [`CallSummaryEventData`].
+    /// `EventCallSummary`: the `object` of [`CallSummaryEventData`], the `resource` of [`CallSummaryEventData`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventCallSummary {
@@ -304,7 +303,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub summary: ::std::vec::Vec<::std::string::String>,
     }
-    ///`EventCallTranscript`: the `object` of [`CallTranscriptEventData`], the `resource` of [`CallTranscriptEventData`].
+    /// `EventCallTranscript`: the `object` of [`CallTranscriptEventData`], the `resource` of [`CallTranscriptEventData`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventCallTranscript {
@@ -320,7 +319,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
     }
-    ///`EventContact`: the `object` of [`ContactEventData`], the `resource` of [`ContactEventData`].
+    /// `EventContact`: the `object` of [`ContactEventData`], the `resource` of [`ContactEventData`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventContact {
@@ -329,13 +328,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
-        ///The workspace's own fields, as Quo sends them.
+        /// The workspace's own fields, as Quo sends them.
         #[serde(
             rename = "customFields",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub custom_fields: ::std::option::Option<::serde_json::Value>,
-        ///Name, company, role, emails and phone numbers, as Quo sends them.
+        /// Name, company, role, emails and phone numbers, as Quo sends them.
         #[serde(
             rename = "defaultFields",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -356,15 +355,14 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
-    /**What surrounds the resource in current webhooks (phone number, conversation, participants, contact lookup), kept as received.
-*/
+    /// What surrounds the resource in current webhooks (phone number, conversation, participants, contact lookup), kept as received.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventContext {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contacts: ::std::option::Option<ContactLookup>,
     }
-    ///`EventDialogueLine`: the `dialogue` of [`EventCallTranscript`].
+    /// `EventDialogueLine`: the `dialogue` of [`EventCallTranscript`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventDialogueLine {
@@ -372,7 +370,7 @@ pub mod types {
         pub content: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end: ::std::option::Option<f64>,
-        ///The speaker's number.
+        /// The speaker's number.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifier: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -385,27 +383,26 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`EventDirection`: the `direction` of [`EventCall`], the `direction` of [`EventMessage`]."]
+        " `EventDirection`: the `direction` of [`EventCall`], the `direction` of [`EventMessage`]."]
         pub enum EventDirection : tolerant { Incoming = "incoming", Outgoing =
         "outgoing", }
     }
-    ///`EventLinks`: the `links` of [`CallEventData`], the `links` of [`CallSummaryEventData`], the `links` of [`CallTranscriptEventData`], ....
+    /// `EventLinks`: the `links` of [`CallEventData`], the `links` of [`CallSummaryEventData`], the `links` of [`CallTranscriptEventData`], ....
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventLinks {
-        ///A deep link into the Quo app, or null.
+        /// A deep link into the Quo app, or null.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quo: ::std::option::Option<::std::string::String>,
     }
-    /**The message: in `data.object` (legacy webhooks) or `data.resource` (current webhooks).
-*/
+    /// The message: in `data.object` (legacy webhooks) or `data.resource` (current webhooks).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventMessage {
-        ///The text (legacy webhooks).
+        /// The text (legacy webhooks).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
-        ///The conversation the message belongs to (what `markConversationAsRead` takes).
+        /// The conversation the message belongs to (what `markConversationAsRead` takes).
         #[serde(
             rename = "conversationId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -418,12 +415,12 @@ pub mod types {
         pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub direction: ::std::option::Option<EventDirection>,
-        ///The sender's number, E.164.
+        /// The sender's number, E.164.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        ///Attached media.
+        /// Attached media.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub media: ::std::vec::Vec<::serde_json::Value>,
         #[serde(
@@ -433,10 +430,10 @@ pub mod types {
         pub phone_number_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<EventMessageStatus>,
-        ///The text (current webhooks).
+        /// The text (current webhooks).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
-        ///The recipient number or numbers (a string or a list, depending on the webhook's version).
+        /// The recipient number or numbers (a string or a list, depending on the webhook's version).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub to: ::std::option::Option<::serde_json::Value>,
         #[serde(
@@ -446,12 +443,12 @@ pub mod types {
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`EventMessageStatus`: the `status` of [`EventMessage`]."] pub enum
+        #[doc = " `EventMessageStatus`: the `status` of [`EventMessage`]."] pub enum
         EventMessageStatus : tolerant { Queued = "queued", Sent = "sent", Delivered =
         "delivered", Undelivered = "undelivered", Received = "received", Failed =
         "failed", }
     }
-    ///The unique identifier of the conversation to mark as read.
+    /// The unique identifier of the conversation to mark as read.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
@@ -510,11 +507,11 @@ pub mod types {
                 })
         }
     }
-    ///`MarkConversationAsReadV1Response`: what [`MarkConversationAsReadV1::send`](super::builder::MarkConversationAsReadV1::send) returns.
+    /// `MarkConversationAsReadV1Response`: what [`MarkConversationAsReadV1::send`](super::builder::MarkConversationAsReadV1::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadV1Response {
-        ///The unique identifier of the user or system user the conversation is assigned to.
+        /// The unique identifier of the user or system user the conversation is assigned to.
         #[serde(
             rename = "assignedTo",
             deserialize_with = "::std::option::Option::deserialize"
@@ -530,14 +527,14 @@ pub mod types {
             deserialize_with = "::std::option::Option::deserialize"
         )]
         pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
-        ///The unique identifier of the conversation.
+        /// The unique identifier of the conversation.
         pub id: ::std::string::String,
         #[serde(
             rename = "lastActivityAt",
             deserialize_with = "::std::option::Option::deserialize"
         )]
         pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
-        ///The unique identifier of the most recent activity in the conversation.
+        /// The unique identifier of the most recent activity in the conversation.
         #[serde(
             rename = "lastActivityId",
             deserialize_with = "::std::option::Option::deserialize"
@@ -548,11 +545,11 @@ pub mod types {
             deserialize_with = "::std::option::Option::deserialize"
         )]
         pub muted_until: ::std::option::Option<::inbox_bindings::Timestamp>,
-        ///The custom name of the conversation. Will be null if no custom name is set.
+        /// The custom name of the conversation. Will be null if no custom name is set.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub name: ::std::option::Option<::std::string::String>,
         pub participants: ::std::vec::Vec<::std::string::String>,
-        ///The unique identifier of the Quo phone number associated with the conversation.
+        /// The unique identifier of the Quo phone number associated with the conversation.
         #[serde(rename = "phoneNumberId")]
         pub phone_number_id: ::std::string::String,
         #[serde(
@@ -566,11 +563,11 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
-    ///A message event (`message.received`, `message.delivered`, `message.failed`).
+    /// A message event (`message.received`, `message.delivered`, `message.failed`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageEvent {
-        ///The payload version recorded when the webhook was created.
+        /// The payload version recorded when the webhook was created.
         #[serde(
             rename = "apiVersion",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -582,17 +579,16 @@ pub mod types {
         )]
         pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
         pub data: MessageEventData,
-        /**The event's id, stable across retries (a delivery's own id is the `webhook-id` header of current webhooks).
-*/
+        /// The event's id, stable across retries (a delivery's own id is the `webhook-id` header of current webhooks).
         pub id: ::std::string::String,
-        ///`event` (legacy webhooks).
+        /// `event` (legacy webhooks).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub object: ::std::option::Option<::std::string::String>,
-        ///The event type.
+        /// The event type.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
-    ///`MessageEventData`: the `data` of [`MessageEvent`].
+    /// `MessageEventData`: the `data` of [`MessageEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MessageEventData {
@@ -611,13 +607,13 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Quo Public API
-
-API for connecting with Quo.
-
-https://www.quo.com/terms
-
-Version: 1.0.0*/
+/// Client for Quo Public API
+///
+/// API for connecting with Quo.
+///
+/// https://www.quo.com/terms
+///
+/// Version: 1.0.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -637,18 +633,18 @@ impl Client {
     }
 }
 impl Client {
-    /**Mark conversation as read
-
-Mark a conversation as read, clearing its unread indicator without sending a message. Returns the updated conversation.
-
-Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-read`
-
-```text
-let response = client.mark_conversation_as_read_v1()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
+    /// Mark conversation as read
+    ///
+    /// Mark a conversation as read, clearing its unread indicator without sending a message. Returns the updated conversation.
+    ///
+    /// Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-read`
+    ///
+    /// ```text
+    /// let response = client.mark_conversation_as_read_v1()
+    ///     .conversation_id(conversation_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn mark_conversation_as_read_v1(&self) -> builder::MarkConversationAsReadV1<'_> {
         builder::MarkConversationAsReadV1::new(self)
     }
@@ -662,9 +658,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::mark_conversation_as_read_v1`]
-
-[`Client::mark_conversation_as_read_v1`]: super::Client::mark_conversation_as_read_v1*/
+    /// Builder for [`Client::mark_conversation_as_read_v1`]
+    ///
+    /// [`Client::mark_conversation_as_read_v1`]: super::Client::mark_conversation_as_read_v1
     #[derive(Debug, Clone)]
     pub struct MarkConversationAsReadV1<'a> {
         client: &'a super::Client,
@@ -689,11 +685,11 @@ pub mod builder {
                 .map_err(|error| { ::std::format!("{}", error) });
             self
         }
-        ///Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-read`
+        /// Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-read`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -739,7 +735,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `quo` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `quo` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "quo",
     ::inbox_bindings::runtime::Auth::Header {
@@ -775,35 +771,44 @@ impl Client {
 }
 ::inbox_bindings::__private::webhook_events! {
     #[doc =
-    "An event the `quo` API POSTs to a webhook, by its `type`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
+    " An event the `quo` API POSTs to a webhook, by its `type`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
     pub enum Event : "type" { #[doc =
-    "A message was received by a Quo number (SMS or MMS; media may be attached).\n\nEvent type `message.received`."]
-    MessageReceived = "message.received" => types::MessageEvent, #[doc =
-    "An outgoing message was delivered (not a read receipt).\n\nEvent type `message.delivered`."]
-    MessageDelivered = "message.delivered" => types::MessageEvent, #[doc =
-    "An outgoing message failed to deliver (current webhooks).\n\nEvent type `message.failed`."]
-    MessageFailed = "message.failed" => types::MessageEvent, #[doc =
-    "A call started ringing, incoming or outgoing.\n\nEvent type `call.ringing`."]
-    CallRinging = "call.ringing" => types::CallEvent, #[doc =
-    "A call was connected (current webhooks).\n\nEvent type `call.answered`."]
-    CallAnswered = "call.answered" => types::CallEvent, #[doc =
-    "A call ended, answered or not (an unanswered incoming call may carry a voicemail).\n\nEvent type `call.completed`."]
-    CallCompleted = "call.completed" => types::CallEvent, #[doc =
-    "An incoming call was forwarded (current webhooks).\n\nEvent type `call.forwarded`."]
-    CallForwarded = "call.forwarded" => types::CallEvent, #[doc =
-    "An incoming call ended unanswered (current webhooks).\n\nEvent type `call.missed`."]
-    CallMissed = "call.missed" => types::CallEvent, #[doc =
-    "A call recording finished processing.\n\nEvent type `call.recording.completed`."]
-    CallRecordingCompleted = "call.recording.completed" => types::CallEvent, #[doc =
-    "A voicemail was left and processed (current webhooks).\n\nEvent type `call.voicemail.completed`."]
-    CallVoicemailCompleted = "call.voicemail.completed" => types::CallEvent, #[doc =
-    "A call summary finished generating (may arrive long after the call).\n\nEvent type `call.summary.completed`."]
-    CallSummaryCompleted = "call.summary.completed" => types::CallSummaryEvent, #[doc =
-    "A call transcript finished processing.\n\nEvent type `call.transcript.completed`."]
-    CallTranscriptCompleted = "call.transcript.completed" => types::CallTranscriptEvent,
-    #[doc =
-    "A contact was created or its fields changed.\n\nEvent type `contact.updated`."]
-    ContactUpdated = "contact.updated" => types::ContactEvent, #[doc =
-    "A contact was deleted (the resource has the shape of `contact.updated`'s).\n\nEvent type `contact.deleted`."]
-    ContactDeleted = "contact.deleted" => types::ContactEvent, }
+    " A message was received by a Quo number (SMS or MMS; media may be attached)."] #[doc
+    = ""] #[doc = " Event type `message.received`."] MessageReceived = "message.received"
+    => types::MessageEvent, #[doc =
+    " An outgoing message was delivered (not a read receipt)."] #[doc = ""] #[doc =
+    " Event type `message.delivered`."] MessageDelivered = "message.delivered" =>
+    types::MessageEvent, #[doc =
+    " An outgoing message failed to deliver (current webhooks)."] #[doc = ""] #[doc =
+    " Event type `message.failed`."] MessageFailed = "message.failed" =>
+    types::MessageEvent, #[doc = " A call started ringing, incoming or outgoing."] #[doc
+    = ""] #[doc = " Event type `call.ringing`."] CallRinging = "call.ringing" =>
+    types::CallEvent, #[doc = " A call was connected (current webhooks)."] #[doc = ""]
+    #[doc = " Event type `call.answered`."] CallAnswered = "call.answered" =>
+    types::CallEvent, #[doc =
+    " A call ended, answered or not (an unanswered incoming call may carry a voicemail)."]
+    #[doc = ""] #[doc = " Event type `call.completed`."] CallCompleted = "call.completed"
+    => types::CallEvent, #[doc = " An incoming call was forwarded (current webhooks)."]
+    #[doc = ""] #[doc = " Event type `call.forwarded`."] CallForwarded = "call.forwarded"
+    => types::CallEvent, #[doc =
+    " An incoming call ended unanswered (current webhooks)."] #[doc = ""] #[doc =
+    " Event type `call.missed`."] CallMissed = "call.missed" => types::CallEvent, #[doc =
+    " A call recording finished processing."] #[doc = ""] #[doc =
+    " Event type `call.recording.completed`."] CallRecordingCompleted =
+    "call.recording.completed" => types::CallEvent, #[doc =
+    " A voicemail was left and processed (current webhooks)."] #[doc = ""] #[doc =
+    " Event type `call.voicemail.completed`."] CallVoicemailCompleted =
+    "call.voicemail.completed" => types::CallEvent, #[doc =
+    " A call summary finished generating (may arrive long after the call)."] #[doc = ""]
+    #[doc = " Event type `call.summary.completed`."] CallSummaryCompleted =
+    "call.summary.completed" => types::CallSummaryEvent, #[doc =
+    " A call transcript finished processing."] #[doc = ""] #[doc =
+    " Event type `call.transcript.completed`."] CallTranscriptCompleted =
+    "call.transcript.completed" => types::CallTranscriptEvent, #[doc =
+    " A contact was created or its fields changed."] #[doc = ""] #[doc =
+    " Event type `contact.updated`."] ContactUpdated = "contact.updated" =>
+    types::ContactEvent, #[doc =
+    " A contact was deleted (the resource has the shape of `contact.updated`'s)."] #[doc
+    = ""] #[doc = " Event type `contact.deleted`."] ContactDeleted = "contact.deleted" =>
+    types::ContactEvent, }
 }

@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///The body of every documented error response, merged into one shape.
+    /// The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
@@ -28,7 +28,7 @@ pub mod types {
             Self(value)
         }
     }
-    ///A hydra:Collection of the message's attachments.
+    /// A hydra:Collection of the message's attachments.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct AttachmentCollection {
@@ -52,35 +52,35 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`Conversation`: the `conversation` of [`WebhookDelivery`], what [`ReadConversation::send`](super::builder::ReadConversation::send) returns.
+    /// `Conversation`: the `conversation` of [`WebhookDelivery`], what [`ReadConversation::send`](super::builder::ReadConversation::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
-        ///The IRI of the account.
+        /// The IRI of the account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "assignContact",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub assign_contact: ::std::option::Option<::std::string::String>,
-        ///Null in the documentation's example; its other form is not documented.
+        /// Null in the documentation's example; its other form is not documented.
         #[serde(
             rename = "assignedContact",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub assigned_contact: ::std::option::Option<::serde_json::Value>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub assignments: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "associatedContacts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub associated_contacts: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "blockConversation",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -88,7 +88,7 @@ pub mod types {
         pub block_conversation: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub blocked: ::std::option::Option<bool>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "closeConversation",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -99,7 +99,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub context: ::std::option::Option<::std::string::String>,
-        ///The conversation's state (values not documented; `closed` in the example).
+        /// The conversation's state (values not documented; `closed` in the example).
         #[serde(
             rename = "currentState",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -110,7 +110,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub formatted_phone_number: ::std::option::Option<::std::string::String>,
-        ///The conversation's IRI, such as `/conversations/JYnJBY`.
+        /// The conversation's IRI, such as `/conversations/JYnJBY`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -118,7 +118,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub latest_previewable_item: ::std::option::Option<Message>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub participants: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -126,13 +126,13 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub phone_number: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "readConversation",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub read_conversation: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "reopenConversation",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -145,22 +145,22 @@ pub mod types {
         pub requesting_user_info: ::std::option::Option<ConversationUserInfo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub slug: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "starConversation",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub star_conversation: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stats: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "subscribeConversation",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub subscribe_conversation: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timeline: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -170,25 +170,25 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unanswered: ::std::option::Option<bool>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "unblockConversation",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub unblock_conversation: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "unreadConversation",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub unread_conversation: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "unstarConversation",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub unstar_conversation: ::std::option::Option<::std::string::String>,
-        ///An IRI of a related resource or action; null when it does not apply.
+        /// An IRI of a related resource or action; null when it does not apply.
         #[serde(
             rename = "unsubscribeConversation",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -197,7 +197,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unsubscribed: ::std::option::Option<bool>,
     }
-    ///The conversation as the requesting user sees it.
+    /// The conversation as the requesting user sees it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ConversationUserInfo {
@@ -227,7 +227,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`Message`: the `latestPreviewableItem` of [`Conversation`], the `message` of [`WebhookDelivery`].
+    /// `Message`: the `latestPreviewableItem` of [`Conversation`], the `message` of [`WebhookDelivery`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
@@ -240,16 +240,16 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub context: ::std::option::Option<::std::string::String>,
-        ///The IRI of the conversation.
+        /// The IRI of the conversation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub conversation: ::std::option::Option<::std::string::String>,
-        ///Values not documented (`received` in the example).
+        /// Values not documented (`received` in the example).
         #[serde(
             rename = "deliveryState",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub delivery_state: ::std::option::Option<::std::string::String>,
-        ///Values not documented (`in` in the example).
+        /// Values not documented (`in` in the example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub direction: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -276,7 +276,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub latest_event_at: ::std::option::Option<::inbox_bindings::Timestamp>,
-        ///Null in the documentation's example; its other form is not documented.
+        /// Null in the documentation's example; its other form is not documented.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub retry: ::std::option::Option<::serde_json::Value>,
         #[serde(
@@ -284,10 +284,10 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub retry_allowed: ::std::option::Option<bool>,
-        ///Null in the documentation's example; its other form is not documented.
+        /// Null in the documentation's example; its other form is not documented.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sender: ::std::option::Option<::serde_json::Value>,
-        ///Values not documented (`textus` in the example).
+        /// Values not documented (`textus` in the example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -301,15 +301,15 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`ReadConversationBody`: the body [`ReadConversation`](super::builder::ReadConversation) sends.
+    /// `ReadConversationBody`: the body [`ReadConversation`](super::builder::ReadConversation) sends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ReadConversationBody {
-        ///Mark the conversation read up to this timeline position (RFC 3339).
+        /// Mark the conversation read up to this timeline position (RFC 3339).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
-    ///A slug, or the IRI `/conversations/<slug>`.
+    /// A slug, or the IRI `/conversations/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
@@ -368,13 +368,13 @@ pub mod types {
                 })
         }
     }
-    ///One delivery (JSON-LD `WebhookDelivery`).
+    /// One delivery (JSON-LD `WebhookDelivery`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookDelivery {
-        ///The event type.
+        /// The event type.
         pub action: ::std::string::String,
-        ///The contact (contact and opt-out events), as TextUs sends it.
+        /// The contact (contact and opt-out events), as TextUs sends it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contact: ::std::option::Option<::serde_json::Value>,
         #[serde(
@@ -384,12 +384,12 @@ pub mod types {
         pub context: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub conversation: ::std::option::Option<Conversation>,
-        ///The delivery's IRI (`/integrations/{id}/deliveries/{id}`).
+        /// The delivery's IRI (`/integrations/{id}/deliveries/{id}`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<Message>,
-        ///The phone call (`phone_call.completed`), as TextUs sends it.
+        /// The phone call (`phone_call.completed`), as TextUs sends it.
         #[serde(
             rename = "phoneCall",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -402,7 +402,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub type_: ::std::option::Option<::std::string::String>,
-        ///The IRI of the integration that delivered it.
+        /// The IRI of the integration that delivered it.
         #[serde(
             rename = "webHook",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -415,26 +415,26 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for TextUs API
-
-Authored for inbox-bindings from TextUs's prose documentation: TextUs
-publishes no OpenAPI document. Everything here is stated by the
-documentation page named in `x-source` (and TextUs's documented
-authentication, media type and rate limits); nothing is inferred beyond it.
-
-Left out, because the documentation does not state it:
-- which response fields are always present (none is marked required, so a
-  missing one never fails a response);
-- the value lists of `currentState`, `deliveryState`, `direction` and
-  `source` (kept as open strings; the example shows `closed`, `received`,
-  `in`, `textus`);
-- the shape of `assignedContact`, `sender` and `retry` when not null, and of
-  attachment members and flags (kept as raw JSON);
-- the body of error responses (kept as raw JSON, whatever it is);
-- every other operation of the API.
-
-
-Version: next*/
+/// Client for TextUs API
+///
+/// Authored for inbox-bindings from TextUs's prose documentation: TextUs
+/// publishes no OpenAPI document. Everything here is stated by the
+/// documentation page named in `x-source` (and TextUs's documented
+/// authentication, media type and rate limits); nothing is inferred beyond it.
+///
+/// Left out, because the documentation does not state it:
+/// - which response fields are always present (none is marked required, so a
+///   missing one never fails a response);
+/// - the value lists of `currentState`, `deliveryState`, `direction` and
+///   `source` (kept as open strings; the example shows `closed`, `received`,
+///   `in`, `textus`);
+/// - the shape of `assignedContact`, `sender` and `retry` when not null, and of
+///   attachment members and flags (kept as raw JSON);
+/// - the body of error responses (kept as raw JSON, whatever it is);
+/// - every other operation of the API.
+///
+///
+/// Version: next
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -454,24 +454,24 @@ impl Client {
     }
 }
 impl Client {
-    /**Read
-
-Marks a Conversation as read for the requesting user, without doing so
-for other users. With `ts`, marks it read up to that timeline position.
-
-
-Sends a `PUT` request to `/conversations/{conversation}/read`
-
-Arguments:
-- `conversation`: The conversation's slug (the last segment of its IRI, `/conversations/{slug}`).
-- `body`
-```text
-let response = client.read_conversation()
-    .conversation(conversation)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Read
+    ///
+    /// Marks a Conversation as read for the requesting user, without doing so
+    /// for other users. With `ts`, marks it read up to that timeline position.
+    ///
+    ///
+    /// Sends a `PUT` request to `/conversations/{conversation}/read`
+    ///
+    /// Arguments:
+    /// - `conversation`: The conversation's slug (the last segment of its IRI, `/conversations/{slug}`).
+    /// - `body`
+    /// ```text
+    /// let response = client.read_conversation()
+    ///     .conversation(conversation)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn read_conversation(&self) -> builder::ReadConversation<'_> {
         builder::ReadConversation::new(self)
     }
@@ -485,9 +485,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::read_conversation`]
-
-[`Client::read_conversation`]: super::Client::read_conversation*/
+    /// Builder for [`Client::read_conversation`]
+    ///
+    /// [`Client::read_conversation`]: super::Client::read_conversation
     #[derive(Debug, Clone)]
     pub struct ReadConversation<'a> {
         client: &'a super::Client,
@@ -531,11 +531,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        ///Sends a `PUT` request to `/conversations/{conversation}/read`
+        /// Sends a `PUT` request to `/conversations/{conversation}/read`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -592,7 +592,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `textus` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `textus` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "textus",
     ::inbox_bindings::runtime::Auth::Header {
@@ -631,22 +631,24 @@ impl Client {
 }
 ::inbox_bindings::__private::webhook_events! {
     #[doc =
-    "An event the `textus` API POSTs to a webhook, by its `action`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
-    pub enum Event : "action" { #[doc =
-    "An incoming message was received.\n\nEvent type `message.received`."]
-    MessageReceived = "message.received" => types::WebhookDelivery, #[doc =
-    "An outgoing message was delivered.\n\nEvent type `message.delivered`."]
-    MessageDelivered = "message.delivered" => types::WebhookDelivery, #[doc =
-    "An outgoing message failed to deliver.\n\nEvent type `message.failed`."]
-    MessageFailed = "message.failed" => types::WebhookDelivery, #[doc =
-    "An outgoing message could not be delivered, for an unknown reason.\n\nEvent type `message.unknown`."]
-    MessageUnknown = "message.unknown" => types::WebhookDelivery, #[doc =
-    "A phone call was completed.\n\nEvent type `phone_call.completed`."]
-    PhoneCallCompleted = "phone_call.completed" => types::WebhookDelivery, #[doc =
-    "A contact opted out of receiving text messages.\n\nEvent type `contact.opted_out`."]
-    ContactOptedOut = "contact.opted_out" => types::WebhookDelivery, #[doc =
-    "A contact opted in to receiving text messages.\n\nEvent type `contact.opted_in`."]
-    ContactOptedIn = "contact.opted_in" => types::WebhookDelivery, #[doc =
-    "A contact was created.\n\nEvent type `contact.created`."] ContactCreated =
-    "contact.created" => types::WebhookDelivery, }
+    " An event the `textus` API POSTs to a webhook, by its `action`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
+    pub enum Event : "action" { #[doc = " An incoming message was received."] #[doc = ""]
+    #[doc = " Event type `message.received`."] MessageReceived = "message.received" =>
+    types::WebhookDelivery, #[doc = " An outgoing message was delivered."] #[doc = ""]
+    #[doc = " Event type `message.delivered`."] MessageDelivered = "message.delivered" =>
+    types::WebhookDelivery, #[doc = " An outgoing message failed to deliver."] #[doc =
+    ""] #[doc = " Event type `message.failed`."] MessageFailed = "message.failed" =>
+    types::WebhookDelivery, #[doc =
+    " An outgoing message could not be delivered, for an unknown reason."] #[doc = ""]
+    #[doc = " Event type `message.unknown`."] MessageUnknown = "message.unknown" =>
+    types::WebhookDelivery, #[doc = " A phone call was completed."] #[doc = ""] #[doc =
+    " Event type `phone_call.completed`."] PhoneCallCompleted = "phone_call.completed" =>
+    types::WebhookDelivery, #[doc = " A contact opted out of receiving text messages."]
+    #[doc = ""] #[doc = " Event type `contact.opted_out`."] ContactOptedOut =
+    "contact.opted_out" => types::WebhookDelivery, #[doc =
+    " A contact opted in to receiving text messages."] #[doc = ""] #[doc =
+    " Event type `contact.opted_in`."] ContactOptedIn = "contact.opted_in" =>
+    types::WebhookDelivery, #[doc = " A contact was created."] #[doc = ""] #[doc =
+    " Event type `contact.created`."] ContactCreated = "contact.created" =>
+    types::WebhookDelivery, }
 }

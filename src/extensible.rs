@@ -117,8 +117,8 @@ macro_rules! __extensible_enum {
     ) => {
         $crate::__extensible_enum!(@enum
             [$(#[$meta])*] $vis $name
-            ["Extensible: a value added by the provider decodes as `Unknown` and is\nsent back unchanged."]
-            ["A value not documented when these bindings were generated."]
+            [" Extensible: a value added by the provider decodes as `Unknown` and is\n sent back unchanged."]
+            [" A value not documented when these bindings were generated."]
             ["One of the documented values, or any other string: the provider documents that new values may be added."]
             true [send]
             { $( [$(#[$variant_meta])*] $variant = $value, )* }
@@ -132,8 +132,8 @@ macro_rules! __extensible_enum {
     ) => {
         $crate::__extensible_enum!(@enum
             [$(#[$meta])*] $vis $name
-            ["Closed in the spec, tolerant on receipt: a value the provider sends\nwithout documenting it decodes as `Unknown` instead of failing the response."]
-            ["A value the spec does not document (received, kept as sent)."]
+            [" Closed in the spec, tolerant on receipt: a value the provider sends\n without documenting it decodes as `Unknown` instead of failing the response."]
+            [" A value the spec does not document (received, kept as sent)."]
             ["One of the documented values; any other string the provider sends is kept as Unknown."]
             false [send]
             { $( [$(#[$variant_meta])*] $variant = $value, )* }
@@ -147,8 +147,8 @@ macro_rules! __extensible_enum {
     ) => {
         $crate::__extensible_enum!(@enum
             [$(#[$meta])*] $vis $name
-            ["Closed in the spec, tolerant on receipt: a value the provider sends\nwithout documenting it decodes as `Unknown` instead of failing the response;\nsending an `Unknown` value is refused before the request is made."]
-            ["A value the spec does not document (received, kept as sent; never sent)."]
+            [" Closed in the spec, tolerant on receipt: a value the provider sends\n without documenting it decodes as `Unknown` instead of failing the response;\n sending an `Unknown` value is refused before the request is made."]
+            [" A value the spec does not document (received, kept as sent; never sent)."]
             ["One of the documented values; any other string the provider sends is kept as Unknown."]
             false [refuse]
             { $( [$(#[$variant_meta])*] $variant = $value, )* }
@@ -160,13 +160,18 @@ macro_rules! __extensible_enum {
         $extensible:literal [$unknown:ident]
         { $( [$($variant_meta:tt)*] $variant:ident = $value:literal, )* }
     ) => {
+        // Every doc line this macro adds is a raw `#[doc]` starting with a
+        // space, like the generated ones it joins: rustdoc then removes
+        // exactly that space from each (a `///` here would mix kinds and
+        // leave the generated lines one column deeper, where four spaces
+        // start a code block rustdoc runs).
         $($meta)*
-        ///
+        #[doc = ""]
         #[doc = $behaviour]
         #[derive(Clone, Debug, Eq, Hash, PartialEq)]
         #[non_exhaustive]
         $vis enum $name {
-            $( #[doc = concat!("`", $value, "`")] $($variant_meta)* $variant, )*
+            $( #[doc = concat!(" `", $value, "`")] $($variant_meta)* $variant, )*
             #[doc = $unknown_doc]
             Unknown($crate::UnknownValue),
         }

@@ -1,6 +1,8 @@
 //! Any JSON document through the whole codegen pipeline (normalize, rules,
 //! openapiv3, progenitor, post-processing): an error or Rust, never a panic
-//! that escapes, never a hang (libFuzzer's -timeout catches those).
+//! that escapes, never a hang (libFuzzer's -timeout catches those); and
+//! Rust whose doc comments, read as rustdoc reads them, hold no code block
+//! rustdoc would run.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -15,5 +17,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let config = xtask::config::ApiConfig::ad_hoc("fuzz", "fuzz.json");
-    let _ = xtask::codegen::pipeline("fuzz", &config, doc, "fuzz.json");
+    if let Ok(output) = xtask::codegen::pipeline("fuzz", &config, doc, "fuzz.json") {
+        let runnable = xtask::generate::runnable_doc_comments_in(&output.rust)
+            .expect("the pipeline's output parses");
+        assert!(runnable.is_empty(), "spec text rustdoc would run: {runnable:?}");
+    }
 });

@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///The body of every documented error response, merged into one shape.
+    /// The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
@@ -18,10 +18,10 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "The channel. New values may be added to this enum without prior notice."] pub
+        " The channel. New values may be added to this enum without prior notice."] pub
         enum Channel : extensible { Sms = "sms", Email = "email", }
     }
-    ///A slug, or the IRI `/boxes/<slug>`.
+    /// A slug, or the IRI `/boxes/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
@@ -79,20 +79,20 @@ pub mod types {
                 })
         }
     }
-    ///`GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
+    /// `GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GetNoteResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
-    ///`RenameThingDeprecatedBody`: the body [`RenameThingDeprecated`](super::builder::RenameThingDeprecated) sends.
+    /// `RenameThingDeprecatedBody`: the body [`RenameThingDeprecated`](super::builder::RenameThingDeprecated) sends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RenameThingDeprecatedBody {
         pub name: ::std::string::String,
     }
-    ///`Thing`: the `things` of [`ThingPage`], what [`TouchThing::send`](super::builder::TouchThing::send) returns, what [`RenameThingDeprecated::send`](super::builder::RenameThingDeprecated::send) returns.
+    /// `Thing`: the `things` of [`ThingPage`], what [`TouchThing::send`](super::builder::TouchThing::send) returns, what [`RenameThingDeprecated::send`](super::builder::RenameThingDeprecated::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Thing {
@@ -105,7 +105,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ThingStatus>,
     }
-    ///The body of a `thing.archived` event.
+    /// The body of a `thing.archived` event.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingArchivedEvent {
@@ -113,14 +113,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub thing: ::std::option::Option<ThingArchivedEventThing>,
     }
-    ///`ThingArchivedEventThing`: the `thing` of [`ThingArchivedEvent`].
+    /// `ThingArchivedEventThing`: the `thing` of [`ThingArchivedEvent`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingArchivedEventThing {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
     }
-    ///`ThingPage`: what [`ListThings::send`](super::builder::ListThings::send) returns.
+    /// `ThingPage`: what [`ListThings::send`](super::builder::ListThings::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingPage {
@@ -130,10 +130,10 @@ pub mod types {
         pub things: ::std::vec::Vec<Thing>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ThingStatus`: the `status` of [`Thing`]."] pub enum ThingStatus :
+        #[doc = " `ThingStatus`: the `status` of [`Thing`]."] pub enum ThingStatus :
         tolerant { Open = "open", Closed = "closed", }
     }
-    ///`TouchThingBody`: the body [`TouchThing`](super::builder::TouchThing) sends.
+    /// `TouchThingBody`: the body [`TouchThing`](super::builder::TouchThing) sends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TouchThingBody {
@@ -146,22 +146,22 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Every stage
-
-One document with a shape for every stage of the pipeline, so the loud
-stage tests (xtask/tests/loud_stages.rs) have real progenitor output to
-break: a constant header, a bounded page size, a cursor convention, an
-extensible and a closed enum, a vendor JSON media type, an optional body,
-an IRI path parameter, a deprecated operation, an error body, a
-description with a code block, and a webhook (in the document's own
-`webhooks`, its body inline).
-
-```text
-this_is_text_in_the_output();
-```
-
-
-Version: 1*/
+/// Client for Every stage
+///
+/// One document with a shape for every stage of the pipeline, so the loud
+/// stage tests (xtask/tests/loud_stages.rs) have real progenitor output to
+/// break: a constant header, a bounded page size, a cursor convention, an
+/// extensible and a closed enum, a vendor JSON media type, an optional body,
+/// an IRI path parameter, a deprecated operation, an error body, a
+/// description with a code block, and a webhook (in the document's own
+/// `webhooks`, its body inline).
+///
+/// ```text
+/// this_is_text_in_the_output();
+/// ```
+///
+///
+/// Version: 1
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -181,54 +181,54 @@ impl Client {
     }
 }
 impl Client {
-    /**Sends a `GET` request to `/things`
-
-```text
-let response = client.list_things()
-    .cursor(cursor)
-    .per_page(per_page)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/things`
+    ///
+    /// ```text
+    /// let response = client.list_things()
+    ///     .cursor(cursor)
+    ///     .per_page(per_page)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_things(&self) -> builder::ListThings<'_> {
         builder::ListThings::new(self)
     }
-    /**Sends a `PUT` request to `/things/{thingId}`
-
-```text
-let response = client.touch_thing()
-    .thing_id(thing_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Sends a `PUT` request to `/things/{thingId}`
+    ///
+    /// ```text
+    /// let response = client.touch_thing()
+    ///     .thing_id(thing_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn touch_thing(&self) -> builder::TouchThing<'_> {
         builder::TouchThing::new(self)
     }
-    /**Use PUT /things/{thingId} instead.
-
-Sends a `POST` request to `/things/{thingId}`
-
-```text
-let response = client.rename_thing_deprecated()
-    .thing_id(thing_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Use PUT /things/{thingId} instead.
+    ///
+    /// Sends a `POST` request to `/things/{thingId}`
+    ///
+    /// ```text
+    /// let response = client.rename_thing_deprecated()
+    ///     .thing_id(thing_id)
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     #[deprecated(note = "Use `touch_thing()` (PUT /things/{thingId}) instead.")]
     pub fn rename_thing_deprecated(&self) -> builder::RenameThingDeprecated<'_> {
         builder::RenameThingDeprecated::new(self)
     }
-    /**Sends a `GET` request to `/boxes/{box}/notes/{noteNumber}`
-
-```text
-let response = client.get_note()
-    .box_(box_)
-    .note_number(note_number)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/boxes/{box}/notes/{noteNumber}`
+    ///
+    /// ```text
+    /// let response = client.get_note()
+    ///     .box_(box_)
+    ///     .note_number(note_number)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn get_note(&self) -> builder::GetNote<'_> {
         builder::GetNote::new(self)
     }
@@ -242,9 +242,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::list_things`]
-
-[`Client::list_things`]: super::Client::list_things*/
+    /// Builder for [`Client::list_things`]
+    ///
+    /// [`Client::list_things`]: super::Client::list_things
     #[derive(Debug, Clone)]
     pub struct ListThings<'a> {
         client: &'a super::Client,
@@ -280,11 +280,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        ///Sends a `GET` request to `/things`
+        /// Sends a `GET` request to `/things`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -339,7 +339,7 @@ pub mod builder {
         }
     }
     impl<'a> ListThings<'a> {
-        ///Every page of `listThings`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
+        /// Every page of `listThings`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -360,7 +360,7 @@ pub mod builder {
                 |page: &types::ThingPage| page.next_cursor.as_deref(),
             )
         }
-        ///Every item of `listThings` (the `things` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listThings` (the `things` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<'a, types::Thing> {
@@ -370,9 +370,9 @@ pub mod builder {
             )
         }
     }
-    /**Builder for [`Client::touch_thing`]
-
-[`Client::touch_thing`]: super::Client::touch_thing*/
+    /// Builder for [`Client::touch_thing`]
+    ///
+    /// [`Client::touch_thing`]: super::Client::touch_thing
     #[derive(Debug, Clone)]
     pub struct TouchThing<'a> {
         client: &'a super::Client,
@@ -409,11 +409,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        ///Sends a `PUT` request to `/things/{thingId}`
+        /// Sends a `PUT` request to `/things/{thingId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -466,9 +466,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::rename_thing_deprecated`]
-
-[`Client::rename_thing_deprecated`]: super::Client::rename_thing_deprecated*/
+    /// Builder for [`Client::rename_thing_deprecated`]
+    ///
+    /// [`Client::rename_thing_deprecated`]: super::Client::rename_thing_deprecated
     #[derive(Debug, Clone)]
     pub struct RenameThingDeprecated<'a> {
         client: &'a super::Client,
@@ -507,11 +507,11 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `POST` request to `/things/{thingId}`
+        /// Sends a `POST` request to `/things/{thingId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -559,9 +559,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::get_note`]
-
-[`Client::get_note`]: super::Client::get_note*/
+    /// Builder for [`Client::get_note`]
+    ///
+    /// [`Client::get_note`]: super::Client::get_note
     #[derive(Debug, Clone)]
     pub struct GetNote<'a> {
         client: &'a super::Client,
@@ -595,11 +595,11 @@ pub mod builder {
             >(value, ::std::option::Option::Some(1f64), ::std::option::Option::None);
             self
         }
-        ///Sends a `GET` request to `/boxes/{box}/notes/{noteNumber}`
+        /// Sends a `GET` request to `/boxes/{box}/notes/{noteNumber}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -648,7 +648,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `every_stage` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `every_stage` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "every_stage",
     ::inbox_bindings::runtime::Auth::Header {
@@ -684,8 +684,8 @@ impl Client {
 }
 ::inbox_bindings::__private::webhook_events! {
     #[doc =
-    "An event the `every_stage` API POSTs to a webhook, by its `kind`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
-    pub enum Event : "kind" { #[doc =
-    "A thing was archived.\n\nEvent type `thing.archived`."] ThingArchived =
-    "thing.archived" => types::ThingArchivedEvent, }
+    " An event the `every_stage` API POSTs to a webhook, by its `kind`: one variant per documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON kept as received."]
+    pub enum Event : "kind" { #[doc = " A thing was archived."] #[doc = ""] #[doc =
+    " Event type `thing.archived`."] ThingArchived = "thing.archived" =>
+    types::ThingArchivedEvent, }
 }

@@ -8,19 +8,18 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc =
-        "Where the thing came from.\n\nNew values may be added to this enum without prior notice.\n"]
-        pub enum Channel : extensible { Sms = "sms", Email = "email", DocumentedUnknown =
-        "unknown", }
+        #[doc = " Where the thing came from."] #[doc = ""] #[doc =
+        " New values may be added to this enum without prior notice."] pub enum Channel :
+        extensible { Sms = "sms", Email = "email", DocumentedUnknown = "unknown", }
     }
-    ///`SearchThingsResponse`: what [`SearchThings::send`](super::builder::SearchThings::send) returns.
+    /// `SearchThingsResponse`: what [`SearchThings::send`](super::builder::SearchThings::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct SearchThingsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub things: ::std::vec::Vec<Thing>,
     }
-    ///`Thing`: the `things` of [`SearchThingsResponse`], the body [`CreateThing`](super::builder::CreateThing) sends, what [`CreateThing::send`](super::builder::CreateThing::send) returns.
+    /// `Thing`: the `things` of [`SearchThingsResponse`], the body [`CreateThing`](super::builder::CreateThing) sends, what [`CreateThing::send`](super::builder::CreateThing::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Thing {
@@ -28,20 +27,20 @@ pub mod types {
         pub channel: ::std::option::Option<Channel>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        ///New values may be added to this enum without prior notice.
+        /// New values may be added to this enum without prior notice.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mood: ::std::option::Option<ThingMood>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nested: ::std::option::Option<ThingNested>,
-        ///New values may be added to this enum without prior notice.
+        /// New values may be added to this enum without prior notice.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub tags: ::std::vec::Vec<ThingTagsItem>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "New values may be added to this enum without prior notice."] pub enum
+        #[doc = " New values may be added to this enum without prior notice."] pub enum
         ThingMood : extensible { Happy = "happy", Sad = "sad", }
     }
-    ///`ThingNested`: the `nested` of [`Thing`].
+    /// `ThingNested`: the `nested` of [`Thing`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ThingNested {
@@ -49,14 +48,14 @@ pub mod types {
         pub channel: ::std::option::Option<Channel>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ThingTagsItem`: the `tags` of [`Thing`]."] pub enum ThingTagsItem :
+        #[doc = " `ThingTagsItem`: the `tags` of [`Thing`]."] pub enum ThingTagsItem :
         extensible { Red = "red", Blue = "blue", }
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Extensible enums test API
-
-Version: 1*/
+/// Client for Extensible enums test API
+///
+/// Version: 1
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -76,25 +75,25 @@ impl Client {
     }
 }
 impl Client {
-    /**Sends a `GET` request to `/things`
-
-```text
-let response = client.search_things()
-    .channel(channel)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/things`
+    ///
+    /// ```text
+    /// let response = client.search_things()
+    ///     .channel(channel)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn search_things(&self) -> builder::SearchThings<'_> {
         builder::SearchThings::new(self)
     }
-    /**Sends a `POST` request to `/things`
-
-```text
-let response = client.create_thing()
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Sends a `POST` request to `/things`
+    ///
+    /// ```text
+    /// let response = client.create_thing()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create_thing(&self) -> builder::CreateThing<'_> {
         builder::CreateThing::new(self)
     }
@@ -108,9 +107,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::search_things`]
-
-[`Client::search_things`]: super::Client::search_things*/
+    /// Builder for [`Client::search_things`]
+    ///
+    /// [`Client::search_things`]: super::Client::search_things
     #[derive(Debug, Clone)]
     pub struct SearchThings<'a> {
         client: &'a super::Client,
@@ -134,11 +133,11 @@ pub mod builder {
                 .map_err(|error| { ::std::format!("{}", error) });
             self
         }
-        ///Sends a `GET` request to `/things`
+        /// Sends a `GET` request to `/things`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -180,9 +179,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::create_thing`]
-
-[`Client::create_thing`]: super::Client::create_thing*/
+    /// Builder for [`Client::create_thing`]
+    ///
+    /// [`Client::create_thing`]: super::Client::create_thing
     #[derive(Debug, Clone)]
     pub struct CreateThing<'a> {
         client: &'a super::Client,
@@ -205,11 +204,11 @@ pub mod builder {
                 .map_err(|s| format!("conversion to `Thing` for body failed: {}", s));
             self
         }
-        ///Sends a `POST` request to `/things`
+        /// Sends a `POST` request to `/things`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -249,7 +248,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `extensible` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `extensible` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "extensible",
     ::inbox_bindings::runtime::Auth::None,

@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`ArchiveItemResponse`: what [`ArchiveItem::send`](super::builder::ArchiveItem::send) returns.
+    /// `ArchiveItemResponse`: what [`ArchiveItem::send`](super::builder::ArchiveItem::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ArchiveItemResponse {
@@ -15,10 +15,10 @@ pub mod types {
         pub status: ::std::option::Option<ArchiveItemResponseStatus>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ArchiveItemResponseStatus`: the `status` of [`ArchiveItemResponse`]."]
+        #[doc = " `ArchiveItemResponseStatus`: the `status` of [`ArchiveItemResponse`]."]
         pub enum ArchiveItemResponseStatus : tolerant { Success = "success", }
     }
-    ///`GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
+    /// `GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct GetNoteResponse {
@@ -28,10 +28,10 @@ pub mod types {
         pub text: ::std::option::Option<::std::string::String>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`GetNoteResponseState`: the `state` of [`GetNoteResponse`]."] pub enum
+        #[doc = " `GetNoteResponseState`: the `state` of [`GetNoteResponse`]."] pub enum
         GetNoteResponseState : tolerant { Draft = "draft", Published = "published", }
     }
-    ///`Item`: the `items` of [`ListItemsResponse`], the body [`CreateItem`](super::builder::CreateItem) sends, what [`CreateItem::send`](super::builder::CreateItem::send) returns.
+    /// `Item`: the `items` of [`ListItemsResponse`], the body [`CreateItem`](super::builder::CreateItem) sends, what [`CreateItem::send`](super::builder::CreateItem::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Item {
@@ -43,14 +43,14 @@ pub mod types {
         pub status: ::std::option::Option<ItemStatus>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ItemKind`: the `kind` of [`Item`]."] pub enum ItemKind : tolerant_sent
+        #[doc = " `ItemKind`: the `kind` of [`Item`]."] pub enum ItemKind : tolerant_sent
         { Book = "book", Film = "film", }
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc = "`ItemStatus`: the `status` of [`Item`]."] pub enum ItemStatus :
+        #[doc = " `ItemStatus`: the `status` of [`Item`]."] pub enum ItemStatus :
         tolerant_sent { Open = "open", Closed = "closed", }
     }
-    ///`ListItemsOrder`: the `order` parameter of [`ListItems`](super::builder::ListItems).
+    /// `ListItemsOrder`: the `order` parameter of [`ListItems`](super::builder::ListItems).
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -106,14 +106,14 @@ pub mod types {
             value.parse()
         }
     }
-    ///`ListItemsResponse`: what [`ListItems::send`](super::builder::ListItems::send) returns.
+    /// `ListItemsResponse`: what [`ListItems::send`](super::builder::ListItems::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListItemsResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub items: ::std::vec::Vec<Item>,
     }
-    ///`TouchCounterResponse`: what [`TouchCounter::send`](super::builder::TouchCounter::send) returns.
+    /// `TouchCounterResponse`: what [`TouchCounter::send`](super::builder::TouchCounter::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct TouchCounterResponse {
@@ -122,9 +122,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Hostile servers test API
-
-Version: 1*/
+/// Client for Hostile servers test API
+///
+/// Version: 1
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -144,70 +144,70 @@ impl Client {
     }
 }
 impl Client {
-    /**Sends a `GET` request to `/items`
-
-```text
-let response = client.list_items()
-    .order(order)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/items`
+    ///
+    /// ```text
+    /// let response = client.list_items()
+    ///     .order(order)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_items(&self) -> builder::ListItems<'_> {
         builder::ListItems::new(self)
     }
-    /**Sends a `POST` request to `/items`
-
-```text
-let response = client.create_item()
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Sends a `POST` request to `/items`
+    ///
+    /// ```text
+    /// let response = client.create_item()
+    ///     .body(body)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn create_item(&self) -> builder::CreateItem<'_> {
         builder::CreateItem::new(self)
     }
-    /**Sends a `DELETE` request to `/items/{itemId}`
-
-```text
-let response = client.delete_item()
-    .item_id(item_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `DELETE` request to `/items/{itemId}`
+    ///
+    /// ```text
+    /// let response = client.delete_item()
+    ///     .item_id(item_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn delete_item(&self) -> builder::DeleteItem<'_> {
         builder::DeleteItem::new(self)
     }
-    /**Sends a `GET` request to `/items/{itemId}/notes/{noteId}`
-
-```text
-let response = client.get_note()
-    .item_id(item_id)
-    .note_id(note_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/items/{itemId}/notes/{noteId}`
+    ///
+    /// ```text
+    /// let response = client.get_note()
+    ///     .item_id(item_id)
+    ///     .note_id(note_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn get_note(&self) -> builder::GetNote<'_> {
         builder::GetNote::new(self)
     }
-    /**Sends a `POST` request to `/items/{itemId}/archive`
-
-```text
-let response = client.archive_item()
-    .item_id(item_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `POST` request to `/items/{itemId}/archive`
+    ///
+    /// ```text
+    /// let response = client.archive_item()
+    ///     .item_id(item_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn archive_item(&self) -> builder::ArchiveItem<'_> {
         builder::ArchiveItem::new(self)
     }
-    /**Sends a `PUT` request to `/counters/{counterId}`
-
-```text
-let response = client.touch_counter()
-    .counter_id(counter_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `PUT` request to `/counters/{counterId}`
+    ///
+    /// ```text
+    /// let response = client.touch_counter()
+    ///     .counter_id(counter_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn touch_counter(&self) -> builder::TouchCounter<'_> {
         builder::TouchCounter::new(self)
     }
@@ -221,9 +221,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::list_items`]
-
-[`Client::list_items`]: super::Client::list_items*/
+    /// Builder for [`Client::list_items`]
+    ///
+    /// [`Client::list_items`]: super::Client::list_items
     #[derive(Debug, Clone)]
     pub struct ListItems<'a> {
         client: &'a super::Client,
@@ -249,11 +249,11 @@ pub mod builder {
                 .map_err(|error| { ::std::format!("{}", error) });
             self
         }
-        ///Sends a `GET` request to `/items`
+        /// Sends a `GET` request to `/items`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -292,9 +292,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::create_item`]
-
-[`Client::create_item`]: super::Client::create_item*/
+    /// Builder for [`Client::create_item`]
+    ///
+    /// [`Client::create_item`]: super::Client::create_item
     #[derive(Debug, Clone)]
     pub struct CreateItem<'a> {
         client: &'a super::Client,
@@ -317,11 +317,11 @@ pub mod builder {
                 .map_err(|s| format!("conversion to `Item` for body failed: {}", s));
             self
         }
-        ///Sends a `POST` request to `/items`
+        /// Sends a `POST` request to `/items`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -360,9 +360,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::delete_item`]
-
-[`Client::delete_item`]: super::Client::delete_item*/
+    /// Builder for [`Client::delete_item`]
+    ///
+    /// [`Client::delete_item`]: super::Client::delete_item
     #[derive(Debug, Clone)]
     pub struct DeleteItem<'a> {
         client: &'a super::Client,
@@ -382,11 +382,11 @@ pub mod builder {
             self.item_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `DELETE` request to `/items/{itemId}`
+        /// Sends a `DELETE` request to `/items/{itemId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -424,9 +424,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::get_note`]
-
-[`Client::get_note`]: super::Client::get_note*/
+    /// Builder for [`Client::get_note`]
+    ///
+    /// [`Client::get_note`]: super::Client::get_note
     #[derive(Debug, Clone)]
     pub struct GetNote<'a> {
         client: &'a super::Client,
@@ -455,11 +455,11 @@ pub mod builder {
             self.note_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `GET` request to `/items/{itemId}/notes/{noteId}`
+        /// Sends a `GET` request to `/items/{itemId}/notes/{noteId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -507,9 +507,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::archive_item`]
-
-[`Client::archive_item`]: super::Client::archive_item*/
+    /// Builder for [`Client::archive_item`]
+    ///
+    /// [`Client::archive_item`]: super::Client::archive_item
     #[derive(Debug, Clone)]
     pub struct ArchiveItem<'a> {
         client: &'a super::Client,
@@ -529,11 +529,11 @@ pub mod builder {
             self.item_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `POST` request to `/items/{itemId}/archive`
+        /// Sends a `POST` request to `/items/{itemId}/archive`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -578,9 +578,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::touch_counter`]
-
-[`Client::touch_counter`]: super::Client::touch_counter*/
+    /// Builder for [`Client::touch_counter`]
+    ///
+    /// [`Client::touch_counter`]: super::Client::touch_counter
     #[derive(Debug, Clone)]
     pub struct TouchCounter<'a> {
         client: &'a super::Client,
@@ -600,11 +600,11 @@ pub mod builder {
             >(value, ::std::option::Option::None, ::std::option::Option::None);
             self
         }
-        ///Sends a `PUT` request to `/counters/{counterId}`
+        /// Sends a `PUT` request to `/counters/{counterId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -650,7 +650,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `hostile` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `hostile` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "hostile",
     ::inbox_bindings::runtime::Auth::Header {

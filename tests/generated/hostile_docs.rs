@@ -7,50 +7,61 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    /**A thing.
-
-> Quoted:
->
->```text
->     std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-schema-quoted", "ran").unwrap();
->```
-*/
+    /// A thing.
+    ///
+    /// > Quoted:
+    /// >
+    /// >```text
+    /// >     std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-schema-quoted", "ran").unwrap();
+    /// >```
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Thing {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub kind: ::std::option::Option<ThingKind>,
-        /**Its name.
-
-- In a list:
-
-```text
-      std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-property-list", "ran").unwrap();
-```
-*/
+        /// Its name.
+        ///
+        /// - In a list:
+        ///
+        /// ```text
+        ///       std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-property-list", "ran").unwrap();
+        /// ```
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        /// Star column:
+        ///     * ```rust
+        ///     * std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-star-column", "ran").unwrap();
+        ///     * ```
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub star: ::std::option::Option<::std::string::String>,
+        /// Tabbed:
+        ///    ```text
+        ///    std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-leading-tab", "ran").unwrap();
+        ///    ```
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tabbed: ::std::option::Option<::std::string::String>,
     }
     ::inbox_bindings::__private::extensible_enum! {
-        #[doc =
-        "```text\nstd::fs::write(std::env::var(\"INBOX_DOCTEST_MARKER\").unwrap() + \"-enum-should-panic\", \"ran\").unwrap();\npanic!(\"ran\");\n```\n"]
-        pub enum ThingKind : tolerant { A = "a", B = "b", }
+        #[doc = " ```text"] #[doc =
+        " std::fs::write(std::env::var(\"INBOX_DOCTEST_MARKER\").unwrap() + \"-enum-should-panic\", \"ran\").unwrap();"]
+        #[doc = " panic!(\"ran\");"] #[doc = " ```"] pub enum ThingKind : tolerant { A =
+        "a", B = "b", }
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Hostile documentation
-
-A document whose descriptions carry code, as an upstream document could
-after an ordinary `cargo xtask fetch`. rustdoc would compile and run each
-block below if it reached a doc comment unchanged; each writes a marker
-file so a test can tell.
-
-```text
-std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-info-fenced", "ran").unwrap();
-```
-
-
-Version: 1*/
+/// Client for Hostile documentation
+///
+/// A document whose descriptions carry code, as an upstream document could
+/// after an ordinary `cargo xtask fetch`. rustdoc would compile and run each
+/// block below if it reached a doc comment unchanged; each writes a marker
+/// file so a test can tell.
+///
+/// ```text
+/// std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-info-fenced", "ran").unwrap();
+/// ```
+///
+///
+/// Version: 1
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -70,36 +81,36 @@ impl Client {
     }
 }
 impl Client {
-    /**Get a thing
-
-Gets a thing.
-
-```text
-std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-operation-bare", "ran").unwrap();
-```
-
-And an indented block:
-
-```text
-    std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-operation-indented", "ran").unwrap();
-```
-
-
-Sends a `GET` request to `/things/{thingId}`
-
-Arguments:
-- `thing_id`: The thing's id.
-
-~~~text
-std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-parameter-tilde", "ran").unwrap();
-~~~
-
-```text
-let response = client.get_thing()
-    .thing_id(thing_id)
-    .send()
-    .await;
-```*/
+    /// Get a thing
+    ///
+    /// Gets a thing.
+    ///
+    /// ```text
+    /// std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-operation-bare", "ran").unwrap();
+    /// ```
+    ///
+    /// And an indented block:
+    ///
+    /// ```text
+    ///     std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-operation-indented", "ran").unwrap();
+    /// ```
+    ///
+    ///
+    /// Sends a `GET` request to `/things/{thingId}`
+    ///
+    /// Arguments:
+    /// - `thing_id`: The thing's id.
+    ///
+    /// ~~~text
+    /// std::fs::write(std::env::var("INBOX_DOCTEST_MARKER").unwrap() + "-parameter-tilde", "ran").unwrap();
+    /// ~~~
+    ///
+    /// ```text
+    /// let response = client.get_thing()
+    ///     .thing_id(thing_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn get_thing(&self) -> builder::GetThing<'_> {
         builder::GetThing::new(self)
     }
@@ -113,9 +124,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::get_thing`]
-
-[`Client::get_thing`]: super::Client::get_thing*/
+    /// Builder for [`Client::get_thing`]
+    ///
+    /// [`Client::get_thing`]: super::Client::get_thing
     #[derive(Debug, Clone)]
     pub struct GetThing<'a> {
         client: &'a super::Client,
@@ -135,11 +146,11 @@ pub mod builder {
             self.thing_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `GET` request to `/things/{thingId}`
+        /// Sends a `GET` request to `/things/{thingId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -182,7 +193,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `hostile_docs` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `hostile_docs` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "hostile_docs",
     ::inbox_bindings::runtime::Auth::None,

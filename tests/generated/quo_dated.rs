@@ -7,7 +7,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`ListCallsResponse`: what [`ListCalls::send`](super::builder::ListCalls::send) returns.
+    /// `ListCallsResponse`: what [`ListCalls::send`](super::builder::ListCalls::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListCallsResponse {
@@ -19,14 +19,14 @@ pub mod types {
         )]
         pub next_page_token: ::std::option::Option<::std::string::String>,
     }
-    ///`ListCallsResponseDataItem`: the `data` of [`ListCallsResponse`].
+    /// `ListCallsResponseDataItem`: the `data` of [`ListCallsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListCallsResponseDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
     }
-    ///`ListContactsResponse`: what [`ListContacts::send`](super::builder::ListContacts::send) returns.
+    /// `ListContactsResponse`: what [`ListContacts::send`](super::builder::ListContacts::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListContactsResponse {
@@ -37,7 +37,7 @@ pub mod types {
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`ListContactsResponseDataItem`: the `data` of [`ListContactsResponse`].
+    /// `ListContactsResponseDataItem`: the `data` of [`ListContactsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListContactsResponseDataItem {
@@ -52,11 +52,11 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`ListContactsResponseDataItemSource`: the `source` of [`ListContactsResponseDataItem`]."]
+        " `ListContactsResponseDataItemSource`: the `source` of [`ListContactsResponseDataItem`]."]
         pub enum ListContactsResponseDataItemSource : tolerant { Api = "api", Csv =
         "csv", Device = "device", }
     }
-    ///`ListUsersResponse`: what [`ListUsers::send`](super::builder::ListUsers::send) returns.
+    /// `ListUsersResponse`: what [`ListUsers::send`](super::builder::ListUsers::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsersResponse {
@@ -68,7 +68,7 @@ pub mod types {
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`ListUsersResponseDataItem`: the `data` of [`ListUsersResponse`].
+    /// `ListUsersResponseDataItem`: the `data` of [`ListUsersResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListUsersResponseDataItem {
@@ -79,11 +79,11 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`ListUsersResponseDataItemRole`: the `role` of [`ListUsersResponseDataItem`]."]
+        " `ListUsersResponseDataItemRole`: the `role` of [`ListUsersResponseDataItem`]."]
         pub enum ListUsersResponseDataItemRole : tolerant { Owner = "owner", Admin =
         "admin", Member = "member", }
     }
-    ///`ListWebhookEventsResponse`: what [`ListWebhookEvents::send`](super::builder::ListWebhookEvents::send) returns.
+    /// `ListWebhookEventsResponse`: what [`ListWebhookEvents::send`](super::builder::ListWebhookEvents::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhookEventsResponse {
@@ -95,7 +95,7 @@ pub mod types {
         )]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    ///`ListWebhookEventsResponseDataItem`: the `data` of [`ListWebhookEventsResponse`].
+    /// `ListWebhookEventsResponseDataItem`: the `data` of [`ListWebhookEventsResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhookEventsResponseDataItem {
@@ -106,18 +106,18 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`ListWebhookEventsResponseDataItemType`: the `type` of [`ListWebhookEventsResponseDataItem`]."]
+        " `ListWebhookEventsResponseDataItemType`: the `type` of [`ListWebhookEventsResponseDataItem`]."]
         pub enum ListWebhookEventsResponseDataItemType : tolerant { MessageReceived =
         "message.received", }
     }
-    ///`ListWebhooksResponse`: what [`ListWebhooks::send`](super::builder::ListWebhooks::send) returns.
+    /// `ListWebhooksResponse`: what [`ListWebhooks::send`](super::builder::ListWebhooks::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhooksResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub data: ::std::vec::Vec<ListWebhooksResponseDataItem>,
     }
-    ///`ListWebhooksResponseDataItem`: the `data` of [`ListWebhooksResponse`].
+    /// `ListWebhooksResponseDataItem`: the `data` of [`ListWebhooksResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListWebhooksResponseDataItem {
@@ -126,14 +126,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
-    ///`MarkConversationAsReadResponse`: what [`MarkConversationAsRead::send`](super::builder::MarkConversationAsRead::send) returns.
+    /// `MarkConversationAsReadResponse`: what [`MarkConversationAsRead::send`](super::builder::MarkConversationAsRead::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<MarkConversationAsReadResponseData>,
     }
-    ///`MarkConversationAsReadResponseData`: the `data` of [`MarkConversationAsReadResponse`].
+    /// `MarkConversationAsReadResponseData`: the `data` of [`MarkConversationAsReadResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct MarkConversationAsReadResponseData {
@@ -145,14 +145,14 @@ pub mod types {
         )]
         pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
-    ///`RetryMessageResponse`: what [`RetryMessage::send`](super::builder::RetryMessage::send) returns.
+    /// `RetryMessageResponse`: what [`RetryMessage::send`](super::builder::RetryMessage::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetryMessageResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<RetryMessageResponseData>,
     }
-    ///`RetryMessageResponseData`: the `data` of [`RetryMessageResponse`].
+    /// `RetryMessageResponseData`: the `data` of [`RetryMessageResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct RetryMessageResponseData {
@@ -163,14 +163,14 @@ pub mod types {
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc =
-        "`RetryMessageResponseDataStatus`: the `status` of [`RetryMessageResponseData`]."]
+        " `RetryMessageResponseDataStatus`: the `status` of [`RetryMessageResponseData`]."]
         pub enum RetryMessageResponseDataStatus : tolerant { Queued = "queued", }
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Quo dated API shapes (test)
-
-Version: 2026-03-30*/
+/// Client for Quo dated API shapes (test)
+///
+/// Version: 2026-03-30
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -190,97 +190,97 @@ impl Client {
     }
 }
 impl Client {
-    /**Sends a `GET` request to `/contacts`
-
-```text
-let response = client.list_contacts()
-    .after(after)
-    .external_ids(external_ids)
-    .limit(limit)
-    .sources(sources)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/contacts`
+    ///
+    /// ```text
+    /// let response = client.list_contacts()
+    ///     .after(after)
+    ///     .external_ids(external_ids)
+    ///     .limit(limit)
+    ///     .sources(sources)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_contacts(&self) -> builder::ListContacts<'_> {
         builder::ListContacts::new(self)
     }
-    /**Sends a `GET` request to `/users`
-
-```text
-let response = client.list_users()
-    .after(after)
-    .limit(limit)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/users`
+    ///
+    /// ```text
+    /// let response = client.list_users()
+    ///     .after(after)
+    ///     .limit(limit)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_users(&self) -> builder::ListUsers<'_> {
         builder::ListUsers::new(self)
     }
-    /**Sends a `GET` request to `/webhooks`
-
-```text
-let response = client.list_webhooks()
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/webhooks`
+    ///
+    /// ```text
+    /// let response = client.list_webhooks()
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_webhooks(&self) -> builder::ListWebhooks<'_> {
         builder::ListWebhooks::new(self)
     }
-    /**Sends a `DELETE` request to `/webhooks/{webhookId}`
-
-```text
-let response = client.delete_webhook()
-    .webhook_id(webhook_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `DELETE` request to `/webhooks/{webhookId}`
+    ///
+    /// ```text
+    /// let response = client.delete_webhook()
+    ///     .webhook_id(webhook_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn delete_webhook(&self) -> builder::DeleteWebhook<'_> {
         builder::DeleteWebhook::new(self)
     }
-    /**Sends a `GET` request to `/webhooks/{webhookId}/events`
-
-```text
-let response = client.list_webhook_events()
-    .webhook_id(webhook_id)
-    .after(after)
-    .limit(limit)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/webhooks/{webhookId}/events`
+    ///
+    /// ```text
+    /// let response = client.list_webhook_events()
+    ///     .webhook_id(webhook_id)
+    ///     .after(after)
+    ///     .limit(limit)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_webhook_events(&self) -> builder::ListWebhookEvents<'_> {
         builder::ListWebhookEvents::new(self)
     }
-    /**Sends a `POST` request to `/conversations/{conversationId}/mark-as-read`
-
-```text
-let response = client.mark_conversation_as_read()
-    .conversation_id(conversation_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `POST` request to `/conversations/{conversationId}/mark-as-read`
+    ///
+    /// ```text
+    /// let response = client.mark_conversation_as_read()
+    ///     .conversation_id(conversation_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn mark_conversation_as_read(&self) -> builder::MarkConversationAsRead<'_> {
         builder::MarkConversationAsRead::new(self)
     }
-    /**Sends a `POST` request to `/messages/{messageId}/retry`
-
-```text
-let response = client.retry_message()
-    .message_id(message_id)
-    .send()
-    .await;
-```*/
+    /// Sends a `POST` request to `/messages/{messageId}/retry`
+    ///
+    /// ```text
+    /// let response = client.retry_message()
+    ///     .message_id(message_id)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn retry_message(&self) -> builder::RetryMessage<'_> {
         builder::RetryMessage::new(self)
     }
-    /**Sends a `GET` request to `/calls`
-
-```text
-let response = client.list_calls()
-    .max_results(max_results)
-    .page_token(page_token)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/calls`
+    ///
+    /// ```text
+    /// let response = client.list_calls()
+    ///     .max_results(max_results)
+    ///     .page_token(page_token)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_calls(&self) -> builder::ListCalls<'_> {
         builder::ListCalls::new(self)
     }
@@ -294,9 +294,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::list_contacts`]
-
-[`Client::list_contacts`]: super::Client::list_contacts*/
+    /// Builder for [`Client::list_contacts`]
+    ///
+    /// [`Client::list_contacts`]: super::Client::list_contacts
     #[derive(Debug, Clone)]
     pub struct ListContacts<'a> {
         client: &'a super::Client,
@@ -362,11 +362,11 @@ pub mod builder {
                 .map_err(|error| { ::std::format!("{}", error) });
             self
         }
-        ///Sends a `GET` request to `/contacts`
+        /// Sends a `GET` request to `/contacts`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -433,7 +433,7 @@ pub mod builder {
         }
     }
     impl<'a> ListContacts<'a> {
-        ///Every page of `listContacts`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
+        /// Every page of `listContacts`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -454,7 +454,7 @@ pub mod builder {
                 |page: &types::ListContactsResponse| page.next_cursor.as_deref(),
             )
         }
-        ///Every item of `listContacts` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listContacts` (the `data` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -467,9 +467,9 @@ pub mod builder {
             )
         }
     }
-    /**Builder for [`Client::list_users`]
-
-[`Client::list_users`]: super::Client::list_users*/
+    /// Builder for [`Client::list_users`]
+    ///
+    /// [`Client::list_users`]: super::Client::list_users
     #[derive(Debug, Clone)]
     pub struct ListUsers<'a> {
         client: &'a super::Client,
@@ -505,11 +505,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        ///Sends a `GET` request to `/users`
+        /// Sends a `GET` request to `/users`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -561,7 +561,7 @@ pub mod builder {
         }
     }
     impl<'a> ListUsers<'a> {
-        ///Every page of `listUsers`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
+        /// Every page of `listUsers`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -582,7 +582,7 @@ pub mod builder {
                 |page: &types::ListUsersResponse| page.next_cursor.as_deref(),
             )
         }
-        ///Every item of `listUsers` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listUsers` (the `data` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -595,9 +595,9 @@ pub mod builder {
             )
         }
     }
-    /**Builder for [`Client::list_webhooks`]
-
-[`Client::list_webhooks`]: super::Client::list_webhooks*/
+    /// Builder for [`Client::list_webhooks`]
+    ///
+    /// [`Client::list_webhooks`]: super::Client::list_webhooks
     #[derive(Debug, Clone)]
     pub struct ListWebhooks<'a> {
         client: &'a super::Client,
@@ -606,11 +606,11 @@ pub mod builder {
         pub(crate) fn new(client: &'a super::Client) -> Self {
             Self { client: client }
         }
-        ///Sends a `GET` request to `/webhooks`
+        /// Sends a `GET` request to `/webhooks`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -652,9 +652,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::delete_webhook`]
-
-[`Client::delete_webhook`]: super::Client::delete_webhook*/
+    /// Builder for [`Client::delete_webhook`]
+    ///
+    /// [`Client::delete_webhook`]: super::Client::delete_webhook
     #[derive(Debug, Clone)]
     pub struct DeleteWebhook<'a> {
         client: &'a super::Client,
@@ -674,11 +674,11 @@ pub mod builder {
             self.webhook_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `DELETE` request to `/webhooks/{webhookId}`
+        /// Sends a `DELETE` request to `/webhooks/{webhookId}`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -722,9 +722,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::list_webhook_events`]
-
-[`Client::list_webhook_events`]: super::Client::list_webhook_events*/
+    /// Builder for [`Client::list_webhook_events`]
+    ///
+    /// [`Client::list_webhook_events`]: super::Client::list_webhook_events
     #[derive(Debug, Clone)]
     pub struct ListWebhookEvents<'a> {
         client: &'a super::Client,
@@ -769,11 +769,11 @@ pub mod builder {
                 .map(::std::option::Option::Some);
             self
         }
-        ///Sends a `GET` request to `/webhooks/{webhookId}/events`
+        /// Sends a `GET` request to `/webhooks/{webhookId}/events`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -837,7 +837,7 @@ pub mod builder {
         }
     }
     impl<'a> ListWebhookEvents<'a> {
-        ///Every page of `listWebhookEvents`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
+        /// Every page of `listWebhookEvents`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `after` changes. Ends when `nextCursor` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -858,7 +858,7 @@ pub mod builder {
                 |page: &types::ListWebhookEventsResponse| page.next_cursor.as_deref(),
             )
         }
-        ///Every item of `listWebhookEvents` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listWebhookEvents` (the `data` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -871,9 +871,9 @@ pub mod builder {
             )
         }
     }
-    /**Builder for [`Client::mark_conversation_as_read`]
-
-[`Client::mark_conversation_as_read`]: super::Client::mark_conversation_as_read*/
+    /// Builder for [`Client::mark_conversation_as_read`]
+    ///
+    /// [`Client::mark_conversation_as_read`]: super::Client::mark_conversation_as_read
     #[derive(Debug, Clone)]
     pub struct MarkConversationAsRead<'a> {
         client: &'a super::Client,
@@ -893,11 +893,11 @@ pub mod builder {
             self.conversation_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `POST` request to `/conversations/{conversationId}/mark-as-read`
+        /// Sends a `POST` request to `/conversations/{conversationId}/mark-as-read`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -948,9 +948,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::retry_message`]
-
-[`Client::retry_message`]: super::Client::retry_message*/
+    /// Builder for [`Client::retry_message`]
+    ///
+    /// [`Client::retry_message`]: super::Client::retry_message
     #[derive(Debug, Clone)]
     pub struct RetryMessage<'a> {
         client: &'a super::Client,
@@ -970,11 +970,11 @@ pub mod builder {
             self.message_id = ::std::result::Result::Ok(value.into());
             self
         }
-        ///Sends a `POST` request to `/messages/{messageId}/retry`
+        /// Sends a `POST` request to `/messages/{messageId}/retry`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Never sent twice (it is not idempotent): a failure is returned as it is, with `Error::is_retryable` saying whether resending is safe.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1025,9 +1025,9 @@ pub mod builder {
             return Ok(request);
         }
     }
-    /**Builder for [`Client::list_calls`]
-
-[`Client::list_calls`]: super::Client::list_calls*/
+    /// Builder for [`Client::list_calls`]
+    ///
+    /// [`Client::list_calls`]: super::Client::list_calls
     #[derive(Debug, Clone)]
     pub struct ListCalls<'a> {
         client: &'a super::Client,
@@ -1062,11 +1062,11 @@ pub mod builder {
             );
             self
         }
-        ///Sends a `GET` request to `/calls`
+        /// Sends a `GET` request to `/calls`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -1118,7 +1118,7 @@ pub mod builder {
         }
     }
     impl<'a> ListCalls<'a> {
-        ///Every page of `listCalls`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        /// Every page of `listCalls`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -1141,7 +1141,7 @@ pub mod builder {
                 |page: &types::ListCallsResponse| page.next_page_token.as_deref(),
             )
         }
-        ///Every item of `listCalls` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listCalls` (the `data` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -1155,7 +1155,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `quo_dated` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `quo_dated` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "quo_dated",
     ::inbox_bindings::runtime::Auth::Header {

@@ -7,14 +7,14 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///The body of every documented error response, merged into one shape.
+    /// The body of every documented error response, merged into one shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ApiError {
         pub code: ::std::string::String,
         pub message: ::std::string::String,
     }
-    ///`ListConversationsV1Response`: what [`ListConversationsV1::send`](super::builder::ListConversationsV1::send) returns.
+    /// `ListConversationsV1Response`: what [`ListConversationsV1::send`](super::builder::ListConversationsV1::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsV1Response {
@@ -24,11 +24,11 @@ pub mod types {
             deserialize_with = "::std::option::Option::deserialize"
         )]
         pub next_page_token: ::std::option::Option<::std::string::String>,
-        ///Documented as not exact.
+        /// Documented as not exact.
         #[serde(rename = "totalItems")]
         pub total_items: i64,
     }
-    ///`ListConversationsV1ResponseDataItem`: the `data` of [`ListConversationsV1Response`].
+    /// `ListConversationsV1ResponseDataItem`: the `data` of [`ListConversationsV1Response`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct ListConversationsV1ResponseDataItem {
@@ -42,9 +42,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Quo-style list test API
-
-Version: 1.0.0*/
+/// Client for Quo-style list test API
+///
+/// Version: 1.0.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -64,16 +64,16 @@ impl Client {
     }
 }
 impl Client {
-    /**Sends a `GET` request to `/v1/conversations`
-
-```text
-let response = client.list_conversations_v1()
-    .max_results(max_results)
-    .page_token(page_token)
-    .phone_numbers(phone_numbers)
-    .send()
-    .await;
-```*/
+    /// Sends a `GET` request to `/v1/conversations`
+    ///
+    /// ```text
+    /// let response = client.list_conversations_v1()
+    ///     .max_results(max_results)
+    ///     .page_token(page_token)
+    ///     .phone_numbers(phone_numbers)
+    ///     .send()
+    ///     .await;
+    /// ```
     pub fn list_conversations_v1(&self) -> builder::ListConversationsV1<'_> {
         builder::ListConversationsV1::new(self)
     }
@@ -87,9 +87,9 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
-    /**Builder for [`Client::list_conversations_v1`]
-
-[`Client::list_conversations_v1`]: super::Client::list_conversations_v1*/
+    /// Builder for [`Client::list_conversations_v1`]
+    ///
+    /// [`Client::list_conversations_v1`]: super::Client::list_conversations_v1
     #[derive(Debug, Clone)]
     pub struct ListConversationsV1<'a> {
         client: &'a super::Client,
@@ -139,11 +139,11 @@ pub mod builder {
                 .map_err(|error| { ::std::format!("{}", error) });
             self
         }
-        ///Sends a `GET` request to `/v1/conversations`
+        /// Sends a `GET` request to `/v1/conversations`
         ///
-        /// Parameters were checked against the spec when set; the call is
-        /// rate limited and traced by the client's runtime.
-        ///Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
+        ///  Parameters were checked against the spec when set; the call is
+        ///  rate limited and traced by the client's runtime.
+        /// Retried (it is idempotent) on 429, 502, 503, 504, connection failures, timeouts and bodies cut short, within the call timeout.
         pub async fn send(
             self,
         ) -> ::std::result::Result<
@@ -200,7 +200,7 @@ pub mod builder {
         }
     }
     impl<'a> ListConversationsV1<'a> {
-        ///Every page of `listConversations_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        /// Every page of `listConversations_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
         pub fn pages(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -225,7 +225,7 @@ pub mod builder {
                 },
             )
         }
-        ///Every item of `listConversations_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        /// Every item of `listConversations_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
         pub fn stream(
             self,
         ) -> ::inbox_bindings::pagination::BoxStream<
@@ -239,7 +239,7 @@ pub mod builder {
         }
     }
 }
-///What the runtime needs to know of the `quo_list` API (from its spec and `codegen.toml`).
+/// What the runtime needs to know of the `quo_list` API (from its spec and `codegen.toml`).
 pub const API: ::inbox_bindings::runtime::ApiInfo = ::inbox_bindings::__private::api_info(
     "quo_list",
     ::inbox_bindings::runtime::Auth::None,

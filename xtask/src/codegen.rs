@@ -99,7 +99,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let args = parse_args(args)?;
     match (&args.spec, &args.api, &args.out) {
         (Some(spec), Some(api), Some(out)) => generate_ad_hoc(spec, api, out, args.compile),
-        _ => generate_all(args.check),
+        _ => {
+            generate_all(args.check)?;
+            doctest_gate_vendored(&crate::project_root())
+        }
     }
 }
 
@@ -231,13 +234,56 @@ fn generate_ad_hoc(spec: &Path, api: &str, out: &Path, compile: bool) -> anyhow:
 }
 
 /// Builds a generated file as a module of a scratch crate that depends on this
-/// crate, exactly as `src/` includes the committed ones.
+/// crate, exactly as `src/` includes the committed ones, then has rustdoc
+/// list the doctests of it ([`doctest_gate`]).
 fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()> {
     let scratch = rust_path
         .parent()
         .expect("a file has a parent")
         .join(format!("{api}-compile-check"));
-    std::fs::create_dir_all(scratch.join("src"))?;
+    scratch_crate(
+        root,
+        &scratch,
+        &format!("{api}-compile-check"),
+        &[(api.to_string(), rust_path.to_path_buf())],
+    )?;
+    println!(
+        "  compiling {} in {}",
+        rust_path.display(),
+        scratch.display()
+    );
+    let status = cargo(root)
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(scratch.join("Cargo.toml"))
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("the code generated for `{api}` does not compile");
+    }
+    println!("  {api}: the generated code compiles");
+    doctest_gate(root, &scratch)
+}
+
+/// `cargo` in the project's target directory (the scratch crates share it).
+fn cargo(root: &Path) -> std::process::Command {
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    command.env("CARGO_TARGET_DIR", target);
+    command
+}
+
+/// A crate in `dir` depending on this one (with its dependencies, on the
+/// project's lock), each generated file included as a module of its own.
+fn scratch_crate(
+    root: &Path,
+    dir: &Path,
+    name: &str,
+    modules: &[(String, PathBuf)],
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir.join("src"))?;
     let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml"))?)?;
     let dependencies = manifest
         .get("dependencies")
@@ -245,7 +291,7 @@ fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()>
         .context("no [dependencies] in Cargo.toml")?;
     let mut lines = vec![
         "[package]".to_string(),
-        format!("name = \"{api}-compile-check\""),
+        format!("name = \"{name}\""),
         "version = \"0.0.0\"".into(),
         "edition = \"2021\"".into(),
         "publish = false".into(),
@@ -259,37 +305,88 @@ fn compile_check(root: &Path, api: &str, rust_path: &Path) -> anyhow::Result<()>
     for (name, spec) in dependencies {
         lines.push(format!("{name} = {spec}"));
     }
-    std::fs::write(scratch.join("Cargo.toml"), lines.join("\n") + "\n")?;
-    let absolute = std::fs::canonicalize(rust_path)?;
-    std::fs::write(
-        scratch.join("src/lib.rs"),
-        format!(
-            "#![allow(warnings, clippy::all)]\ninclude!({:?});\n",
+    std::fs::write(dir.join("Cargo.toml"), lines.join("\n") + "\n")?;
+    let mut lib = String::from("#![allow(warnings, clippy::all)]\n");
+    for (module, path) in modules {
+        let absolute = std::fs::canonicalize(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        lib.push_str(&format!(
+            "pub mod {module} {{\n    include!({:?});\n}}\n",
             absolute.display().to_string()
-        ),
-    )?;
+        ));
+    }
+    std::fs::write(dir.join("src/lib.rs"), lib)?;
     // The project's lock keeps the scratch build on the versions CI already has.
-    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock"))?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))?;
+    Ok(())
+}
+
+/// The ground truth behind the render stage, which no Markdown reading of
+/// ours can fool: rustdoc itself lists the doctests of a scratch crate that
+/// holds only generated code, and there must be none (spec text never runs
+/// under `cargo test --doc`).
+fn doctest_gate(root: &Path, scratch: &Path) -> anyhow::Result<()> {
+    let output = cargo(root)
+        .args(["test", "--doc", "--manifest-path"])
+        .arg(scratch.join("Cargo.toml"))
+        .args(["--", "--list"])
+        .output()
+        .context("cannot run cargo test --doc")?;
+    if !output.status.success() {
+        bail!(
+            "cargo test --doc -- --list failed for {}:\n{}",
+            scratch.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let listed = doctests_listed(&String::from_utf8_lossy(&output.stdout))?;
+    if !listed.is_empty() {
+        bail!(
+            "rustdoc would run {} doctest(s) from generated code (spec text reached a doc comment \
+             as code): {}",
+            listed.len(),
+            listed.join("; ")
+        );
+    }
+    println!("  rustdoc lists no doctest in the generated code");
+    Ok(())
+}
+
+/// The doctests in the output of `cargo test --doc -- --list`; an output
+/// without the closing count line is an error, not "none".
+fn doctests_listed(stdout: &str) -> anyhow::Result<Vec<String>> {
+    let tests: Vec<String> = stdout
+        .lines()
+        .filter(|line| line.ends_with(": test"))
+        .map(str::to_string)
+        .collect();
+    let counted = stdout.lines().any(|line| line.ends_with(" benchmarks"));
+    if !counted {
+        bail!("cargo test --doc -- --list printed no count line:\n{stdout}");
+    }
+    Ok(tests)
+}
+
+/// [`doctest_gate`] over the files of `generated/` as committed.
+fn doctest_gate_vendored(root: &Path) -> anyhow::Result<()> {
+    let config = Config::load(&root.join(TARGETS[0].config))?;
+    let modules: Vec<(String, PathBuf)> = config
+        .apis
+        .keys()
+        .map(|api| {
+            (
+                api.clone(),
+                root.join(TARGETS[0].output).join(format!("{api}.rs")),
+            )
+        })
+        .collect();
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| root.join("target"));
-    println!(
-        "  compiling {} in {}",
-        rust_path.display(),
-        scratch.display()
-    );
-    let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "--manifest-path"])
-        .arg(scratch.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target)
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("the code generated for `{api}` does not compile");
-    }
-    println!("  {api}: the generated code compiles");
-    Ok(())
+    let scratch = target.join("xtask").join("doctest-gate");
+    scratch_crate(root, &scratch, "doctest-gate", &modules)?;
+    println!("generated/: rustdoc's list of doctests");
+    doctest_gate(root, &scratch)
 }
 
 /// The one write path for generated files. Returns whether the file was (or
@@ -323,6 +420,17 @@ pub fn ensure_file_contents(path: &Path, contents: &str, check: bool) -> anyhow:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doctests_are_read_from_rustdocs_list_and_a_missing_count_is_an_error() {
+        let listed = "src/lib.rs - quo::types::Thing::star (line 34): test\n\
+                      src/lib.rs - quo::types::Thing (line 9): test\n\n2 tests, 0 benchmarks\n";
+        assert_eq!(doctests_listed(listed).unwrap().len(), 2);
+        assert!(doctests_listed("\n0 tests, 0 benchmarks\n")
+            .unwrap()
+            .is_empty());
+        assert!(doctests_listed("error: could not compile").is_err());
+    }
 
     /// `cargo test --workspace` fails when generated/ no longer matches openapi/.
     #[test]

@@ -598,10 +598,13 @@ fn code_blocks_added(old: &Value, new: &Value) -> Vec<(String, usize)> {
     descriptions(new)
         .into_iter()
         .filter_map(|(pointer, text)| {
-            let now = crate::markdown::code_blocks(text);
-            let was = before
-                .get(&pointer)
-                .map_or(0, |old| crate::markdown::code_blocks(old));
+            // Counted on the text as codegen writes it and rustdoc reads it
+            // (tabs expanded, common indentation removed): a block only
+            // rustdoc would see is still a block.
+            let blocks =
+                |text: &str| crate::markdown::code_blocks(&crate::markdown::normalize(text));
+            let now = blocks(text);
+            let was = before.get(&pointer).map_or(0, |old| blocks(old));
             (now > was).then(|| (pointer, now - was))
         })
         .collect()

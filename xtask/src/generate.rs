@@ -268,32 +268,36 @@ pub fn generate(spec: &openapiv3::OpenAPI, plan: &Plan, origin: &str) -> anyhow:
     })
 }
 
-/// Every code block of every doc comment becomes a `text` block: spec
-/// descriptions reach doc comments, and rustdoc would compile and run their
-/// code (progenitor's own usage snippets, fenced `ignore`, are not programs
-/// either). An item's doc attributes are read together, as rustdoc joins
-/// them; one that changes becomes a single attribute. Returns how many
-/// blocks were rewritten; fails if any doc attribute still holds one.
+/// Every doc comment in the one shape rustdoc cannot read differently:
+/// an item's doc attributes are joined (as rustdoc joins them),
+/// normalized (no tab, no line break but `\n`, no common indentation) and
+/// written back as one `#[doc = " line"]` per line, which prettyplease
+/// prints as `///` (never a `/** */` block, whose leading `*` column and
+/// tab-counted indentation rustdoc strips). Every code block of that text
+/// becomes a `text` block: spec descriptions reach doc comments, and
+/// rustdoc would compile and run their code. Returns how many blocks were
+/// rewritten; fails if rustdoc's view of any doc comment still holds one.
 pub fn neutralize_doc_code(file: &mut syn::File) -> anyhow::Result<usize> {
     struct Neutralize {
         rewritten: usize,
     }
     impl Neutralize {
         fn attributes(&mut self, attributes: &mut Vec<syn::Attribute>) {
-            let text = doc_text(attributes);
-            let Some((neutral, count)) = crate::markdown::neutralize(&text) else {
+            let Some(first) = attributes.iter().position(is_doc_text) else {
                 return;
             };
+            let (lines, count) = crate::markdown::doc_lines(&doc_text(attributes));
             self.rewritten += count;
-            let first = attributes
-                .iter()
-                .position(|a| a.path().is_ident("doc"))
-                .expect("a text came from a doc attribute");
-            attributes.retain(|a| !a.path().is_ident("doc"));
-            attributes.insert(
-                first.min(attributes.len()),
-                syn::parse_quote!(#[doc = #neutral]),
-            );
+            let style = attributes[first].style;
+            attributes.retain(|a| !is_doc_text(a));
+            let docs = lines.iter().map(|line| syn::Attribute {
+                pound_token: Default::default(),
+                style,
+                bracket_token: Default::default(),
+                meta: syn::parse_quote!(doc = #line),
+            });
+            let at = first.min(attributes.len());
+            attributes.splice(at..at, docs);
         }
     }
     impl VisitMut for Neutralize {
@@ -327,36 +331,128 @@ pub fn neutralize_doc_code(file: &mut syn::File) -> anyhow::Result<usize> {
     let mut neutralize = Neutralize { rewritten: 0 };
     neutralize.attributes(&mut file.attrs);
     neutralize.visit_file_mut(file);
-    // Every doc attribute anywhere, alone, and inside macro invocations
-    // (`extensible_enum!` carries its enum's docs as tokens): none may hold
-    // a block rustdoc runs.
-    struct Check(Vec<String>);
-    impl VisitMut for Check {
-        fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
-            let text = doc_text(std::slice::from_ref(attribute));
+    let left = runnable_doc_comments(file);
+    if let Some(first) = left.first() {
+        bail!(
+            "stage render: {} doc comment(s) still hold a code block rustdoc would run (first: {first:?}): \
+             a place doc attributes sit that neutralize_doc_code does not visit",
+            left.len()
+        );
+    }
+    Ok(neutralize.rewritten)
+}
+
+/// Whether an attribute is `#[doc = "..."]` (not `#[doc(hidden)]`).
+fn is_doc_text(attribute: &syn::Attribute) -> bool {
+    attribute.path().is_ident("doc") && matches!(attribute.meta, syn::Meta::NameValue(_))
+}
+
+/// [`runnable_doc_comments`] of printed source (the fuzz target's check).
+pub fn runnable_doc_comments_in(source: &str) -> anyhow::Result<Vec<String>> {
+    Ok(runnable_doc_comments(&syn::parse_file(source)?))
+}
+
+/// Every doc comment of a file (an attribute list's doc attributes, a run
+/// of them in a macro's tokens) whose text, as rustdoc reads it after the
+/// file is printed, holds a code block rustdoc would run: the first 80
+/// characters of each.
+pub fn runnable_doc_comments(file: &syn::File) -> Vec<String> {
+    struct Check {
+        found: Vec<String>,
+        /// The attributes read as part of their list (by address, in the
+        /// copy being visited): any other doc attribute, somewhere no list
+        /// is read, is checked alone.
+        read: std::collections::HashSet<*const syn::Attribute>,
+    }
+    impl Check {
+        fn attributes(&mut self, attributes: &[syn::Attribute]) {
+            self.read.extend(attributes.iter().map(|a| a as *const _));
+            let fragments: Vec<(String, crate::markdown::Fragment)> = attributes
+                .iter()
+                .filter(|a| is_doc_text(a))
+                .map(|a| {
+                    let text = doc_text(std::slice::from_ref(a));
+                    let kind = match a.style {
+                        syn::AttrStyle::Outer => crate::markdown::Fragment::printed(&text),
+                        syn::AttrStyle::Inner(_) if !text.contains('\n') => {
+                            crate::markdown::Fragment::Sugared
+                        }
+                        syn::AttrStyle::Inner(_) => crate::markdown::Fragment::Raw,
+                    };
+                    (text, kind)
+                })
+                .collect();
+            self.fragments(&fragments);
+        }
+        fn fragments(&mut self, fragments: &[(String, crate::markdown::Fragment)]) {
+            if fragments.is_empty() {
+                return;
+            }
+            let text = crate::markdown::rustdoc_view(fragments);
             if crate::markdown::runnable_blocks(&text) > 0 {
-                self.0.push(text.chars().take(80).collect());
+                self.found.push(text.chars().take(80).collect());
             }
         }
-        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-            for run in doc_runs(&mac.tokens.clone().into_iter().collect::<Vec<_>>()) {
-                let text = run.texts.join("\n");
-                if crate::markdown::runnable_blocks(&text) > 0 {
-                    self.0.push(text.chars().take(80).collect());
+        fn tokens(&mut self, tokens: &proc_macro2::TokenStream) {
+            let trees: Vec<_> = tokens.clone().into_iter().collect();
+            for run in doc_runs(&trees) {
+                let fragments: Vec<_> = run
+                    .texts
+                    .into_iter()
+                    .map(|text| (text, crate::markdown::Fragment::Raw))
+                    .collect();
+                self.fragments(&fragments);
+            }
+            for tree in trees {
+                if let proc_macro2::TokenTree::Group(group) = tree {
+                    self.tokens(&group.stream());
                 }
             }
         }
     }
-    let mut check = Check(Vec::new());
-    check.visit_file_mut(file);
-    if let Some(first) = check.0.first() {
-        bail!(
-            "stage render: {} doc comment(s) still hold a code block rustdoc would run (first: {first:?}): \
-             a place doc attributes sit that neutralize_doc_code does not visit",
-            check.0.len()
-        );
+    // Visited mutably (the attribute lists of items are reached through
+    // `item_attributes`) on a copy.
+    impl VisitMut for Check {
+        fn visit_item_mut(&mut self, item: &mut syn::Item) {
+            if let Some(attributes) = item_attributes(item) {
+                self.attributes(attributes);
+            }
+            syn::visit_mut::visit_item_mut(self, item);
+        }
+        fn visit_impl_item_mut(&mut self, item: &mut syn::ImplItem) {
+            match item {
+                syn::ImplItem::Fn(f) => self.attributes(&f.attrs),
+                syn::ImplItem::Const(c) => self.attributes(&c.attrs),
+                syn::ImplItem::Type(t) => self.attributes(&t.attrs),
+                _ => {}
+            }
+            syn::visit_mut::visit_impl_item_mut(self, item);
+        }
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            self.attributes(&field.attrs);
+            syn::visit_mut::visit_field_mut(self, field);
+        }
+        fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
+            self.attributes(&variant.attrs);
+            syn::visit_mut::visit_variant_mut(self, variant);
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            self.tokens(&mac.tokens);
+        }
+        fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
+            if !self.read.contains(&(attribute as *const _)) {
+                self.attributes(std::slice::from_ref(attribute));
+            }
+        }
     }
-    Ok(neutralize.rewritten)
+    let mut copy = file.clone();
+    let mut check = Check {
+        found: Vec::new(),
+        read: Default::default(),
+    };
+    check.attributes(&copy.attrs);
+    check.visit_file_mut(&mut copy);
+    check.found
 }
 
 /// A run of consecutive `#[doc = "..."]` attributes in a token stream (as
@@ -430,13 +526,10 @@ fn neutralize_tokens(
     let mut at = 0;
     while at < trees.len() {
         if let Some(run) = runs.iter().find(|run| run.start == at) {
-            let text = run.texts.join("\n");
-            match crate::markdown::neutralize(&text) {
-                Some((neutral, count)) => {
-                    *rewritten += count;
-                    out.extend(quote::quote!(#[doc = #neutral]));
-                }
-                None => out.extend(trees[run.start..run.end].iter().cloned()),
+            let (lines, count) = crate::markdown::doc_lines(&run.texts.join("\n"));
+            *rewritten += count;
+            for line in lines {
+                out.extend(quote::quote!(#[doc = #line]));
             }
             at = run.end;
             continue;
@@ -630,30 +723,17 @@ mod tests {
         let doc = crate::document::load(&root.join("tests/specs/hostile_docs.yaml")).unwrap();
         let config = crate::config::ApiConfig::ad_hoc("hostile_docs", "hostile_docs.yaml");
         let output = crate::codegen::pipeline("hostile_docs", &config, doc, "x").unwrap();
-        // Seven blocks of the document, one usage snippet of progenitor's.
+        // Eight blocks of the document (the tabbed one a block only once
+        // tabs count as rustdoc counts them; the star column is a paragraph
+        // when no block comment is printed), one usage snippet of progenitor's.
         assert_eq!(
             output
                 .report
                 .rules
                 .get(&crate::report::Rule::DocCodeBlockAsText),
-            Some(&8)
+            Some(&9)
         );
         let file = syn::parse_file(&output.rust).unwrap();
-        struct Docs(Vec<String>);
-        impl VisitMut for Docs {
-            fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
-                self.0.push(doc_text(std::slice::from_ref(attribute)));
-            }
-            // `extensible_enum!` carries its enum's docs as tokens.
-            fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
-                let trees: Vec<_> = mac.tokens.clone().into_iter().collect();
-                self.0
-                    .extend(doc_runs(&trees).into_iter().map(|run| run.texts.join("\n")));
-            }
-        }
-        let mut docs = Docs(Vec::new());
-        docs.visit_file_mut(&mut file.clone());
-        let all = docs.0.join("\n");
         for marker in [
             "-info-fenced",
             "-operation-bare",
@@ -662,12 +742,44 @@ mod tests {
             "-schema-quoted",
             "-property-list",
             "-enum-should-panic",
+            "-star-column",
+            "-leading-tab",
         ] {
-            assert!(all.contains(marker), "{marker}: the code is still shown");
+            assert!(
+                output.rust.contains(marker),
+                "{marker}: the code is still shown"
+            );
         }
-        for text in &docs.0 {
-            assert_eq!(crate::markdown::runnable_blocks(text), 0, "{text}");
-        }
+        // Read as rustdoc reads the printed file: none runs.
+        assert_eq!(runnable_doc_comments(&file), Vec::<String>::new());
+        // Every doc comment is one `///` line per line: no block comment
+        // (rustdoc strips a `*` column from those) and no tab.
+        assert!(!output.rust.contains("/**"), "{}", output.rust);
+        assert!(!output.rust.contains('\t'));
+    }
+
+    /// The render stage's own reading is rustdoc's: the text a block comment
+    /// or a tab would have turned into a fence is caught, on the printed file.
+    #[test]
+    fn the_check_reads_doc_comments_as_rustdoc_does() {
+        let tabbed: syn::File = syn::parse_quote! {
+            #[doc = " Tabbed:"]
+            #[doc = "\t```rust"]
+            #[doc = "\tran();"]
+            #[doc = "\t```"]
+            pub struct Tabbed;
+        };
+        assert_eq!(runnable_doc_comments(&tabbed).len(), 1);
+        let mixed: syn::File = syn::parse_quote! {
+            #[doc = " Mixed:"]
+            #[doc = "/ raw, so the sugared lines decide the indentation"]
+            #[doc = "     ran();"]
+            pub struct Mixed;
+        };
+        assert_eq!(runnable_doc_comments(&mixed), Vec::<String>::new());
+        let mut safe = tabbed.clone();
+        neutralize_doc_code(&mut safe).unwrap();
+        assert_eq!(runnable_doc_comments(&safe), Vec::<String>::new());
     }
 
     #[test]

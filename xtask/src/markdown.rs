@@ -157,6 +157,146 @@ pub fn neutralize(text: &str) -> Option<(String, usize)> {
     Some((fenced_whole(text), found))
 }
 
+/// How a doc fragment reaches rustdoc, which unindents the two kinds
+/// differently when an item mixes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fragment {
+    /// `///` or `//!`: prettyplease prints a `#[doc]` this way when its text
+    /// has no line break (and, outside, does not start with `/`).
+    Sugared,
+    /// `#[doc = "..."]` as written, and every doc attribute that reaches an
+    /// item through a macro's tokens.
+    Raw,
+}
+
+impl Fragment {
+    /// How prettyplease prints an outer `#[doc = text]`.
+    pub fn printed(text: &str) -> Self {
+        if text.contains('\n') || text.starts_with('/') {
+            Fragment::Raw
+        } else {
+            Fragment::Sugared
+        }
+    }
+}
+
+/// The text rustdoc gives its Markdown parser for an item's doc fragments:
+/// the fragments joined by line breaks after rustdoc's unindenting (the
+/// indentation common to every line with text removed, a tab counting as one
+/// column, one more for raw fragments when kinds are mixed; lines of only
+/// white space emptied). Written after `rustc_resolve::rustdoc`
+/// (`unindent_doc_fragments`, `add_doc_fragment`), so that what is checked
+/// is what rustdoc runs, not the attribute as it is held.
+pub fn rustdoc_view(fragments: &[(String, Fragment)]) -> String {
+    let mixed = fragments.windows(2).any(|pair| pair[0].1 != pair[1].1)
+        && fragments.iter().any(|(_, kind)| *kind == Fragment::Sugared);
+    let add = usize::from(mixed);
+    let min_indent = fragments
+        .iter()
+        .filter_map(|(text, kind)| {
+            text.lines()
+                .filter(|line| line.chars().any(|c| !c.is_whitespace()))
+                .map(|line| {
+                    let whitespace = line.chars().take_while(|c| *c == ' ' || *c == '\t').count();
+                    whitespace + if *kind == Fragment::Sugared { 0 } else { add }
+                })
+                .min()
+        })
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (text, kind) in fragments {
+        let indent = if *kind != Fragment::Sugared && min_indent > 0 {
+            min_indent - add
+        } else {
+            min_indent
+        };
+        if text.is_empty() {
+            out.push('\n');
+            continue;
+        }
+        for line in text.lines() {
+            if line.chars().any(|c| !c.is_whitespace()) {
+                // Whitespace is one byte a column: cut by characters.
+                let cut = line
+                    .char_indices()
+                    .nth(indent)
+                    .map_or(line.len(), |(at, _)| at);
+                out.push_str(&line[cut..]);
+            } else {
+                out.push_str(line.trim_start());
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Spec text in the one shape the generator writes: line breaks as `\n`,
+/// tabs expanded to CommonMark's stops of four, lines of only white space
+/// empty, and no indentation common to every line. Its lines, each written
+/// as its own `#[doc = " line"]`, are what rustdoc reads, whatever the
+/// kind of fragment (nothing is left for rustdoc to unindent or strip: no
+/// tab, no block comment, no leading `*` column).
+pub fn normalize(text: &str) -> String {
+    let unified = text.replace("\r\n", "\n").replace('\r', "\n");
+    let lines: Vec<String> = unified
+        .split('\n')
+        .map(|line| {
+            if line.chars().all(char::is_whitespace) {
+                return String::new();
+            }
+            let mut expanded = String::with_capacity(line.len());
+            let mut column = 0;
+            for c in line.chars() {
+                if c == '\t' {
+                    let spaces = TAB_STOP - column % TAB_STOP;
+                    expanded.extend(std::iter::repeat_n(' ', spaces));
+                    column += spaces;
+                } else {
+                    expanded.push(c);
+                    column += 1;
+                }
+            }
+            expanded
+        })
+        .collect();
+    let common = lines
+        .iter()
+        .filter(|line| !line.is_empty())
+        .map(|line| line.len() - line.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    lines
+        .iter()
+        .map(|line| line.get(common..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// CommonMark's tab stops.
+const TAB_STOP: usize = 4;
+
+/// A doc text as the lines the generator writes (one `#[doc]` each, with a
+/// leading space): normalized, every block rustdoc might run made `text`.
+/// Also returns how many blocks were made `text`.
+pub fn doc_lines(text: &str) -> (Vec<String>, usize) {
+    let normalized = normalize(text);
+    let (safe, rewritten) = neutralize(&normalized).unwrap_or((normalized, 0));
+    let lines = safe
+        .trim_end_matches('\n')
+        .split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(" {line}")
+            }
+        })
+        .collect();
+    (lines, rewritten)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
