@@ -1,8 +1,8 @@
 //! A real `redis-server` for a test (or a bench): started on a free
 //! loopback port, with no persistence, stopped when dropped. The binary is
-//! `$INBOX_REDIS_SERVER`, else `redis-server` on the `PATH`, else
-//! `/usr/bin/redis-server` (Debian's `redis-server` package, which
-//! `cargo xtask test` and `.ci/run` install when it is missing).
+//! `$INBOX_REDIS_SERVER`, else `redis-server` on the `PATH`: `cargo xtask
+//! test` finds one, or installs Debian's `redis-tools` (no service) and
+//! links its server binary, and sets the variable.
 
 #![allow(dead_code)]
 
@@ -17,16 +17,12 @@ pub struct RedisServer {
     child: Option<Child>,
 }
 
+/// `$INBOX_REDIS_SERVER` (which `cargo xtask test` sets, finding or
+/// installing the binary: `xtask/src/services.rs` is the one place that
+/// looks), else `redis-server` on the `PATH`.
 fn binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("INBOX_REDIS_SERVER") {
-        return PathBuf::from(path);
-    }
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("redis-server"))
-            .find(|candidate| candidate.is_file())
-    });
-    on_path.unwrap_or_else(|| PathBuf::from("/usr/bin/redis-server"))
+    std::env::var_os("INBOX_REDIS_SERVER")
+        .map_or_else(|| PathBuf::from("redis-server"), PathBuf::from)
 }
 
 fn free_port() -> u16 {
@@ -70,8 +66,8 @@ impl RedisServer {
             .spawn()
             .unwrap_or_else(|error| {
                 panic!(
-                    "cannot start {} ({error}): install Debian's redis-server package, \
-                     or run the tests with `cargo xtask test`, which does",
+                    "cannot start {} ({error}): run the tests with `cargo xtask test`, \
+                     which finds or installs a redis-server (no service)",
                     path.display()
                 )
             });

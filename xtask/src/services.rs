@@ -1,16 +1,26 @@
-//! `cargo xtask test`: the README's test command. Makes sure the services
-//! the tests start themselves are installed (`redis-server`, from Debian's
-//! package, when missing and the machine can install it), then runs
-//! `cargo test --workspace` with any further arguments.
+//! `cargo xtask test`: the README's test command. Finds the `redis-server`
+//! binary the tests start themselves (each on a free loopback port, stopped
+//! when the test ends), installing it when missing without leaving a service
+//! behind, then runs `cargo test --workspace` with any further arguments.
+//!
+//! Debian's `redis-server` package enables and starts a system daemon on
+//! 6379 with no password. Its binary is a link to `redis-check-rdb` from
+//! `redis-tools`, a package with no service: Redis chooses its mode by the
+//! name it runs under, so a link named `redis-server` in the target folder
+//! is the whole server, and nothing runs until a test starts it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context};
 
-/// Where the tests look for `redis-server` (`tests/it/redis_server.rs`):
-/// `$INBOX_REDIS_SERVER`, the `PATH`, `/usr/bin/redis-server`.
-pub fn redis_server() -> Option<PathBuf> {
+/// The binary `redis-tools` ships: the Redis server under another name.
+const REDIS_TOOLS_BINARY: &str = "/usr/bin/redis-check-rdb";
+
+/// Where a `redis-server` is found, in order: `$INBOX_REDIS_SERVER`, the
+/// `PATH`, `/usr/bin/redis-server`, then this project's own link
+/// (`<target>/services/redis-server`) when it points at a binary.
+pub fn redis_server(target: &Path) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("INBOX_REDIS_SERVER") {
         return Some(PathBuf::from(path)).filter(|p| p.is_file());
     }
@@ -19,16 +29,53 @@ pub fn redis_server() -> Option<PathBuf> {
             .map(|dir| dir.join("redis-server"))
             .find(|candidate| candidate.is_file())
     });
-    on_path.or_else(|| Some(PathBuf::from("/usr/bin/redis-server")).filter(|p| p.is_file()))
+    on_path
+        .or_else(|| Some(PathBuf::from("/usr/bin/redis-server")).filter(|p| p.is_file()))
+        .or_else(|| Some(own_link(target)).filter(|p| p.is_file()))
 }
 
-/// Installs Debian's `redis-server` package when the binary is missing
-/// (with `apt-get`, as root, or through `sudo` when it asks no password).
-pub fn ensure_redis_server() -> anyhow::Result<PathBuf> {
-    if let Some(found) = redis_server() {
+/// The project's link to the server binary of `redis-tools`.
+fn own_link(target: &Path) -> PathBuf {
+    target.join("services").join("redis-server")
+}
+
+/// Makes `<target>/services/redis-server` a link to `binary` (replacing a
+/// stale one).
+pub fn link_server(target: &Path, binary: &Path) -> anyhow::Result<PathBuf> {
+    let link = own_link(target);
+    std::fs::create_dir_all(link.parent().expect("a link has a folder"))?;
+    if link.symlink_metadata().is_ok() {
+        std::fs::remove_file(&link)?;
+    }
+    std::os::unix::fs::symlink(binary, &link)
+        .with_context(|| format!("cannot link {} to {}", link.display(), binary.display()))?;
+    Ok(link)
+}
+
+/// A `redis-server` for the tests: found, or installed from Debian's
+/// `redis-tools` (no service, nothing enabled or started) and linked.
+pub fn ensure_redis_server(target: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(found) = redis_server(target) {
         return Ok(found);
     }
-    eprintln!("redis-server is missing: installing Debian's redis-server package");
+    let tools = Path::new(REDIS_TOOLS_BINARY);
+    if !tools.is_file() {
+        eprintln!(
+            "redis-server is missing: installing Debian's redis-tools package \
+             (the Redis binary, no service)"
+        );
+        install(&["redis-tools"]).context(
+            "the tests need a redis-server binary (they start their own on a free loopback \
+             port): install Debian's redis-tools package (`apt-get install redis-tools`, which \
+             enables no service), or set INBOX_REDIS_SERVER to a redis-server binary",
+        )?;
+    }
+    link_server(target, tools)
+}
+
+/// `apt-get install` (as root, or through `sudo` when it asks no password),
+/// with `--no-install-recommends`.
+fn install(packages: &[&str]) -> anyhow::Result<()> {
     let root = Command::new("id")
         .arg("-u")
         .output()
@@ -51,20 +98,21 @@ pub fn ensure_redis_server() -> anyhow::Result<PathBuf> {
         }
         Ok(())
     };
-    apt(&["update", "-qq"])
-        .and_then(|()| apt(&["install", "-y", "-qq", "redis-server"]))
-        .context(
-            "the tests need redis-server (they start their own on a free loopback port): \
-             install Debian's redis-server package, or set INBOX_REDIS_SERVER to a redis-server binary",
-        )?;
-    redis_server().context("redis-server is still not found after installing it")
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    apt(&args)
 }
 
 pub fn run_tests(args: &[String]) -> anyhow::Result<()> {
-    let server = ensure_redis_server()?;
+    let root = crate::project_root();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let server = ensure_redis_server(&target)?;
     eprintln!("redis-server: {}", server.display());
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(crate::project_root())
+        .current_dir(&root)
         .args(["test", "--workspace"])
         .args(args)
         .env("INBOX_REDIS_SERVER", &server)
@@ -74,4 +122,25 @@ pub fn run_tests(args: &[String]) -> anyhow::Result<()> {
         bail!("cargo test --workspace failed");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_link_is_found_and_replaced_when_stale() {
+        let target = std::env::temp_dir().join(format!("xtask-services-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&target);
+        let binary = target.join("redis-check-rdb");
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(&binary, "#!/bin/sh\n").unwrap();
+        let link = link_server(&target, Path::new("/nonexistent/redis-check-rdb")).unwrap();
+        // A link to nothing is not a server.
+        assert!(!link.is_file());
+        let link = link_server(&target, &binary).unwrap();
+        assert!(link.is_file());
+        assert_eq!(std::fs::read_link(&link).unwrap(), binary);
+        std::fs::remove_dir_all(&target).unwrap();
+    }
 }
