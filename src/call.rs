@@ -603,10 +603,15 @@ async fn read_limited(
     })
 }
 
-/// The credential in every form a server could echo it (as sent, JSON-escaped,
-/// percent-encoded), scrubbed from what an error or its `Debug` shows: a
-/// provider answering `{"message": "invalid API key <key>"}` must not put
-/// the key into every log line.
+/// The credential, scrubbed from what an error or its `Debug` shows in
+/// whatever form a server echoes it: a provider answering `{"message":
+/// "invalid API key <key>"}` must not put the key into every log line.
+///
+/// Matching is on the canonical form, not on a list of encodings: each
+/// character of the credential may stand as itself (ASCII letters in either
+/// case), JSON-escaped (`\/`, `\"`, `\uXXXX` in any case, a surrogate
+/// pair), or percent-encoded (its UTF-8 bytes as `%XX` in any case, `+` for
+/// a space), independently of its neighbours.
 #[doc(hidden)]
 #[derive(Clone, Default)]
 pub struct Secrets(Option<Arc<[SecretString]>>);
@@ -620,22 +625,129 @@ impl fmt::Debug for Secrets {
 /// What a scrubbed secret shows as.
 const SCRUBBED: &str = "***";
 
+/// The value of four hex digits (either case).
+fn hex4(digits: &[u8]) -> Option<u32> {
+    let text = std::str::from_utf8(digits).ok()?;
+    (text.len() == 4 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u32::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+/// The byte of `%XX` at the start of `text` (either case).
+fn percent_byte(text: &[u8]) -> Option<u8> {
+    match text {
+        [b'%', high, low, ..] if high.is_ascii_hexdigit() && low.is_ascii_hexdigit() => {
+            u8::from_str_radix(std::str::from_utf8(&[*high, *low]).ok()?, 16).ok()
+        }
+        _ => None,
+    }
+}
+
+fn same_char(found: char, expected: char) -> bool {
+    found == expected || found.eq_ignore_ascii_case(&expected)
+}
+
+/// Where one character of the secret, in any form it may be echoed in,
+/// may end when it starts at `text[at..]` (a backslash may be the
+/// character itself or start its escape: both are kept).
+fn char_ends(text: &[u8], at: usize, expected: char, ends: &mut Vec<usize>) {
+    let Some(rest) = text.get(at..) else {
+        return;
+    };
+    let mut utf8 = [0u8; 4];
+    let raw = expected.encode_utf8(&mut utf8).as_bytes();
+    // As itself (ASCII in either case).
+    if rest.len() >= raw.len() && rest[..raw.len()].eq_ignore_ascii_case(raw) {
+        ends.push(at + raw.len());
+    }
+    match rest.first() {
+        Some(b'\\') => {
+            let simple = match rest.get(1) {
+                Some(b'"') => Some('"'),
+                Some(b'\\') => Some('\\'),
+                Some(b'/') => Some('/'),
+                Some(b'b') => Some('\u{8}'),
+                Some(b'f') => Some('\u{c}'),
+                Some(b'n') => Some('\n'),
+                Some(b'r') => Some('\r'),
+                Some(b't') => Some('\t'),
+                _ => None,
+            };
+            if simple.is_some_and(|c| same_char(c, expected)) {
+                ends.push(at + 2);
+            }
+            if rest.get(1) != Some(&b'u') {
+                return;
+            }
+            let Some(unit) = rest.get(2..6).and_then(hex4) else {
+                return;
+            };
+            if char::from_u32(unit).is_some_and(|c| same_char(c, expected)) {
+                ends.push(at + 6);
+            }
+            // A character outside the BMP as a surrogate pair.
+            if (0xD800..0xDC00).contains(&unit) && rest.get(6..8) == Some(b"\\u") {
+                let pair = rest
+                    .get(8..12)
+                    .and_then(hex4)
+                    .and_then(|low| low.checked_sub(0xDC00).filter(|low| *low < 0x400))
+                    .and_then(|low| char::from_u32(0x10000 + ((unit - 0xD800) << 10) + low));
+                if pair == Some(expected) {
+                    ends.push(at + 12);
+                }
+            }
+        }
+        Some(b'%') => {
+            let mut end = at;
+            for (index, byte) in raw.iter().enumerate() {
+                let Some(decoded) = text.get(end..).and_then(percent_byte) else {
+                    return;
+                };
+                let matches = if raw.len() == 1 {
+                    decoded.eq_ignore_ascii_case(byte)
+                } else {
+                    decoded == raw[index]
+                };
+                if !matches {
+                    return;
+                }
+                end += 3;
+            }
+            ends.push(end);
+        }
+        Some(b'+') if expected == ' ' => ends.push(at + 1),
+        _ => {}
+    }
+}
+
+/// Where `secret`, in any mix of the forms [`char_ends`] knows, ends when
+/// it starts at `text[at..]` (the longest such match): every way of reading
+/// each character is followed, positions merged, so the cost stays linear
+/// in the secret's length.
+fn secret_at(text: &[u8], at: usize, secret: &str) -> Option<usize> {
+    let mut positions = vec![at];
+    let mut next = Vec::new();
+    for expected in secret.chars() {
+        next.clear();
+        for &position in &positions {
+            char_ends(text, position, expected, &mut next);
+        }
+        next.sort_unstable();
+        next.dedup();
+        if next.is_empty() {
+            return None;
+        }
+        std::mem::swap(&mut positions, &mut next);
+    }
+    positions.last().copied()
+}
+
 impl Secrets {
     fn of(credential: &str) -> Secrets {
         if credential.is_empty() {
             return Secrets(None);
         }
-        let json = serde_json::to_string(credential).unwrap_or_default();
-        let json = json.trim_matches('"').to_string();
-        let percent =
-            percent_encoding::utf8_percent_encode(credential, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        let mut forms = vec![credential.to_string(), json, percent];
-        forms.sort();
-        forms.dedup();
-        // Longest first, so a form containing another goes whole.
-        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
-        Secrets(Some(forms.into_iter().map(SecretString::from).collect()))
+        Secrets(Some(Arc::from([SecretString::from(credential)])))
     }
 
     fn forms(&self) -> impl Iterator<Item = &str> {
@@ -645,28 +757,47 @@ impl Secrets {
             .map(|form| form.expose_secret())
     }
 
-    /// `bytes` with every form of the credential replaced by `***`.
+    /// Whether `bytes` hold the credential in any form.
+    pub(crate) fn found_in(&self, bytes: &[u8]) -> bool {
+        self.forms()
+            .any(|secret| (0..bytes.len()).any(|at| secret_at(bytes, at, secret).is_some()))
+    }
+
+    /// `bytes` with the credential, in any form, replaced by `***`.
     pub(crate) fn scrub_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
         let mut current = std::borrow::Cow::Borrowed(bytes);
-        for form in self.forms() {
-            let finder = memchr::memmem::Finder::new(form.as_bytes());
-            if finder.find(&current).is_none() {
-                continue;
+        for secret in self.forms() {
+            let first = secret.chars().next().expect("secrets are not empty");
+            let mut out: Option<Vec<u8>> = None;
+            let mut copied = 0;
+            let mut at = 0;
+            while at < current.len() {
+                // Only these bytes can start a match.
+                let byte = current[at];
+                let candidate = byte == b'\\'
+                    || byte == b'%'
+                    || byte == b'+'
+                    || (first.is_ascii() && byte.eq_ignore_ascii_case(&(first as u8)))
+                    || (!first.is_ascii() && byte >= 0x80);
+                if let Some(end) = candidate.then(|| secret_at(&current, at, secret)).flatten() {
+                    let buffer = out.get_or_insert_with(|| Vec::with_capacity(current.len()));
+                    buffer.extend_from_slice(&current[copied..at]);
+                    buffer.extend_from_slice(SCRUBBED.as_bytes());
+                    copied = end;
+                    at = end;
+                } else {
+                    at += 1;
+                }
             }
-            let mut out = Vec::with_capacity(current.len());
-            let mut rest: &[u8] = &current;
-            while let Some(at) = finder.find(rest) {
-                out.extend_from_slice(&rest[..at]);
-                out.extend_from_slice(SCRUBBED.as_bytes());
-                rest = &rest[at + form.len()..];
+            if let Some(mut buffer) = out {
+                buffer.extend_from_slice(&current[copied..]);
+                current = std::borrow::Cow::Owned(buffer);
             }
-            out.extend_from_slice(rest);
-            current = std::borrow::Cow::Owned(out);
         }
         current
     }
 
-    /// `text` with every form of the credential replaced by `***`.
+    /// `text` with the credential, in any form, replaced by `***`.
     pub(crate) fn scrub<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         match self.scrub_bytes(text.as_bytes()) {
             std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(text),
@@ -674,6 +805,28 @@ impl Secrets {
             std::borrow::Cow::Owned(bytes) => {
                 std::borrow::Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
             }
+        }
+    }
+
+    /// Every string (and member name) of a JSON value scrubbed.
+    pub(crate) fn scrub_json(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => {
+                if let std::borrow::Cow::Owned(scrubbed) = self.scrub(text) {
+                    *text = scrubbed;
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|item| self.scrub_json(item))
+            }
+            serde_json::Value::Object(members) => {
+                let taken = std::mem::take(members);
+                for (name, mut member) in taken {
+                    self.scrub_json(&mut member);
+                    members.insert(self.scrub(&name).into_owned(), member);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -742,6 +895,74 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One character of a credential as a server may echo it.
+    fn encoded(c: char, form: u8) -> String {
+        let mut utf8 = [0u8; 4];
+        let bytes = c.encode_utf8(&mut utf8).as_bytes().to_vec();
+        match form % 7 {
+            0 => c.to_string(),
+            1 => c.to_ascii_uppercase().to_string(),
+            2 => c
+                .encode_utf16(&mut [0; 2])
+                .iter()
+                .map(|unit| format!("\\u{unit:04x}"))
+                .collect(),
+            3 => c
+                .encode_utf16(&mut [0; 2])
+                .iter()
+                .map(|unit| format!("\\u{unit:04X}"))
+                .collect(),
+            4 => bytes.iter().map(|b| format!("%{b:02x}")).collect(),
+            5 => bytes.iter().map(|b| format!("%{b:02X}")).collect(),
+            _ => match c {
+                '/' => "\\/".to_string(),
+                '"' => "\\\"".to_string(),
+                '\\' => "\\\\".to_string(),
+                ' ' => "+".to_string(),
+                other => other.to_ascii_lowercase().to_string(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_forms_common_encoders_write_are_scrubbed() {
+        let secrets = Secrets::of("ab/cd+EF-._~9");
+        for echoed in [
+            r#"{"message": "bad key ab\/cd+EF-._~9"}"#,
+            r#"{"message": "bad key ab\u002fcd\u002BEF-._~9"}"#,
+            "https://a.example/x?key=ab%2fcd%2bEF-._~9",
+            "https://a.example/x?key=AB%2FCD%2BEF%2D%2E%5F%7E9",
+            "key AB/CD+ef-._~9",
+        ] {
+            let scrubbed = secrets.scrub(echoed);
+            assert!(scrubbed.contains("***"), "{echoed} → {scrubbed}");
+            assert!(!secrets.found_in(scrubbed.as_bytes()), "{scrubbed}");
+            assert!(!scrubbed.to_lowercase().contains("cd"), "{scrubbed}");
+        }
+        assert_eq!(secrets.scrub("nothing here ab/c"), "nothing here ab/c");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_credential_in_any_mix_of_encodings_is_scrubbed(
+            credential in "[a-zA-Z0-9/+=_.~\"\\\\ é-]{1,24}",
+            forms in proptest::collection::vec(proptest::num::u8::ANY, 24),
+            before in "[a-z {}\":,]{0,12}",
+            after in "[a-z {}\":,]{0,12}",
+        ) {
+            let echoed: String = credential
+                .chars()
+                .zip(forms.iter().cycle())
+                .map(|(c, form)| encoded(c, *form))
+                .collect();
+            let text = format!("{before}{echoed}{after}");
+            let secrets = Secrets::of(&credential);
+            let scrubbed = secrets.scrub(&text).into_owned();
+            proptest::prop_assert!(!secrets.found_in(scrubbed.as_bytes()), "{} → {}", text, scrubbed);
+            proptest::prop_assert!(scrubbed.contains("***"));
+        }
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {

@@ -33,6 +33,11 @@ const MAX_ERROR_TEXT_BYTES: usize = 1024;
 /// How many bytes of an undecodable success body a decode error keeps.
 const BODY_PREFIX: usize = 512;
 
+/// The bytes the longest encoding of a credential may take (twelve a
+/// character, as `\\uD83D\\uDE00` or four `%XX`, for credentials of up
+/// to 1 KiB) past the end of a prefix, scrubbed with it before it is cut.
+const MAX_ENCODED_SECRET: usize = 12 * 1024;
+
 /// What the generated error bodies tell about themselves: implemented by the
 /// pipeline for each provider's `types::ApiError`, from `codegen.toml`.
 ///
@@ -262,21 +267,48 @@ fn decode<T: DeserializeOwned>(
         });
     }
     serde_json::from_slice::<T>(bytes).map_err(|source| {
+        let secrets = &received.secrets;
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(error) => error.path().to_string(),
+            Err(error) => secrets.scrub(&error.path().to_string()).into_owned(),
             Ok(_) => ".".to_string(),
+        };
+        // Scrubbed before it is cut: a window long enough to hold any
+        // credential that starts inside the prefix, in its longest encoding.
+        let window = &bytes[..bytes.len().min(BODY_PREFIX + MAX_ENCODED_SECRET)];
+        let scrubbed = secrets.scrub_bytes(window);
+        // serde quotes the value it could not take: its text is rebuilt
+        // scrubbed when it holds the credential (the kind and position stay
+        // in the text).
+        let text = source.to_string();
+        let source = match secrets.scrub(&text) {
+            std::borrow::Cow::Borrowed(_) => source,
+            std::borrow::Cow::Owned(clean) => {
+                <serde_json::Error as serde::de::Error>::custom(clean)
+            }
         };
         Error::Decode {
             status: Some(status),
             path,
-            body_prefix: received
-                .secrets
-                .scrub(&prefix(bytes, BODY_PREFIX))
-                .into_owned(),
+            body_prefix: prefix(&scrubbed, BODY_PREFIX),
             source,
         }
     })
+}
+
+/// A decoded error body with the credential scrubbed from every string of
+/// it: as decoded when none holds it, else rebuilt from its scrubbed JSON
+/// (dropped when that no longer decodes).
+fn scrubbed_body<E: ProviderError>(decoded: E, secrets: &crate::call::Secrets) -> Option<E> {
+    let Ok(mut value) = serde_json::to_value(&decoded) else {
+        return Some(decoded);
+    };
+    let text = value.to_string();
+    if !secrets.found_in(text.as_bytes()) {
+        return Some(decoded);
+    }
+    secrets.scrub_json(&mut value);
+    serde_json::from_value(value).ok()
 }
 
 /// Finishes a generated call from the response the runtime read whole: a
@@ -317,13 +349,16 @@ pub fn finish<T: DeserializeOwned, E: ProviderError>(
         ..
     } = received;
     // Whatever the server echoes of the credential is scrubbed before
-    // anything is read from the body.
+    // anything is read from the body, and again from what is decoded of it
+    // (an encoding of an encoding is plain text once decoded).
     let body = secrets.scrub_bytes(&body);
-    let code = string_at(&body, E::CODE_POINTERS).map(String::into_boxed_str);
-    let message = string_at(&body, E::MESSAGE_POINTERS).map(String::into_boxed_str);
+    let clean = |text: String| secrets.scrub(&text).into_owned().into_boxed_str();
+    let code = string_at(&body, E::CODE_POINTERS).map(clean);
+    let message = string_at(&body, E::MESSAGE_POINTERS).map(clean);
     let decoded = (body.len() <= MAX_ERROR_BODY_BYTES)
         .then(|| serde_json::from_slice::<E>(&body).ok())
         .flatten()
+        .and_then(|decoded| scrubbed_body(decoded, &secrets))
         .map(ApiBody::new);
     let kept = prefix(&body, MAX_ERROR_BODY_BYTES);
     let headers = Box::new(secrets.scrub_headers(headers));

@@ -1139,7 +1139,10 @@ async fn a_hostile_body_under_the_byte_cap_is_not_decoded_into_millions_of_struc
 async fn a_long_success_body_cut_inside_an_escape_is_a_decode_error_not_a_panic() {
     // Over the size that is counted before decoding (n bytes hold at most
     // (n + 1) / 2 values), ending in a backslash inside a string.
-    let body = format!(r#"{{"conversations": [], "next_cursor": "{}\"#, "x".repeat(250_000));
+    let body = format!(
+        r#"{{"conversations": [], "next_cursor": "{}\"#,
+        "x".repeat(250_000)
+    );
     assert!(body.len().div_ceil(2) > inbox_bindings::MAX_RESPONSE_NODES);
     let server = server_on("127.0.0.1").await;
     answering(&server, ResponseTemplate::new(200).set_body_string(body)).await;
@@ -1457,6 +1460,105 @@ async fn a_credential_the_server_echoes_is_scrubbed_from_every_rendering_of_the_
                 }
             }
             assert!(format!("{error:?}").contains("***"));
+        }
+    }
+}
+
+/// Every rendering of an error a user or a log could see.
+fn renderings(error: &Error) -> Vec<String> {
+    let mut shown = vec![
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{error:#?}"),
+        error.message().unwrap_or_default().to_string(),
+        error.code().unwrap_or_default().to_string(),
+    ];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        shown.push(cause.to_string());
+        shown.push(format!("{cause:?}"));
+        source = cause.source();
+    }
+    if let Some(body) = error.api_body::<quo::types::ApiError>() {
+        shown.push(format!("{body:?}"));
+    }
+    shown
+}
+
+#[tokio::test]
+async fn a_credential_is_scrubbed_however_the_server_encodes_or_cases_it() {
+    // `/` and `+` are what JSON encoders escape (`\/`, `\u002B`); `-._~`
+    // are what percent-encoders leave alone.
+    let key = "Sk/live+echo-4.2_4~2";
+    let variants = [
+        r#"Sk\/live+echo-4.2_4~2"#.to_string(),
+        r#"Sk/live\u002Becho-4.2_4~2"#.to_string(),
+        r#"Sk\u002flive\u002becho\u002d4.2_4~2"#.to_string(),
+        "Sk%2flive%2becho-4.2_4~2".to_string(),
+        "sK%2FLIVE%2BECHO-4.2_4~2".to_string(),
+        "SK/LIVE+ECHO-4.2_4~2".to_string(),
+    ];
+    for echoed in &variants {
+        let server = server_on("127.0.0.1").await;
+        let body = format!(
+            r#"{{"message": "Invalid API key {echoed}", "code": "{echoed}", "status": 401, "docs": "{echoed}", "title": "{echoed}"}}"#
+        );
+        answering(
+            &server,
+            ResponseTemplate::new(401)
+                .set_body_raw(body.clone(), "application/json")
+                .insert_header("x-echo", format!("key={echoed}").as_str()),
+        )
+        .await;
+        let error = quo::Client::with_config(loopback(&server, key))
+            .unwrap()
+            .mark_conversation_as_read_v1()
+            .conversation_id("CN1")
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err();
+        assert!(matches!(error, Error::Api { .. }), "{error:?}");
+        assert!(
+            error.api_body::<quo::types::ApiError>().is_some(),
+            "{error:?}"
+        );
+        for shown in renderings(&error) {
+            let lower = shown.to_lowercase();
+            assert!(!lower.contains("live"), "{echoed}: {shown}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_undecodable_success_never_shows_the_credential_in_its_prefix_or_serdes_text() {
+    let key = "sentinel-secret-key";
+    // The credential straddles the 512-byte prefix an undecodable success
+    // keeps, and again as the value serde quotes (a string where a number goes).
+    let filler = "x".repeat(512 - r#"{"conversations": [], "next_cursor": 1, "pad": ""#.len() - 6);
+    let straddling =
+        format!(r#"{{"conversations": [], "next_cursor": 1, "pad": "{filler}{key}"}}"#);
+    let quoted =
+        format!(r#"{{"conversations": [{{"id": "SENTINEL-SECRET-KEY"}}], "next_cursor": null}}"#);
+    for body in [straddling, quoted] {
+        let server = server_on("127.0.0.1").await;
+        answering(
+            &server,
+            ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"),
+        )
+        .await;
+        let error = partoo::Client::with_config(loopback(&server, key))
+            .unwrap()
+            .list_conversations()
+            .send()
+            .await
+            .map(drop)
+            .unwrap_err();
+        assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+        for shown in renderings(&error) {
+            let lower = shown.to_lowercase();
+            assert!(!lower.contains("sentin"), "{body}: {shown}");
+            assert!(!lower.contains("secret-key"), "{body}: {shown}");
         }
     }
 }
