@@ -230,51 +230,84 @@ impl Runtime {
         }
     }
 
-    /// Pauses every process sharing the limit through Redis too (a failure
-    /// is the shared limit's to report: the local pause holds either way).
-    async fn share_pause(&self, duration: Duration) {
+    /// Pauses every process sharing the limit through Redis too, within the
+    /// call's deadline (a failure is the shared limit's to report: the local
+    /// pause holds either way).
+    async fn share_pause(&self, duration: Duration, deadline: Instant) {
         #[cfg(feature = "redis")]
         if let Some((keys, _)) = &self.shared.shared_limit {
-            let _ = keys.pause(duration).await;
+            let budget = deadline.saturating_duration_since(Instant::now());
+            if !budget.is_zero() {
+                let _ = keys.pause(duration, budget).await;
+            }
         }
         #[cfg(not(feature = "redis"))]
-        let _ = duration;
+        let _ = (duration, deadline);
     }
 
     /// Waits for a slot of the limit shared through Redis, when there is
-    /// one: `Some(true)` (waited: send), `Some(false)` (the slot is after the
-    /// deadline: not sent), `None` (Redis unavailable: limit in process), or
-    /// the error of a limit set to refuse.
+    /// one: `Some(Some(reservation))` (waited: send, then mark it used),
+    /// `Some(None)` (the slot or the shared pause ends after the deadline:
+    /// not sent), `None` (Redis unavailable: limit in process), or the error
+    /// of a limit set to refuse. A slot reserved and then not used (the
+    /// call cancelled while it waits, or too late after it) is given back.
     #[cfg(feature = "redis")]
-    async fn wait_for_shared(&self, deadline: Instant) -> Result<Option<bool>, Error> {
+    async fn wait_for_shared(
+        &self,
+        deadline: Instant,
+    ) -> Result<Option<Option<Box<crate::shared::Reservation>>>, Error> {
+        use crate::shared::{Admission, RunError};
         let Some((keys, interval)) = &self.shared.shared_limit else {
             return Ok(None);
         };
-        let budget = deadline.saturating_duration_since(Instant::now());
-        match keys
-            .acquire(*interval, budget, self.shared.idle_expiry)
-            .await
-        {
-            Ok(crate::shared::Admission::After(wait)) => {
-                if !wait.is_zero() {
-                    tracing::debug!(
-                        wait_ms = wait.as_millis() as u64,
-                        "shared rate limit: waiting for a slot"
-                    );
+        // The longest pause this client itself writes (a 429's Retry-After
+        // up to the policy's cap, or an X-RateLimit-Reset up to 5 minutes).
+        let max_pause = self
+            .shared
+            .retry
+            .max_retry_after
+            .max(Duration::from_secs(300));
+        loop {
+            let budget = deadline.saturating_duration_since(Instant::now());
+            match keys
+                .acquire(*interval, budget, self.shared.idle_expiry, max_pause)
+                .await
+            {
+                Ok(Admission::After(wait, reservation)) => {
+                    if !wait.is_zero() {
+                        tracing::debug!(
+                            wait_ms = wait.as_millis() as u64,
+                            "shared rate limit: waiting for a slot"
+                        );
+                        tokio::time::sleep(wait).await;
+                    }
+                    // Dropped here when too late: the slot goes back.
+                    return Ok(Some((Instant::now() < deadline).then_some(reservation)));
+                }
+                Ok(Admission::NotYet(wait)) => {
+                    if Instant::now() + wait >= deadline {
+                        return Ok(Some(None));
+                    }
                     tokio::time::sleep(wait).await;
                 }
-                Ok(Some(Instant::now() < deadline))
+                Ok(Admission::TooLate(wait)) => {
+                    tracing::warn!(
+                        redis = %keys.limit.server(),
+                        wait_ms = wait.as_millis() as u64,
+                        "shared rate limit: the next slot or the shared pause ends after the call's deadline: not sending"
+                    );
+                    return Ok(Some(None));
+                }
+                Err(RunError::OutOfBudget) => return Ok(Some(None)),
+                Err(RunError::Unavailable(unavailable)) => {
+                    return match keys.limit.when_unavailable_policy() {
+                        crate::WhenUnavailable::Refuse => {
+                            Err(unavailable.into_error(keys.limit.server()))
+                        }
+                        _ => Ok(None),
+                    }
+                }
             }
-            Ok(crate::shared::Admission::TooLate) => {
-                tracing::debug!(
-                    "shared rate limit: the next slot is after the call's deadline: not sending"
-                );
-                Ok(Some(false))
-            }
-            Err(unavailable) => match keys.limit.when_unavailable_policy() {
-                crate::WhenUnavailable::Refuse => Err(unavailable.into_error(keys.limit.server())),
-                _ => Ok(None),
-            },
         }
     }
 
@@ -284,7 +317,10 @@ impl Runtime {
     /// (nothing sent).
     async fn wait_for_permit(&self, deadline: Instant) -> Result<bool, Error> {
         #[cfg(feature = "redis")]
-        if let Some(sent) = self.wait_for_shared(deadline).await? {
+        if let Some(reserved) = self.wait_for_shared(deadline).await? {
+            let Some(reservation) = reserved else {
+                return Ok(false);
+            };
             // The local pause (what this process saw) still holds.
             let paused = *self.shared.paused_until.lock().expect("not poisoned");
             if let Some(until) = paused {
@@ -295,7 +331,11 @@ impl Runtime {
                     tokio::time::sleep_until(until.into()).await;
                 }
             }
-            return Ok(sent && Instant::now() < deadline);
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            (*reservation).used();
+            return Ok(true);
         }
         Ok(self.wait_in_process(deadline).await)
     }
@@ -332,7 +372,7 @@ impl Runtime {
     /// Reads `X-RateLimit-Remaining`/`X-RateLimit-Reset` (epoch seconds) and
     /// pauses every clone (and, with a shared limit, every process) until the
     /// reset when nothing remains.
-    async fn observe_rate_headers(&self, headers: &HeaderMap) {
+    async fn observe_rate_headers(&self, headers: &HeaderMap, deadline: Instant) {
         if !self.shared.api.rate_limit_headers {
             return;
         }
@@ -353,7 +393,7 @@ impl Runtime {
         let wait = Duration::from_secs(reset.saturating_sub(now_epoch).min(300));
         self.pause_until(Instant::now() + wait);
         if !wait.is_zero() {
-            self.share_pause(wait).await;
+            self.share_pause(wait, deadline).await;
         }
     }
 
@@ -365,6 +405,7 @@ impl Runtime {
         http: &reqwest::Client,
         request: reqwest::Request,
         idempotent: bool,
+        deadline: Instant,
     ) -> Result<Received, Error> {
         let provider = self.shared.api.provider;
         let sent_url = request.url().clone();
@@ -391,7 +432,7 @@ impl Runtime {
                 });
             }
             let headers = response.headers().clone();
-            self.observe_rate_headers(&headers).await;
+            self.observe_rate_headers(&headers, deadline).await;
             let body = read_limited(response, idempotent).await?;
             Ok(Received {
                 status,
@@ -473,7 +514,7 @@ impl Runtime {
                 }
                 let timeout = shared.attempt_timeout.min(remaining);
                 *sending.timeout_mut() = Some(timeout);
-                let outcome = self.attempt(http, sending, idempotent).await;
+                let outcome = self.attempt(http, sending, idempotent, deadline).await;
                 let span = tracing::Span::current();
                 span.record("attempt", attempt);
                 span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -489,7 +530,7 @@ impl Runtime {
                                 .min(shared.retry.max_retry_after);
                             self.pause_until(Instant::now() + pause);
                             if !pause.is_zero() {
-                                self.share_pause(pause).await;
+                                self.share_pause(pause, deadline).await;
                             }
                         }
                         asked

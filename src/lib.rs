@@ -100,7 +100,7 @@ pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use shared::{SharedLimit, WhenUnavailable, MAX_SHARED_LIMIT_TIMEOUT};
+pub use shared::{SharedLimit, WhenUnavailable, MAX_RESERVE_AHEAD, MAX_SHARED_LIMIT_TIMEOUT};
 pub use timestamp::Timestamp;
 pub use webhook::{
     UnknownEvent, WebhookError, WebhookEvent, DEFAULT_MAX_WEBHOOK_BODY_BYTES,

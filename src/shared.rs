@@ -8,8 +8,11 @@
 //! instead of polling; a slot that would start after the call's deadline is
 //! not taken. A 429's `Retry-After` or an `X-RateLimit-Remaining: 0` pause is
 //! written to Redis and every process waits it out. The keys name the
-//! provider and a SHA-256 fingerprint of the credential (never the
-//! credential), and expire when idle.
+//! provider and a fingerprint of the credential (never the credential: a
+//! SHA-256, or an HMAC with [`SharedLimit::fingerprint_secret`]), and expire
+//! when idle. A call reserves at most [`MAX_RESERVE_AHEAD`] ahead, and gives
+//! its slot back when it is dropped unused (a hole the next caller takes).
+//! Replies and stored values are clamped to what the crate writes.
 //!
 //! When Redis does not answer within its own short timeout, the call goes on
 //! with the in-process limiter at the same rate (the default: a `tracing`
@@ -64,6 +67,8 @@ pub struct SharedLimit {
     /// `host:port` (never the password), for messages.
     server: String,
     prefix: String,
+    /// The deployment secret keying the credential's fingerprint, if any.
+    fingerprint_key: Option<Arc<secrecy::SecretString>>,
     operation_timeout: Duration,
     when_unavailable: WhenUnavailable,
     state: Arc<State>,
@@ -84,6 +89,10 @@ impl fmt::Debug for SharedLimit {
             .debug_struct("SharedLimit")
             .field("server", &self.server)
             .field("prefix", &self.prefix)
+            .field(
+                "fingerprint_key",
+                &self.fingerprint_key.as_ref().map(|_| "***"),
+            )
             .field("operation_timeout", &self.operation_timeout)
             .field("when_unavailable", &self.when_unavailable)
             .finish()
@@ -115,6 +124,7 @@ impl SharedLimit {
             client,
             server,
             prefix: "inbox-bindings".to_string(),
+            fingerprint_key: None,
             operation_timeout: Duration::from_millis(100),
             when_unavailable: WhenUnavailable::default(),
             state: Arc::new(State {
@@ -148,6 +158,17 @@ impl SharedLimit {
         self
     }
 
+    /// Keys the credential's fingerprint in the Redis keys with a secret of
+    /// the deployment's (HMAC-SHA256): without one the fingerprint is a plain
+    /// SHA-256, and anyone who can list the keys can confirm a guessed API
+    /// key offline. Every process sharing a limit must use the same secret
+    /// (another secret means other keys, and so another limit). An empty
+    /// secret is refused when a client is built.
+    pub fn fingerprint_secret(mut self, secret: impl Into<String>) -> Self {
+        self.fingerprint_key = Some(Arc::new(secrecy::SecretString::from(secret.into())));
+        self
+    }
+
     /// The Redis server, as `host:port` (never the password).
     pub fn server(&self) -> &str {
         &self.server
@@ -177,17 +198,44 @@ impl SharedLimit {
                 "letters, digits, `-`, `_`, `.` and `:`, 1 to 64 of them",
             ));
         }
+        if self
+            .fingerprint_key
+            .as_ref()
+            .is_some_and(|key| secrecy::ExposeSecret::expose_secret(&**key).is_empty())
+        {
+            return Err(Error::invalid_parameter(
+                "shared_limit.fingerprint_secret",
+                "must not be empty",
+            ));
+        }
         Ok(())
     }
 
     /// The keys of one provider and credential.
     pub(crate) fn keys(&self, provider: &str, credential: &str) -> SharedKeys {
-        let mut hash = Sha256::new();
-        hash.update(b"inbox-bindings shared limit v1\0");
-        hash.update(provider.as_bytes());
-        hash.update(b"\0");
-        hash.update(credential.as_bytes());
-        let fingerprint: String = hash.finalize()[..16]
+        let digest: Vec<u8> = match &self.fingerprint_key {
+            None => {
+                let mut hash = Sha256::new();
+                hash.update(b"inbox-bindings shared limit v1\0");
+                hash.update(provider.as_bytes());
+                hash.update(b"\0");
+                hash.update(credential.as_bytes());
+                hash.finalize().to_vec()
+            }
+            Some(key) => {
+                use hmac::Mac;
+                let mut mac = hmac::Hmac::<Sha256>::new_from_slice(
+                    secrecy::ExposeSecret::expose_secret(&**key).as_bytes(),
+                )
+                .expect("HMAC takes a key of any length");
+                mac.update(b"inbox-bindings shared limit v2\0");
+                mac.update(provider.as_bytes());
+                mac.update(b"\0");
+                mac.update(credential.as_bytes());
+                mac.finalize().into_bytes().to_vec()
+            }
+        };
+        let fingerprint: String = digest[..16]
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
@@ -197,6 +245,7 @@ impl SharedLimit {
             limit: self.clone(),
             rate: format!("{base}:rate"),
             pause: format!("{base}:pause"),
+            holes: format!("{base}:holes"),
         }
     }
 
@@ -223,19 +272,26 @@ impl SharedLimit {
     }
 
     /// Runs `script` unless Redis failed less than a second ago, within the
-    /// operation timeout and `budget`.
+    /// operation timeout and `budget`. Only a connection or protocol error,
+    /// or a full operation timeout without an answer, is an outage (logged,
+    /// and Redis left alone for a second): a caller whose own budget runs
+    /// out first gets [`RunError::OutOfBudget`] and Redis stays in use.
     async fn run(
         &self,
         script: &redis::Script,
         keys: &[&str],
         args: &[u64],
         budget: Duration,
-    ) -> Result<Vec<i64>, Unavailable> {
+    ) -> Result<Vec<i64>, RunError> {
         if let Some(until) = *self.state.down_until.lock().expect("not poisoned") {
             if Instant::now() < until {
-                return Err(Unavailable::new("failed less than a second ago", None));
+                return Err(RunError::Unavailable(Unavailable::new(
+                    "failed less than a second ago",
+                    None,
+                )));
             }
         }
+        let hurried = budget < self.operation_timeout;
         let timeout = self.operation_timeout.min(budget);
         let outcome = tokio::time::timeout(timeout, async {
             let mut connection = self.connection().await?;
@@ -256,38 +312,55 @@ impl SharedLimit {
                 other => other.map_err(|error| Unavailable::new("the script failed", Some(error))),
             }
         })
-        .await
-        .unwrap_or_else(|_| Err(Unavailable::new("did not answer in time", None)));
-        match &outcome {
-            Ok(_) => {
-                *self.state.down_until.lock().expect("not poisoned") = None;
-                if self.state.warned.swap(false, Ordering::Relaxed) {
-                    tracing::info!(
-                        redis = %self.server,
-                        "shared rate limit: Redis answers again, limiting through it"
-                    );
-                }
+        .await;
+        let outcome = match outcome {
+            // The caller's time ran out before Redis's did: that call is too
+            // late, Redis is not down.
+            Err(_) if hurried => return Err(RunError::OutOfBudget),
+            Err(_) => Err(Unavailable::new("did not answer in time", None)),
+            Ok(result) => result,
+        };
+        match outcome {
+            Ok(reply) => {
+                self.answered();
+                Ok(reply)
             }
             Err(unavailable) => {
-                *self.state.down_until.lock().expect("not poisoned") =
-                    Some(Instant::now() + RETRY_AFTER_FAILURE);
-                if !self.state.warned.swap(true, Ordering::Relaxed) {
-                    match self.when_unavailable {
-                        WhenUnavailable::InProcess => tracing::warn!(
-                            redis = %self.server,
-                            reason = unavailable.reason,
-                            "shared rate limit unavailable: limiting in this process at the same rate until Redis answers"
-                        ),
-                        WhenUnavailable::Refuse => tracing::warn!(
-                            redis = %self.server,
-                            reason = unavailable.reason,
-                            "shared rate limit unavailable: refusing calls until Redis answers"
-                        ),
-                    }
-                }
+                self.failed(&unavailable);
+                Err(RunError::Unavailable(unavailable))
             }
         }
-        outcome
+    }
+
+    /// Redis answered: shared limiting (again).
+    fn answered(&self) {
+        *self.state.down_until.lock().expect("not poisoned") = None;
+        if self.state.warned.swap(false, Ordering::Relaxed) {
+            tracing::info!(
+                redis = %self.server,
+                "shared rate limit: Redis answers again, limiting through it"
+            );
+        }
+    }
+
+    /// An outage: Redis is left alone for a second, and it is logged once.
+    fn failed(&self, unavailable: &Unavailable) {
+        *self.state.down_until.lock().expect("not poisoned") =
+            Some(Instant::now() + RETRY_AFTER_FAILURE);
+        if !self.state.warned.swap(true, Ordering::Relaxed) {
+            match self.when_unavailable {
+                WhenUnavailable::InProcess => tracing::warn!(
+                    redis = %self.server,
+                    reason = unavailable.reason,
+                    "shared rate limit unavailable: limiting in this process at the same rate until Redis answers"
+                ),
+                WhenUnavailable::Refuse => tracing::warn!(
+                    redis = %self.server,
+                    reason = unavailable.reason,
+                    "shared rate limit unavailable: refusing calls until Redis answers"
+                ),
+            }
+        }
     }
 
     pub(crate) fn when_unavailable_policy(&self) -> WhenUnavailable {
@@ -317,28 +390,120 @@ impl Unavailable {
     }
 }
 
-/// Reserves the next slot (GCRA, no burst), after any pause.
-/// KEYS: rate (theoretical arrival time, µs), pause (until, µs).
+/// Why a script did not run for a call.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    /// Redis is down (or failed less than a second ago).
+    Unavailable(Unavailable),
+    /// The call's own time ran out first: the call is too late.
+    OutOfBudget,
+}
+
+impl From<Unavailable> for RunError {
+    fn from(unavailable: Unavailable) -> Self {
+        RunError::Unavailable(unavailable)
+    }
+}
+
+/// The furthest ahead one call reserves a slot: a call whose slot would be
+/// later waits unreserved and asks again, so calls that are cancelled while
+/// they wait (a handler's own timeout, `select!`, shutdown) never hold more
+/// than this much of the shared rate (and they give it back: see
+/// [`Reservation`]).
+pub const MAX_RESERVE_AHEAD: Duration = Duration::from_secs(5);
+
+/// Reserves the next slot (GCRA, no burst), after any pause: a slot given
+/// back by a cancelled call (a hole) when one is free, else the one after
+/// the theoretical arrival time.
+/// KEYS: rate (theoretical arrival time, µs), pause (until, µs), holes
+/// (a sorted set of slots given back, µs).
 /// ARGV: emission interval (µs; 0: no rate, pauses only), the longest wait
-/// the caller accepts (µs), idle expiry beyond the slot (ms).
-/// Returns {1, wait µs} (reserved), or {0, wait µs} (not reserved: too late).
+/// the caller accepts (µs), idle expiry beyond the slot (ms), the longest
+/// pause this crate writes (µs), the furthest ahead it reserves (µs).
+/// Stored values past what this crate ever writes are clamped (and
+/// rewritten): a pause or arrival time set by anything else cannot stop
+/// calls for longer than the crate's own.
+/// Returns {reserved (1/0), wait µs, clamped (1/0), slot µs}.
 const ACQUIRE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local start = now
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tat > start then start = tat end
-if pause > start then start = pause end
-local wait = start - now
-if wait > tonumber(ARGV[2]) then return {0, wait} end
 local interval = tonumber(ARGV[1])
+local max_wait = tonumber(ARGV[2])
+local idle = tonumber(ARGV[3])
+local clamped = 0
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local pause = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+local tat_cap = now + tonumber(ARGV[5]) + interval
+if tat ~= tat or tat > tat_cap then
+  tat = tat_cap
+  clamped = 1
+  redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + idle)
+end
+local pause_cap = now + tonumber(ARGV[4])
+if pause ~= pause or pause > pause_cap then
+  pause = pause_cap
+  clamped = 1
+  redis.call('SET', KEYS[2], string.format('%.0f', pause), 'PX', math.floor((pause - now) / 1000) + 60000)
+end
+local floor = now
+if pause > floor then floor = pause end
+if interval > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%.0f', floor))
+  local hole = redis.call('ZRANGEBYSCORE', KEYS[3], string.format('%.0f', floor), '+inf', 'LIMIT', 0, 1)
+  if #hole > 0 then
+    local slot = tonumber(hole[1])
+    if slot - now > max_wait then return {0, slot - now, clamped, 0} end
+    redis.call('ZREM', KEYS[3], hole[1])
+    return {1, slot - now, clamped, slot}
+  end
+end
+local start = floor
+if tat > start then start = tat end
+local wait = start - now
+if wait > max_wait then return {0, wait, clamped, 0} end
 if interval > 0 then
   local next = start + interval
-  local ttl = math.floor((next - now) / 1000) + tonumber(ARGV[3])
-  redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', ttl)
+  redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.floor((next - now) / 1000) + idle)
 end
-return {1, wait}
+return {1, wait, clamped, start}
+";
+
+/// Gives back a reserved slot that was not used (its call was cancelled, or
+/// could no longer start in time). The last slot moves the arrival time
+/// back (over holes that then end the queue); any other becomes a hole the
+/// next caller takes. A slot already past is not given back.
+/// KEYS: rate, holes. ARGV: slot (µs), interval (µs), idle expiry (ms).
+const RELEASE: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local slot = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local idle = tonumber(ARGV[3])
+if interval <= 0 or slot <= now then return {0} end
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tat == slot + interval then
+  tat = slot
+  while true do
+    local before = string.format('%.0f', tat - interval)
+    if redis.call('ZSCORE', KEYS[2], before) then
+      redis.call('ZREM', KEYS[2], before)
+      tat = tat - interval
+    else
+      break
+    end
+  end
+  if tat > now then
+    redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + idle)
+  else
+    redis.call('DEL', KEYS[1])
+  end
+  return {1}
+end
+redis.call('ZADD', KEYS[2], slot, string.format('%.0f', slot))
+local ttl = math.floor((tat - now) / 1000) + idle
+if ttl < 1 then ttl = 1 end
+redis.call('PEXPIRE', KEYS[2], ttl)
+return {1}
 ";
 
 /// Extends the pause to at least now + ARGV[1] µs (Redis's clock), expiring
@@ -347,18 +512,27 @@ const PAUSE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local untl = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untl > current then
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if current ~= current or untl > current then
   local ttl = math.floor(tonumber(ARGV[1]) / 1000) + tonumber(ARGV[2])
   redis.call('SET', KEYS[1], string.format('%.0f', untl), 'PX', ttl)
 end
 return {1, 0}
 ";
 
-fn scripts() -> &'static (redis::Script, redis::Script) {
-    static SCRIPTS: std::sync::OnceLock<(redis::Script, redis::Script)> =
-        std::sync::OnceLock::new();
-    SCRIPTS.get_or_init(|| (redis::Script::new(ACQUIRE), redis::Script::new(PAUSE)))
+struct Scripts {
+    acquire: redis::Script,
+    release: redis::Script,
+    pause: redis::Script,
+}
+
+fn scripts() -> &'static Scripts {
+    static SCRIPTS: std::sync::OnceLock<Scripts> = std::sync::OnceLock::new();
+    SCRIPTS.get_or_init(|| Scripts {
+        acquire: redis::Script::new(ACQUIRE),
+        release: redis::Script::new(RELEASE),
+        pause: redis::Script::new(PAUSE),
+    })
 }
 
 /// The keys of one provider and credential, with the limit they live in.
@@ -367,59 +541,148 @@ pub(crate) struct SharedKeys {
     pub limit: SharedLimit,
     rate: String,
     pause: String,
+    holes: String,
 }
 
 /// A slot, or why not.
 pub(crate) enum Admission {
-    /// Reserved: send after this wait.
-    After(Duration),
-    /// The slot would start after the deadline: not reserved, not sent.
-    TooLate,
+    /// Reserved: send after this wait (the reservation gives the slot back
+    /// if it is dropped unused).
+    After(Duration, Box<Reservation>),
+    /// Not reserved: the slot is further ahead than a call reserves; ask
+    /// again after this wait.
+    NotYet(Duration),
+    /// The slot (or the shared pause) ends after the deadline: not
+    /// reserved, not sent.
+    TooLate(Duration),
 }
 
 fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
+/// A reserved slot. Dropped before [`Reservation::used`] (its call was
+/// cancelled while it waited, or could no longer start in time), it gives
+/// the slot back to Redis in a task of its own.
+pub(crate) struct Reservation {
+    keys: Option<SharedKeys>,
+    slot: i64,
+    interval: Duration,
+    idle_expiry: Duration,
+}
+
+impl Reservation {
+    /// The slot was used: nothing to give back.
+    pub fn used(mut self) {
+        self.keys = None;
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let Some(keys) = self.keys.take() else {
+            return;
+        };
+        if self.interval.is_zero() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (slot, interval, idle) = (self.slot, self.interval, self.idle_expiry);
+        runtime.spawn(async move {
+            let budget = keys.limit.operation_timeout;
+            let _ = keys
+                .limit
+                .run(
+                    &scripts().release,
+                    &[&keys.rate, &keys.holes],
+                    &[
+                        u64::try_from(slot).unwrap_or(0),
+                        micros(interval),
+                        idle.as_millis().min(u128::from(u32::MAX)) as u64,
+                    ],
+                    budget,
+                )
+                .await;
+        });
+    }
+}
+
 impl SharedKeys {
     /// Reserves a slot at `interval` per request (`None`: pauses only),
-    /// accepting a wait of at most `max_wait`.
+    /// accepting a wait of at most `budget` and reserving at most
+    /// [`MAX_RESERVE_AHEAD`] ahead; the longest pause this client writes
+    /// bounds what a stored pause may hold it for.
     pub async fn acquire(
         &self,
         interval: Option<Duration>,
-        max_wait: Duration,
+        budget: Duration,
         idle_expiry: Duration,
-    ) -> Result<Admission, Unavailable> {
+        max_pause: Duration,
+    ) -> Result<Admission, RunError> {
+        let max_wait = budget.min(MAX_RESERVE_AHEAD);
         let reply = self
             .limit
             .run(
-                &scripts().0,
-                &[&self.rate, &self.pause],
+                &scripts().acquire,
+                &[&self.rate, &self.pause, &self.holes],
                 &[
                     interval.map_or(0, micros),
                     micros(max_wait),
                     idle_expiry.as_millis().min(u128::from(u32::MAX)) as u64,
+                    micros(max_pause),
+                    micros(MAX_RESERVE_AHEAD),
                 ],
-                max_wait,
+                budget,
             )
             .await?;
-        match reply.as_slice() {
-            [1, wait] => Ok(Admission::After(Duration::from_micros(
-                (*wait).max(0) as u64
-            ))),
-            [0, _] => Ok(Admission::TooLate),
-            _ => Err(Unavailable::new("the script answered something else", None)),
+        let protocol = |reason| {
+            let unavailable = Unavailable::new(reason, None);
+            self.limit.failed(&unavailable);
+            RunError::Unavailable(unavailable)
+        };
+        let [reserved, wait, clamped, slot] = reply.as_slice() else {
+            return Err(protocol("the script answered something else"));
+        };
+        if *clamped == 1 {
+            tracing::warn!(
+                redis = %self.limit.server,
+                "shared rate limit: a stored pause or arrival time beyond what this crate writes was clamped"
+            );
+        }
+        // What Redis says is clamped to what was asked: a wait past the
+        // caller's budget for a reserved slot is a protocol error.
+        let wait = Duration::from_micros(u64::try_from(*wait).unwrap_or(0));
+        match reserved {
+            1 if wait > max_wait => Err(protocol("the script granted a wait past the budget")),
+            1 => Ok(Admission::After(
+                wait,
+                Box::new(Reservation {
+                    keys: Some(self.clone()),
+                    slot: *slot,
+                    interval: interval.unwrap_or_default(),
+                    idle_expiry,
+                }),
+            )),
+            0 if wait > budget => Ok(Admission::TooLate(wait)),
+            0 => Ok(Admission::NotYet(
+                wait.saturating_sub(MAX_RESERVE_AHEAD)
+                    .max(Duration::from_millis(10)),
+            )),
+            _ => Err(protocol("the script answered something else")),
         }
     }
 
-    /// Every process pauses for `duration` (from Redis's now).
-    pub async fn pause(&self, duration: Duration) -> Result<(), Unavailable> {
+    /// Every process pauses for `duration` (from Redis's now), written
+    /// within `budget` (the call's own deadline).
+    pub async fn pause(&self, duration: Duration, budget: Duration) -> Result<(), RunError> {
         self.limit
             .run(
-                &scripts().1,
+                &scripts().pause,
                 &[&self.pause],
                 &[micros(duration), 60_000],
-                self.limit.operation_timeout,
+                budget,
             )
             .await
             .map(drop)
@@ -456,6 +719,33 @@ mod tests {
         // Nothing prints the password.
         assert_eq!(limit.server(), "127.0.0.1:6390");
         assert!(!format!("{limit:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_fingerprint_secret_keys_the_fingerprint() {
+        let plain = SharedLimit::redis("redis://127.0.0.1:6390/").unwrap();
+        let keyed = plain.clone().fingerprint_secret("deployment-secret");
+        let other = plain.clone().fingerprint_secret("another-secret");
+        let name = |limit: &SharedLimit| limit.keys("partoo", "api-key").names().0.to_string();
+        // Without the secret, the plain SHA-256 anyone can recompute.
+        let mut hash = Sha256::new();
+        hash.update(b"inbox-bindings shared limit v1\0partoo\0api-key");
+        let guessed: String = hash.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(name(&plain).contains(&guessed));
+        assert!(!name(&keyed).contains(&guessed), "{}", name(&keyed));
+        assert_ne!(name(&keyed), name(&other));
+        assert_eq!(
+            name(&keyed),
+            name(&plain.clone().fingerprint_secret("deployment-secret"))
+        );
+        assert!(!format!("{keyed:?}").contains("deployment-secret"));
+        assert!(matches!(
+            plain.fingerprint_secret("").check(),
+            Err(Error::InvalidInput { .. })
+        ));
     }
 
     #[test]

@@ -1539,7 +1539,7 @@ async fn an_undecodable_success_never_shows_the_credential_in_its_prefix_or_serd
     let straddling =
         format!(r#"{{"conversations": [], "next_cursor": 1, "pad": "{filler}{key}"}}"#);
     let quoted =
-        format!(r#"{{"conversations": [{{"id": "SENTINEL-SECRET-KEY"}}], "next_cursor": null}}"#);
+        r#"{"conversations": [{"id": "SENTINEL-SECRET-KEY"}], "next_cursor": null}"#.to_string();
     for body in [straddling, quoted] {
         let server = server_on("127.0.0.1").await;
         answering(

@@ -529,3 +529,242 @@ async fn the_fakes_limit_per_credential() {
     }
     assert_eq!(fake.requests().len(), 6, "three each, none refused");
 }
+
+#[tokio::test]
+async fn calls_cancelled_while_they_wait_give_their_shared_slots_back() {
+    let redis = RedisServer::start();
+    let fake = FakePartoo::builder()
+        .conversations(5)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    // 10 a second: 100 queued calls would hold ten seconds of slots.
+    let shared = SharedLimit::redis(&redis.url()).unwrap();
+    let patient = inbox_bindings::partoo::Client::with_config(
+        fake.config("alice")
+            .rate_limit(RateLimit::per_second(10))
+            .call_timeout(Duration::from_secs(60))
+            .shared_limit(shared),
+    )
+    .unwrap();
+    let queued: Vec<_> = (0..100)
+        .map(|i| {
+            let client = patient.clone();
+            tokio::spawn(async move { mark(&client, 1 + i % 5).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // No call reserves more than MAX_RESERVE_AHEAD (5 s) ahead: the rate key
+    // lives its slot's distance plus the idle expiry (the rate's period).
+    let rate_key = redis
+        .keys()
+        .into_iter()
+        .find(|k| k.ends_with(":rate"))
+        .unwrap();
+    let ahead = redis.pttl(&rate_key);
+    assert!((1..=6_300).contains(&ahead), "{ahead} ms");
+    // A handler's own timeout, select!, shutdown: every waiting call dropped.
+    for call in &queued {
+        call.abort();
+    }
+    for call in queued {
+        let _ = call.await;
+    }
+    let sent_before = fake.requests().len();
+    assert!(sent_before <= 6, "{sent_before} sent in 300 ms at 10/s");
+    // The slots go back in tasks of their own: give them a moment.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Another process on the same credential gets a slot at once.
+    let other = inbox_bindings::partoo::Client::with_config(
+        fake.config("alice")
+            .rate_limit(RateLimit::per_second(10))
+            .call_timeout(Duration::from_secs(1))
+            .shared_limit(SharedLimit::redis(&redis.url()).unwrap()),
+    )
+    .unwrap();
+    let started = Instant::now();
+    mark(&other, 1).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.requests().len(), sent_before + 1);
+}
+
+#[tokio::test]
+async fn a_call_out_of_time_does_not_mark_a_healthy_redis_down() {
+    let redis = RedisServer::start();
+    let fake = FakePartoo::builder()
+        .conversations(5)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let shared = SharedLimit::redis(&redis.url())
+        .unwrap()
+        .operation_timeout(Duration::from_secs(2))
+        .when_unavailable(WhenUnavailable::Refuse);
+    let config = |timeout| {
+        fake.config("alice")
+            .rate_limit(RateLimit::per_second(100))
+            .call_timeout(timeout)
+            .shared_limit(shared.clone())
+    };
+    let hurried =
+        inbox_bindings::partoo::Client::with_config(config(Duration::from_millis(100))).unwrap();
+    let patient =
+        inbox_bindings::partoo::Client::with_config(config(Duration::from_secs(2))).unwrap();
+    mark(&patient, 1).await.unwrap();
+    // Redis slower than the hurried call's whole budget, but within the
+    // operation timeout (2 s): that call is too late, Redis is not down.
+    redis.freeze();
+    let error = mark(&hurried, 2).await.unwrap_err();
+    redis.thaw();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                request_sent: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // Refusing while Redis is "down" would fail this one for a second.
+    mark(&patient, 3).await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_pause_stored_by_anything_else_is_clamped_to_what_the_crate_writes() {
+    let redis = RedisServer::start();
+    let fake = FakePartoo::builder()
+        .conversations(5)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let shared = SharedLimit::redis(&redis.url()).unwrap();
+    let client = inbox_bindings::partoo::Client::with_config(
+        fake.config("alice")
+            .rate_limit(RateLimit::per_second(100))
+            .call_timeout(Duration::from_millis(500))
+            .retry(inbox_bindings::RetryPolicy {
+                max_retry_after: Duration::from_secs(30),
+                ..Default::default()
+            })
+            .shared_limit(shared),
+    )
+    .unwrap();
+    mark(&client, 1).await.unwrap();
+    let pause_key = redis
+        .keys()
+        .into_iter()
+        .find(|k| k.ends_with(":rate"))
+        .unwrap()
+        .replace(":rate", ":pause");
+    // A pause no process of this crate writes: forever, without an expiry.
+    assert_eq!(
+        redis.command(&["SET", &pause_key, "1e30"]).as_deref(),
+        Some("+OK")
+    );
+    let error = mark(&client, 2).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                request_sent: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    // Clamped to the longest pause this client writes (the 5-minute
+    // X-RateLimit-Reset window, beyond its 30 s Retry-After cap), with an
+    // expiry: never forever.
+    let ttl = redis.pttl(&pause_key);
+    assert!((1..=360_000).contains(&ttl), "{ttl}");
+    let until: f64 = redis.get(&pause_key).unwrap().parse().unwrap();
+    assert!(until < 1e16, "{until}");
+    assert_eq!(fake.requests().len(), 1);
+}
+
+/// A server speaking just enough RESP to answer every script with `reply`
+/// (and anything else with `+OK`).
+async fn lying_redis(reply: &'static str) -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut read = BufReader::new(read);
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if read.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let Some(count) = line.trim().strip_prefix('*') else {
+                        continue;
+                    };
+                    let mut parts = Vec::new();
+                    for _ in 0..count.parse::<usize>().unwrap_or(0) {
+                        line.clear();
+                        read.read_line(&mut line).await.unwrap();
+                        let length: usize = line.trim()[1..].parse().unwrap();
+                        let mut part = vec![0; length + 2];
+                        read.read_exact(&mut part).await.unwrap();
+                        parts.push(String::from_utf8_lossy(&part[..length]).to_uppercase());
+                    }
+                    let answer = if parts.first().is_some_and(|p| p.starts_with("EVAL")) {
+                        reply
+                    } else {
+                        "+OK\r\n"
+                    };
+                    if write.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_redis_reply_granting_a_wait_past_the_budget_is_a_protocol_error() {
+    // "Reserved, wait i64::MAX µs".
+    let port = lying_redis("*4\r\n:1\r\n:9223372036854775807\r\n:0\r\n:0\r\n").await;
+    let fake = FakePartoo::builder()
+        .conversations(5)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    for policy in [WhenUnavailable::Refuse, WhenUnavailable::InProcess] {
+        let shared = SharedLimit::redis(&format!("redis://127.0.0.1:{port}/"))
+            .unwrap()
+            .when_unavailable(policy);
+        let client = inbox_bindings::partoo::Client::with_config(
+            fake.config("alice")
+                .rate_limit(RateLimit::per_second(100))
+                .call_timeout(Duration::from_secs(2))
+                .shared_limit(shared),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let outcome = mark(&client, 1).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        match policy {
+            WhenUnavailable::Refuse => assert!(
+                matches!(outcome, Err(Error::SharedLimitUnavailable { reason, .. }) if reason.contains("past the budget")),
+                "{outcome:?}"
+            ),
+            _ => outcome.unwrap(),
+        }
+    }
+}

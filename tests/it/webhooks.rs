@@ -479,7 +479,10 @@ fn a_signed_body_cut_inside_an_escape_is_refused_not_a_panic() {
     use hmac::{Hmac, Mac};
     // Over the size counted before decoding, ending in a backslash inside a
     // string: the count once stepped past the end of the body.
-    let body = format!(r#"{{"action": "message.received", "x": "{}\"#, "y".repeat(250_000));
+    let body = format!(
+        r#"{{"action": "message.received", "x": "{}\"#,
+        "y".repeat(250_000)
+    );
     let secret = "textus-HOTh4kXxHIbYst0xutpkdw";
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body.as_bytes());
