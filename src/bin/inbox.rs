@@ -121,33 +121,99 @@ const MAX_LINE_BYTES: usize = 4096;
 /// at this count instead of filling memory. Split larger inputs.
 const MAX_REFERENCES: usize = 100_000;
 
-/// Whether a character can make text display as something else on a
-/// terminal: controls (C0, DEL, C1: escape sequences, carriage returns),
-/// bidirectional overrides and isolates, line and paragraph separators, and
-/// invisible formatting characters (zero-width spaces and joiners, word
-/// joiner, BOM, soft hyphen).
-fn is_deceptive(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{061C}'
-                | '\u{180E}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{2028}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{206F}'
-                | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-        )
+/// Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties): drawn
+/// as nothing, so text can hide in them (Unicode tags, Hangul fillers,
+/// variation selectors, the combining grapheme joiner).
+const DEFAULT_IGNORABLE: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{206F}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{FFF0}', '\u{FFF8}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0000}', '\u{E0FFF}'),
+];
+
+/// Combining marks of the Overlay class (canonical combining class 1):
+/// drawn through the character before, they turn one letter into another.
+const OVERLAY_MARKS: &[(char, char)] = &[
+    ('\u{0334}', '\u{0338}'),
+    ('\u{1CD4}', '\u{1CD4}'),
+    ('\u{1CE2}', '\u{1CE8}'),
+    ('\u{20D2}', '\u{20D3}'),
+    ('\u{20D8}', '\u{20DA}'),
+    ('\u{20E5}', '\u{20E6}'),
+    ('\u{20EA}', '\u{20EB}'),
+    ('\u{10A39}', '\u{10A39}'),
+    ('\u{16AF0}', '\u{16AF4}'),
+    ('\u{1BC9E}', '\u{1BC9E}'),
+    ('\u{1D167}', '\u{1D169}'),
+];
+
+fn in_ranges(c: char, ranges: &[(char, char)]) -> bool {
+    ranges.iter().any(|(low, high)| (*low..=*high).contains(&c))
+}
+
+/// A pictograph an emoji sequence joins or styles (symbols and the emoji
+/// blocks).
+fn is_pictograph(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory};
+    matches!(get_general_category(c), GeneralCategory::OtherSymbol)
+        || ('\u{1F000}'..='\u{1FAFF}').contains(&c)
+        || ('\u{1F3FB}'..='\u{1F3FF}').contains(&c)
+}
+
+/// Whether the character at `index` can make text display as something else
+/// on a terminal, by property: controls (`Cc`: escape sequences, carriage
+/// returns, DEL, C1), format characters (`Cf`: bidi overrides and
+/// isolates, zero-width ones, Unicode tags), line and paragraph separators
+/// (`Zl`, `Zp`), default-ignorable code points (Hangul fillers, the
+/// combining grapheme joiner, variation selectors) and overlay marks. An
+/// emoji stays readable: a zero-width joiner between two pictographs, and a
+/// variation selector after one (or after a keycap's digit, `#` or `*`),
+/// are left as they are.
+fn is_deceptive(chars: &[char], index: usize) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory};
+    let c = chars[index];
+    let previous = index.checked_sub(1).map(|i| chars[i]);
+    let next = chars.get(index + 1).copied();
+    if c == '\u{200D}' && previous.is_some_and(is_pictograph) && next.is_some_and(is_pictograph) {
+        return false;
+    }
+    if matches!(c, '\u{FE0E}' | '\u{FE0F}')
+        && previous.is_some_and(|p| is_pictograph(p) || p.is_ascii_digit() || p == '#' || p == '*')
+    {
+        return false;
+    }
+    matches!(
+        get_general_category(c),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    ) || in_ranges(c, DEFAULT_IGNORABLE)
+        || in_ranges(c, OVERLAY_MARKS)
 }
 
 /// Text from a server or from input, safe to print on a terminal: every
 /// deceptive character (see [`is_deceptive`]) is shown escaped (`\u{202e}`).
 fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if is_deceptive(c) {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(index, c)| {
+            if is_deceptive(&chars, index) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -163,8 +229,9 @@ fn printable(text: &str) -> String {
 fn printable_json(value: &impl serde::Serialize) -> String {
     let text = serde_json::to_string_pretty(value).expect("output serializes");
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if is_deceptive(c) && c != '\n' {
+    let chars: Vec<char> = text.chars().collect();
+    for (index, &c) in chars.iter().enumerate() {
+        if is_deceptive(&chars, index) && c != '\n' {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
                 out.push_str(&format!("\\u{unit:04x}"));

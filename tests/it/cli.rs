@@ -185,16 +185,36 @@ async fn server_text_and_echoed_input_are_printed_escaped() {
     // Characters that are not controls but make text display as something
     // else: bidi overrides and isolates, separators, zero-width ones; and
     // DEL and C1 controls, which serde_json leaves raw.
+    // And text that is invisible by property: Unicode tags, Hangul
+    // fillers, an overlay mark, the combining grapheme joiner.
     let deceptive = [
-        '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{202a}', '\u{2066}', '\u{2069}', '\u{2028}',
-        '\u{2029}', '\u{200b}', '\u{200d}', '\u{feff}',
+        '\u{7f}',
+        '\u{85}',
+        '\u{9b}',
+        '\u{202e}',
+        '\u{202a}',
+        '\u{2066}',
+        '\u{2069}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{200b}',
+        '\u{200d}',
+        '\u{feff}',
+        '\u{e0041}',
+        '\u{e007f}',
+        '\u{115f}',
+        '\u{1160}',
+        '\u{3164}',
+        '\u{ffa0}',
+        '\u{338}',
+        '\u{34f}',
     ];
     let names: String = deceptive.iter().collect();
     let server = partoo_answering(
         200,
         serde_json::json!({"conversations": [
             {"id": 1, "consumer_name": format!("Eve{names}"), "messaging_partner": "SMS\u{202e}evil"},
-            {"id": 2, "consumer_name": "Zoë ☃ 日本"}], "next_cursor": null}),
+            {"id": 2, "consumer_name": "Zoë ☃ 日本 👩\u{200d}💻 ❤\u{fe0f} 👍🏽"}], "next_cursor": null}),
     )
     .await;
     for json in [false, true] {
@@ -207,13 +227,20 @@ async fn server_text_and_echoed_input_are_printed_escaped() {
             .await
             .unwrap();
         assert!(output.starts_with("exit 0\n"), "{output}");
-        let raw: Vec<char> = output.chars().filter(|c| deceptive.contains(c)).collect();
+        // (The emoji's own joiner aside.)
+        let raw: Vec<char> = output
+            .replace("👩\u{200d}💻", "")
+            .chars()
+            .filter(|c| deceptive.contains(c))
+            .collect();
         assert!(
             raw.is_empty(),
             "json {json}: {raw:?} reached the terminal: {output}"
         );
+        // Ordinary emoji stay readable: a joiner between pictographs, a
+        // variation selector after one, a skin tone.
         assert!(
-            output.contains("Zoë ☃ 日本"),
+            output.contains("Zoë ☃ 日本 👩\u{200d}💻 ❤\u{fe0f} 👍🏽"),
             "other text is left alone: {output}"
         );
         if json {
@@ -458,6 +485,18 @@ fn webhooks_verify_refuses_bad_input_with_exit_2() {
     let output = inbox_verify("slack", "TEXTUS_WEBHOOK_KEY", &key, &[], &raw);
     assert!(
         output.starts_with("exit 2\n") && output.contains("unknown provider"),
+        "{output}"
+    );
+    // A time past what the system can hold was a panic (exit 101).
+    let output = inbox_verify(
+        "quo",
+        "QUO_WEBHOOK_KEY",
+        "whsec_AAAA",
+        &["--at", "18446744073709551615"],
+        &raw,
+    );
+    assert!(
+        output.starts_with("exit 2\n") && output.contains("past any time"),
         "{output}"
     );
     let output = inbox_verify(

@@ -81,7 +81,14 @@ pub fn parse_capture(raw: &[u8]) -> Result<Capture, Refused> {
 /// When to verify as of: RFC 3339, or Unix seconds.
 fn parse_at(at: &str) -> Result<SystemTime, Refused> {
     if let Ok(seconds) = at.parse::<u64>() {
-        return Ok(UNIX_EPOCH + Duration::from_secs(seconds));
+        // A time SystemTime cannot hold is bad input, not a panic.
+        return UNIX_EPOCH
+            .checked_add(Duration::from_secs(seconds))
+            .ok_or_else(|| {
+                Refused(format!(
+                    "--at {seconds} is past any time this system can hold"
+                ))
+            });
     }
     chrono::DateTime::parse_from_rfc3339(at)
         .map(SystemTime::from)
