@@ -7,7 +7,11 @@
 //! - a reply sent by the business (from the provider's app, another device,
 //!   a colleague) means the conversation was handled: the receiver marks it
 //!   read for its user through the crate ([`Inbox::mark_read`]);
-//! - an event type the crate does not know is logged and acknowledged.
+//! - an event type the crate does not know is logged and acknowledged;
+//! - a delivery already handled (a replay: Partoo's and TextUs's signatures
+//!   never expire, so a captured delivery verifies forever; or a provider's
+//!   retry of one handled) is answered `200` and not acted on again, through
+//!   a [`ReplayGuard`]: a replay costs a signature check, not an API call.
 //!
 //! It answers what each provider expects: `200` once handled, `401` for a
 //! delivery it cannot authenticate (not retried), `400` for a signed body
@@ -36,7 +40,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use inbox_bindings::{partoo, quo, textus, ConversationRef, Inbox, WebhookError};
+use inbox_bindings::{partoo, quo, textus, ConversationRef, Inbox, ReplayGuard, WebhookError};
 
 /// What the app knows of a conversation, from events alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,9 +59,19 @@ pub struct Receiver {
     pub textus: Option<textus::webhooks::Verifier>,
     pub inbox: Inbox,
     pub conversations: Mutex<BTreeMap<String, Seen>>,
+    /// The deliveries handled (a day, 100,000 at most): a replay is not
+    /// acted on twice.
+    pub replays: ReplayGuard,
     /// Every answer given, as (path, status, what happened), for the log.
     pub log: Mutex<Vec<(String, u16, String)>>,
+    /// Every verified request (path, headers, body), for the replay check of
+    /// the run against the fakes: what an attacker who captured them holds.
+    pub captured: Mutex<Vec<(String, http::HeaderMap, Vec<u8>)>>,
 }
+
+/// How long a handled delivery is remembered, and how many are.
+const REPLAY_MEMORY: (std::time::Duration, usize) =
+    (std::time::Duration::from_secs(24 * 60 * 60), 100_000);
 
 /// What an event asks of the app.
 enum Action {
@@ -74,26 +88,49 @@ impl Receiver {
         headers: &http::HeaderMap,
         body: &[u8],
     ) -> (u16, String) {
-        let action = match path {
+        let verified = match path {
             "/partoo" => match &self.partoo {
-                Some(verifier) => verifier.verify(headers, body).map(partoo_action),
+                Some(verifier) => verifier
+                    .verify_delivery(headers, body)
+                    .map(|d| (d.replay_key().to_string(), partoo_action(d.into_event()))),
                 None => return (404, "no Partoo key configured".into()),
             },
             "/quo" => match &self.quo {
-                Some(verifier) => verifier.verify(headers, body).map(quo_action),
+                Some(verifier) => verifier
+                    .verify_delivery(headers, body)
+                    .map(|d| (d.replay_key().to_string(), quo_action(d.into_event()))),
                 None => return (404, "no Quo key configured".into()),
             },
             "/textus" => match &self.textus {
-                Some(verifier) => verifier.verify(headers, body).map(textus_action),
+                Some(verifier) => verifier
+                    .verify_delivery(headers, body)
+                    .map(|d| (d.replay_key().to_string(), textus_action(d.into_event()))),
                 None => return (404, "no TextUs key configured".into()),
             },
             _ => return (404, "not a webhook endpoint".into()),
         };
-        let action = match action {
-            Ok(action) => action,
+        let (replay_key, action) = match verified {
+            Ok(verified) => verified,
             // Why, for the log; the status for the provider.
             Err(refused) => return refused_answer(&refused),
         };
+        self.captured
+            .lock()
+            .unwrap()
+            .push((path.to_string(), headers.clone(), body.to_vec()));
+        // Handled before (or being handled): answered, not acted on again.
+        let Some(claim) = self.replays.claim(&replay_key) else {
+            return (200, "a delivery already handled: ignored".into());
+        };
+        let (status, what) = self.act(action).await;
+        if status < 300 {
+            claim.done();
+        }
+        // A failure drops the claim: the provider's retry is handled.
+        (status, what)
+    }
+
+    async fn act(&self, action: Action) -> (u16, String) {
         match action {
             Action::Unread(reference, text) => {
                 let what = format!("{reference} unread: {text:?}");
@@ -287,7 +324,9 @@ pub async fn demo() -> Result<(), String> {
             .with_quo(quo_fake.client("agent"))
             .with_textus(textus_fake.client("agent")),
         conversations: Mutex::default(),
+        replays: ReplayGuard::new(REPLAY_MEMORY.0, REPLAY_MEMORY.1),
         log: Mutex::default(),
+        captured: Mutex::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -410,6 +449,37 @@ pub async fn demo() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     check("a forged delivery is answered 401", forged.status() == 401)?;
 
+    // 5. Replays: the customer's message and the reply, captured and sent
+    //    again and again (Partoo's and TextUs's signatures never expire).
+    //    Answered 200, nothing done: no API call spent, no state flipped.
+    let marks_before = (partoo_fake.requests().len(), textus_fake.requests().len());
+    let unread_then_handled = seen("partoo:3");
+    let http = reqwest::Client::new();
+    let captured: Vec<_> = receiver.captured.lock().unwrap().clone();
+    for (path, headers, body) in captured.iter().filter(|(path, ..)| path != "/quo") {
+        for _ in 0..3 {
+            let replayed = http
+                .post(format!("http://{address}{path}"))
+                .headers(headers.clone())
+                .body(body.clone())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            check(
+                &format!("{path}: a replayed delivery is answered 200"),
+                replayed.status() == 200,
+            )?;
+        }
+    }
+    check(
+        "a replay spends no API call",
+        (partoo_fake.requests().len(), textus_fake.requests().len()) == marks_before,
+    )?;
+    check(
+        "a replay changes no conversation's state",
+        seen("partoo:3") == unread_then_handled,
+    )?;
+
     println!("\nwhat the receiver answered:");
     for (path, status, what) in receiver.log.lock().unwrap().iter() {
         println!("  {status} {path}: {what}");
@@ -458,7 +528,9 @@ async fn listen(address: &str) -> Result<(), String> {
         textus,
         inbox,
         conversations: Mutex::default(),
+        replays: ReplayGuard::new(REPLAY_MEMORY.0, REPLAY_MEMORY.1),
         log: Mutex::default(),
+        captured: Mutex::default(),
     });
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -102,6 +102,9 @@ pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use shared::{SharedLimit, WhenUnavailable, MAX_RESERVE_AHEAD, MAX_SHARED_LIMIT_TIMEOUT};
 pub use timestamp::Timestamp;
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub use webhook::{Claim, Delivery, ReplayGuard};
 pub use webhook::{
     UnknownEvent, WebhookError, WebhookEvent, DEFAULT_MAX_WEBHOOK_BODY_BYTES,
     DEFAULT_WEBHOOK_TOLERANCE,

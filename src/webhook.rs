@@ -887,3 +887,221 @@ mod tests {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Deliveries and replays.
+
+/// A delivery whose signature holds: its event, with what the scheme signs
+/// about the delivery itself (an id and a timestamp, where it has them) and
+/// the key that tells a replay from a new delivery.
+///
+/// Partoo's and TextUs's signatures cover the body alone and never expire:
+/// anyone who captures one delivery can send it again, as often as they
+/// like, and it verifies. Quo's expire after the tolerance window. Check
+/// [`replay_key`](Self::replay_key) against a [`ReplayGuard`] before acting.
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+#[derive(Debug, Clone)]
+pub struct Delivery<E> {
+    event: E,
+    id: Option<String>,
+    signed_at: Option<std::time::SystemTime>,
+    replay_key: String,
+}
+
+#[cfg(feature = "webhooks")]
+impl<E> Delivery<E> {
+    /// A verified delivery of `body` (the key: the signed delivery id where
+    /// the scheme has one, else a SHA-256 of the body, which is all the
+    /// other schemes sign: a replay is the same bytes).
+    #[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
+    pub(crate) fn new(
+        event: E,
+        provider: &str,
+        id: Option<String>,
+        signed_at: Option<std::time::SystemTime>,
+        body: &[u8],
+    ) -> Self {
+        use sha2::Digest;
+        let replay_key = match &id {
+            Some(id) => format!("{provider}:id:{id}"),
+            None => format!(
+                "{provider}:body:{}",
+                hex::encode(sha2::Sha256::digest(body))
+            ),
+        };
+        Delivery {
+            event,
+            id,
+            signed_at,
+            replay_key,
+        }
+    }
+
+    /// The event.
+    pub fn event(&self) -> &E {
+        &self.event
+    }
+
+    /// The event, owned.
+    pub fn into_event(self) -> E {
+        self.event
+    }
+
+    /// The delivery's id, where the scheme signs one (Quo's current scheme,
+    /// `webhook-id`: the same across the provider's retries).
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// When the provider signed it, where the scheme signs a time (Quo's
+    /// schemes; Partoo's and TextUs's have none).
+    pub fn signed_at(&self) -> Option<std::time::SystemTime> {
+        self.signed_at
+    }
+
+    /// What identifies this delivery across replays and the provider's own
+    /// retries: the provider and the signed delivery id, or the provider and
+    /// a SHA-256 of the signed body.
+    pub fn replay_key(&self) -> &str {
+        &self.replay_key
+    }
+}
+
+/// Remembers the deliveries a receiver handled, so a replayed one (or the
+/// provider's retry of one already handled) is answered without acting
+/// again: bounded in entries and in time.
+///
+/// [`claim`](Self::claim) a delivery's [`replay_key`](Delivery::replay_key)
+/// before acting on it; [`Claim::done`] once handled. A claim dropped
+/// without `done` (the handler failed and answers 5xx, so the provider
+/// retries) is released: the retry is not taken for a replay.
+///
+/// ```
+/// # #[cfg(feature = "webhooks")] {
+/// use std::time::Duration;
+/// use inbox_bindings::ReplayGuard;
+///
+/// let guard = ReplayGuard::new(Duration::from_secs(24 * 60 * 60), 100_000);
+/// let claim = guard.claim("partoo:body:ab12").expect("first time");
+/// claim.done();
+/// assert!(guard.claim("partoo:body:ab12").is_none(), "a replay");
+/// # }
+/// ```
+///
+/// It remembers one process's deliveries; receivers behind a load balancer
+/// share the same keys through their own store (a `SET NX EX` in Redis).
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+#[derive(Debug, Clone)]
+pub struct ReplayGuard {
+    inner: std::sync::Arc<std::sync::Mutex<Remembered>>,
+    ttl: Duration,
+    capacity: usize,
+}
+
+#[cfg(feature = "webhooks")]
+#[derive(Debug, Default)]
+struct Remembered {
+    /// Key → when it was handled (`None`: being handled now).
+    entries: std::collections::HashMap<String, Option<tokio::time::Instant>>,
+    /// Handled keys, oldest first, for expiry and the capacity bound.
+    order: std::collections::VecDeque<(tokio::time::Instant, String)>,
+}
+
+#[cfg(feature = "webhooks")]
+impl ReplayGuard {
+    /// A guard remembering at most `capacity` handled deliveries (the oldest
+    /// are forgotten first), each for `ttl`. Keep `ttl` longer than the
+    /// provider retries (a day covers every provider here); a replay after
+    /// it, or after `capacity` newer deliveries, is accepted again.
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        ReplayGuard {
+            inner: Default::default(),
+            ttl,
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Claims `key` for handling: `None` when it was handled within the
+    /// guard's memory, or is being handled right now (a concurrent replay).
+    pub fn claim(&self, key: &str) -> Option<Claim> {
+        let now = tokio::time::Instant::now();
+        let mut remembered = self.inner.lock().expect("not poisoned");
+        // Forget what expired.
+        while let Some((at, _)) = remembered.order.front() {
+            if now.duration_since(*at) < self.ttl {
+                break;
+            }
+            let (at, key) = remembered.order.pop_front().expect("a front");
+            if remembered.entries.get(&key) == Some(&Some(at)) {
+                remembered.entries.remove(&key);
+            }
+        }
+        if remembered.entries.contains_key(key) {
+            return None;
+        }
+        remembered.entries.insert(key.to_string(), None);
+        Some(Claim {
+            guard: self.clone(),
+            key: Some(key.to_string()),
+        })
+    }
+
+    /// How many deliveries it remembers (handled or being handled).
+    pub fn len(&self) -> usize {
+        self.inner.lock().expect("not poisoned").entries.len()
+    }
+
+    /// Whether it remembers none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn finish(&self, key: String, handled: bool) {
+        let mut remembered = self.inner.lock().expect("not poisoned");
+        if !handled {
+            remembered.entries.remove(&key);
+            return;
+        }
+        let now = tokio::time::Instant::now();
+        remembered.entries.insert(key.clone(), Some(now));
+        remembered.order.push_back((now, key));
+        while remembered.order.len() > self.capacity {
+            let (at, old) = remembered.order.pop_front().expect("over capacity");
+            if remembered.entries.get(&old) == Some(&Some(at)) {
+                remembered.entries.remove(&old);
+            }
+        }
+    }
+}
+
+/// A delivery being handled ([`ReplayGuard::claim`]): [`done`](Self::done)
+/// once it is; dropped without, the claim is released.
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+#[derive(Debug)]
+#[must_use = "call done() once the delivery is handled; dropping releases it"]
+pub struct Claim {
+    guard: ReplayGuard,
+    key: Option<String>,
+}
+
+#[cfg(feature = "webhooks")]
+impl Claim {
+    /// The delivery was handled: its key is remembered.
+    pub fn done(mut self) {
+        if let Some(key) = self.key.take() {
+            self.guard.finish(key, true);
+        }
+    }
+}
+
+#[cfg(feature = "webhooks")]
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.guard.finish(key, false);
+        }
+    }
+}

@@ -52,7 +52,7 @@ mod verifier {
 
     use super::Event;
     use crate::webhook::check;
-    use crate::WebhookError;
+    use crate::{Delivery, WebhookError};
 
     /// The header carrying the signature.
     pub const SIGNATURE_HEADER: &str = "x-partoo-signature-v1";
@@ -147,6 +147,19 @@ mod verifier {
             headers: &http::HeaderMap,
             body: &[u8],
         ) -> Result<Event, WebhookError> {
+            self.verify_delivery(headers, body)
+                .map(Delivery::into_event)
+        }
+
+        /// [`verify`](Self::verify), keeping the key a
+        /// [`ReplayGuard`](crate::ReplayGuard) checks: the scheme signs no
+        /// id and no time, and a signature never expires, so a captured
+        /// delivery verifies again whenever it is replayed.
+        pub fn verify_delivery(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Delivery<Event>, WebhookError> {
             check::body(body, self.max_body)?;
             let header = check::required_header(headers, &SIGNATURE)?;
             let bytes: [u8; 64] = check::base64_exact(
@@ -162,7 +175,8 @@ mod verifier {
             {
                 return Err(WebhookError::BadSignature);
             }
-            check::decode::<Event>(body)
+            let event = check::decode::<Event>(body)?;
+            Ok(Delivery::new(event, "partoo", None, None, body))
         }
     }
 }

@@ -53,7 +53,7 @@ mod verifier {
 
     use super::Event;
     use crate::webhook::check;
-    use crate::WebhookError;
+    use crate::{Delivery, WebhookError};
 
     type HmacSha256 = Hmac<Sha256>;
 
@@ -185,17 +185,43 @@ mod verifier {
             body: &[u8],
             now: SystemTime,
         ) -> Result<Event, WebhookError> {
+            self.verify_delivery_at(headers, body, now)
+                .map(Delivery::into_event)
+        }
+
+        /// [`verify`](Self::verify), keeping what the scheme signs about the
+        /// delivery: its `webhook-id` (current scheme) and when it was
+        /// signed, and the key a [`ReplayGuard`](crate::ReplayGuard) checks.
+        pub fn verify_delivery(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Delivery<Event>, WebhookError> {
+            self.verify_delivery_at(headers, body, SystemTime::now())
+        }
+
+        /// [`verify_delivery`](Self::verify_delivery) as if the receiver's
+        /// clock read `now`.
+        pub fn verify_delivery_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            now: SystemTime,
+        ) -> Result<Delivery<Event>, WebhookError> {
             check::body(body, self.max_body)?;
-            if let Some(signatures) = check::header(headers, &SIGNATURE_HEADER)? {
-                self.standard(headers, signatures, body, now)?;
-            } else if let Some(legacy) = check::header(headers, &LEGACY_HEADER)? {
-                self.legacy(legacy, body, now)?;
-            } else {
-                return Err(WebhookError::MissingHeader {
-                    name: "webhook-signature (or openphone-signature)",
-                });
-            }
-            check::decode::<Event>(body)
+            let (id, signed_at) =
+                if let Some(signatures) = check::header(headers, &SIGNATURE_HEADER)? {
+                    let (id, signed_at) = self.standard(headers, signatures, body, now)?;
+                    (Some(id), signed_at)
+                } else if let Some(legacy) = check::header(headers, &LEGACY_HEADER)? {
+                    (None, self.legacy(legacy, body, now)?)
+                } else {
+                    return Err(WebhookError::MissingHeader {
+                        name: "webhook-signature (or openphone-signature)",
+                    });
+                };
+            let event = check::decode::<Event>(body)?;
+            Ok(Delivery::new(event, "quo", id, Some(signed_at), body))
         }
 
         fn keys_for(&self, headers: &'static str) -> Result<&[HmacSha256], WebhookError> {
@@ -219,7 +245,7 @@ mod verifier {
             signatures: &str,
             body: &[u8],
             now: SystemTime,
-        ) -> Result<(), WebhookError> {
+        ) -> Result<(String, SystemTime), WebhookError> {
             let keys = self.keys_for(STANDARD_HEADERS)?;
             let id = check::required_header(headers, &ID_HEADER)?;
             let timestamp = check::required_header(headers, &TIMESTAMP_HEADER)?;
@@ -259,13 +285,18 @@ mod verifier {
                 }
             }
             if matched {
-                Ok(())
+                Ok((id.to_string(), signed_at))
             } else {
                 Err(WebhookError::BadSignature)
             }
         }
 
-        fn legacy(&self, header: &str, body: &[u8], now: SystemTime) -> Result<(), WebhookError> {
+        fn legacy(
+            &self,
+            header: &str,
+            body: &[u8],
+            now: SystemTime,
+        ) -> Result<SystemTime, WebhookError> {
             let keys = self.keys_for(LEGACY_HEADERS)?;
             let mut parts = header.split(';');
             let (Some(scheme), Some(version), Some(timestamp), Some(encoded), None) = (
@@ -304,7 +335,7 @@ mod verifier {
                 mac.verify_slice(&signature).is_ok()
             });
             if matched {
-                Ok(())
+                Ok(signed_at)
             } else {
                 Err(WebhookError::BadSignature)
             }

@@ -975,3 +975,75 @@ async fn fakes_deliver_only_to_loopback() {
     let fake = FakePartoo::builder().start().await;
     fake.subscribe_webhooks("https://example.com/hook");
 }
+
+#[test]
+fn a_verified_delivery_keeps_what_its_scheme_signs_and_a_replay_key() {
+    let all = vectors();
+    let quo_valid = all
+        .iter()
+        .find(|v| v.provider == "quo" && v.name == "valid")
+        .unwrap();
+    let delivery = quo::webhooks::Verifier::new(&quo_valid.key)
+        .unwrap()
+        .verify_delivery_at(
+            &quo_valid.headers(),
+            &quo_valid.body(),
+            at(quo_valid.now.unwrap()),
+        )
+        .unwrap();
+    let id = quo_valid.headers["webhook-id"].clone();
+    assert_eq!(delivery.id(), Some(id.as_str()));
+    let signed: u64 = quo_valid.headers["webhook-timestamp"].parse().unwrap();
+    assert_eq!(delivery.signed_at(), Some(at(signed)));
+    assert_eq!(delivery.replay_key(), format!("quo:id:{id}"));
+    // Body-only schemes: the key is the body's, the same for a replay.
+    let textus_valid = all
+        .iter()
+        .find(|v| v.provider == "textus" && v.name == "valid")
+        .unwrap();
+    let verifier = textus::webhooks::Verifier::new(&textus_valid.key).unwrap();
+    let first = verifier
+        .verify_delivery(&textus_valid.headers(), &textus_valid.body())
+        .unwrap();
+    let replayed = verifier
+        .verify_delivery(&textus_valid.headers(), &textus_valid.body())
+        .unwrap();
+    assert_eq!((first.id(), first.signed_at()), (None, None));
+    assert_eq!(first.replay_key(), replayed.replay_key());
+    assert!(first.replay_key().starts_with("textus:body:"));
+    let partoo_valid = all
+        .iter()
+        .find(|v| v.provider == "partoo" && v.name == "valid")
+        .unwrap();
+    let partoo_delivery = partoo::webhooks::Verifier::new(&partoo_valid.key)
+        .unwrap()
+        .verify_delivery(&partoo_valid.headers(), &partoo_valid.body())
+        .unwrap();
+    assert!(partoo_delivery.replay_key().starts_with("partoo:body:"));
+    assert_ne!(partoo_delivery.replay_key(), first.replay_key());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_guard_remembers_what_was_handled_within_its_bounds() {
+    use inbox_bindings::ReplayGuard;
+    let guard = ReplayGuard::new(Duration::from_secs(60), 2);
+    // Handled: a replay is refused, also while it is being handled.
+    let claim = guard.claim("a").unwrap();
+    assert!(guard.claim("a").is_none(), "a concurrent replay");
+    claim.done();
+    assert!(guard.claim("a").is_none(), "a replay");
+    // A failed handling releases its claim: the provider's retry is handled.
+    drop(guard.claim("b").unwrap());
+    guard.claim("b").unwrap().done();
+    // At most `capacity` remembered: the oldest is forgotten first.
+    guard.claim("c").unwrap().done();
+    assert_eq!(guard.len(), 2);
+    assert!(guard.claim("a").is_some_and(|claim| {
+        drop(claim);
+        true
+    }));
+    assert!(guard.claim("c").is_none());
+    // And each for its time to live.
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert!(guard.claim("c").is_some());
+}
