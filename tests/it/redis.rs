@@ -768,3 +768,41 @@ async fn a_redis_reply_granting_a_wait_past_the_budget_is_a_protocol_error() {
         }
     }
 }
+
+#[tokio::test]
+async fn writing_a_shared_pause_is_bounded_by_the_calls_deadline() {
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let redis = RedisServer::start();
+    let server = MockServer::start().await;
+    // A 429 that takes 300 ms to come: Redis freezes in between, after the
+    // call reserved its slot and before it writes the 429's pause.
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    let shared = SharedLimit::redis(&redis.url())
+        .unwrap()
+        .operation_timeout(Duration::from_secs(10));
+    let client = inbox_bindings::partoo::Client::with_config(
+        crate::support::loopback(&server, "key-a")
+            .rate_limit(RateLimit::per_second(100))
+            .call_timeout(Duration::from_secs(2))
+            .shared_limit(shared),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let call = tokio::spawn(async move { mark(&client, 1).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    redis.freeze();
+    let outcome = call.await.unwrap();
+    let elapsed = started.elapsed();
+    redis.thaw();
+    assert!(outcome.is_err(), "{outcome:?}");
+    // The 2 s deadline, not the 10 s operation timeout (with room for a
+    // loaded machine).
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+}
