@@ -14,9 +14,14 @@
 //!   [`openphone-signature: hmac;1;<ms>;<base64>`](https://www.quo.com/docs/webhooks/legacy-signature-validation),
 //!   HMAC-SHA256 over `<ms>.<body>` keyed by the base64-decoded signing key.
 //!
-//! [`Verifier::verify`] picks the scheme from the delivery's headers and
-//! refuses a timestamp more than [`Verifier::tolerance`] (five minutes by
-//! default) from the receiver's clock, either way. Answer `2xx` when
+//! [`Verifier::verify`] picks the scheme from the delivery's headers (with
+//! both header sets, the one whose keys it holds) and refuses a current
+//! timestamp more than [`Verifier::tolerance`] (five minutes by default,
+//! Quo's) from the receiver's clock, either way, and a legacy one more than
+//! [`Verifier::legacy_tolerance`] ([`DEFAULT_LEGACY_TOLERANCE`], a day: Quo
+//! documents no window there, and a retry may carry the original
+//! signature). A legacy header may carry several signatures after commas;
+//! any that verifies will do, as with the current scheme's entries. Answer `2xx` when
 //! handled: any other status is retried. Current deliveries are
 //! at-least-once: `webhook-id` identifies a delivery, the event's `id` the
 //! event, across retries.
@@ -39,7 +44,7 @@
 pub use super::generated::Event;
 
 #[cfg(feature = "webhooks")]
-pub use verifier::Verifier;
+pub use verifier::{Verifier, DEFAULT_LEGACY_TOLERANCE};
 
 #[cfg(feature = "webhooks")]
 mod verifier {
@@ -81,8 +86,17 @@ mod verifier {
         /// Legacy signing keys, as keyed HMAC states.
         legacy: Vec<HmacSha256>,
         tolerance: Duration,
+        legacy_tolerance: Duration,
         max_body: usize,
     }
+
+    /// The window a legacy `openphone-signature` timestamp must fall in by
+    /// default: a day. Quo documents no window for its legacy scheme (the
+    /// five minutes are the current scheme's), and a legacy retry may carry
+    /// the original signature: a short window would refuse every retry
+    /// after it, and the event would be lost. Replays inside the window are
+    /// for a [`ReplayGuard`](crate::ReplayGuard).
+    pub const DEFAULT_LEGACY_TOLERANCE: Duration = Duration::from_secs(24 * 60 * 60);
 
     impl fmt::Debug for Verifier {
         fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -91,6 +105,7 @@ mod verifier {
                 .field("standard_keys", &self.standard.len())
                 .field("legacy_keys", &self.legacy.len())
                 .field("tolerance", &self.tolerance)
+                .field("legacy_tolerance", &self.legacy_tolerance)
                 .field("max_body", &self.max_body)
                 .finish()
         }
@@ -115,9 +130,15 @@ mod verifier {
                 standard: Vec::new(),
                 legacy: Vec::new(),
                 tolerance: crate::DEFAULT_WEBHOOK_TOLERANCE,
+                legacy_tolerance: DEFAULT_LEGACY_TOLERANCE,
                 max_body: crate::DEFAULT_MAX_WEBHOOK_BODY_BYTES,
             };
-            let engine = base64::engine::general_purpose::STANDARD;
+            // Padding or none: the Standard Webhooks libraries add what is missing.
+            let engine = base64::engine::GeneralPurpose::new(
+                &base64::alphabet::STANDARD,
+                base64::engine::GeneralPurposeConfig::new()
+                    .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+            );
             for key in keys {
                 let key = key.as_ref().trim();
                 if let Some(secret) = key.strip_prefix("whsec_") {
@@ -152,10 +173,18 @@ mod verifier {
             Ok(verifier)
         }
 
-        /// How far a signed timestamp may be from the receiver's clock, either
-        /// way (default five minutes, as Quo advises).
+        /// How far a current (Standard Webhooks) timestamp may be from the
+        /// receiver's clock, either way (default five minutes, as Quo advises).
         pub fn tolerance(mut self, tolerance: Duration) -> Self {
             self.tolerance = tolerance;
+            self
+        }
+
+        /// How far a legacy `openphone-signature` timestamp may be from the
+        /// receiver's clock, either way (default
+        /// [`DEFAULT_LEGACY_TOLERANCE`], a day: see there why).
+        pub fn legacy_tolerance(mut self, tolerance: Duration) -> Self {
+            self.legacy_tolerance = tolerance;
             self
         }
 
@@ -209,17 +238,28 @@ mod verifier {
             now: SystemTime,
         ) -> Result<Delivery<Event>, WebhookError> {
             check::body(body, self.max_body)?;
-            let (id, signed_at) =
-                if let Some(signatures) = check::header(headers, &SIGNATURE_HEADER)? {
-                    let (id, signed_at) = self.standard(headers, signatures, body, now)?;
-                    (Some(id), signed_at)
-                } else if let Some(legacy) = check::header(headers, &LEGACY_HEADER)? {
-                    (None, self.legacy(legacy, body, now)?)
-                } else {
+            let standard = check::header(headers, &SIGNATURE_HEADER)?;
+            let legacy = check::header(headers, &LEGACY_HEADER)?;
+            // Both header sets (Quo's migration path): the scheme whose keys
+            // this verifier holds.
+            let use_standard = match (standard, legacy) {
+                (Some(_), Some(_)) => !self.standard.is_empty() || self.legacy.is_empty(),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => {
                     return Err(WebhookError::MissingHeader {
                         name: "webhook-signature (or openphone-signature)",
-                    });
-                };
+                    })
+                }
+            };
+            let (id, signed_at) = match (use_standard, standard, legacy) {
+                (true, Some(signatures), _) => {
+                    let (id, signed_at) = self.standard(headers, signatures, body, now)?;
+                    (Some(id), signed_at)
+                }
+                (_, _, Some(legacy)) => (None, self.legacy(legacy, body, now)?),
+                _ => unreachable!("a header was found above"),
+            };
             let event = check::decode::<Event>(body)?;
             Ok(Delivery::new(event, "quo", id, Some(signed_at), body))
         }
@@ -257,13 +297,25 @@ mod verifier {
                 },
             )?;
             check::timestamp(signed_at, now, self.tolerance)?;
-            // Every `v1,` entry must be well formed; any may match any key.
-            // Other versions (`v1a`, asymmetric) are not Quo's: skipped.
-            if !signatures.split(' ').any(|entry| entry.starts_with("v1,")) {
-                return Err(WebhookError::MalformedHeader {
+            // Any `v1,` entry may match any key. Other versions (`v1a`,
+            // asymmetric) are not Quo's, and a malformed entry is skipped as
+            // the reference libraries skip it: refused only when no entry is
+            // well formed.
+            let mut first_problem = None;
+            let decoded: Vec<[u8; 32]> = signatures
+                .split(' ')
+                .filter_map(|entry| entry.strip_prefix("v1,"))
+                .filter_map(|encoded| {
+                    check::base64_exact::<32>(encoded, SIGNATURE, "a v1 signature is not 32 bytes")
+                        .map_err(|problem| first_problem.get_or_insert(problem))
+                        .ok()
+                })
+                .collect();
+            if decoded.is_empty() {
+                return Err(first_problem.unwrap_or(WebhookError::MalformedHeader {
                     name: SIGNATURE,
                     reason: "no `v1,` signature",
-                });
+                }));
             }
             let mut matched = false;
             for key in keys {
@@ -274,14 +326,9 @@ mod verifier {
                 mac.update(b".");
                 mac.update(body);
                 let expected = mac.finalize();
-                for encoded in signatures.split(' ').filter_map(|e| e.strip_prefix("v1,")) {
-                    let signature = check::base64_exact::<32>(
-                        encoded,
-                        SIGNATURE,
-                        "a v1 signature is not 32 bytes",
-                    )?;
+                for signature in &decoded {
                     // `CtOutput`'s equality is constant time; no early exit on a match.
-                    matched |= expected == CtOutput::new(signature.into());
+                    matched |= expected == CtOutput::new((*signature).into());
                 }
             }
             if matched {
@@ -298,47 +345,92 @@ mod verifier {
             now: SystemTime,
         ) -> Result<SystemTime, WebhookError> {
             let keys = self.keys_for(LEGACY_HEADERS)?;
-            let mut parts = header.split(';');
-            let (Some(scheme), Some(version), Some(timestamp), Some(encoded), None) = (
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-            ) else {
-                return Err(WebhookError::MalformedHeader {
+            // `hmac;1;<ms>;<base64>`, and (Quo: later versions may carry
+            // several) more after commas, each whole or a bare signature
+            // over the same timestamp. Any that verifies will do; a
+            // malformed one is skipped when another is well formed.
+            let mut first_problem = None;
+            let mut candidates: Vec<(&str, [u8; 32])> = Vec::new();
+            let mut timestamp: Option<&str> = None;
+            for entry in header.split(',').map(str::trim) {
+                let parsed = Self::legacy_entry(entry, timestamp);
+                match parsed {
+                    Ok((at, signature)) => {
+                        timestamp = Some(at);
+                        candidates.push((at, signature));
+                    }
+                    Err(problem) => {
+                        first_problem.get_or_insert(problem);
+                    }
+                }
+            }
+            let Some(&(stamp, _)) = candidates.first() else {
+                return Err(first_problem.unwrap_or(WebhookError::MalformedHeader {
                     name: LEGACY,
                     reason: "not `hmac;1;<timestamp>;<signature>`",
-                });
+                }));
             };
-            if scheme != "hmac" || version != "1" {
+            if candidates.iter().any(|(at, _)| *at != stamp) {
                 return Err(WebhookError::MalformedHeader {
                     name: LEGACY,
-                    reason: "not the `hmac` scheme, version 1",
+                    reason: "the signatures carry different timestamps",
                 });
             }
-            let millis = check::integer(timestamp, LEGACY)?;
+            let millis = check::integer(stamp, LEGACY)?;
             let signed_at = UNIX_EPOCH
                 .checked_add(Duration::from_millis(millis))
                 .ok_or(WebhookError::MalformedHeader {
                     name: LEGACY,
                     reason: "the timestamp is out of range",
                 })?;
-            check::timestamp(signed_at, now, self.tolerance)?;
-            let signature =
-                check::base64_exact::<32>(encoded, LEGACY, "the signature is not 32 bytes")?;
-            let matched = keys.iter().any(|key| {
+            check::timestamp(signed_at, now, self.legacy_tolerance)?;
+            let mut matched = false;
+            for key in keys {
                 let mut mac = key.clone();
-                mac.update(timestamp.as_bytes());
+                mac.update(stamp.as_bytes());
                 mac.update(b".");
                 mac.update(body);
-                mac.verify_slice(&signature).is_ok()
-            });
+                let expected = mac.finalize();
+                for (_, signature) in &candidates {
+                    // Constant-time equality; no early exit on a match.
+                    matched |= expected == CtOutput::new((*signature).into());
+                }
+            }
             if matched {
                 Ok(signed_at)
             } else {
                 Err(WebhookError::BadSignature)
             }
+        }
+
+        /// One legacy entry: `hmac;1;<ms>;<base64>`, or a bare signature
+        /// over the previous entry's timestamp.
+        fn legacy_entry<'h>(
+            entry: &'h str,
+            previous: Option<&'h str>,
+        ) -> Result<(&'h str, [u8; 32]), WebhookError> {
+            let parts: Vec<&str> = entry.split(';').collect();
+            let (timestamp, encoded) = match parts.as_slice() {
+                [scheme, version, timestamp, encoded] => {
+                    if *scheme != "hmac" || *version != "1" {
+                        return Err(WebhookError::MalformedHeader {
+                            name: LEGACY,
+                            reason: "not the `hmac` scheme, version 1",
+                        });
+                    }
+                    (*timestamp, *encoded)
+                }
+                [encoded] if previous.is_some() => (previous.expect("checked"), *encoded),
+                _ => {
+                    return Err(WebhookError::MalformedHeader {
+                        name: LEGACY,
+                        reason: "not `hmac;1;<timestamp>;<signature>`",
+                    })
+                }
+            };
+            let signature =
+                check::base64_exact::<32>(encoded, LEGACY, "the signature is not 32 bytes")?;
+            Ok((timestamp, signature))
         }
     }
 }

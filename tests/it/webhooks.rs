@@ -88,6 +88,15 @@ fn at(seconds: u64) -> SystemTime {
 }
 
 /// Runs one vector through its provider's verifier.
+/// A Quo verifier with the windows the vectors were made for: five
+/// minutes for both schemes (the legacy one is a day by default, tested
+/// on its own).
+fn quo_as_vectors(key: &str) -> quo::webhooks::Verifier {
+    quo::webhooks::Verifier::new(key)
+        .unwrap()
+        .legacy_tolerance(inbox_bindings::DEFAULT_WEBHOOK_TOLERANCE)
+}
+
 fn run(vector: &Vector, headers: &http::HeaderMap, body: &[u8]) -> Outcome {
     match vector.provider.as_str() {
         "partoo" => outcome(
@@ -95,15 +104,11 @@ fn run(vector: &Vector, headers: &http::HeaderMap, body: &[u8]) -> Outcome {
                 .unwrap()
                 .verify(headers, body),
         ),
-        "quo" => outcome(
-            quo::webhooks::Verifier::new(&vector.key)
-                .unwrap()
-                .verify_at(
-                    headers,
-                    body,
-                    at(vector.now.expect("quo vectors have a clock")),
-                ),
-        ),
+        "quo" => outcome(quo_as_vectors(&vector.key).verify_at(
+            headers,
+            body,
+            at(vector.now.expect("quo vectors have a clock")),
+        )),
         "textus" => outcome(
             textus::webhooks::Verifier::new(&vector.key)
                 .unwrap()
@@ -585,8 +590,7 @@ fn statuses_tell_a_receiver_what_to_answer() {
                     .unwrap()
                     .verify(&v.headers(), &v.body())
                     .unwrap_err(),
-                "quo" => quo::webhooks::Verifier::new(&v.key)
-                    .unwrap()
+                "quo" => quo_as_vectors(&v.key)
                     .verify_at(&v.headers(), &v.body(), at(v.now.unwrap()))
                     .unwrap_err(),
                 _ => textus::webhooks::Verifier::new(&v.key)
@@ -1046,4 +1050,141 @@ async fn a_replay_guard_remembers_what_was_handled_within_its_bounds() {
     // And each for its time to live.
     tokio::time::advance(Duration::from_secs(61)).await;
     assert!(guard.claim("c").is_some());
+}
+
+/// Quo's two schemes signed here, as Quo would (HMAC-SHA256).
+mod quo_signing {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+
+    pub const STANDARD_KEY: [u8; 25] = *b"a-standard-webhook-key!!!";
+    pub const LEGACY_KEY: [u8; 20] = *b"a-legacy-signing-key";
+
+    pub fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    fn mac(key: &[u8], parts: &[&[u8]]) -> String {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+        for part in parts {
+            mac.update(part);
+        }
+        b64(&mac.finalize().into_bytes())
+    }
+
+    pub fn standard(id: &str, seconds: u64, body: &[u8]) -> String {
+        mac(
+            &STANDARD_KEY,
+            &[
+                id.as_bytes(),
+                b".",
+                seconds.to_string().as_bytes(),
+                b".",
+                body,
+            ],
+        )
+    }
+
+    pub fn legacy(millis: u64, body: &[u8]) -> String {
+        mac(&LEGACY_KEY, &[millis.to_string().as_bytes(), b".", body])
+    }
+}
+
+fn headers_of(pairs: &[(&str, String)]) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in pairs {
+        headers.append(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    headers
+}
+
+#[test]
+fn quo_deliveries_verify_as_quo_sends_them() {
+    use quo_signing::*;
+    let body = br#"{"id": "EV1", "object": "event", "type": "message.received", "data": {"object": {"id": "AC1"}}}"#;
+    let now = 1_760_000_000u64;
+    let whsec = format!("whsec_{}", b64(&STANDARD_KEY));
+    let legacy_key = b64(&LEGACY_KEY);
+    let unpadded = |key: &str| key.trim_end_matches('=').to_string();
+    assert!(
+        whsec.ends_with('=') && legacy_key.ends_with('='),
+        "the cases need padding"
+    );
+
+    // Keys without their base64 padding are accepted (the reference
+    // libraries add it).
+    let verifier =
+        quo::webhooks::Verifier::with_keys([unpadded(&whsec), unpadded(&legacy_key)]).unwrap();
+
+    // A malformed `webhook-signature` entry is skipped when another verifies.
+    let good = standard("msg_1", now, body);
+    let standard_headers = |signatures: String| {
+        headers_of(&[
+            ("webhook-id", "msg_1".into()),
+            ("webhook-timestamp", now.to_string()),
+            ("webhook-signature", signatures),
+        ])
+    };
+    for signatures in [
+        format!("v1,not-base64!! v1,{good}"),
+        format!("v1,AAAA v1,{good}"),
+        format!("v1a,whatever v1,{good}"),
+    ] {
+        verifier
+            .verify_at(&standard_headers(signatures.clone()), body, at(now))
+            .unwrap_or_else(|e| panic!("{signatures}: {e}"));
+    }
+    let only_malformed = verifier
+        .verify_at(&standard_headers("v1,AAAA".into()), body, at(now))
+        .unwrap_err();
+    assert_eq!(variant(&only_malformed), "MalformedHeader");
+
+    // Legacy: several signatures after commas, any that verifies.
+    let millis = now * 1000;
+    let legacy_headers = |value: String| headers_of(&[("openphone-signature", value)]);
+    let right = legacy(millis, body);
+    let wrong = b64(&[7u8; 32]);
+    for value in [
+        format!("hmac;1;{millis};{wrong},hmac;1;{millis};{right}"),
+        format!("hmac;1;{millis};{wrong},{right}"),
+        format!("hmac;1;{millis};{wrong}, hmac;1;{millis};not base64"),
+    ] {
+        let outcome = verifier.verify_at(&legacy_headers(value.clone()), body, at(now));
+        if value.contains("not base64") {
+            assert_eq!(variant(&outcome.unwrap_err()), "BadSignature", "{value}");
+        } else {
+            outcome.unwrap_or_else(|e| panic!("{value}: {e}"));
+        }
+    }
+
+    // The legacy window is its own (a day by default): a retry an hour
+    // later with the original signature verifies; five minutes is a choice.
+    let an_hour_later = at(now + 3600);
+    let original = legacy_headers(format!("hmac;1;{millis};{right}"));
+    verifier.verify_at(&original, body, an_hour_later).unwrap();
+    let strict = verifier
+        .clone()
+        .legacy_tolerance(Duration::from_secs(300))
+        .verify_at(&original, body, an_hour_later)
+        .unwrap_err();
+    assert_eq!(variant(&strict), "StaleTimestamp");
+    // The current scheme keeps its five minutes.
+    let stale = verifier
+        .verify_at(&standard_headers(format!("v1,{good}")), body, an_hour_later)
+        .unwrap_err();
+    assert_eq!(variant(&stale), "StaleTimestamp");
+
+    // Both header sets (Quo's migration path): the scheme whose keys the
+    // verifier holds.
+    let mut both = original.clone();
+    both.extend(standard_headers("v1,AAAA".into()));
+    let legacy_only = quo::webhooks::Verifier::new(&legacy_key).unwrap();
+    legacy_only.verify_at(&both, body, at(now)).unwrap();
+    let mut both = standard_headers(format!("v1,{good}"));
+    both.extend(legacy_headers(format!("hmac;1;{millis};{wrong}")));
+    let standard_only = quo::webhooks::Verifier::new(&whsec).unwrap();
+    standard_only.verify_at(&both, body, at(now)).unwrap();
 }
