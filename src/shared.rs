@@ -408,8 +408,7 @@ impl From<Unavailable> for RunError {
 /// The furthest ahead one call reserves a slot: a call whose slot would be
 /// later waits unreserved and asks again, so calls that are cancelled while
 /// they wait (a handler's own timeout, `select!`, shutdown) never hold more
-/// than this much of the shared rate (and they give it back: see
-/// [`Reservation`]).
+/// than this much of the shared rate (and they give it back when dropped).
 pub const MAX_RESERVE_AHEAD: Duration = Duration::from_secs(5);
 
 /// Reserves the next slot (GCRA, no burst), after any pause: a slot given
