@@ -261,7 +261,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::serde_json::Value>,
     }
-    /// The conversation a message event belongs to: the few fields the event pages show (the API's `Conversation` has more, and `is_read`, which events never carry).
+    /// The conversation a message event belongs to: the few fields the event pages show (the API's `Conversation` has more), and `is_read`, always `false` in webhook payloads as Partoo's `Conversation` schema says.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventConversation {
@@ -276,6 +276,9 @@ pub mod types {
         /// The conversation id, as the API's `Conversation.id`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
+        /// Always `false` in webhook payloads (Partoo's `Conversation` schema): not the read state, which is per user; ask the API.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_read: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub messaging_partner: ::std::option::Option<MessagingPartner>,
     }
@@ -1035,7 +1038,7 @@ impl Client {
     "business_deleted" => types::BusinessEvent, #[doc =
     " A message was created in a conversation (received from a consumer or sent by a user)."]
     #[doc = ""] #[doc =
-    " What the listConversations page recommends instead of polling to keep a list of ongoing conversations current. A consumer's new message is a `message_created` with `sender_type` `Consumer` and `status` `Success`. `is_read` is never in this payload: read state is per user and only the API says it."]
+    " What the listConversations page recommends instead of polling to keep a list of ongoing conversations current. A consumer's new message is a `message_created` with `sender_type` `Consumer` and `status` `Success`. Where a payload carries `is_read`, it is always `false` (Partoo's `Conversation` schema says so of webhook payloads): it is not the read state, which is per user and only the API says."]
     #[doc = ""] #[doc =
     " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/message-created)."]
     #[doc = ""] #[doc = " Event type `message_created`."] MessageCreated =

@@ -1188,3 +1188,21 @@ fn quo_deliveries_verify_as_quo_sends_them() {
     let standard_only = quo::webhooks::Verifier::new(&whsec).unwrap();
     standard_only.verify_at(&both, body, at(now)).unwrap();
 }
+
+#[test]
+fn a_partoo_event_keeps_the_is_read_partoo_always_sends_false() {
+    use inbox_bindings::WebhookEvent as _;
+    let body = br#"{"type": "message_created", "payload": {
+        "message": {"id": 77, "conversation_id": 3, "content_type": "Text", "sender_type": "Consumer",
+                    "status": "Success", "content": {"text": "Hello"}},
+        "conversation": {"id": 3, "is_read": false, "business": {"id": 1}}, "org_id": 1}}"#;
+    let event = partoo::webhooks::Event::from_slice(body).unwrap();
+    let partoo::webhooks::Event::MessageCreated(created) = event else {
+        panic!("{event:?}");
+    };
+    let conversation = created.payload.conversation.unwrap();
+    assert_eq!(
+        (conversation.id, conversation.is_read),
+        (Some(3), Some(false))
+    );
+}
