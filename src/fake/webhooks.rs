@@ -516,3 +516,86 @@ mod tests {
         assert_eq!(partoo.retries, 5);
     }
 }
+
+/// Signs `body` as `provider` signs a delivery at `at`, with `key`: the
+/// headers to send with it. For testing a receiver (an axum handler through
+/// `tower::ServiceExt::oneshot`, say) without a fake server:
+///
+/// - Partoo: a PKCS#8 Ed25519 private key PEM (from [`partoo_test_keys`]);
+///   verify with its public half;
+/// - Quo: a `whsec_…` secret (current webhooks: `webhook-id` is a fresh
+///   `msg_…`, `webhook-timestamp` the seconds of `at`), or a base64 legacy
+///   signing key (`openphone-signature` with the milliseconds of `at`);
+/// - TextUs: the signing secret as given.
+///
+/// A key of the wrong form is [`WebhookError::InvalidKey`](crate::WebhookError::InvalidKey).
+///
+/// ```
+/// use std::time::SystemTime;
+/// use inbox_bindings::fake::webhooks::sign;
+/// use inbox_bindings::Provider;
+///
+/// let body = br#"{"id": "EV1", "object": "event", "type": "message.received", "data": {}}"#;
+/// let key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/// let headers = sign(Provider::Quo, key, body, SystemTime::now()).unwrap();
+/// let verifier = inbox_bindings::quo::webhooks::Verifier::new(key).unwrap();
+/// assert!(verifier.verify(&headers, body).is_ok());
+/// ```
+pub fn sign(
+    provider: crate::Provider,
+    key: &str,
+    body: &[u8],
+    at: SystemTime,
+) -> Result<http::HeaderMap, crate::WebhookError> {
+    use ed25519_dalek::pkcs8::DecodePrivateKey;
+    let invalid = |reason| crate::WebhookError::InvalidKey { reason };
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let signer = match provider {
+        crate::Provider::Partoo => Signer::Partoo(
+            ed25519_dalek::SigningKey::from_pkcs8_pem(key.trim())
+                .map_err(|_| invalid("not a PKCS#8 Ed25519 private key PEM"))?,
+        ),
+        crate::Provider::Quo => match key.trim().strip_prefix("whsec_") {
+            Some(secret) => Signer::QuoStandard(
+                engine
+                    .decode(secret)
+                    .map_err(|_| invalid("the part after `whsec_` is not standard base64"))?,
+            ),
+            None => Signer::QuoLegacy(engine.decode(key.trim()).map_err(|_| {
+                invalid("neither a `whsec_` secret nor a base64 legacy signing key")
+            })?),
+        },
+        crate::Provider::Textus => Signer::TextUs(key.to_string()),
+        _ => return Err(invalid("no webhook scheme for this provider")),
+    };
+    let id = format!("msg_{:016x}", fastrand::u64(..));
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in signer.headers(body, &id, at) {
+        headers.insert(
+            http::HeaderName::from_static(name),
+            http::HeaderValue::from_str(&value).expect("signature headers are ASCII"),
+        );
+    }
+    Ok(headers)
+}
+
+/// A fresh Ed25519 key pair for testing a Partoo receiver with [`sign`]:
+/// (the private key as PKCS#8 PEM, the public key as the PEM
+/// `partoo::webhooks::Verifier::new` takes). Test keys only: the seed comes
+/// from a fast, non-cryptographic generator.
+pub fn partoo_test_keys() -> (String, String) {
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    let (signer, public_pem) = partoo_signer(&mut fastrand::Rng::new());
+    let Signer::Partoo(key) = signer else {
+        unreachable!("partoo_signer makes a Partoo signer")
+    };
+    let private_pem = key
+        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .expect("a signing key encodes")
+        .to_string();
+    (private_pem, public_pem)
+}

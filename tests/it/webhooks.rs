@@ -1206,3 +1206,137 @@ fn a_partoo_event_keeps_the_is_read_partoo_always_sends_false() {
         (Some(3), Some(false))
     );
 }
+
+/// A Quo receiver as a user writes one: an axum handler taking the raw
+/// body (`Bytes`: the signature is over the bytes, never `Json<T>`).
+async fn quo_handler(
+    axum::extract::State(verifier): axum::extract::State<std::sync::Arc<quo::webhooks::Verifier>>,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+) -> http::StatusCode {
+    match verifier.verify(&headers, &body) {
+        Ok(quo::webhooks::Event::MessageReceived(_)) => http::StatusCode::OK,
+        Ok(_) => http::StatusCode::ACCEPTED,
+        Err(refused) => refused.status(),
+    }
+}
+
+#[tokio::test]
+async fn an_axum_handler_is_tested_with_deliveries_signed_by_the_crate() {
+    use inbox_bindings::fake::webhooks::{partoo_test_keys, sign};
+    use inbox_bindings::Provider;
+    use tower::ServiceExt as _;
+    let key = format!("whsec_{}", quo_signing::b64(&quo_signing::STANDARD_KEY));
+    let app = axum::Router::new()
+        .route("/quo", axum::routing::post(quo_handler))
+        .with_state(std::sync::Arc::new(
+            quo::webhooks::Verifier::new(&key).unwrap(),
+        ));
+    let body = br#"{"id": "EV1", "object": "event", "type": "message.received", "data": {"object": {"id": "AC1"}}}"#;
+    let post = |headers: http::HeaderMap, body: &[u8]| {
+        let mut request = http::Request::post("/quo")
+            .body(axum::body::Body::from(body.to_vec()))
+            .unwrap();
+        *request.headers_mut() = headers;
+        request
+    };
+    let signed = sign(Provider::Quo, &key, body, SystemTime::now()).unwrap();
+    let answer = app
+        .clone()
+        .oneshot(post(signed.clone(), body))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    // One byte changed: refused, and answered 401.
+    let mut tampered = body.to_vec();
+    tampered[10] ^= 1;
+    let answer = app.clone().oneshot(post(signed, &tampered)).await.unwrap();
+    assert_eq!(answer.status(), 401);
+    // Signed an hour ago: stale.
+    let old = sign(
+        Provider::Quo,
+        &key,
+        body,
+        SystemTime::now() - Duration::from_secs(3600),
+    )
+    .unwrap();
+    assert_eq!(app.oneshot(post(old, body)).await.unwrap().status(), 401);
+
+    // Every scheme signs for its verifier.
+    let (private, public) = partoo_test_keys();
+    let partoo_body = br#"{"type": "business_created", "payload": {"business": {"id": "b1"}}}"#;
+    let headers = sign(Provider::Partoo, &private, partoo_body, SystemTime::now()).unwrap();
+    partoo::webhooks::Verifier::new(&public)
+        .unwrap()
+        .verify(&headers, partoo_body)
+        .unwrap();
+    let textus_body = br#"{"action": "message.received"}"#;
+    let headers = sign(
+        Provider::Textus,
+        "textus-secret",
+        textus_body,
+        SystemTime::now(),
+    )
+    .unwrap();
+    textus::webhooks::Verifier::new("textus-secret")
+        .unwrap()
+        .verify(&headers, textus_body)
+        .unwrap();
+    let legacy_key = quo_signing::b64(&quo_signing::LEGACY_KEY);
+    let headers = sign(Provider::Quo, &legacy_key, body, SystemTime::now()).unwrap();
+    assert!(headers.contains_key("openphone-signature"));
+    quo::webhooks::Verifier::new(&legacy_key)
+        .unwrap()
+        .verify(&headers, body)
+        .unwrap();
+    assert!(matches!(
+        sign(Provider::Partoo, "not a pem", b"{}", SystemTime::now()),
+        Err(WebhookError::InvalidKey { .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Quo's current scheme agrees with the Standard Webhooks reference
+    /// implementation, both ways, on generated deliveries.
+    #[test]
+    fn quo_agrees_with_the_standard_webhooks_reference(
+        secret in proptest::collection::vec(any::<u8>(), 1..64),
+        id in "msg_[A-Za-z0-9]{1,24}",
+        body in "\\PC{0,200}",
+        skew in -200i64..200,
+    ) {
+        use inbox_bindings::fake::webhooks::sign;
+        let whsec = format!("whsec_{}", quo_signing::b64(&secret));
+        let reference = standardwebhooks::Webhook::new(&whsec).unwrap();
+        let ours = quo::webhooks::Verifier::new(&whsec).unwrap();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        let signed_at = now + skew;
+        // The reference signs, the crate verifies.
+        let signature = reference.sign(&id, signed_at, body.as_bytes()).unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert("webhook-id", id.parse().unwrap());
+        headers.insert("webhook-timestamp", signed_at.to_string().parse().unwrap());
+        headers.insert("webhook-signature", signature.parse().unwrap());
+        let checked = ours.verify(&headers, body.as_bytes());
+        // (The body need not be an event: only a payload error is allowed.)
+        prop_assert!(
+            !matches!(&checked, Err(e) if e.is_unauthenticated()),
+            "{:?}", checked
+        );
+        // The crate signs, the reference verifies.
+        let headers = sign(
+            inbox_bindings::Provider::Quo,
+            &whsec,
+            body.as_bytes(),
+            UNIX_EPOCH + Duration::from_secs(signed_at as u64),
+        )
+        .unwrap();
+        prop_assert!(reference.verify(body.as_bytes(), &headers).is_ok());
+        // And both refuse another secret's signature.
+        let other = standardwebhooks::Webhook::new(&format!("whsec_{}", quo_signing::b64(b"another")))
+            .unwrap();
+        prop_assert!(other.verify(body.as_bytes(), &headers).is_err());
+    }
+}
