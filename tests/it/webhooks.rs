@@ -1191,7 +1191,6 @@ fn quo_deliveries_verify_as_quo_sends_them() {
 
 #[test]
 fn a_partoo_event_keeps_the_is_read_partoo_always_sends_false() {
-    use inbox_bindings::WebhookEvent as _;
     let body = br#"{"type": "message_created", "payload": {
         "message": {"id": 77, "conversation_id": 3, "content_type": "Text", "sender_type": "Consumer",
                     "status": "Success", "content": {"text": "Hello"}},
