@@ -471,52 +471,6 @@ macro_rules! webhook_accessors {
 }
 pub(crate) use webhook_accessors;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_loopback_receivers() {
-        for good in [
-            "http://127.0.0.1:9/x",
-            "http://127.0.0.2:9/",
-            "http://[::1]:9/",
-            "http://localhost:9/",
-        ] {
-            assert!(check_loopback(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "https://api.partoo.co/hook",
-            "http://10.0.0.1/",
-            "ftp://127.0.0.1/",
-            "not a url",
-        ] {
-            assert!(check_loopback(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn what_each_policy_retries() {
-        let partoo = DeliveryPolicy::partoo();
-        let quo = DeliveryPolicy::quo();
-        for (status, partoo_retries, quo_retries) in [
-            (Some(200), false, false),
-            (Some(204), false, false),
-            (Some(301), false, true),
-            (Some(400), false, true),
-            (Some(404), false, true),
-            (Some(500), true, true),
-            (Some(503), true, true),
-            (None, true, true),
-        ] {
-            assert_eq!(partoo.retried(status), partoo_retries, "{status:?}");
-            assert_eq!(quo.retried(status), quo_retries, "{status:?}");
-        }
-        assert_eq!(DeliveryPolicy::textus(), partoo);
-        assert_eq!(partoo.retries, 5);
-    }
-}
-
 /// Signs `body` as `provider` signs a delivery at `at`, with `key`: the
 /// headers to send with it. For testing a receiver (an axum handler through
 /// `tower::ServiceExt::oneshot`, say) without a fake server:
@@ -598,4 +552,50 @@ pub fn partoo_test_keys() -> (String, String) {
         .expect("a signing key encodes")
         .to_string();
     (private_pem, public_pem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_receivers() {
+        for good in [
+            "http://127.0.0.1:9/x",
+            "http://127.0.0.2:9/",
+            "http://[::1]:9/",
+            "http://localhost:9/",
+        ] {
+            assert!(check_loopback(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://api.partoo.co/hook",
+            "http://10.0.0.1/",
+            "ftp://127.0.0.1/",
+            "not a url",
+        ] {
+            assert!(check_loopback(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn what_each_policy_retries() {
+        let partoo = DeliveryPolicy::partoo();
+        let quo = DeliveryPolicy::quo();
+        for (status, partoo_retries, quo_retries) in [
+            (Some(200), false, false),
+            (Some(204), false, false),
+            (Some(301), false, true),
+            (Some(400), false, true),
+            (Some(404), false, true),
+            (Some(500), true, true),
+            (Some(503), true, true),
+            (None, true, true),
+        ] {
+            assert_eq!(partoo.retried(status), partoo_retries, "{status:?}");
+            assert_eq!(quo.retried(status), quo_retries, "{status:?}");
+        }
+        assert_eq!(DeliveryPolicy::textus(), partoo);
+        assert_eq!(partoo.retries, 5);
+    }
 }
