@@ -40,7 +40,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use inbox_bindings::{partoo, quo, textus, ConversationRef, Inbox, ReplayGuard, WebhookError};
+use inbox_bindings::{
+    partoo, quo, textus, ConversationRef, Inbox, ReplayGuard, WebhookError, WebhookVerifier,
+};
 
 /// What the app knows of a conversation, from events alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,25 +91,14 @@ impl Receiver {
         body: &[u8],
     ) -> (u16, String) {
         let verified = match path {
-            "/partoo" => match &self.partoo {
-                Some(verifier) => verifier
-                    .verify_delivery(headers, body)
-                    .map(|d| (d.replay_key().to_string(), partoo_action(d.into_event()))),
-                None => return (404, "no Partoo key configured".into()),
-            },
-            "/quo" => match &self.quo {
-                Some(verifier) => verifier
-                    .verify_delivery(headers, body)
-                    .map(|d| (d.replay_key().to_string(), quo_action(d.into_event()))),
-                None => return (404, "no Quo key configured".into()),
-            },
-            "/textus" => match &self.textus {
-                Some(verifier) => verifier
-                    .verify_delivery(headers, body)
-                    .map(|d| (d.replay_key().to_string(), textus_action(d.into_event()))),
-                None => return (404, "no TextUs key configured".into()),
-            },
+            "/partoo" => verified(self.partoo.as_ref(), headers, body, partoo_action),
+            "/quo" => verified(self.quo.as_ref(), headers, body, quo_action),
+            "/textus" => verified(self.textus.as_ref(), headers, body, textus_action),
             _ => return (404, "not a webhook endpoint".into()),
+        };
+        let verified = match verified {
+            Some(verified) => verified,
+            None => return (404, format!("no key configured for {path}")),
         };
         let (replay_key, action) = match verified {
             Ok(verified) => verified,
@@ -154,6 +145,22 @@ impl Receiver {
             Action::Note(note) => (200, note),
         }
     }
+}
+
+/// One verification, whatever the provider (`None`: no key configured):
+/// the delivery's replay key and what its event asks.
+fn verified<V: WebhookVerifier>(
+    verifier: Option<&V>,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    action: fn(V::Event) -> Action,
+) -> Option<Result<(String, Action), WebhookError>> {
+    Some(verifier?.verify_delivery(headers, body).map(|delivery| {
+        (
+            delivery.replay_key().to_string(),
+            action(delivery.into_event()),
+        )
+    }))
 }
 
 fn refused_answer(refused: &WebhookError) -> (u16, String) {

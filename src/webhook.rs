@@ -25,10 +25,12 @@ pub const DEFAULT_WEBHOOK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// a signature: it can be logged as it is.
 ///
 /// [`status`](Self::status) is the answer a receiver should give: `401` when
-/// the request cannot be shown to come from the provider (the provider then
-/// does not retry), `400` for a signed body that is not the documented JSON,
-/// `413` for an oversized body, `500` for the receiver's own misconfiguration
-/// (retried by the provider, so nothing is lost while it is fixed).
+/// the request cannot be shown to come from the provider, `400` for a signed
+/// body that is not the documented JSON, `413` for an oversized body, `500`
+/// for the receiver's own misconfiguration. What a provider does with the
+/// answer is its own: Partoo retries a `5xx` only (never a `4xx`), Quo
+/// retries any non-`2xx` (a `401` too), TextUs retries what it counts as
+/// transient (a `5xx`, no answer).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
@@ -885,6 +887,70 @@ mod tests {
             }
             prop_assert_eq!(serde, event_type, "{}", text);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One verifier interface.
+
+/// What every provider's `webhooks::Verifier` offers, for code generic over
+/// providers (a receiver, a command): keys, the body limit, and
+/// verification at the receiver's clock or at a given time. Each verifier
+/// also has these as inherent methods.
+///
+/// Schemes that sign no time (Partoo's, TextUs's) verify the same at any
+/// `now`: [`signs_time`](Self::signs_time) says which.
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
+    /// The provider's event.
+    type Event: WebhookEvent;
+
+    /// Whether the scheme signs a time (and so whether `now` matters).
+    fn signs_time(&self) -> bool;
+
+    /// A verifier accepting any of these keys (one at least), each in the
+    /// form the provider shows it.
+    fn with_keys<I, S>(keys: I) -> Result<Self, WebhookError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>;
+
+    /// The largest body verified.
+    fn max_body_bytes(self, limit: usize) -> Self;
+
+    /// Verifies `body` against `headers` as if the receiver's clock read
+    /// `now`, keeping what the scheme signs about the delivery.
+    fn verify_delivery_at(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now: std::time::SystemTime,
+    ) -> Result<Delivery<Self::Event>, WebhookError>;
+
+    /// [`verify_delivery_at`](Self::verify_delivery_at) at the current time.
+    fn verify_delivery(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Delivery<Self::Event>, WebhookError> {
+        self.verify_delivery_at(headers, body, std::time::SystemTime::now())
+    }
+
+    /// The event of a delivery verified as if the clock read `now`.
+    fn verify_at(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now: std::time::SystemTime,
+    ) -> Result<Self::Event, WebhookError> {
+        self.verify_delivery_at(headers, body, now)
+            .map(Delivery::into_event)
+    }
+
+    /// The event of a delivery verified at the current time.
+    fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<Self::Event, WebhookError> {
+        self.verify_at(headers, body, std::time::SystemTime::now())
     }
 }
 

@@ -164,4 +164,32 @@ mod verifier {
             Ok(Delivery::new(event, "textus", None, None, body))
         }
     }
+    impl crate::WebhookVerifier for Verifier {
+        type Event = Event;
+
+        fn signs_time(&self) -> bool {
+            false
+        }
+
+        fn with_keys<I, S>(keys: I) -> Result<Self, WebhookError>
+        where
+            I: IntoIterator<Item = S>,
+            S: AsRef<str>,
+        {
+            Verifier::with_keys(keys)
+        }
+
+        fn max_body_bytes(self, limit: usize) -> Self {
+            Verifier::max_body_bytes(self, limit)
+        }
+
+        fn verify_delivery_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            _now: std::time::SystemTime,
+        ) -> Result<Delivery<Event>, WebhookError> {
+            Verifier::verify_delivery(self, headers, body)
+        }
+    }
 }

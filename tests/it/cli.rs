@@ -487,6 +487,13 @@ fn webhooks_verify_refuses_bad_input_with_exit_2() {
         output.starts_with("exit 2\n") && output.contains("unknown provider"),
         "{output}"
     );
+    // A scheme that signs no time says `--at` changes nothing, instead of
+    // ignoring it silently.
+    let output = inbox_verify("textus", "TEXTUS_WEBHOOK_KEY", &key, &["--at", "0"], &raw);
+    assert!(
+        output.starts_with("exit 0\n") && output.contains("--at changes nothing"),
+        "{output}"
+    );
     // A time past what the system can hold was a panic (exit 101).
     let output = inbox_verify(
         "quo",

@@ -1339,3 +1339,54 @@ proptest! {
         prop_assert!(other.verify(body.as_bytes(), &headers).is_err());
     }
 }
+
+/// One generic path for every provider (as the `inbox` command runs).
+fn verify_generically<V: inbox_bindings::WebhookVerifier>(
+    key: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> (bool, Result<String, WebhookError>) {
+    let verifier = V::with_keys([key]).unwrap().max_body_bytes(1 << 20);
+    let signs_time = verifier.signs_time();
+    (
+        signs_time,
+        verifier
+            .verify_at(headers, body, now)
+            .map(|event| event.event_type().to_string()),
+    )
+}
+
+#[test]
+fn every_verifier_answers_through_one_interface() {
+    for vector in vectors().iter().filter(|v| v.name == "valid") {
+        let now = at(vector.now.unwrap_or(0));
+        let (signs_time, outcome) = match vector.provider.as_str() {
+            "partoo" => verify_generically::<partoo::webhooks::Verifier>(
+                &vector.key,
+                &vector.headers(),
+                &vector.body(),
+                now,
+            ),
+            "quo" => verify_generically::<quo::webhooks::Verifier>(
+                &vector.key,
+                &vector.headers(),
+                &vector.body(),
+                now,
+            ),
+            _ => verify_generically::<textus::webhooks::Verifier>(
+                &vector.key,
+                &vector.headers(),
+                &vector.body(),
+                now,
+            ),
+        };
+        assert_eq!(signs_time, vector.provider == "quo", "{}", vector.provider);
+        assert_eq!(
+            outcome.unwrap(),
+            vector.event_type.clone().unwrap(),
+            "{}",
+            vector.provider
+        );
+    }
+}

@@ -187,6 +187,7 @@ pub fn verify(
     }
     let capture = parse_capture(&raw)?;
     let invalid = |variable: &str, error: WebhookError| Refused(format!("{variable}: {error}"));
+    let at_given = at.is_some();
     match provider {
         "partoo" => {
             let verifier = match key("PARTOO_WEBHOOK_KEY")?.as_str() {
@@ -195,27 +196,45 @@ pub fn verify(
                 pem => partoo::webhooks::Verifier::new(pem)
                     .map_err(|e| invalid("PARTOO_WEBHOOK_KEY", e))?,
             };
-            // Partoo's scheme has no timestamp: `--at` changes nothing.
-            shown(verifier.verify(&capture.headers, &capture.body), json)
+            check(&verifier, &capture, now, at_given, json)
         }
         "quo" => {
             let verifier = quo::webhooks::Verifier::new(&key("QUO_WEBHOOK_KEY")?)
                 .map_err(|e| invalid("QUO_WEBHOOK_KEY", e))?;
-            shown(
-                verifier.verify_at(&capture.headers, &capture.body, now),
-                json,
-            )
+            check(&verifier, &capture, now, at_given, json)
         }
         "textus" => {
             let verifier = textus::webhooks::Verifier::new(&key("TEXTUS_WEBHOOK_KEY")?)
                 .map_err(|e| invalid("TEXTUS_WEBHOOK_KEY", e))?;
-            shown(verifier.verify(&capture.headers, &capture.body), json)
+            check(&verifier, &capture, now, at_given, json)
         }
         other => Err(Refused(format!(
             "unknown provider {:?} (partoo, quo or textus)",
             printable(other)
         ))),
     }
+}
+
+/// One verification, whatever the provider: at `now`, saying so when the
+/// scheme signs no time (`--at` then changes nothing).
+fn check<V>(
+    verifier: &V,
+    capture: &Capture,
+    now: SystemTime,
+    at_given: bool,
+    json: bool,
+) -> Result<bool, Refused>
+where
+    V: inbox_bindings::WebhookVerifier,
+    V::Event: serde::Serialize,
+{
+    if at_given && !verifier.signs_time() {
+        eprintln!("note: this provider's scheme signs no time: --at changes nothing");
+    }
+    shown(
+        verifier.verify_at(&capture.headers, &capture.body, now),
+        json,
+    )
 }
 
 /// One event a fake delivered, as printed.
