@@ -13,10 +13,11 @@
 //!   retry of one handled) is answered `200` and not acted on again, through
 //!   a [`ReplayGuard`]: a replay costs a signature check, not an API call.
 //!
-//! It answers what each provider expects: `200` once handled, `401` for a
-//! delivery it cannot authenticate (not retried), `400` for a signed body
-//! that is not an event, `413` for an oversized one, `500` when marking read
-//! failed (the provider retries, and marking read twice is harmless).
+//! It answers what each provider expects: `200` once handled, `200` too for
+//! a signed body that does not decode as its event (kept as received: a
+//! payload that drifted is never lost), `401` for a delivery it cannot
+//! authenticate, `413` for an oversized one, `500` when marking read failed
+//! (the provider retries, and marking read twice is harmless).
 //!
 //! ```sh
 //! cargo run --example webhook_receiver                    # against the fakes: a full round, checked
@@ -66,6 +67,9 @@ pub struct Receiver {
     pub replays: ReplayGuard,
     /// Every answer given, as (path, status, what happened), for the log.
     pub log: Mutex<Vec<(String, u16, String)>>,
+    /// Verified bodies that did not decode, kept as received (a real
+    /// receiver stores them durably before answering 2xx).
+    pub kept: Mutex<Vec<Vec<u8>>>,
     /// Every verified request (path, headers, body), for the replay check of
     /// the run against the fakes: what an attacker who captured them holds.
     pub captured: Mutex<Vec<(String, http::HeaderMap, Vec<u8>)>>,
@@ -77,6 +81,9 @@ const REPLAY_MEMORY: (std::time::Duration, usize) =
 
 /// What an event asks of the app.
 enum Action {
+    /// A verified body that does not decode as its event (a payload that
+    /// drifted): kept as received and acknowledged, never lost.
+    Undecoded(String),
     Unread(ConversationRef, String),
     Handled(ConversationRef),
     Note(String),
@@ -113,6 +120,11 @@ impl Receiver {
         let Some(claim) = self.replays.claim(&replay_key) else {
             return (200, "a delivery already handled: ignored".into());
         };
+        if let Action::Undecoded(why) = &action {
+            self.kept.lock().unwrap().push(body.to_vec());
+            claim.done();
+            return (200, format!("kept undecoded ({why})"));
+        }
         let (status, what) = self.act(action).await;
         if status < 300 {
             claim.done();
@@ -143,6 +155,7 @@ impl Receiver {
                 Err(error) => (500, format!("{reference}: marking read failed: {error}")),
             },
             Action::Note(note) => (200, note),
+            Action::Undecoded(why) => (200, format!("kept undecoded ({why})")),
         }
     }
 }
@@ -156,10 +169,12 @@ fn verified<V: WebhookVerifier>(
     action: fn(V::Event) -> Action,
 ) -> Option<Result<(String, Action), WebhookError>> {
     Some(verifier?.verify_delivery(headers, body).map(|delivery| {
-        (
-            delivery.replay_key().to_string(),
-            action(delivery.into_event()),
-        )
+        let key = delivery.replay_key().to_string();
+        match delivery.into_event() {
+            Ok(event) => (key, action(event)),
+            // Signed, but not the event the crate knows: kept, not lost.
+            Err(why) => (key, Action::Undecoded(why.to_string())),
+        }
     }))
 }
 
@@ -332,6 +347,7 @@ pub async fn demo() -> Result<(), String> {
             .with_textus(textus_fake.client("agent")),
         conversations: Mutex::default(),
         replays: ReplayGuard::new(REPLAY_MEMORY.0, REPLAY_MEMORY.1),
+        kept: Mutex::default(),
         log: Mutex::default(),
         captured: Mutex::default(),
     });
@@ -446,6 +462,22 @@ pub async fn demo() -> Result<(), String> {
         delivered(partoo_fake.send_webhook(&unknown).await),
     )?;
 
+    // 3b. A signed event whose payload drifted (an id where the crate has a
+    //     number): kept as received and acknowledged, never lost.
+    let drifted = serde_json::json!({"type": "message_created", "payload": {
+        "message": {"id": "not-a-number", "conversation_id": 3},
+        "conversation": {"id": 3}, "org_id": 1}});
+    check(
+        "a signed event that does not decode is acknowledged (200)",
+        delivered(partoo_fake.send_webhook(&drifted).await),
+    )?;
+    check(
+        "and its body is kept as received",
+        receiver.kept.lock().unwrap().iter().any(|body| {
+            serde_json::from_slice::<serde_json::Value>(body).ok() == Some(drifted.clone())
+        }),
+    )?;
+
     // 4. A forged delivery is refused, and not retried by Partoo (401).
     let forged = reqwest::Client::new()
         .post(format!("http://{address}/partoo"))
@@ -536,6 +568,7 @@ async fn listen(address: &str) -> Result<(), String> {
         inbox,
         conversations: Mutex::default(),
         replays: ReplayGuard::new(REPLAY_MEMORY.0, REPLAY_MEMORY.1),
+        kept: Mutex::default(),
         log: Mutex::default(),
         captured: Mutex::default(),
     });

@@ -25,9 +25,12 @@ pub const DEFAULT_WEBHOOK_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 /// a signature: it can be logged as it is.
 ///
 /// [`status`](Self::status) is the answer a receiver should give: `401` when
-/// the request cannot be shown to come from the provider, `400` for a signed
-/// body that is not the documented JSON, `413` for an oversized body, `500`
-/// for the receiver's own misconfiguration. What a provider does with the
+/// the request cannot be shown to come from the provider, `413` for an
+/// oversized body, `500` for the receiver's own misconfiguration, and `503`
+/// for a signed body that is not the documented event: a status every
+/// provider retries, so a payload that drifted is not dropped by a `4xx`.
+/// Better, for that case: verify with `verify_delivery`, keep
+/// [`Delivery::body`] and answer `2xx` (nothing then depends on retries). What a provider does with the
 /// answer is its own: Partoo retries a `5xx` only (never a `4xx`), Quo
 /// retries any non-`2xx` (a `401` too), TextUs retries what it counts as
 /// transient (a `5xx`, no answer).
@@ -120,7 +123,7 @@ impl WebhookError {
         match self {
             WebhookError::InvalidKey { .. } => http::StatusCode::INTERNAL_SERVER_ERROR,
             WebhookError::BodyTooLarge { .. } => http::StatusCode::PAYLOAD_TOO_LARGE,
-            WebhookError::Payload { .. } => http::StatusCode::BAD_REQUEST,
+            WebhookError::Payload { .. } => http::StatusCode::SERVICE_UNAVAILABLE,
             WebhookError::MissingHeader { .. }
             | WebhookError::MalformedHeader { .. }
             | WebhookError::SchemeMismatch { .. }
@@ -904,7 +907,7 @@ mod tests {
 #[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
 pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
     /// The provider's event.
-    type Event: WebhookEvent;
+    type Event: WebhookEvent + TaggedEvent;
 
     /// Whether the scheme signs a time (and so whether `now` matters).
     fn signs_time(&self) -> bool;
@@ -919,8 +922,20 @@ pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
     /// The largest body verified.
     fn max_body_bytes(self, limit: usize) -> Self;
 
+    /// Checks the signature of `body` against `headers` as if the
+    /// receiver's clock read `now`, decoding nothing: for receivers that
+    /// store the body first.
+    fn verify_signature_at(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now: std::time::SystemTime,
+    ) -> Result<Signed, WebhookError>;
+
     /// Verifies `body` against `headers` as if the receiver's clock read
-    /// `now`, keeping what the scheme signs about the delivery.
+    /// `now`, keeping what the scheme signs about the delivery and the body;
+    /// a body that does not decode is still a delivery (its `event()` says
+    /// why), never an error here.
     fn verify_delivery_at(
         &self,
         headers: &http::HeaderMap,
@@ -944,8 +959,7 @@ pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
         body: &[u8],
         now: std::time::SystemTime,
     ) -> Result<Self::Event, WebhookError> {
-        self.verify_delivery_at(headers, body, now)
-            .map(Delivery::into_event)
+        self.verify_delivery_at(headers, body, now)?.into_event()
     }
 
     /// The event of a delivery verified at the current time.
@@ -957,9 +971,10 @@ pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
 // ---------------------------------------------------------------------------
 // Deliveries and replays.
 
-/// A delivery whose signature holds: its event, with what the scheme signs
-/// about the delivery itself (an id and a timestamp, where it has them) and
-/// the key that tells a replay from a new delivery.
+/// What a delivery's signature vouches for: the delivery id and signing
+/// time where the scheme signs them, and the key that tells a replay from a
+/// new delivery. [`WebhookVerifier::verify_signature_at`] returns it before
+/// anything is decoded, for receivers that store the body first.
 ///
 /// Partoo's and TextUs's signatures cover the body alone and never expire:
 /// anyone who captures one delivery can send it again, as often as they
@@ -967,22 +982,20 @@ pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
 /// [`replay_key`](Self::replay_key) against a [`ReplayGuard`] before acting.
 #[cfg(feature = "webhooks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
-#[derive(Debug, Clone)]
-pub struct Delivery<E> {
-    event: E,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
     id: Option<String>,
     signed_at: Option<std::time::SystemTime>,
     replay_key: String,
 }
 
 #[cfg(feature = "webhooks")]
-impl<E> Delivery<E> {
-    /// A verified delivery of `body` (the key: the signed delivery id where
-    /// the scheme has one, else a SHA-256 of the body, which is all the
-    /// other schemes sign: a replay is the same bytes).
+impl Signed {
+    /// What a verified `body` vouches for (the key: the signed delivery id
+    /// where the scheme has one, else a SHA-256 of the body, which is all
+    /// the other schemes sign: a replay is the same bytes).
     #[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
     pub(crate) fn new(
-        event: E,
         provider: &str,
         id: Option<String>,
         signed_at: Option<std::time::SystemTime>,
@@ -996,22 +1009,11 @@ impl<E> Delivery<E> {
                 hex::encode(sha2::Sha256::digest(body))
             ),
         };
-        Delivery {
-            event,
+        Signed {
             id,
             signed_at,
             replay_key,
         }
-    }
-
-    /// The event.
-    pub fn event(&self) -> &E {
-        &self.event
-    }
-
-    /// The event, owned.
-    pub fn into_event(self) -> E {
-        self.event
     }
 
     /// The delivery's id, where the scheme signs one (Quo's current scheme,
@@ -1034,11 +1036,71 @@ impl<E> Delivery<E> {
     }
 }
 
+/// A delivery whose signature holds: what the signature vouches for
+/// ([`Signed`], through `Deref`), the body exactly as received, and its
+/// event, or why the body did not decode as one. A verified delivery is
+/// never lost to a payload that drifted: [`body`](Self::body) is there to
+/// keep (and answer `2xx`) whatever [`event`](Self::event) says.
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+#[derive(Debug)]
+pub struct Delivery<E> {
+    signed: Signed,
+    body: Vec<u8>,
+    event: Result<E, WebhookError>,
+}
+
+#[cfg(feature = "webhooks")]
+impl<E> std::ops::Deref for Delivery<E> {
+    type Target = Signed;
+
+    fn deref(&self) -> &Signed {
+        &self.signed
+    }
+}
+
+#[cfg(feature = "webhooks")]
+impl<E: TaggedEvent> Delivery<E> {
+    /// A verified `body` and its event, decoded.
+    #[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
+    pub(crate) fn decode(signed: Signed, body: &[u8]) -> Self {
+        Delivery {
+            signed,
+            event: check::decode::<E>(body),
+            body: body.to_vec(),
+        }
+    }
+}
+
+#[cfg(feature = "webhooks")]
+impl<E> Delivery<E> {
+    /// The event, or why the verified body is not one
+    /// ([`WebhookError::Payload`]).
+    pub fn event(&self) -> Result<&E, &WebhookError> {
+        self.event.as_ref()
+    }
+
+    /// The event, owned, or why the verified body is not one.
+    pub fn into_event(self) -> Result<E, WebhookError> {
+        self.event
+    }
+
+    /// The body exactly as received (and verified).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// What the signature vouches for.
+    pub fn signed(&self) -> &Signed {
+        &self.signed
+    }
+}
+
 /// Remembers the deliveries a receiver handled, so a replayed one (or the
 /// provider's retry of one already handled) is answered without acting
 /// again: bounded in entries and in time.
 ///
-/// [`claim`](Self::claim) a delivery's [`replay_key`](Delivery::replay_key)
+/// [`claim`](Self::claim) a delivery's [`replay_key`](Signed::replay_key)
 /// before acting on it; [`Claim::done`] once handled. A claim dropped
 /// without `done` (the handler failed and answers 5xx, so the provider
 /// retries) is released: the retry is not taken for a replay.

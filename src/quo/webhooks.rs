@@ -58,7 +58,7 @@ mod verifier {
 
     use super::Event;
     use crate::webhook::check;
-    use crate::{Delivery, WebhookError};
+    use crate::{Delivery, Signed, WebhookError};
 
     type HmacSha256 = Hmac<Sha256>;
 
@@ -214,13 +214,14 @@ mod verifier {
             body: &[u8],
             now: SystemTime,
         ) -> Result<Event, WebhookError> {
-            self.verify_delivery_at(headers, body, now)
-                .map(Delivery::into_event)
+            self.verify_delivery_at(headers, body, now)?.into_event()
         }
 
-        /// [`verify`](Self::verify), keeping what the scheme signs about the
-        /// delivery: its `webhook-id` (current scheme) and when it was
-        /// signed, and the key a [`ReplayGuard`](crate::ReplayGuard) checks.
+        /// [`verify`](Self::verify), keeping the body and what the signature
+        /// vouches for (its `webhook-id` in the current scheme, when it was
+        /// signed, the key a [`ReplayGuard`](crate::ReplayGuard) checks): a
+        /// body that does not decode is still a delivery (its `event()` says
+        /// why), never an error here.
         pub fn verify_delivery(
             &self,
             headers: &http::HeaderMap,
@@ -237,6 +238,28 @@ mod verifier {
             body: &[u8],
             now: SystemTime,
         ) -> Result<Delivery<Event>, WebhookError> {
+            let signed = self.verify_signature_at(headers, body, now)?;
+            Ok(Delivery::decode(signed, body))
+        }
+
+        /// Checks the signature of `body` against `headers` at the current
+        /// time, decoding nothing: for receivers that store the body first.
+        pub fn verify_signature(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Signed, WebhookError> {
+            self.verify_signature_at(headers, body, SystemTime::now())
+        }
+
+        /// [`verify_signature`](Self::verify_signature) as if the receiver's
+        /// clock read `now`.
+        pub fn verify_signature_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            now: SystemTime,
+        ) -> Result<Signed, WebhookError> {
             check::body(body, self.max_body)?;
             let standard = check::header(headers, &SIGNATURE_HEADER)?;
             let legacy = check::header(headers, &LEGACY_HEADER)?;
@@ -260,8 +283,7 @@ mod verifier {
                 (_, _, Some(legacy)) => (None, self.legacy(legacy, body, now)?),
                 _ => unreachable!("a header was found above"),
             };
-            let event = check::decode::<Event>(body)?;
-            Ok(Delivery::new(event, "quo", id, Some(signed_at), body))
+            Ok(Signed::new("quo", id, Some(signed_at), body))
         }
 
         fn keys_for(&self, headers: &'static str) -> Result<&[HmacSha256], WebhookError> {
@@ -450,6 +472,15 @@ mod verifier {
 
         fn max_body_bytes(self, limit: usize) -> Self {
             Verifier::max_body_bytes(self, limit)
+        }
+
+        fn verify_signature_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            now: std::time::SystemTime,
+        ) -> Result<Signed, WebhookError> {
+            Verifier::verify_signature_at(self, headers, body, now)
         }
 
         fn verify_delivery_at(

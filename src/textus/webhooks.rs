@@ -37,7 +37,7 @@ mod verifier {
 
     use super::Event;
     use crate::webhook::check;
-    use crate::{Delivery, WebhookError};
+    use crate::{Delivery, Signed, WebhookError};
 
     type HmacSha256 = Hmac<Sha256>;
 
@@ -124,19 +124,32 @@ mod verifier {
             headers: &http::HeaderMap,
             body: &[u8],
         ) -> Result<Event, WebhookError> {
-            self.verify_delivery(headers, body)
-                .map(Delivery::into_event)
+            self.verify_delivery(headers, body)?.into_event()
         }
 
-        /// [`verify`](Self::verify), keeping the key a
-        /// [`ReplayGuard`](crate::ReplayGuard) checks: the scheme signs no
-        /// id and no time, and a signature never expires, so a captured
-        /// delivery verifies again whenever it is replayed.
+        /// [`verify`](Self::verify), keeping the body and what the signature
+        /// vouches for: a body that does not decode is still a delivery
+        /// (its `event()` says why), never an error here.
         pub fn verify_delivery(
             &self,
             headers: &http::HeaderMap,
             body: &[u8],
         ) -> Result<Delivery<Event>, WebhookError> {
+            let signed = self.verify_signature(headers, body)?;
+            Ok(Delivery::decode(signed, body))
+        }
+
+        /// Checks the signature of `body` (the raw request body) against
+        /// `headers`, decoding nothing: for receivers that store the body
+        /// first. The scheme signs no id and no time, and a signature never
+        /// expires, so a captured delivery verifies again whenever it is
+        /// replayed: check [`Signed::replay_key`](crate::Signed::replay_key)
+        /// against a [`ReplayGuard`](crate::ReplayGuard).
+        pub fn verify_signature(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+        ) -> Result<Signed, WebhookError> {
             check::body(body, self.max_body)?;
             let header = check::required_header(headers, &SIGNATURE)?.trim();
             let mut signature = [0u8; 32];
@@ -160,8 +173,7 @@ mod verifier {
             if !matched {
                 return Err(WebhookError::BadSignature);
             }
-            let event = check::decode::<Event>(body)?;
-            Ok(Delivery::new(event, "textus", None, None, body))
+            Ok(Signed::new("textus", None, None, body))
         }
     }
     impl crate::WebhookVerifier for Verifier {
@@ -181,6 +193,15 @@ mod verifier {
 
         fn max_body_bytes(self, limit: usize) -> Self {
             Verifier::max_body_bytes(self, limit)
+        }
+
+        fn verify_signature_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            _now: std::time::SystemTime,
+        ) -> Result<Signed, WebhookError> {
+            Verifier::verify_signature(self, headers, body)
         }
 
         fn verify_delivery_at(

@@ -607,7 +607,9 @@ fn statuses_tell_a_receiver_what_to_answer() {
     assert_eq!(answers["StaleTimestamp"], 401);
     assert_eq!(answers["SchemeMismatch"], 401);
     assert_eq!(answers["BodyTooLarge"], 413);
-    assert_eq!(answers["Payload"], 400);
+    // A signed body that is not the event: a status every provider retries
+    // (Partoo retries only 5xx), never a 4xx that drops it.
+    assert_eq!(answers["Payload"], 503);
 }
 
 proptest! {
@@ -1389,4 +1391,42 @@ fn every_verifier_answers_through_one_interface() {
             vector.provider
         );
     }
+}
+
+#[test]
+fn a_signed_body_that_does_not_decode_is_a_delivery_with_its_body_never_lost() {
+    use inbox_bindings::fake::webhooks::sign;
+    use inbox_bindings::{Provider, WebhookVerifier};
+    // Fields whose shape drifted: a string where the crate has a number.
+    let body = br#"{"action": "message.received", "conversation": {"slug": 7}, "message": {"body": ["a"]}}"#;
+    let headers = sign(Provider::Textus, "textus-secret", body, SystemTime::now()).unwrap();
+    let verifier = textus::webhooks::Verifier::new("textus-secret").unwrap();
+    let delivery = verifier.verify_delivery(&headers, body).unwrap();
+    assert_eq!(delivery.body(), body, "kept exactly as received");
+    let why = delivery.event().unwrap_err();
+    assert_eq!(variant(why), "Payload", "{why}");
+    assert_eq!(why.status(), 503, "a status every provider retries");
+    assert!(delivery.replay_key().starts_with("textus:body:"));
+    // `verify` says the same, as an error; the signature alone decodes nothing.
+    assert_eq!(
+        variant(&verifier.verify(&headers, body).unwrap_err()),
+        "Payload"
+    );
+    let signed = verifier.verify_signature_at(&headers, b"not json at all", SystemTime::now());
+    assert_eq!(variant(&signed.unwrap_err()), "BadSignature");
+    let headers = sign(
+        Provider::Textus,
+        "textus-secret",
+        b"not json at all",
+        SystemTime::now(),
+    )
+    .unwrap();
+    let signed = WebhookVerifier::verify_signature_at(
+        &verifier,
+        &headers,
+        b"not json at all",
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(signed.id(), None);
 }
