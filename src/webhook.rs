@@ -968,6 +968,70 @@ pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
     }
 }
 
+/// [`WebhookVerifier`] for a provider's `Verifier`, delegating to its
+/// inherent methods of the same names (each verifier has them all, `*_at`
+/// included: a scheme that signs no time ignores `now`).
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
+macro_rules! impl_webhook_verifier {
+    ($verifier:ty, $event:ty, signs_time: $signs_time:literal) => {
+        impl $crate::WebhookVerifier for $verifier {
+            type Event = $event;
+
+            fn signs_time(&self) -> bool {
+                $signs_time
+            }
+
+            fn with_keys<I, S>(keys: I) -> Result<Self, $crate::WebhookError>
+            where
+                I: IntoIterator<Item = S>,
+                S: AsRef<str>,
+            {
+                <$verifier>::with_keys(keys)
+            }
+
+            fn max_body_bytes(self, limit: usize) -> Self {
+                <$verifier>::max_body_bytes(self, limit)
+            }
+
+            fn verify_signature_at(
+                &self,
+                headers: &http::HeaderMap,
+                body: &[u8],
+                now: std::time::SystemTime,
+            ) -> Result<$crate::Signed, $crate::WebhookError> {
+                <$verifier>::verify_signature_at(self, headers, body, now)
+            }
+
+            fn verify_delivery_at(
+                &self,
+                headers: &http::HeaderMap,
+                body: &[u8],
+                now: std::time::SystemTime,
+            ) -> Result<$crate::Delivery<$event>, $crate::WebhookError> {
+                <$verifier>::verify_delivery_at(self, headers, body, now)
+            }
+
+            // The cheap path: no replay key, no copy of the body.
+            fn verify_at(
+                &self,
+                headers: &http::HeaderMap,
+                body: &[u8],
+                now: std::time::SystemTime,
+            ) -> Result<$event, $crate::WebhookError> {
+                <$verifier>::verify_at(self, headers, body, now)
+            }
+        }
+    };
+}
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
+pub(crate) use impl_webhook_verifier;
+
 // ---------------------------------------------------------------------------
 // Deliveries and replays.
 

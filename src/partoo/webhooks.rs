@@ -163,6 +163,37 @@ mod verifier {
             Ok(Delivery::decode(signed, body))
         }
 
+        /// [`verify`](Self::verify): the scheme signs no time, so `now`
+        /// changes nothing (for code that passes a clock to every provider).
+        pub fn verify_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            _now: std::time::SystemTime,
+        ) -> Result<Event, WebhookError> {
+            self.verify(headers, body)
+        }
+
+        /// [`verify_delivery`](Self::verify_delivery): `now` changes nothing.
+        pub fn verify_delivery_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            _now: std::time::SystemTime,
+        ) -> Result<Delivery<Event>, WebhookError> {
+            self.verify_delivery(headers, body)
+        }
+
+        /// [`verify_signature`](Self::verify_signature): `now` changes nothing.
+        pub fn verify_signature_at(
+            &self,
+            headers: &http::HeaderMap,
+            body: &[u8],
+            _now: std::time::SystemTime,
+        ) -> Result<Signed, WebhookError> {
+            self.verify_signature(headers, body)
+        }
+
         /// Checks the signature of `body` (the raw request body) against
         /// `headers`, decoding nothing: for receivers that store the body
         /// first. The scheme signs no id and no time, and a signature never
@@ -200,55 +231,5 @@ mod verifier {
             Ok(())
         }
     }
-    impl crate::WebhookVerifier for Verifier {
-        type Event = Event;
-
-        // The cheap path: no replay key, no copy of the body.
-        fn verify_at(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            _now: std::time::SystemTime,
-        ) -> Result<Event, WebhookError> {
-            Verifier::verify(self, headers, body)
-        }
-
-        fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<Event, WebhookError> {
-            Verifier::verify(self, headers, body)
-        }
-
-        fn signs_time(&self) -> bool {
-            false
-        }
-
-        fn with_keys<I, S>(keys: I) -> Result<Self, WebhookError>
-        where
-            I: IntoIterator<Item = S>,
-            S: AsRef<str>,
-        {
-            Verifier::with_keys(keys)
-        }
-
-        fn max_body_bytes(self, limit: usize) -> Self {
-            Verifier::max_body_bytes(self, limit)
-        }
-
-        fn verify_signature_at(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            _now: std::time::SystemTime,
-        ) -> Result<Signed, WebhookError> {
-            Verifier::verify_signature(self, headers, body)
-        }
-
-        fn verify_delivery_at(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            _now: std::time::SystemTime,
-        ) -> Result<Delivery<Event>, WebhookError> {
-            Verifier::verify_delivery(self, headers, body)
-        }
-    }
+    crate::webhook::impl_webhook_verifier!(Verifier, Event, signs_time: false);
 }

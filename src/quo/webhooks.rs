@@ -470,55 +470,5 @@ mod verifier {
             Ok((timestamp, signature))
         }
     }
-    impl crate::WebhookVerifier for Verifier {
-        type Event = Event;
-
-        // The cheap path: no replay key, no copy of the body.
-        fn verify_at(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            now: std::time::SystemTime,
-        ) -> Result<Event, WebhookError> {
-            Verifier::verify_at(self, headers, body, now)
-        }
-
-        fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<Event, WebhookError> {
-            Verifier::verify(self, headers, body)
-        }
-
-        fn signs_time(&self) -> bool {
-            true
-        }
-
-        fn with_keys<I, S>(keys: I) -> Result<Self, WebhookError>
-        where
-            I: IntoIterator<Item = S>,
-            S: AsRef<str>,
-        {
-            Verifier::with_keys(keys)
-        }
-
-        fn max_body_bytes(self, limit: usize) -> Self {
-            Verifier::max_body_bytes(self, limit)
-        }
-
-        fn verify_signature_at(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            now: std::time::SystemTime,
-        ) -> Result<Signed, WebhookError> {
-            Verifier::verify_signature_at(self, headers, body, now)
-        }
-
-        fn verify_delivery_at(
-            &self,
-            headers: &http::HeaderMap,
-            body: &[u8],
-            now: std::time::SystemTime,
-        ) -> Result<Delivery<Event>, WebhookError> {
-            Verifier::verify_delivery_at(self, headers, body, now)
-        }
-    }
+    crate::webhook::impl_webhook_verifier!(Verifier, Event, signs_time: true);
 }
