@@ -470,6 +470,78 @@ pub mod types {
         " `ReadConversationResponseStatus`: the `status` of [`ReadConversationResponse`]."]
         pub enum ReadConversationResponseStatus : tolerant { Success = "success", }
     }
+    /// A review, with the fields the event pages show.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct Review {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub business_id: ::std::option::Option<::std::string::String>,
+        /// The replies, as the event pages show them (one object there). Kept as the JSON value received.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub comments: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::string::String>,
+        /// When it was written, ISO 8601.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub date: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub delete_date: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub link: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub org_id: ::std::option::Option<i64>,
+        /// Where the review was left (`google_my_business`, ...).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub partner: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub partner_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rating: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub recommended: ::std::option::Option<bool>,
+        /// The review's state on Partoo (`treated`, `not_treated`, `deleted`, ...).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<ReviewTag>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub update_date: ::std::option::Option<::std::string::String>,
+    }
+    /// A review event (`review_created`, `review_updated`), as the event pages show it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ReviewEvent {
+        pub payload: ReviewEventPayload,
+        /// The event type.
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+    }
+    /// `ReviewEventPayload`: the `payload` of [`ReviewEvent`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ReviewEventPayload {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub review: ::std::option::Option<Review>,
+    }
+    /// `ReviewTag`: the `tags` of [`Review`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ReviewTag {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+    }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc = " Describes the person that sent the Message:"] #[doc =
         " - \"User\" indicates that the message was sent as the Business."] #[doc =
@@ -1060,5 +1132,15 @@ impl Client {
     " A lead was added (collected by a chatbot)."] #[doc = ""] #[doc =
     " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/lead-received)."]
     #[doc = ""] #[doc = " Event type `lead_received`."] LeadReceived = "lead_received" =>
-    types::LeadEvent, }
+    types::LeadEvent, #[doc = " A business received a new review."] #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/review-created)."]
+    #[doc = ""] #[doc = " Event type `review_created`."] ReviewCreated = "review_created"
+    => types::ReviewEvent, #[doc =
+    " A review was updated (its content or rating, a tag, or its state)."] #[doc = ""]
+    #[doc =
+    " Also sent when a review is deleted (`state` `deleted`), and again if it reappears: Partoo cannot tell a review its author deleted from one Google's system hid for a while, so a deleted review may come back."]
+    #[doc = ""] #[doc =
+    " [The event's page](https://developers.partoo.co/api-reference/webhooks-events/review-updated)."]
+    #[doc = ""] #[doc = " Event type `review_updated`."] ReviewUpdated = "review_updated"
+    => types::ReviewEvent, }
 }

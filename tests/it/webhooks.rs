@@ -1430,3 +1430,25 @@ fn a_signed_body_that_does_not_decode_is_a_delivery_with_its_body_never_lost() {
     .unwrap();
     assert_eq!(signed.id(), None);
 }
+
+#[test]
+fn partoo_review_events_are_typed() {
+    let body = br##"{"type": "review_updated", "payload": {"review": {"id": 34, "state": "deleted",
+        "rating": 3, "tags": [{"id": 25, "label": "food", "color": "#808080"}]}}}"##;
+    let partoo::webhooks::Event::ReviewUpdated(updated) =
+        partoo::webhooks::Event::from_slice(body).unwrap()
+    else {
+        panic!("not a review_updated");
+    };
+    let review = updated.payload.review.as_ref().unwrap();
+    assert_eq!(
+        (review.id, review.state.as_deref()),
+        (Some(34), Some("deleted"))
+    );
+    assert_eq!(review.tags[0].label.as_deref(), Some("food"));
+    let created = br#"{"type": "review_created", "payload": {"review": {"id": 35}}}"#;
+    assert!(matches!(
+        partoo::webhooks::Event::from_slice(created).unwrap(),
+        partoo::webhooks::Event::ReviewCreated(_)
+    ));
+}
