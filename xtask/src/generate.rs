@@ -300,37 +300,17 @@ pub fn neutralize_doc_code(file: &mut syn::File) -> anyhow::Result<usize> {
             attributes.splice(at..at, docs);
         }
     }
-    impl VisitMut for Neutralize {
-        fn visit_item_mut(&mut self, item: &mut syn::Item) {
-            if let Some(attributes) = item_attributes(item) {
-                self.attributes(attributes);
-            }
-            syn::visit_mut::visit_item_mut(self, item);
+    impl DocSites for Neutralize {
+        fn list(&mut self, attributes: &mut Vec<syn::Attribute>) {
+            self.attributes(attributes);
         }
-        fn visit_impl_item_mut(&mut self, item: &mut syn::ImplItem) {
-            match item {
-                syn::ImplItem::Fn(f) => self.attributes(&mut f.attrs),
-                syn::ImplItem::Const(c) => self.attributes(&mut c.attrs),
-                syn::ImplItem::Type(t) => self.attributes(&mut t.attrs),
-                _ => {}
-            }
-            syn::visit_mut::visit_impl_item_mut(self, item);
-        }
-        fn visit_field_mut(&mut self, field: &mut syn::Field) {
-            self.attributes(&mut field.attrs);
-            syn::visit_mut::visit_field_mut(self, field);
-        }
-        fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
-            self.attributes(&mut variant.attrs);
-            syn::visit_mut::visit_variant_mut(self, variant);
-        }
-        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        fn invocation(&mut self, mac: &mut syn::Macro) {
             mac.tokens = neutralize_tokens(mac.tokens.clone(), &mut self.rewritten);
         }
     }
     let mut neutralize = Neutralize { rewritten: 0 };
     neutralize.attributes(&mut file.attrs);
-    neutralize.visit_file_mut(file);
+    DocWalk(&mut neutralize).visit_file_mut(file);
     let left = runnable_doc_comments(file);
     if let Some(first) = left.first() {
         bail!(
@@ -340,6 +320,52 @@ pub fn neutralize_doc_code(file: &mut syn::File) -> anyhow::Result<usize> {
         );
     }
     Ok(neutralize.rewritten)
+}
+
+/// What the render stage does where doc comments sit: each attribute list
+/// that can carry one (items, impl items, fields, variants), each macro
+/// invocation (`extensible_enum!` carries docs as tokens), and any other
+/// attribute. Rewriting and checking walk the same places, through
+/// [`DocWalk`].
+trait DocSites {
+    fn list(&mut self, attributes: &mut Vec<syn::Attribute>);
+    fn invocation(&mut self, mac: &mut syn::Macro);
+    fn lone(&mut self, _attribute: &mut syn::Attribute) {}
+}
+
+/// The one traversal of a file's doc sites.
+struct DocWalk<'s, S>(&'s mut S);
+
+impl<S: DocSites> VisitMut for DocWalk<'_, S> {
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        if let Some(attributes) = item_attributes(item) {
+            self.0.list(attributes);
+        }
+        syn::visit_mut::visit_item_mut(self, item);
+    }
+    fn visit_impl_item_mut(&mut self, item: &mut syn::ImplItem) {
+        match item {
+            syn::ImplItem::Fn(f) => self.0.list(&mut f.attrs),
+            syn::ImplItem::Const(c) => self.0.list(&mut c.attrs),
+            syn::ImplItem::Type(t) => self.0.list(&mut t.attrs),
+            _ => {}
+        }
+        syn::visit_mut::visit_impl_item_mut(self, item);
+    }
+    fn visit_field_mut(&mut self, field: &mut syn::Field) {
+        self.0.list(&mut field.attrs);
+        syn::visit_mut::visit_field_mut(self, field);
+    }
+    fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
+        self.0.list(&mut variant.attrs);
+        syn::visit_mut::visit_variant_mut(self, variant);
+    }
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        self.0.invocation(mac);
+    }
+    fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
+        self.0.lone(attribute);
+    }
 }
 
 /// Whether an attribute is `#[doc = "..."]` (not `#[doc(hidden)]`).
@@ -410,36 +436,14 @@ pub fn runnable_doc_comments(file: &syn::File) -> Vec<String> {
             }
         }
     }
-    // Visited mutably (the attribute lists of items are reached through
-    // `item_attributes`) on a copy.
-    impl VisitMut for Check {
-        fn visit_item_mut(&mut self, item: &mut syn::Item) {
-            if let Some(attributes) = item_attributes(item) {
-                self.attributes(attributes);
-            }
-            syn::visit_mut::visit_item_mut(self, item);
+    impl DocSites for Check {
+        fn list(&mut self, attributes: &mut Vec<syn::Attribute>) {
+            self.attributes(attributes);
         }
-        fn visit_impl_item_mut(&mut self, item: &mut syn::ImplItem) {
-            match item {
-                syn::ImplItem::Fn(f) => self.attributes(&f.attrs),
-                syn::ImplItem::Const(c) => self.attributes(&c.attrs),
-                syn::ImplItem::Type(t) => self.attributes(&t.attrs),
-                _ => {}
-            }
-            syn::visit_mut::visit_impl_item_mut(self, item);
-        }
-        fn visit_field_mut(&mut self, field: &mut syn::Field) {
-            self.attributes(&field.attrs);
-            syn::visit_mut::visit_field_mut(self, field);
-        }
-        fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
-            self.attributes(&variant.attrs);
-            syn::visit_mut::visit_variant_mut(self, variant);
-        }
-        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        fn invocation(&mut self, mac: &mut syn::Macro) {
             self.tokens(&mac.tokens);
         }
-        fn visit_attribute_mut(&mut self, attribute: &mut syn::Attribute) {
+        fn lone(&mut self, attribute: &mut syn::Attribute) {
             if !self.read.contains(&(attribute as *const _)) {
                 self.attributes(std::slice::from_ref(attribute));
             }
@@ -451,7 +455,9 @@ pub fn runnable_doc_comments(file: &syn::File) -> Vec<String> {
         read: Default::default(),
     };
     check.attributes(&copy.attrs);
-    check.visit_file_mut(&mut copy);
+    // Walked mutably (item attribute lists are reached through
+    // `item_attributes`), on a copy.
+    DocWalk(&mut check).visit_file_mut(&mut copy);
     check.found
 }
 
