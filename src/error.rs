@@ -210,6 +210,20 @@ pub enum Error {
     },
 }
 
+/// The retry sentence of every generated `send()`, written beside the
+/// classifier it describes ([`resend_advised`]): a test below reads each
+/// sentence's statuses and checks them against it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __retry_doc {
+    (idempotent) => {
+        "Retried (it is idempotent) on 429, 502, 503 and 504, on a connection that failed, a timeout or a body cut short, within the call timeout and `retry.max_attempts`."
+    };
+    (not_idempotent) => {
+        "Retried only where the server did not act on it: on 429, or a connection that never carried the request. Anything else (a 502, 503 or 504, a timeout, a reset after the request left) is returned as it is, since the server may have acted on it; `Error::is_retryable` says whether resending is safe."
+    };
+}
+
 /// Whether sending the same request again could succeed and cannot do it
 /// twice: the one classifier the runtime retries by and
 /// [`Error::is_retryable`] answers by. A 429 (refused: nothing was done),
@@ -441,5 +455,45 @@ impl From<&'static str> for InvalidValue {
 impl From<String> for InvalidValue {
     fn from(reason: String) -> Self {
         InvalidValue(reason.into())
+    }
+}
+
+#[cfg(test)]
+mod retry_doc_tests {
+    use super::resend_advised;
+
+    /// The statuses a sentence says are retried (its first sentence: the
+    /// one that names what is retried).
+    fn retried_statuses(sentence: &str) -> Vec<u16> {
+        let first = sentence.split(". ").next().unwrap_or("");
+        first
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|number| number.parse().ok())
+            .filter(|status| (100..600).contains(status))
+            .collect()
+    }
+
+    #[test]
+    fn each_retry_sentence_names_exactly_what_the_classifier_retries() {
+        for (idempotent, sentence) in [
+            (true, crate::__retry_doc!(idempotent)),
+            (false, crate::__retry_doc!(not_idempotent)),
+        ] {
+            let said = retried_statuses(sentence);
+            let done: Vec<u16> = (100..600)
+                .filter(|status| {
+                    resend_advised(http::StatusCode::from_u16(*status).ok(), idempotent, true)
+                })
+                .collect();
+            assert_eq!(said, done, "{sentence}");
+            // Failures without a status: a connection that never carried
+            // the request always; one that may have, only when idempotent.
+            assert!(resend_advised(None, idempotent, false));
+            assert_eq!(resend_advised(None, idempotent, true), idempotent);
+            assert_eq!(
+                sentence.contains("timeout") && retried_statuses(sentence).len() > 1,
+                idempotent
+            );
+        }
     }
 }

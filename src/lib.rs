@@ -122,12 +122,13 @@ pub use reqwest;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__extensible_enum as extensible_enum;
+    pub use crate::__retry_doc as retry_doc;
     pub use crate::__webhook_events as webhook_events;
     pub use crate::call::{Parts, Received, Runtime};
     pub use crate::decode::{finish, within_value_limit};
     pub use crate::pagination::{items, pages};
     pub use crate::request::{
-        bounded, invalid_parameter, json_body, path_segment, request_not_built,
+        bounded, header, invalid_parameter, json_body, path_segment, query, request_not_built,
     };
     pub use crate::webhook::{decode_event, deserialize_event, TaggedEvent};
     #[cfg(feature = "schemars")]

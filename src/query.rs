@@ -1,5 +1,5 @@
 //! Query values that an API documents as one comma-separated list
-//! (`business__in=a,b,c`), where progenitor would repeat the key instead.
+//! (`business__in=a,b,c`), where a list parameter repeats the key instead.
 
 use std::fmt;
 use std::str::FromStr;

@@ -135,3 +135,70 @@ pub fn json_body<T: serde::Serialize>(
         None => request,
     }
 }
+
+/// A query or header value as text: a string as it is, a number or a
+/// boolean as JSON writes it; `None` when there is nothing to send.
+fn scalar_text(value: &serde_json::Value) -> Option<Result<String, &'static str>> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(Ok(text.clone())),
+        serde_json::Value::Number(number) => Some(Ok(number.to_string())),
+        serde_json::Value::Bool(flag) => Some(Ok(flag.to_string())),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+            Some(Err("a list or an object cannot be sent as one value"))
+        }
+    }
+}
+
+/// Adds a query parameter (used by generated code): nothing when unset, a
+/// list as the key repeated (OpenAPI's `form` style, exploded), a scalar as
+/// its text. An object is refused: the documents use no such parameter.
+/// An error names `parameter` (the setter); `name` is the key on the wire.
+pub fn query<T: serde::Serialize>(
+    request: reqwest::RequestBuilder,
+    parameter: &str,
+    name: &str,
+    value: &T,
+) -> Result<reqwest::RequestBuilder, Error> {
+    let refuse = |why: &str| Error::invalid_parameter(parameter, why.to_string());
+    let value = serde_json::to_value(value).map_err(|error| refuse(&error.to_string()))?;
+    let items = match &value {
+        serde_json::Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut pairs = Vec::with_capacity(items.len());
+    for item in items {
+        match scalar_text(item) {
+            None => {}
+            Some(Ok(text)) => pairs.push((name, text)),
+            Some(Err(why)) => return Err(refuse(why)),
+        }
+    }
+    Ok(if pairs.is_empty() {
+        request
+    } else {
+        request.query(&pairs)
+    })
+}
+
+/// Adds a header parameter (used by generated code): nothing when unset, a
+/// scalar as its text; a value a header cannot carry is refused by name.
+/// An error names `parameter` (the setter); `name` is the header's.
+pub fn header<T: serde::Serialize>(
+    request: reqwest::RequestBuilder,
+    parameter: &str,
+    name: &str,
+    value: &T,
+) -> Result<reqwest::RequestBuilder, Error> {
+    let refuse = |why: String| Error::invalid_parameter(parameter, why);
+    let value = serde_json::to_value(value).map_err(|error| refuse(error.to_string()))?;
+    let Some(text) = scalar_text(&value) else {
+        return Ok(request);
+    };
+    let text = text.map_err(|why| refuse(why.to_string()))?;
+    let header_name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| refuse("is not a valid header name".to_string()))?;
+    let header_value = reqwest::header::HeaderValue::from_str(&text)
+        .map_err(|_| refuse(format!("{text:?} cannot be sent in a header")))?;
+    Ok(request.header(header_name, header_value))
+}

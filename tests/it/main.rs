@@ -18,6 +18,7 @@ mod redis;
 mod redis_server;
 mod runtime;
 mod schemas;
+mod send_shapes;
 mod support;
 mod surface;
 mod textus;

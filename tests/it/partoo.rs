@@ -220,7 +220,7 @@ async fn list_conversations_sends_filters_and_decodes_a_page() {
     // One comma-separated value, as Partoo documents; not a repeated key.
     assert_eq!(
         request.url.query(),
-        Some("business__in=a1c9f37b4deca92f83b61d02%2C9f4e2a8c0d73b154e621bc97&cursor=cursor-1&per_page=100")
+        Some("per_page=100&cursor=cursor-1&business__in=a1c9f37b4deca92f83b61d02%2C9f4e2a8c0d73b154e621bc97")
     );
     assert_common_headers(&request, false);
     assert!(request.body.is_empty());

@@ -1,5 +1,5 @@
 //! `cargo xtask codegen [--check]` and `cargo xtask codegen --spec F --api N --out D`:
-//! load → normalize → rules → parse → progenitor → render, for every API in
+//! load → normalize → rules → model → parse → emit (types, client) → render, for every API in
 //! `openapi/codegen.toml`, through one write path that check mode never writes.
 
 use std::path::{Path, PathBuf};
@@ -28,8 +28,8 @@ pub fn pipeline(api: &str, config: &ApiConfig, doc: Value, origin: &str) -> anyh
         document,
         mut report,
     } = crate::plan::build(api, config, doc)?;
-    let spec = crate::generate::parse(&document)?;
-    let generated = crate::generate::generate(&spec, &plan, origin)?;
+    crate::generate::parse(&document)?;
+    let generated = crate::emit::generate(&document, &plan, origin)?;
     for _ in 0..generated.doc_code_blocks {
         report.applied(crate::report::Rule::DocCodeBlockAsText);
     }

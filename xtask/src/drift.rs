@@ -38,19 +38,6 @@ struct Shape {
     extensible: bool,
 }
 
-fn has_note(schema: &Value) -> bool {
-    schema
-        .get("description")
-        .and_then(Value::as_str)
-        .is_some_and(|d| {
-            d.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-                .contains("new values may be added to this enum")
-        })
-}
-
 struct Flattener<'d> {
     doc: &'d Value,
     selectors: &'d [Selector],
@@ -120,7 +107,9 @@ impl Flattener<'_> {
         stack.extend(names.iter().cloned());
         let nullable = schema.get("nullable") == Some(&Value::Bool(true))
             || resolved.get("nullable") == Some(&Value::Bool(true));
-        let note = parent_note || has_note(schema) || has_note(resolved);
+        let note = parent_note
+            || crate::extensible::has_note(schema)
+            || crate::extensible::has_note(resolved);
         // allOf: one object from its members.
         if let Some(Value::Array(members)) = resolved.get("allOf") {
             for member in members {

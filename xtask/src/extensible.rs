@@ -22,7 +22,9 @@ use crate::syntax::serde_rename;
 /// folding case and white space.
 const EXTENSIBILITY_NOTES: [&str; 1] = ["new values may be added to this enum"];
 
-fn has_note(schema: &Value) -> bool {
+/// Whether a schema's description says new values may be added (one of
+/// `EXTENSIBILITY_NOTES`): the generator's and the drift report's one test.
+pub fn has_note(schema: &Value) -> bool {
     let Some(description) = schema.get("description").and_then(Value::as_str) else {
         return false;
     };

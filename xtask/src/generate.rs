@@ -1,15 +1,12 @@
-//! Stages "parse", "progenitor" and "render": a normalized document to the
-//! formatted Rust source of `generated/<api>.rs`.
+//! Stages "parse" (the normalized document must be OpenAPI 3.0.3 that
+//! openapiv3 reads; an error names the JSON pointer) and "render" (every
+//! doc comment of the emitted file in the one shape rustdoc cannot read
+//! differently, its code blocks `text`).
 
-use std::panic::AssertUnwindSafe;
-
-use anyhow::{bail, Context};
-use progenitor_impl::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use anyhow::bail;
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
-use crate::index::Index;
-use crate::plan::Plan;
 use crate::syntax::doc_text;
 
 /// Parses the normalized document with openapiv3. An error names the JSON
@@ -128,146 +125,6 @@ fn locate_parse_error(doc: &Value) -> Option<String> {
     None
 }
 
-/// What the generator produced for one API.
-pub struct Generated {
-    pub source: String,
-    pub operations: usize,
-    pub types: usize,
-    /// Code blocks of doc comments made `text` (spec descriptions' and
-    /// progenitor's usage snippets).
-    pub doc_code_blocks: usize,
-}
-
-/// The Rust stages, in the order they run on progenitor's output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    ApiVersionHeader,
-    /// Types typify documented only by their name say where they appear.
-    TypeDocs,
-    ExtensibleEnums,
-    Requests,
-    Pagination,
-    ProviderError,
-    /// Setters, path segments, the crate's errors, constants, `send`, `API`.
-    Client,
-    /// No generator item users could name: `prelude`, builder constructors,
-    /// `types::error`, dead header maps.
-    Surface,
-    Deprecation,
-    Lean,
-    Schemars,
-    /// The webhook `Event` enum, when the API has events.
-    Events,
-    /// Doc comments' code blocks as `text`.
-    Render,
-}
-
-impl Stage {
-    /// Every stage, in order.
-    pub const ALL: [Stage; 13] = [
-        Stage::ApiVersionHeader,
-        Stage::TypeDocs,
-        Stage::ExtensibleEnums,
-        Stage::Requests,
-        Stage::Pagination,
-        Stage::ProviderError,
-        Stage::Client,
-        Stage::Surface,
-        Stage::Deprecation,
-        Stage::Lean,
-        Stage::Schemars,
-        Stage::Events,
-        Stage::Render,
-    ];
-
-    /// Runs the stage; returns how many places it changed where it counts
-    /// them for the report (doc code blocks).
-    pub fn run(self, file: &mut syn::File, plan: &Plan, index: &Index) -> anyhow::Result<usize> {
-        match self {
-            Stage::ApiVersionHeader => drop_api_version_header(file, plan, index)?,
-            Stage::TypeDocs => {
-                crate::surface::type_docs(file)?;
-            }
-            Stage::ExtensibleEnums => crate::extensible::rewrite(file, &plan.extensible)?,
-            Stage::Requests => crate::requests::rewrite(file, &plan.model, index)?,
-            Stage::Pagination => crate::pagination::inject(file, &plan.model, index)?,
-            Stage::ProviderError => crate::provider_error::implement(file, &plan.errors)?,
-            Stage::Client => crate::client::rewrite(file, plan, index)?,
-            Stage::Surface => crate::surface::curate(file, &plan.model, index)?,
-            Stage::Deprecation => mark_deprecated(file, plan, index)?,
-            Stage::Lean => {
-                crate::lean::rewrite(file, &plan.model)?;
-            }
-            Stage::Schemars => {
-                crate::lean::schemars(file, &plan.extensible)?;
-            }
-            Stage::Events => crate::webhooks::emit(file, plan.webhooks.as_ref(), &plan.api)?,
-            Stage::Render => return neutralize_doc_code(file),
-        }
-        Ok(0)
-    }
-}
-
-/// progenitor's output for the document the plan was built from, before
-/// any stage.
-pub fn progenitor(spec: &openapiv3::OpenAPI, plan: &Plan) -> anyhow::Result<syn::File> {
-    let api = plan.api.as_str();
-    let mut settings = GenerationSettings::new();
-    settings
-        .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged)
-        .with_derive("PartialEq")
-        .with_inner_type(quote::quote!(::inbox_bindings::__private::Runtime));
-    for replacement in &plan.replacements {
-        settings.with_replacement(
-            &replacement.component,
-            &replacement.rust_path,
-            [TypeImpl::Display].into_iter(),
-        );
-    }
-    let mut generator = Generator::new(&settings);
-    // progenitor reports some unsupported shapes by panicking (its message is
-    // printed by the panic hook): catch the panic and say which API it was.
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(spec)));
-    let tokens = match outcome {
-        Ok(Ok(tokens)) => tokens,
-        Ok(Err(error)) => bail!("progenitor failed on the `{api}` document: {error}"),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("(no message)");
-            bail!("progenitor panicked on the `{api}` document: {message}");
-        }
-    };
-    syn::parse2(tokens).context("progenitor produced unparsable Rust")
-}
-
-/// Runs progenitor on the document the plan was built from, indexes its
-/// output, then runs every Rust stage in order, each finding what it
-/// rewrites through the index and checking it against the model. `origin`
-/// is the document path named in the header.
-pub fn generate(spec: &openapiv3::OpenAPI, plan: &Plan, origin: &str) -> anyhow::Result<Generated> {
-    let mut file = progenitor(spec, plan)?;
-    let index = Index::build(&mut file, &plan.model)?;
-    let mut doc_code_blocks = 0;
-    for stage in Stage::ALL {
-        doc_code_blocks += stage.run(&mut file, plan, &index)?;
-    }
-    let types = count_types(&file);
-
-    let body = prettyplease::unparse(&file);
-    let source =
-        format!("// @generated by `cargo xtask codegen` from {origin}. Do not edit.\n\n{body}");
-    Ok(Generated {
-        source,
-        operations: index.len(),
-        types,
-        doc_code_blocks,
-    })
-}
-
 /// Every doc comment in the one shape rustdoc cannot read differently:
 /// an item's doc attributes are joined (as rustdoc joins them),
 /// normalized (no tab, no line break but `\n`, no common indentation) and
@@ -369,8 +226,12 @@ impl<S: DocSites> VisitMut for DocWalk<'_, S> {
 }
 
 /// Whether an attribute is `#[doc = "..."]` (not `#[doc(hidden)]`).
+/// A doc attribute whose value is a macro (`#[doc = retry_doc!(..)]`, the
+/// crate's own text) is left where it is.
 fn is_doc_text(attribute: &syn::Attribute) -> bool {
-    attribute.path().is_ident("doc") && matches!(attribute.meta, syn::Meta::NameValue(_))
+    attribute.path().is_ident("doc")
+        && matches!(&attribute.meta, syn::Meta::NameValue(pair)
+            if matches!(&pair.value, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. })))
 }
 
 /// [`runnable_doc_comments`] of printed source (the fuzz target's check).
@@ -575,84 +436,6 @@ fn item_attributes(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
     })
 }
 
-fn count_types(file: &syn::File) -> usize {
-    file.items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
-            _ => None,
-        })
-        .map(|(_, items)| {
-            items
-                .iter()
-                .filter(|item| matches!(item, syn::Item::Struct(_) | syn::Item::Enum(_)))
-                .count()
-        })
-        .unwrap_or(0)
-}
-
-/// Whether a statement is progenitor's
-/// `header_map.append(HeaderName::from_static("api-version"), ...)`.
-fn is_api_version_header(statement: &syn::Stmt) -> bool {
-    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = statement else {
-        return false;
-    };
-    let on_header_map =
-        matches!(&*call.receiver, syn::Expr::Path(path) if path.path.is_ident("header_map"));
-    let named = call
-        .args
-        .first()
-        .and_then(crate::syntax::string_argument)
-        .is_some_and(|name| name == "api-version");
-    call.method == "append" && on_header_map && named
-}
-
-/// Stage "api-version header": progenitor sends `api-version:
-/// <info.version>` on every request; none of these APIs documents that
-/// header, so the statement adding it is removed from every operation's
-/// `send` (exactly one each).
-pub fn drop_api_version_header(
-    file: &mut syn::File,
-    plan: &Plan,
-    index: &Index,
-) -> anyhow::Result<()> {
-    for operation in &plan.model.operations {
-        let entry = index.entry(&operation.id);
-        let send = crate::index::builder_fn_mut(file, &entry.builder, "send")
-            .with_context(|| format!("stage api-version header, operation {}", operation.id))?;
-        let before = send.block.stmts.len();
-        send.block
-            .stmts
-            .retain(|statement| !is_api_version_header(statement));
-        let removed = before - send.block.stmts.len();
-        if removed != 1 {
-            bail!(
-                "stage api-version header, operation {}: expected 1 `header_map.append(\"api-version\", ..)` \
-                 in send, found {removed}: progenitor's output changed",
-                operation.id
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Stage "deprecation": `#[deprecated(note = advice)]` on the `Client`
-/// method of every operation the spec deprecates (progenitor ignores
-/// `deprecated`).
-pub fn mark_deprecated(file: &mut syn::File, plan: &Plan, index: &Index) -> anyhow::Result<()> {
-    for operation in &plan.model.operations {
-        let Some(advice) = &operation.deprecated else {
-            continue;
-        };
-        let method = crate::index::client_method_mut(file, &index.entry(&operation.id).method)
-            .with_context(|| format!("stage deprecation, operation {}", operation.id))?;
-        method
-            .attrs
-            .push(syn::parse_quote!(#[deprecated(note = #advice)]));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -668,7 +451,7 @@ mod tests {
     }
 
     /// The plan and document production builds from `doc`.
-    fn planned(api: &str, doc: Value) -> (Plan, Value) {
+    fn planned(api: &str, doc: Value) -> (crate::plan::Plan, Value) {
         let config = crate::config::ApiConfig::ad_hoc(api, "t.json");
         let planned = crate::plan::build(api, &config, doc).unwrap();
         (planned.plan, planned.document)
@@ -692,7 +475,7 @@ mod tests {
     #[test]
     fn output_has_the_header_and_no_api_version_header() {
         let (plan, doc) = planned("tiny", tiny_spec(false));
-        let generated = generate(&parse(&doc).unwrap(), &plan, "openapi/tiny.json").unwrap();
+        let generated = crate::emit::generate(&doc, &plan, "openapi/tiny.json").unwrap();
         assert!(generated.source.starts_with(
             "// @generated by `cargo xtask codegen` from openapi/tiny.json. Do not edit.\n"
         ));
@@ -711,7 +494,7 @@ mod tests {
     #[test]
     fn deprecated_operations_get_the_attribute_with_advice() {
         let (plan, doc) = planned("tiny", tiny_spec(true));
-        let generated = generate(&parse(&doc).unwrap(), &plan, "x").unwrap();
+        let generated = crate::emit::generate(&doc, &plan, "x").unwrap();
         assert!(
             generated
                 .source
@@ -789,19 +572,18 @@ mod tests {
     }
 
     #[test]
-    fn progenitor_panics_are_reported_with_the_api_name() {
-        // Two different success types make progenitor assert.
+    fn two_success_bodies_of_different_types_are_refused_by_name() {
         let doc = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
             "paths": {"/x": {"get": {"operationId": "x", "responses": {
                 "200": {"description": "a", "content": {"application/json": {"schema": {"type": "string"}}}},
                 "201": {"description": "b", "content": {"application/json": {"schema": {"type": "integer"}}}}}}}}});
         let (plan, doc) = planned("panicky", doc);
-        let message = generate(&parse(&doc).unwrap(), &plan, "x")
+        let message = crate::emit::generate(&doc, &plan, "x")
             .err()
-            .expect("progenitor asserts on two success types")
-            .to_string();
+            .map(|error| format!("{error:#}"))
+            .expect("one success type per operation");
         assert!(
-            message.contains("progenitor panicked on the `panicky` document"),
+            message.contains("`x`") && message.contains("different bodies"),
             "{message}"
         );
     }

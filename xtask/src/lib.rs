@@ -3,15 +3,14 @@
 
 pub mod api;
 pub mod assemble;
-pub mod client;
 pub mod codegen;
 pub mod config;
 pub mod document;
 pub mod drift;
+pub mod emit;
 pub mod extensible;
 pub mod fetch;
 pub mod generate;
-pub mod index;
 pub mod lean;
 pub mod lock;
 pub mod markdown;

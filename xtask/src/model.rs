@@ -38,6 +38,17 @@ pub struct Bounds {
     pub maximum: Option<f64>,
 }
 
+impl Bounds {
+    /// The `minimum` and `maximum` of a (resolved) schema.
+    pub fn of(schema: Option<&Value>) -> Bounds {
+        let bound = |key: &str| schema?.get(key)?.as_f64();
+        Bounds {
+            minimum: bound("minimum"),
+            maximum: bound("maximum"),
+        }
+    }
+}
+
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -55,6 +66,9 @@ pub struct Parameter {
     pub required: bool,
     /// For an integer or number parameter, its bounds when the spec has any.
     pub bounds: Option<Bounds>,
+    /// Its schema (references kept), for the type generator.
+    pub schema: Value,
+    pub description: Option<String>,
 }
 
 /// Where a constant parameter is sent.
@@ -104,11 +118,24 @@ pub struct Pagination {
 }
 
 /// An operation's request body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Body {
-    /// Whether its JSON schema is an object (typify generates a struct, and
-    /// a builder for it).
+    /// Whether its JSON schema is an object.
     pub object: bool,
+    /// Its media type as the document progenitor's rules left it
+    /// (`application/json`; a vendor type is `request.content_type`).
+    pub media_type: String,
+    /// Its schema (references kept).
+    pub schema: Value,
+}
+
+/// A success response of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Success {
+    /// `200`, `2XX` or `default`.
+    pub status: String,
+    /// The JSON schema of its body; `None` when it has no body.
+    pub schema: Option<Value>,
 }
 
 /// One operation of the document.
@@ -124,6 +151,10 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     /// Its request body, when it takes one.
     pub body: Option<Body>,
+    /// Its success responses (2xx, or `default` when none is), in document order.
+    pub successes: Vec<Success>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
     pub request: RequestShape,
     /// Whether it may be sent twice without doing it twice.
     pub idempotent: bool,
@@ -253,13 +284,16 @@ impl Model {
                         .and_then(|s| s.get("type"))
                         .and_then(Value::as_str)
                         .is_some_and(|kind| matches!(kind, "integer" | "number"));
-                    let bound = |key: &str| schema?.get(key)?.as_f64();
-                    let bounds = Bounds {
-                        minimum: bound("minimum"),
-                        maximum: bound("maximum"),
-                    };
+                    let bounds = Bounds::of(schema);
                     let bounded = numeric && (bounds.minimum.is_some() || bounds.maximum.is_some());
+                    let description = text(parameter, "description");
+                    let schema = parameter
+                        .get("schema")
+                        .cloned()
+                        .unwrap_or_else(|| json!({}));
                     list.push(Parameter {
+                        schema,
+                        description,
                         name,
                         location,
                         required: location == Location::Path
@@ -288,20 +322,33 @@ impl Model {
                         "{id}: the path {path} names parameters {order:?}, the operation declares {declared:?}"
                     );
                 }
-                let body = operation.get("requestBody").map(|body| {
-                    let schema = resolve(doc, body)
-                        .get("content")
-                        .and_then(Value::as_object)
-                        .and_then(|content| content.values().find_map(|media| media.get("schema")))
-                        .map(|schema| resolve(doc, schema));
-                    Body {
-                        object: schema.is_some_and(|schema| {
-                            schema.get("type").and_then(Value::as_str) == Some("object")
-                                || schema.get("properties").is_some()
-                        }),
+                let body = match operation.get("requestBody") {
+                    None => None,
+                    Some(body) => {
+                        let content = resolve(doc, body).get("content").and_then(Value::as_object);
+                        let Some((media_type, media)) =
+                            content.and_then(|content| content.iter().next())
+                        else {
+                            bail!("{id}: a request body without content");
+                        };
+                        if !is_json(media_type) {
+                            bail!("{id}: request bodies of type `{media_type}` are not supported (JSON only)");
+                        }
+                        let schema = media.get("schema").cloned().unwrap_or_else(|| json!({}));
+                        let resolved = resolve(doc, &schema);
+                        Some(Body {
+                            object: resolved.get("type").and_then(Value::as_str) == Some("object")
+                                || resolved.get("properties").is_some(),
+                            media_type: media_type.clone(),
+                            schema,
+                        })
                     }
-                });
+                };
+                let successes = successes(doc, &id, operation)?;
                 operations.push(Operation {
+                    successes,
+                    summary: text(operation, "summary"),
+                    description: text(operation, "description"),
                     idempotent: IDEMPOTENT_METHODS.contains(&method),
                     method: method.to_ascii_uppercase(),
                     path: path.clone(),
@@ -370,6 +417,65 @@ impl Model {
     pub fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations.iter().find(|operation| operation.id == id)
     }
+}
+
+/// A non-empty string property of a node.
+fn text(node: &Value, key: &str) -> Option<String> {
+    node.get(key)
+        .and_then(Value::as_str)
+        .filter(|text| !text.trim().is_empty())
+        .map(str::to_string)
+}
+
+/// `application/json`, with parameters or not.
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// An operation's success responses: its 2xx ones, else `default`; none
+/// when the document documents neither. A body that is not JSON is refused
+/// (the runtime decodes every body).
+fn successes(doc: &Value, id: &str, operation: &Value) -> anyhow::Result<Vec<Success>> {
+    // No response documented: the success is whatever JSON comes (the
+    // emitter's `serde_json::Value`).
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        return Ok(Vec::new());
+    };
+    let two_xx = |status: &str| status.starts_with('2');
+    let chosen: Vec<(&String, &Value)> = if responses.keys().any(|status| two_xx(status)) {
+        responses
+            .iter()
+            .filter(|(status, _)| two_xx(status))
+            .collect()
+    } else {
+        responses
+            .iter()
+            .filter(|(status, _)| *status == "default")
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (status, response) in chosen {
+        let content = resolve(doc, response)
+            .get("content")
+            .and_then(Value::as_object);
+        let schema = match content.filter(|content| !content.is_empty()) {
+            None => None,
+            Some(content) => {
+                let Some((_, media)) = content.iter().find(|(media_type, _)| is_json(media_type))
+                else {
+                    let types: Vec<&String> = content.keys().collect();
+                    bail!("{id}: the {status} response is {types:?}, not JSON: not supported (the runtime decodes JSON)");
+                };
+                Some(media.get("schema").cloned().unwrap_or_else(|| json!({})))
+            }
+        };
+        out.push(Success {
+            status: status.clone(),
+            schema,
+        });
+    }
+    Ok(out)
 }
 
 /// The parameter names of a path template, in order (`/a/{x}/b/{y}` → x, y).

@@ -1,7 +1,9 @@
-//! The names progenitor and typify give what they generate, reproduced with
-//! the rules they use (heck's cases, unicode-ident's identifier classes,
-//! typify's keyword check), so every stage finds generated items by the same
-//! name their generator gave them. A leaf: it imports no stage.
+//! The names the emitter gives what it writes (client methods, builders,
+//! setters, builder fields) and the name hints it gives typify, by the
+//! rules progenitor used (heck's cases, unicode-ident's identifier classes,
+//! typify's keyword check), so the surface keeps the names it had. Type
+//! names are never made here: they come from the type space's ids. A leaf:
+//! it imports no stage.
 
 use heck::{ToPascalCase, ToSnakeCase};
 use unicode_ident::{is_xid_continue, is_xid_start};
@@ -58,13 +60,12 @@ pub fn field_ident(name: &str) -> syn::Ident {
     syn::parse_str(&snake(name)).expect("sanitize gives an identifier")
 }
 
-/// The operation id progenitor passes in `OperationInfo` (and names the
-/// client method after).
+/// The client method of an operation (and the name the runtime traces).
 pub fn operation_name(operation_id: &str) -> String {
     snake(operation_id)
 }
 
-/// The builder struct progenitor generates for an operation.
+/// The builder struct of an operation.
 pub fn builder_name(operation_id: &str) -> String {
     pascal(operation_id)
 }

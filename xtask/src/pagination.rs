@@ -1,21 +1,17 @@
 //! Cursor pagination: finds every operation that follows its API's
-//! convention (declared in `codegen.toml`) and generates `.pages()` and
-//! `.stream()` on its builder, over `inbox_bindings::pagination`.
+//! convention (declared in `codegen.toml`), for the model; the emitter
+//! writes `.pages()` and `.stream()` on its builder, over
+//! `inbox_bindings::pagination`.
 
-use anyhow::{bail, Context};
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
 use serde_json::Value;
 
 use std::collections::BTreeMap;
 
 use crate::config::Convention;
 use crate::document::{parameters, resolve};
-use crate::index::Index;
-use crate::model::{Bounds, Model, PageSize, Pagination};
+use crate::model::{Bounds, PageSize, Pagination};
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
-use crate::syntax::{generic_of, last_ident, module_items, serde_rename};
 
 fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
     let responses = operation.get("responses")?.as_object()?;
@@ -84,13 +80,9 @@ fn match_convention(
     .ok_or(Miss::NoItems)?;
     let page_size = query(&convention.page_size_parameter).map(|parameter| {
         let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
-        let bound = |key: &str| schema.and_then(|s| s.get(key)).and_then(Value::as_f64);
         PageSize {
             parameter: convention.page_size_parameter.clone(),
-            bounds: Bounds {
-                minimum: bound("minimum"),
-                maximum: bound("maximum"),
-            },
+            bounds: Bounds::of(schema),
         }
     });
     Ok(Pagination {
@@ -175,163 +167,6 @@ pub fn detect(
         }
     }
     found
-}
-
-/// Rewrites bare type names of the `types` module (as they appear in its own
-/// field types) into `types::Name`, the way the `builder` module names them.
-fn qualify(mut ty: syn::Type, type_names: &std::collections::BTreeSet<String>) -> syn::Type {
-    struct Qualify<'n>(&'n std::collections::BTreeSet<String>);
-    impl syn::visit_mut::VisitMut for Qualify<'_> {
-        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
-            syn::visit_mut::visit_type_path_mut(self, path);
-            let bare = path.qself.is_none()
-                && path.path.leading_colon.is_none()
-                && path.path.segments.len() == 1;
-            if bare && self.0.contains(&path.path.segments[0].ident.to_string()) {
-                path.path
-                    .segments
-                    .insert(0, syn::PathSegment::from(format_ident!("types")));
-            }
-        }
-    }
-    syn::visit_mut::VisitMut::visit_type_mut(&mut Qualify(type_names), &mut ty);
-    ty
-}
-
-/// Adds `.pages()` and `.stream()` to the builder of every paginated operation.
-pub fn inject(file: &mut syn::File, model: &Model, index: &Index) -> anyhow::Result<()> {
-    for operation in &model.operations {
-        let Some(pagination) = &operation.pagination else {
-            continue;
-        };
-        inject_one(file, &operation.id, pagination, index)
-            .with_context(|| format!("stage pagination, operation {}", operation.id))?;
-    }
-    Ok(())
-}
-
-/// `.pages()` and `.stream()` on one operation's builder.
-fn inject_one(
-    file: &mut syn::File,
-    operation_id: &str,
-    operation: &Pagination,
-    index: &Index,
-) -> anyhow::Result<()> {
-    {
-        let builder_name = index.entry(operation_id).builder.to_string();
-        let builder_ident = &index.entry(operation_id).builder;
-        let builder_struct = crate::index::builder_struct(file, builder_ident)?.clone();
-        let field_as_text = |name: &str| crate::syntax::field_as_text(&builder_struct, name);
-        // The success type, from the builder's `send`.
-        let send_output = match &crate::index::builder_fn_mut(file, builder_ident, "send")?
-            .sig
-            .output
-        {
-            syn::ReturnType::Type(_, ty) => (**ty).clone(),
-            syn::ReturnType::Default => bail!("`send` of {builder_name} returns nothing"),
-        };
-        let result_ok = generic_of(&send_output, "Result").context("send returns a Result")?;
-        let page_type = generic_of(result_ok, "ResponseValue")
-            .context("send returns a ResponseValue")?
-            .clone();
-        let page_name = last_ident(&page_type).context("page type has a name")?;
-        // The page's fields, by wire name.
-        let types_items = module_items(file, "types")?;
-        let type_names: std::collections::BTreeSet<String> = types_items
-            .iter()
-            .filter_map(|item| match item {
-                syn::Item::Struct(s) => Some(s.ident.to_string()),
-                syn::Item::Enum(e) => Some(e.ident.to_string()),
-                syn::Item::Type(t) => Some(t.ident.to_string()),
-                syn::Item::Macro(m) => crate::syntax::macro_enum_name(m),
-                _ => None,
-            })
-            .collect();
-        let page_struct = types_items
-            .iter()
-            .find_map(|item| match item {
-                syn::Item::Struct(s) if s.ident == page_name => Some(s.clone()),
-                _ => None,
-            })
-            .with_context(|| format!("no struct {page_name}"))?;
-        let field = |wire: &str| {
-            page_struct.fields.iter().find(|field| {
-                serde_rename(&field.attrs).as_deref() == Some(wire)
-                    || (serde_rename(&field.attrs).is_none()
-                        && field.ident.as_ref().is_some_and(|i| i == wire))
-            })
-        };
-        let next = field(&operation.next_cursor_field).with_context(|| {
-            format!(
-                "{page_name} has no field for `{}`",
-                operation.next_cursor_field
-            )
-        })?;
-        let items = field(&operation.items_field)
-            .with_context(|| format!("{page_name} has no field for `{}`", operation.items_field))?;
-        let next_ident = next.ident.clone().expect("named field");
-        let items_ident = items.ident.clone().expect("named field");
-        let next_cursor = if generic_of(&next.ty, "Option").is_some() {
-            quote! { |page: &#page_type| page.#next_ident.as_deref() }
-        } else {
-            quote! { |page: &#page_type| ::std::option::Option::Some(page.#next_ident.as_str()) }
-        };
-        let items_type = qualify(items.ty.clone(), &type_names);
-        let (item_type, take_items) = if let Some(inner) = generic_of(&items_type, "Option") {
-            let item = generic_of(inner, "Vec")
-                .context("items field is a list")?
-                .clone();
-            (
-                item,
-                quote! { |page: #page_type| page.#items_ident.unwrap_or_default() },
-            )
-        } else {
-            let item = generic_of(&items_type, "Vec")
-                .context("items field is a list")?
-                .clone();
-            (item, quote! { |page: #page_type| page.#items_ident })
-        };
-        let cursor_ident = crate::naming::field_ident(&operation.cursor_parameter);
-        let initial_cursor = field_as_text(&operation.cursor_parameter)?;
-        let pages_doc = format!(
-            "Every page of `{}`, requested lazily, each a `Response` (its status, headers and request id \
-             beside the body): the parameters set on this builder are sent with every page, only `{}` \
-             changes. Ends when `{}` is null, absent or empty.",
-            operation_id, operation.cursor_parameter, operation.next_cursor_field
-        );
-        let stream_doc = format!(
-            "Every item of `{}` (the `{}` of each page), in order, across pages; see [`Self::pages`].",
-            operation_id, operation.items_field
-        );
-        let tokens: TokenStream = quote! {
-            impl<'a> #builder_ident<'a> {
-                #[doc = #pages_doc]
-                pub fn pages(self) -> ::inbox_bindings::pagination::BoxStream<'a, ::inbox_bindings::Response<#page_type>> {
-                    let initial_cursor = #initial_cursor;
-                    ::inbox_bindings::__private::pages(
-                        self,
-                        initial_cursor,
-                        |builder: Self, cursor: ::std::string::String| builder.#cursor_ident(cursor),
-                        |builder: Self| builder.send(),
-                        #next_cursor,
-                    )
-                }
-                #[doc = #stream_doc]
-                pub fn stream(self) -> ::inbox_bindings::pagination::BoxStream<'a, #item_type> {
-                    ::inbox_bindings::__private::items(self.pages(), #take_items)
-                }
-            }
-        };
-        let item: syn::Item = syn::parse2(tokens).context("pagination tokens parse")?;
-        let builder_items = module_items(file, "builder")?;
-        let position = builder_items
-            .iter()
-            .rposition(|item| matches!(item, syn::Item::Impl(block) if last_ident(&block.self_ty).as_deref() == Some(builder_name.as_str())))
-            .map(|index| index + 1)
-            .unwrap_or(builder_items.len());
-        builder_items.insert(position, item);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -42,6 +42,8 @@ pub struct Plan {
     pub rate_limit_headers: bool,
     /// The webhook events, when the API has them.
     pub webhooks: Option<crate::webhooks::Events>,
+    /// The docs of `Client`: the document's title, description, terms and version.
+    pub client_doc: String,
 }
 
 /// A plan, the document progenitor receives, and what was done to it.
@@ -134,7 +136,28 @@ fn apply_rules(
         rate_limit: config.runtime.rate_limit,
         rate_limit_headers: config.runtime.rate_limit_headers,
         webhooks: None,
+        client_doc: client_doc(doc),
     })
+}
+
+/// `Client`'s docs, from the document's `info`.
+fn client_doc(doc: &Value) -> String {
+    let info = |key: &str| {
+        doc.pointer(&format!("/info/{key}"))
+            .and_then(Value::as_str)
+            .filter(|text| !text.trim().is_empty())
+    };
+    let mut text = format!("Client for {}", info("title").unwrap_or("the API"));
+    for key in ["description", "termsOfService"] {
+        if let Some(value) = info(key) {
+            text.push_str("\n\n");
+            text.push_str(value.trim_end());
+        }
+    }
+    if let Some(version) = info("version") {
+        text.push_str(&format!("\n\nVersion: {version}"));
+    }
+    text
 }
 
 /// Where relative documentation links point: `docs_url`, else the origin of

@@ -333,31 +333,20 @@ pub fn plan(
     }))
 }
 
-/// Stage "events": the API's `Event` enum, one variant per event type,
-/// through the crate's `webhook_events!` (which adds `Unknown`, decoding
-/// and `event_type`). Every payload must be a struct typify generated.
-pub fn emit(file: &mut syn::File, events: Option<&Events>, provider: &str) -> anyhow::Result<()> {
+/// The API's `Event` enum, one variant per event type, through the
+/// crate's `webhook_events!` (which adds `Unknown`, decoding and
+/// `event_type`). `payloads` holds each event's payload type, as the type
+/// space named it, in the events' order.
+pub fn emit(
+    events: Option<&Events>,
+    provider: &str,
+    payloads: &[proc_macro2::TokenStream],
+) -> proc_macro2::TokenStream {
     let Some(events) = events else {
-        return Ok(());
+        return proc_macro2::TokenStream::new();
     };
-    let types = crate::syntax::module_items(file, "types")?;
     let mut variants = Vec::new();
-    for event in &events.events {
-        let candidates = [event.schema.clone(), pascal(&event.schema)];
-        let ident = types
-            .iter()
-            .find_map(|item| match item {
-                syn::Item::Struct(found) if candidates.contains(&found.ident.to_string()) => {
-                    Some(found.ident.clone())
-                }
-                _ => None,
-            })
-            .with_context(|| {
-                format!(
-                    "stage events: typify generated no struct for `{}` (event `{}`)",
-                    event.schema, event.event_type
-                )
-            })?;
+    for (event, payload) in events.events.iter().zip(payloads) {
         let variant = syn::Ident::new(&event.variant, proc_macro2::Span::call_site());
         let value = &event.event_type;
         let mut doc = event
@@ -377,7 +366,7 @@ pub fn emit(file: &mut syn::File, events: Option<&Events>, provider: &str) -> an
         doc.push_str(&format!("\n\nEvent type `{value}`."));
         variants.push(quote::quote! {
             #[doc = #doc]
-            #variant = #value => types::#ident,
+            #variant = #value => #payload,
         });
     }
     let field = &events.field;
@@ -386,16 +375,14 @@ pub fn emit(file: &mut syn::File, events: Option<&Events>, provider: &str) -> an
          documented event type. A type this crate does not know yet decodes as `Unknown`, with its JSON \
          kept as received."
     );
-    let item: syn::Item = syn::parse_quote! {
+    quote::quote! {
         ::inbox_bindings::__private::webhook_events! {
             #[doc = #doc]
             pub enum Event: #field {
                 #(#variants)*
             }
         }
-    };
-    file.items.push(item);
-    Ok(())
+    }
 }
 
 #[cfg(test)]
