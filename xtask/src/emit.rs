@@ -57,6 +57,8 @@ pub struct Types {
     pub events: Vec<Named>,
     /// The error schema's type, when the document has one.
     pub error: Option<Named>,
+    /// Each planned enum with an `Unknown` fallback, in the plan's order.
+    pub extensible: Vec<Named>,
 }
 
 /// The settings progenitor gives typify, less struct builders (a body is
@@ -98,32 +100,34 @@ impl Types {
                 .with_context(|| format!("the types of `{}`", operation.id))?;
             operations.push(types);
         }
-        let error = if plan.errors.defined {
+        let mut component = |name: &str| {
             let reference = serde_json::json!({
-                "$ref": crate::document::child("#/components/schemas", &plan.errors.schema)
+                "$ref": crate::document::child("#/components/schemas", name)
             });
-            Some(guarded(&plan.api, || {
-                add(&mut space, &reference, plan.errors.schema.clone())
-            })?)
-        } else {
-            None
+            guarded(&plan.api, || add(&mut space, &reference, name.to_string()))
+                .with_context(|| format!("the component `{name}`"))
         };
-        let mut events = Vec::new();
-        for event in plan.webhooks.iter().flat_map(|events| &events.events) {
-            let reference = serde_json::json!({
-                "$ref": crate::document::child("#/components/schemas", &event.schema)
-            });
-            let named = guarded(&plan.api, || {
-                add(&mut space, &reference, event.schema.clone())
-            })
-            .with_context(|| format!("the payload of event `{}`", event.event_type))?;
-            events.push(named);
-        }
+        let error = match plan.errors.defined {
+            true => Some(component(&plan.errors.schema)?),
+            false => None,
+        };
+        let events = plan
+            .webhooks
+            .iter()
+            .flat_map(|events| &events.events)
+            .map(|event| component(&event.schema))
+            .collect::<anyhow::Result<_>>()?;
+        let extensible = plan
+            .extensible
+            .iter()
+            .map(|entry| component(&entry.component))
+            .collect::<anyhow::Result<_>>()?;
         Ok(Types {
             space,
             operations,
             events,
             error,
+            extensible,
         })
     }
 }
@@ -258,7 +262,12 @@ pub fn generate(doc: &Value, plan: &Plan, origin: &str) -> anyhow::Result<Genera
 /// error, the provider error, the `schemars` derive.
 fn type_stages(file: &mut syn::File, plan: &Plan, types: &Types) -> anyhow::Result<()> {
     type_docs::document(file, plan, types)?;
-    crate::extensible::rewrite(file, &plan.extensible)?;
+    let names = types
+        .extensible
+        .iter()
+        .map(|named| Ok(types.space.get_type(&named.id)?.name()))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    crate::extensible::rewrite(file, &plan.extensible, &names)?;
     for (operation, operation_types) in plan.model.operations.iter().zip(&types.operations) {
         for iri in &operation.request.iri_parameters {
             let position = operation

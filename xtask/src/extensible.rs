@@ -1,6 +1,6 @@
 //! Extensible enums: the string enums a provider says will grow ("New values
 //! may be added to this enum…") or that `codegen.toml` lists. The document
-//! stage finds them (hoisting inline ones into named components); the Rust
+//! stage finds them (hoisting inline ones into named components); the type
 //! stage replaces typify's closed enum with one that has an `Unknown` variant.
 
 use std::collections::BTreeMap;
@@ -426,7 +426,7 @@ fn unique_name(doc: &Value, name: &str, pointer: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// The Rust stage
+// The type stage
 
 struct Variant {
     ident: syn::Ident,
@@ -444,47 +444,27 @@ fn is_default_impl(item: &syn::Item) -> bool {
         if block.trait_.as_ref().is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "Default")))
 }
 
-/// Replaces typify's closed enum `name` (and its impls) in the `types` module.
-pub fn rewrite(file: &mut syn::File, extensible: &[Extensible]) -> anyhow::Result<()> {
+/// Replaces typify's closed enum of each planned entry (and its impls) in
+/// the `types` module. `names` holds each entry's type name, as the type
+/// space named its component.
+pub fn rewrite(
+    file: &mut syn::File,
+    extensible: &[Extensible],
+    names: &[String],
+) -> anyhow::Result<()> {
     if extensible.is_empty() {
         return Ok(());
     }
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
-            _ => None,
-        })
-        .map(|(_, items)| items)
-        .context("progenitor output has no `types` module")?;
-    for entry in extensible {
-        // typify keeps a component name that is an identifier, and otherwise
-        // makes one (`my-enum` → `MyEnum`): match either, build none.
-        let candidates = [entry.component.clone(), pascal(&entry.component)];
-        // typify also folds runs of capitals (`CallingCA` → `CallingCa`):
-        // failing an exact match, compare letters and digits without case.
-        let folded = |name: &str| -> String {
-            name.chars()
-                .filter(char::is_ascii_alphanumeric)
-                .map(|c| c.to_ascii_lowercase())
-                .collect()
-        };
+    let types = crate::syntax::module_items(file, "types")?;
+    for (entry, name) in extensible.iter().zip(names) {
         let position = types
             .iter()
-            .position(|item| matches!(item, syn::Item::Enum(e) if candidates.contains(&e.ident.to_string())))
-            .or_else(|| {
-                let wanted = folded(&entry.component);
-                let matches: Vec<usize> = types
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, item)| matches!(item, syn::Item::Enum(e) if folded(&e.ident.to_string()) == wanted))
-                    .map(|(index, _)| index)
-                    .collect();
-                (matches.len() == 1).then(|| matches[0])
-            })
+            .position(|item| matches!(item, syn::Item::Enum(e) if e.ident == name))
             .with_context(|| {
-                format!("stage extensible enums: typify generated no enum for `{}`", entry.component)
+                format!(
+                    "stage extensible enums: `{}` is `{name}`, which typify did not generate as an enum",
+                    entry.component
+                )
             })?;
         let syn::Item::Enum(found) = &types[position] else {
             unreachable!()

@@ -89,7 +89,7 @@ pub struct Constant {
     pub value: String,
 }
 
-/// What an operation's request puts on the wire beyond progenitor's defaults.
+/// What an operation's request puts on the wire beyond plain JSON.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RequestShape {
     /// `Accept` to send instead of `application/json`.
@@ -120,10 +120,8 @@ pub struct Pagination {
 /// An operation's request body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
-    /// Whether its JSON schema is an object.
-    pub object: bool,
-    /// Its media type as the document progenitor's rules left it
-    /// (`application/json`; a vendor type is `request.content_type`).
+    /// Its media type as the rules left it (`application/json`; a vendor
+    /// type is `request.content_type`).
     pub media_type: String,
     /// Its schema (references kept).
     pub schema: Value,
@@ -132,9 +130,7 @@ pub struct Body {
 /// A success response of an operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Success {
-    /// `200`, `2XX` or `default`.
-    pub status: String,
-    /// The JSON schema of its body; `None` when it has no body.
+    /// The JSON schema of its body (references kept); `None` when it has no body.
     pub schema: Option<Value>,
 }
 
@@ -200,7 +196,7 @@ pub enum Kind {
     Tolerant { sent: bool },
 }
 
-/// A component type progenitor must not generate, because the facade
+/// A component type the type generator must not generate, because the facade
 /// provides it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replacement {
@@ -218,7 +214,7 @@ pub struct Model {
 }
 
 /// What the document rules found per operation (keyed by operationId),
-/// before they rewrote what progenitor cannot read.
+/// before they rewrote what the type generator cannot read.
 #[derive(Debug, Default)]
 pub struct Facts {
     pub constants: BTreeMap<String, Vec<Constant>>,
@@ -334,17 +330,18 @@ impl Model {
                         if !is_json(media_type) {
                             bail!("{id}: request bodies of type `{media_type}` are not supported (JSON only)");
                         }
-                        let schema = media.get("schema").cloned().unwrap_or_else(|| json!({}));
-                        let resolved = resolve(doc, &schema);
                         Some(Body {
-                            object: resolved.get("type").and_then(Value::as_str) == Some("object")
-                                || resolved.get("properties").is_some(),
                             media_type: media_type.clone(),
-                            schema,
+                            schema: media.get("schema").cloned().unwrap_or_else(|| json!({})),
                         })
                     }
                 };
-                let successes = successes(doc, &id, operation)?;
+                let successes = success_bodies(doc, &id, operation)?
+                    .into_iter()
+                    .map(|schema| Success {
+                        schema: schema.cloned(),
+                    })
+                    .collect();
                 operations.push(Operation {
                     successes,
                     summary: text(operation, "summary"),
@@ -427,53 +424,54 @@ fn text(node: &Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `application/json`, with parameters or not.
-pub fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json")
+/// `application/json`, with parameters or not, in any case.
+fn is_json(media_type: &str) -> bool {
+    crate::document::media_type_essence(media_type) == "application/json"
 }
 
-/// An operation's success responses: its 2xx ones, else `default`; none
-/// when the document documents neither. A body that is not JSON is refused
-/// (the runtime decodes every body).
-fn successes(doc: &Value, id: &str, operation: &Value) -> anyhow::Result<Vec<Success>> {
+/// The schema of a JSON body documented without one: any JSON.
+static ANY_JSON: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| json!({}));
+
+/// The body schemas (references kept) of an operation's success responses:
+/// its 2xx ones, else `default`, in document order, `None` for one without
+/// a body; none when the document documents neither. A body that is not
+/// JSON is refused (the runtime decodes every body). The model and the
+/// pagination detector read success responses through this one function.
+pub fn success_bodies<'a>(
+    doc: &'a Value,
+    id: &str,
+    operation: &'a Value,
+) -> anyhow::Result<Vec<Option<&'a Value>>> {
     // No response documented: the success is whatever JSON comes (the
     // emitter's `serde_json::Value`).
     let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
         return Ok(Vec::new());
     };
     let two_xx = |status: &str| status.starts_with('2');
-    let chosen: Vec<(&String, &Value)> = if responses.keys().any(|status| two_xx(status)) {
-        responses
-            .iter()
-            .filter(|(status, _)| two_xx(status))
-            .collect()
-    } else {
-        responses
-            .iter()
-            .filter(|(status, _)| *status == "default")
-            .collect()
-    };
+    let any_two_xx = responses.keys().any(|status| two_xx(status));
     let mut out = Vec::new();
-    for (status, response) in chosen {
+    for (status, response) in responses {
+        let chosen = if any_two_xx {
+            two_xx(status)
+        } else {
+            status == "default"
+        };
+        if !chosen {
+            continue;
+        }
         let content = resolve(doc, response)
             .get("content")
-            .and_then(Value::as_object);
-        let schema = match content.filter(|content| !content.is_empty()) {
-            None => None,
-            Some(content) => {
-                let Some((_, media)) = content.iter().find(|(media_type, _)| is_json(media_type))
-                else {
-                    let types: Vec<&String> = content.keys().collect();
-                    bail!("{id}: the {status} response is {types:?}, not JSON: not supported (the runtime decodes JSON)");
-                };
-                Some(media.get("schema").cloned().unwrap_or_else(|| json!({})))
-            }
+            .and_then(Value::as_object)
+            .filter(|content| !content.is_empty());
+        let Some(content) = content else {
+            out.push(None);
+            continue;
         };
-        out.push(Success {
-            status: status.clone(),
-            schema,
-        });
+        let Some((_, media)) = content.iter().find(|(media_type, _)| is_json(media_type)) else {
+            let types: Vec<&String> = content.keys().collect();
+            bail!("{id}: the {status} response is {types:?}, not JSON: not supported (the runtime decodes JSON)");
+        };
+        out.push(Some(media.get("schema").unwrap_or(&ANY_JSON)));
     }
     Ok(out)
 }

@@ -13,16 +13,10 @@ use crate::model::{Bounds, PageSize, Pagination};
 use crate::openapi_walk::METHODS;
 use crate::report::Report;
 
+/// The body schema of an operation's first success response that has one.
 fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
-    let responses = operation.get("responses")?.as_object()?;
-    let (_, response) = responses
-        .iter()
-        .find(|(status, _)| status.starts_with('2'))?;
-    let content = resolve(doc, response).get("content")?.as_object()?;
-    let (_, media) = content
-        .iter()
-        .find(|(media_type, _)| media_type.contains("json"))?;
-    Some(resolve(doc, media.get("schema")?))
+    let bodies = crate::model::success_bodies(doc, "", operation).ok()?;
+    Some(resolve(doc, bodies.into_iter().flatten().next()?))
 }
 
 /// Why an operation does not follow a convention.
