@@ -1,5 +1,5 @@
 //! Any JSON document through the whole codegen pipeline (normalize, rules,
-//! openapiv3, progenitor, post-processing): an error or Rust, never a panic
+//! openapiv3, typify, the emitter, the type stages): an error or Rust, never a panic
 //! that escapes, never a hang (libFuzzer's -timeout catches those); and
 //! Rust whose doc comments, read as rustdoc reads them, hold no code block
 //! rustdoc would run.
@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     static QUIET: std::sync::Once = std::sync::Once::new();
-    // progenitor panics on some shapes; the pipeline catches that and returns
+    // typify panics on some shapes; the pipeline catches that and returns
     // an error naming the API. libFuzzer's hook would abort on the caught
     // panic, so it is replaced: a panic that escapes still fails the run.
     QUIET.call_once(|| std::panic::set_hook(Box::new(|_| {})));

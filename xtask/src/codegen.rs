@@ -14,7 +14,7 @@ use crate::report::Report;
 /// Everything the pipeline produces for one document.
 pub struct Output {
     pub rust: String,
-    /// The document progenitor received, for reviewers to see what the rules changed.
+    /// The document the types were made from, for reviewers to see what the rules changed.
     pub normalized: String,
     pub report: Report,
     pub operations: usize,

@@ -504,8 +504,8 @@ mod tests {
         );
     }
 
-    /// Every code block of tests/specs/hostile_docs.yaml's descriptions (and
-    /// progenitor's usage snippet) is `text` in the output, its code shown.
+    /// Every code block of tests/specs/hostile_docs.yaml's descriptions is
+    /// `text` in the output, its code shown.
     #[test]
     fn code_in_spec_text_is_emitted_as_text_blocks() {
         let root = crate::project_root();
@@ -514,7 +514,8 @@ mod tests {
         let output = crate::codegen::pipeline("hostile_docs", &config, doc, "x").unwrap();
         // Eight blocks of the document (the tabbed one a block only once
         // tabs count as rustdoc counts them; the star column is a paragraph
-        // when no block comment is printed), one usage snippet of progenitor's.
+        // when no block comment is printed), and the parameter's block a
+        // second time: in its setter's docs and the method's argument list.
         assert_eq!(
             output
                 .report

@@ -1,5 +1,5 @@
-//! Stage "normalize": OpenAPI 3.1 to the 3.0.3 that openapiv3 and progenitor
-//! accept. Each rewrite is a named rule counted in the report; a 3.1 construct
+//! Stage "normalize": OpenAPI 3.1 to the 3.0.3 that openapiv3 and the
+//! emitter's schema reading accept. Each rewrite is a named rule counted in the report; a 3.1 construct
 //! without a rule is an error naming its JSON pointer, never dropped.
 
 use anyhow::bail;
@@ -68,7 +68,7 @@ fn document_level(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
     }
     // `webhooks` (3.1) stays: its bodies are normalized like every schema,
     // and the plan reads the events and takes the section out before
-    // progenitor (see `webhooks::plan`).
+    // the types are made (see `webhooks::plan`).
     if let Some(dialect) = root.remove("jsonSchemaDialect") {
         if dialect != "https://spec.openapis.org/oas/3.1/dialect/base" {
             bail!("unsupported jsonSchemaDialect {dialect} at /jsonSchemaDialect");

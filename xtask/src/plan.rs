@@ -1,7 +1,7 @@
-//! The plan: everything the Rust stages need, built once, in order, from a
+//! The plan: everything the emitter needs, built once, in order, from a
 //! loaded document and its `codegen.toml` table. The document-side stages
 //! (select, normalize, the rules, the detectors) run here and nowhere else;
-//! the result is the document progenitor receives and a [`Plan`] whose every
+//! the result is the document the types are made from and a [`Plan`] whose every
 //! field production fills.
 
 use anyhow::Context;
@@ -25,7 +25,7 @@ pub struct ErrorPlan {
     pub message: Vec<String>,
 }
 
-/// What the Rust stages apply to progenitor's output.
+/// What the emitter writes the client and the type stages from.
 #[derive(Debug)]
 pub struct Plan {
     /// The API's name (`partoo`): what `API.name` says.
@@ -46,7 +46,7 @@ pub struct Plan {
     pub client_doc: String,
 }
 
-/// A plan, the document progenitor receives, and what was done to it.
+/// A plan, the document the types are made from, and what was done to it.
 pub struct Planned {
     pub plan: Plan,
     pub document: Value,

@@ -29,7 +29,7 @@ pub fn implement(file: &mut syn::File, errors: &ErrorPlan) -> anyhow::Result<()>
         (true, 1) => {}
         (false, 0) => return Ok(()),
         (defined, found) => bail!(
-            "stage provider error: the document {} the error schema `{}`, progenitor generated {found} struct(s) of that name",
+            "stage provider error: the document {} the error schema `{}`, typify generated {found} struct(s) of that name",
             if defined { "defines" } else { "does not define" },
             errors.schema
         ),

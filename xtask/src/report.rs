@@ -1,11 +1,11 @@
 //! What the pipeline did to a document: rules applied (with counts) and notes,
 //! printed in the codegen summary. Every difference between a vendored
-//! document and what progenitor receives is one of the named [`Rule`]s.
+//! document and what the type generator receives is one of the named [`Rule`]s.
 
 use std::collections::BTreeMap;
 
-/// A named rule of the pipeline: each rewrite of the document or of
-/// progenitor's output counts under one (the compiler checks there is no other).
+/// A named rule of the pipeline: each rewrite of the document or of the
+/// generated file counts under one (the compiler checks there is no other).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
     AbsoluteDocLinks,

@@ -23,8 +23,9 @@ pub fn is_vendor_json(media_type: &str) -> bool {
     essence != "application/json" && (essence.ends_with("+json") || essence.ends_with("+jsonld"))
 }
 
-/// Renames vendor JSON content keys to `application/json` (the only JSON
-/// progenitor knows) in the object at `pointer`; returns the vendor type.
+/// Renames vendor JSON content keys to `application/json` in the object at
+/// `pointer`, so every later stage reads one JSON media type; returns the
+/// vendor type, which the request shape keeps for the wire.
 fn rename_content(doc: &mut Value, pointer: &str, report: &mut Report) -> Option<String> {
     let content = doc
         .pointer_mut(&child(pointer, "content"))?
@@ -49,7 +50,7 @@ fn local_target(doc: &Value, pointer: &str) -> String {
 }
 
 /// The document stage: records each operation's request shape and rewrites
-/// what progenitor cannot read.
+/// what the later stages read as plain JSON.
 pub fn detect(
     doc: &mut Value,
     iri_parameters: &[IriParameter],

@@ -1,5 +1,5 @@
-//! Stage "rules": generic rewrites of a 3.0.3 document into what progenitor
-//! turns into correct code, plus the per-API overrides from `codegen.toml`.
+//! Stage "rules": generic rewrites of a 3.0.3 document into what the type
+//! generator turns into correct types, plus the per-API overrides from `codegen.toml`.
 //! Each rule is named in the report with how often it applied.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,9 +107,10 @@ fn response_pointer(doc: &Value, operation_pointer: &str, status: &str) -> anyho
     }
 }
 
-/// progenitor needs one error type per operation (it asserts so), and it names
-/// inline bodies `{OpId}Response`, the success body's name, so a 401 would
-/// decode as the success type. Every error body therefore becomes one component,
+/// The runtime decodes every error of an API into one type
+/// (`finish::<Success, ApiError>`), and an inline error body would be named
+/// `{OpId}Response`, the success body's name, so a 401 would decode as the
+/// success type. Every error body therefore becomes one component,
 /// the union of the documented shapes, with nothing required that any one of
 /// them lacks and no enumerated values, so every documented body decodes.
 pub fn unify_error_bodies(doc: &mut Value, name: &str, report: &mut Report) -> anyhow::Result<()> {
@@ -445,7 +446,7 @@ fn only_value(doc: &Value, parameter: &Value) -> Option<String> {
 
 /// Finds every required header or query parameter whose schema allows
 /// exactly one value (a dated API version, say), removes it from the
-/// operation so progenitor generates no setter, and returns it for the
+/// operation so the emitter writes no setter, and returns it for the
 /// client to send on every request.
 pub fn constant_parameters(
     doc: &mut Value,
@@ -930,7 +931,7 @@ pub fn resolve_unions(doc: &mut Value, report: &mut Report) -> anyhow::Result<()
 // ---------------------------------------------------------------------------
 // Comma-separated query values
 
-/// progenitor sends arrays as repeated keys (`style: form, explode: true`).
+/// A query array is sent as repeated keys (`style: form, explode: true`).
 /// A query array with `explode: false` becomes one comma-separated value,
 /// through the facade's `CommaSeparated` type.
 pub fn comma_separated_query(
@@ -1011,7 +1012,7 @@ pub fn comma_separated_query(
 // ---------------------------------------------------------------------------
 // Deprecation
 
-/// progenitor ignores `deprecated`; the generator adds `#[deprecated]` with
+/// The emitter adds `#[deprecated]` on a deprecated operation's method, with
 /// the first paragraph of the operation's description as the advice.
 /// Makes the relative links of every description absolute against the
 /// provider's documentation (`](/x)` → `](https://docs.example/x)`,

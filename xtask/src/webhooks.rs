@@ -11,8 +11,8 @@
 //!   as received);
 //! - `plan` reads the events once the rules have run (each webhook is named
 //!   by its event type, the value of the configured envelope property) and
-//!   takes the section out of the document progenitor receives;
-//! - `emit`, a Rust stage, writes the `webhook_events!` invocation that
+//!   takes the section out of the document the types are made from;
+//! - `emit`, called by the emitter, writes the `webhook_events!` invocation that
 //!   becomes the enum.
 
 use anyhow::{bail, Context};
@@ -242,7 +242,7 @@ pub fn hoist(doc: &mut Value, report: &mut Report) -> anyhow::Result<()> {
 }
 
 /// Reads the events (after the rules) and removes the `webhooks` section
-/// from what progenitor receives. Without `config` the section is dropped
+/// from the document the types are made from. Without `config` the section is dropped
 /// and the report says how many events went ungenerated.
 pub fn plan(
     doc: &mut Value,

@@ -138,7 +138,7 @@ fn selectors_parse_from_toml() {
     assert!(matches!(&holder.list[1], Selector::Property { name, .. } if name == "S"));
 }
 
-/// The Rust stage on real progenitor output: a documented `unknown` value
+/// The type stage on real typify output: a documented `unknown` value
 /// does not collide with the fallback, and the tokens are valid Rust.
 #[test]
 fn rewritten_enums_have_the_fallback_and_no_collision() {

@@ -8,7 +8,7 @@ fn overrides() -> Overrides {
 }
 
 /// The rules as production runs them (`plan::build`), on `doc`, which
-/// becomes the document progenitor would receive.
+/// becomes the document the types are made from.
 fn apply(doc: &mut Value, overrides: &Overrides, report: &mut Report) -> anyhow::Result<Plan> {
     let mut config = crate::config::ApiConfig::ad_hoc("t", "t.json");
     config.overrides = overrides.clone();

@@ -62,7 +62,7 @@ fn merges_localizes_hoists_and_plans_events_in_document_order() {
         .unwrap();
     assert!(
         doc.get("webhooks").is_none(),
-        "progenitor never sees the section"
+        "the type generator never sees the section"
     );
     assert_eq!(events.field, "type");
     let summary: Vec<(&str, &str, &str, bool)> = events
