@@ -14,7 +14,6 @@ use serde_json::Value;
 use crate::config::Selector;
 use crate::config::{ApiConfig, Config};
 use crate::document::parameters;
-use crate::openapi_walk::METHODS;
 use crate::report::Report;
 
 /// One semantic change.
@@ -300,19 +299,14 @@ fn operations(doc: &Value) -> BTreeMap<String, (Value, Value)> {
             }
         }
     }
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in METHODS {
-                if let Some(operation) = item.get(method) {
-                    let id = operation
-                        .get("operationId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
-                    found.insert(id, (operation.clone(), item.clone()));
-                }
-            }
-        }
+    for at in crate::openapi_walk::operations(doc) {
+        let id = at
+            .operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{} {}", at.method.to_uppercase(), at.path));
+        found.insert(id, (at.operation.clone(), at.item.clone()));
     }
     found
 }

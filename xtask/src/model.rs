@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::config::{IriParameter, RuntimeConfig};
 use crate::document::{child, parameters, resolve};
-use crate::openapi_walk::METHODS;
+use crate::openapi_walk;
 use crate::report::Report;
 
 /// How the spec says to authenticate.
@@ -238,126 +238,113 @@ impl Model {
         let mut operations = Vec::new();
         let global_scheme = first_scheme(doc.get("security")).flatten();
         let mut schemes = BTreeSet::new();
-        for (path, item) in doc
-            .get("paths")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            for method in METHODS {
-                let Some(operation) = item.get(method) else {
-                    continue;
+        for at in openapi_walk::operations(doc) {
+            let (path, method, item, operation) = (at.path, at.method, at.item, at.operation);
+            let id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .with_context(|| format!("operation without an operationId at {method} {path}"))?
+                .to_string();
+            match first_scheme(operation.get("security")) {
+                Some(Some(scheme)) => {
+                    schemes.insert(scheme);
+                }
+                Some(None) => {} // `security: []`: this operation needs none.
+                None => schemes.extend(global_scheme.clone()),
+            }
+            let mut list = Vec::new();
+            for parameter in parameters(item, operation).map(|p| resolve(doc, p)) {
+                let location = match parameter.get("in").and_then(Value::as_str) {
+                    Some("path") => Location::Path,
+                    Some("query") => Location::Query,
+                    Some("header") => Location::Header,
+                    other => bail!("{id}: parameters in {other:?} are not supported"),
                 };
-                let id = operation
-                    .get("operationId")
+                let name = parameter
+                    .get("name")
                     .and_then(Value::as_str)
-                    .with_context(|| {
-                        format!("operation without an operationId at {method} {path}")
-                    })?
+                    .with_context(|| format!("{id}: a parameter without a name"))?
                     .to_string();
-                match first_scheme(operation.get("security")) {
-                    Some(Some(scheme)) => {
-                        schemes.insert(scheme);
-                    }
-                    Some(None) => {} // `security: []`: this operation needs none.
-                    None => schemes.extend(global_scheme.clone()),
-                }
-                let mut list = Vec::new();
-                for parameter in parameters(item, operation).map(|p| resolve(doc, p)) {
-                    let location = match parameter.get("in").and_then(Value::as_str) {
-                        Some("path") => Location::Path,
-                        Some("query") => Location::Query,
-                        Some("header") => Location::Header,
-                        other => bail!("{id}: parameters in {other:?} are not supported"),
-                    };
-                    let name = parameter
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .with_context(|| format!("{id}: a parameter without a name"))?
-                        .to_string();
-                    let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
-                    let numeric = schema
-                        .and_then(|s| s.get("type"))
-                        .and_then(Value::as_str)
-                        .is_some_and(|kind| matches!(kind, "integer" | "number"));
-                    let bounds = Bounds::of(schema);
-                    let bounded = numeric && (bounds.minimum.is_some() || bounds.maximum.is_some());
-                    let description = text(parameter, "description");
-                    let schema = parameter
-                        .get("schema")
-                        .cloned()
-                        .unwrap_or_else(|| json!({}));
-                    list.push(Parameter {
-                        schema,
-                        description,
-                        name,
-                        location,
-                        required: location == Location::Path
-                            || parameter.get("required") == Some(&json!(true)),
-                        bounds: bounded.then_some(bounds),
-                    });
-                }
-                // Path parameters in the order the template names them.
-                let order = template_parameters(path);
-                list.sort_by_key(|parameter| match parameter.location {
-                    Location::Path => order
-                        .iter()
-                        .position(|name| *name == parameter.name)
-                        .unwrap_or(usize::MAX),
-                    _ => usize::MAX,
-                });
-                let declared: Vec<&str> = list
-                    .iter()
-                    .filter(|p| p.location == Location::Path)
-                    .map(|p| p.name.as_str())
-                    .collect();
-                if declared.len() != order.len()
-                    || order.iter().any(|name| !declared.contains(name))
-                {
-                    bail!(
-                        "{id}: the path {path} names parameters {order:?}, the operation declares {declared:?}"
-                    );
-                }
-                let body = match operation.get("requestBody") {
-                    None => None,
-                    Some(body) => {
-                        let content = resolve(doc, body).get("content").and_then(Value::as_object);
-                        let Some((media_type, media)) =
-                            content.and_then(|content| content.iter().next())
-                        else {
-                            bail!("{id}: a request body without content");
-                        };
-                        if !is_json(media_type) {
-                            bail!("{id}: request bodies of type `{media_type}` are not supported (JSON only)");
-                        }
-                        Some(Body {
-                            media_type: media_type.clone(),
-                            schema: media.get("schema").cloned().unwrap_or_else(|| json!({})),
-                        })
-                    }
-                };
-                let successes = success_bodies(doc, &id, operation)?
-                    .into_iter()
-                    .map(|schema| Success {
-                        schema: schema.cloned(),
-                    })
-                    .collect();
-                operations.push(Operation {
-                    successes,
-                    summary: text(operation, "summary"),
-                    description: text(operation, "description"),
-                    idempotent: IDEMPOTENT_METHODS.contains(&method),
-                    method: method.to_ascii_uppercase(),
-                    path: path.clone(),
-                    parameters: list,
-                    body,
-                    request: facts.requests.remove(&id).unwrap_or_default(),
-                    constants: facts.constants.remove(&id).unwrap_or_default(),
-                    pagination: facts.pagination.remove(&id),
-                    deprecated: facts.deprecated.remove(&id),
-                    id,
+                let schema = parameter.get("schema").map(|schema| resolve(doc, schema));
+                let numeric = schema
+                    .and_then(|s| s.get("type"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|kind| matches!(kind, "integer" | "number"));
+                let bounds = Bounds::of(schema);
+                let bounded = numeric && (bounds.minimum.is_some() || bounds.maximum.is_some());
+                let description = text(parameter, "description");
+                let schema = parameter
+                    .get("schema")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                list.push(Parameter {
+                    schema,
+                    description,
+                    name,
+                    location,
+                    required: location == Location::Path
+                        || parameter.get("required") == Some(&json!(true)),
+                    bounds: bounded.then_some(bounds),
                 });
             }
+            // Path parameters in the order the template names them.
+            let order = template_parameters(path);
+            list.sort_by_key(|parameter| match parameter.location {
+                Location::Path => order
+                    .iter()
+                    .position(|name| *name == parameter.name)
+                    .unwrap_or(usize::MAX),
+                _ => usize::MAX,
+            });
+            let declared: Vec<&str> = list
+                .iter()
+                .filter(|p| p.location == Location::Path)
+                .map(|p| p.name.as_str())
+                .collect();
+            if declared.len() != order.len() || order.iter().any(|name| !declared.contains(name)) {
+                bail!(
+                        "{id}: the path {path} names parameters {order:?}, the operation declares {declared:?}"
+                    );
+            }
+            let body = match operation.get("requestBody") {
+                None => None,
+                Some(body) => {
+                    let content = resolve(doc, body).get("content").and_then(Value::as_object);
+                    let Some((media_type, media)) =
+                        content.and_then(|content| content.iter().next())
+                    else {
+                        bail!("{id}: a request body without content");
+                    };
+                    if !is_json(media_type) {
+                        bail!("{id}: request bodies of type `{media_type}` are not supported (JSON only)");
+                    }
+                    Some(Body {
+                        media_type: media_type.clone(),
+                        schema: media.get("schema").cloned().unwrap_or_else(|| json!({})),
+                    })
+                }
+            };
+            let successes = success_bodies(doc, &id, operation)?
+                .into_iter()
+                .map(|schema| Success {
+                    schema: schema.cloned(),
+                })
+                .collect();
+            operations.push(Operation {
+                successes,
+                summary: text(operation, "summary"),
+                description: text(operation, "description"),
+                idempotent: IDEMPOTENT_METHODS.contains(&method),
+                method: method.to_ascii_uppercase(),
+                path: path.to_string(),
+                parameters: list,
+                body,
+                request: facts.requests.remove(&id).unwrap_or_default(),
+                constants: facts.constants.remove(&id).unwrap_or_default(),
+                pagination: facts.pagination.remove(&id),
+                deprecated: facts.deprecated.remove(&id),
+                id,
+            });
         }
         for (kind, left) in [
             ("constants", facts.constants.keys().collect::<Vec<_>>()),

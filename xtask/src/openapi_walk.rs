@@ -11,6 +11,43 @@ pub const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// One operation of a document's `paths`.
+#[derive(Clone, Copy)]
+pub struct OperationAt<'d> {
+    pub path: &'d str,
+    pub method: &'static str,
+    /// Its path item (where path-level parameters are).
+    pub item: &'d Value,
+    pub operation: &'d Value,
+}
+
+impl OperationAt<'_> {
+    /// Its JSON pointer (`/paths/~1things/get`).
+    pub fn pointer(&self) -> String {
+        child(&child("/paths", self.path), self.method)
+    }
+}
+
+/// Every operation of `paths`, in document order (paths, then [`METHODS`]):
+/// the one read-only walk over operations ([`for_each_operation`] is the
+/// one that edits them).
+pub fn operations(doc: &Value) -> impl Iterator<Item = OperationAt<'_>> {
+    doc.get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            METHODS.iter().filter_map(move |method| {
+                Some(OperationAt {
+                    path,
+                    method,
+                    item,
+                    operation: item.get(*method)?,
+                })
+            })
+        })
+}
+
 /// Which side of the wire a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {

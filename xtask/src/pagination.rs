@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::config::Convention;
 use crate::document::{parameters, resolve};
 use crate::model::{Bounds, PageSize, Pagination};
-use crate::openapi_walk::METHODS;
+use crate::openapi_walk::operations;
 use crate::report::Report;
 
 /// The body schema of an operation's first success response that has one.
@@ -113,51 +113,44 @@ pub fn detect(
     report: &mut Report,
 ) -> BTreeMap<String, Pagination> {
     let mut found = BTreeMap::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return found;
-    };
-    for item in paths.values() {
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let operation_id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .unwrap_or("(no operationId)");
-            let mut no_items = false;
-            let matched = conventions.iter().find_map(|convention| {
-                match match_convention(doc, item, operation, convention) {
-                    Ok(paginated) => Some(paginated),
-                    Err(Miss::NoItems) => {
-                        no_items = true;
-                        None
-                    }
-                    Err(Miss::NotThisConvention) => None,
+    for at in operations(doc) {
+        let (method, item, operation) = (at.method, at.item, at.operation);
+        let operation_id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("(no operationId)");
+        let mut no_items = false;
+        let matched = conventions.iter().find_map(|convention| {
+            match match_convention(doc, item, operation, convention) {
+                Ok(paginated) => Some(paginated),
+                Err(Miss::NoItems) => {
+                    no_items = true;
+                    None
                 }
-            });
-            match matched {
-                Some(paginated) => {
+                Err(Miss::NotThisConvention) => None,
+            }
+        });
+        match matched {
+            Some(paginated) => {
+                report.note(format!(
+                    "stream: {operation_id} → items of `{}` (cursor `{}`)",
+                    paginated.items_field, paginated.cursor_parameter
+                ));
+                found.insert(operation_id.to_string(), paginated);
+            }
+            None if no_items => report.note(format!(
+                "{operation_id} has a cursor but no items array: no stream"
+            )),
+            None if method == "get" => {
+                let lists = list_fields(doc, operation);
+                if !lists.is_empty() {
                     report.note(format!(
-                        "stream: {operation_id} → items of `{}` (cursor `{}`)",
-                        paginated.items_field, paginated.cursor_parameter
-                    ));
-                    found.insert(operation_id.to_string(), paginated);
-                }
-                None if no_items => report.note(format!(
-                    "{operation_id} has a cursor but no items array: no stream"
-                )),
-                None if method == "get" => {
-                    let lists = list_fields(doc, operation);
-                    if !lists.is_empty() {
-                        report.note(format!(
                             "no stream: {operation_id} returns a list (`{}`) but follows no pagination convention (no cursor parameter and next-cursor field)",
                             lists.join("`, `")
                         ));
-                    }
                 }
-                None => {}
             }
+            None => {}
         }
     }
     found

@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use crate::config::IriParameter;
 use crate::document::child;
 use crate::model::RequestShape;
-use crate::openapi_walk::METHODS;
 use crate::report::Report;
 use crate::syntax::{last_ident, module_items};
 
@@ -57,24 +56,12 @@ pub fn detect(
     report: &mut Report,
 ) -> anyhow::Result<BTreeMap<String, RequestShape>> {
     let mut shapes = BTreeMap::new();
-    let mut operations = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in METHODS {
-                if let Some(id) = item
-                    .get(method)
-                    .and_then(|o| o.get("operationId"))
-                    .and_then(Value::as_str)
-                {
-                    operations.push((
-                        child(&child("/paths", path), method),
-                        id.to_string(),
-                        path.clone(),
-                    ));
-                }
-            }
-        }
-    }
+    let operations: Vec<(String, String, String)> = crate::openapi_walk::operations(doc)
+        .filter_map(|at| {
+            let id = at.operation.get("operationId")?.as_str()?;
+            Some((at.pointer(), id.to_string(), at.path.to_string()))
+        })
+        .collect();
     let mut renamed: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut rename_once =
         |doc: &mut Value, pointer: String, report: &mut Report| -> Option<String> {

@@ -1065,23 +1065,15 @@ fn path_shape(path: &str) -> String {
 /// crate's method for it, or says the crate does not have it: a note never
 /// points to something a user cannot call.
 fn name_replacements(doc: &Value, advice: &str) -> String {
-    let mut operations = BTreeMap::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in METHODS {
-                if let Some(id) = item
-                    .get(method)
-                    .and_then(|operation| operation.get("operationId"))
-                    .and_then(Value::as_str)
-                {
-                    operations.insert(
-                        (method.to_ascii_uppercase(), path_shape(path)),
-                        id.to_string(),
-                    );
-                }
-            }
-        }
-    }
+    let operations: BTreeMap<(String, String), String> = crate::openapi_walk::operations(doc)
+        .filter_map(|at| {
+            let id = at.operation.get("operationId")?.as_str()?;
+            Some((
+                (at.method.to_ascii_uppercase(), path_shape(at.path)),
+                id.to_string(),
+            ))
+        })
+        .collect();
     let words: Vec<&str> = advice.split(' ').collect();
     let mut out: Vec<String> = Vec::new();
     let mut index = 0;
