@@ -9,12 +9,17 @@
 # incremental reuse (dependencies stay built), in 7 interleaved rounds.
 #
 #   bash benches/generated-size.sh [BEFORE_REV [AFTER_REV]]
+#
+# AFTER_FIXTURE=path gives the after side another document (the complete
+# 43-operation Quo document, which the before side cannot generate): the
+# fixture row then compares two documents, to be read per operation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 before_rev=${1:-4640e2a}
 after_rev=${2:-HEAD}
 fixture=$root/../shared/fixtures/openphone-public-api-v1.2025-06-16.json
+declare -A fixtures=([before]=$fixture [after]=${AFTER_FIXTURE:-$fixture})
 scratch=$(mktemp -d)
 trap 'for side in before after; do git -C "$root" worktree remove --force "$scratch/$side" >/dev/null 2>&1 || true; done; rm -rf "$scratch"' EXIT
 git worktree add --quiet --detach "$scratch/before" "$before_rev"
@@ -42,7 +47,7 @@ for side in before after; do
   # whichever `xtask` it uplifted last. (The scratch crate `--compile` builds
   # still shares CARGO_TARGET_DIR, so the dependencies are built once.)
   (cd "$tree" && cargo run --quiet --target-dir "$scratch/$side-xtask" --package xtask -- \
-    codegen --spec "$fixture" --api quo --out "$scratch/$side-fixture" --compile >/dev/null)
+    codegen --spec "${fixtures[$side]}" --api quo --out "$scratch/$side-fixture" --compile >/dev/null)
   lines[$side-fixture]=$(wc -l < "$scratch/$side-fixture/quo.rs")
   manifest[$side-fixture]=$scratch/$side-fixture/quo-compile-check/Cargo.toml
   librs[$side-fixture]=$scratch/$side-fixture/quo-compile-check/src/lib.rs
