@@ -87,7 +87,8 @@ pub fn assert_common_headers(request: &Request, json_body: bool) {
         json_body.then_some("application/json"),
         "content-type"
     );
-    // progenitor adds `api-version: <info.version>`; no provider documents it.
+    // No header a provider does not document (progenitor's client once sent
+    // `api-version: <info.version>`).
     assert_eq!(header(request, "api-version"), None);
 }
 

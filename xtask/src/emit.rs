@@ -107,9 +107,10 @@ impl Types {
             guarded(&plan.api, || add(&mut space, &reference, name.to_string()))
                 .with_context(|| format!("the component `{name}`"))
         };
-        let error = match plan.errors.defined {
-            true => Some(component(&plan.errors.schema)?),
-            false => None,
+        let error = if plan.errors.defined {
+            Some(component(&plan.errors.schema)?)
+        } else {
+            None
         };
         let events = plan
             .webhooks
