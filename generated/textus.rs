@@ -193,6 +193,64 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unsubscribed: ::std::option::Option<bool>,
     }
+    /// A slug, or the IRI `/conversations/<slug>`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ConversationSlug(::std::string::String);
+    impl ::std::ops::Deref for ConversationSlug {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ConversationSlug> for ::std::string::String {
+        fn from(value: ConversationSlug) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ConversationSlug {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            let value = value.strip_prefix("/conversations/").unwrap_or(value);
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^/]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^/]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConversationSlug {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ConversationSlug {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversationSlug {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// The conversation as the requesting user sees it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -305,65 +363,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
-    /// A slug, or the IRI `/conversations/<slug>`.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
-    #[serde(transparent)]
-    pub struct ReadConversationConversation(::std::string::String);
-    impl ::std::ops::Deref for ReadConversationConversation {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ReadConversationConversation> for ::std::string::String {
-        fn from(value: ReadConversationConversation) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ReadConversationConversation {
-        type Err = ::inbox_bindings::InvalidValue;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
-            let value = value.strip_prefix("/conversations/").unwrap_or(value);
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            { ::regress::Regex::new("^[^/]+$").unwrap() });
-            if PATTERN.find(value).is_none() {
-                return Err("doesn't match pattern \"^[^/]+$\"".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ReadConversationConversation {
-        type Error = ::inbox_bindings::InvalidValue;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ReadConversationConversation {
-        type Error = ::inbox_bindings::InvalidValue;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ReadConversationConversation {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: ::inbox_bindings::InvalidValue| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     /// One delivery (JSON-LD `WebhookDelivery`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -458,7 +457,7 @@ pub mod builder {
     pub struct ReadConversation<'a> {
         client: &'a super::Client,
         conversation: ::std::result::Result<
-            types::ReadConversationConversation,
+            types::ConversationSlug,
             ::std::string::String,
         >,
         body: ::std::result::Result<
@@ -479,9 +478,9 @@ pub mod builder {
         /// The conversation's slug (the last segment of its IRI, `/conversations/{slug}`).
         pub fn conversation<V>(mut self, value: V) -> Self
         where
-            V: ::std::convert::TryInto<types::ReadConversationConversation>,
+            V: ::std::convert::TryInto<types::ConversationSlug>,
             <V as ::std::convert::TryInto<
-                types::ReadConversationConversation,
+                types::ConversationSlug,
             >>::Error: ::std::fmt::Display,
         {
             self.conversation = value

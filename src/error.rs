@@ -430,9 +430,9 @@ impl Error {
 /// `FromStr` return.
 ///
 /// ```
-/// use inbox_bindings::textus::types::ReadConversationConversation;
+/// use inbox_bindings::textus::types::ConversationSlug;
 ///
-/// let error = "a/b".parse::<ReadConversationConversation>().unwrap_err();
+/// let error = "a/b".parse::<ConversationSlug>().unwrap_err();
 /// assert!(error.to_string().contains("doesn't match pattern"), "{error}");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]

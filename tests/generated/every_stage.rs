@@ -12,28 +12,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
-    ::inbox_bindings::__private::extensible_enum! {
-        #[doc =
-        " The channel. New values may be added to this enum without prior notice."] pub
-        enum Channel : extensible { Sms = "sms", Email = "email", }
-    }
     /// A slug, or the IRI `/boxes/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     #[serde(transparent)]
-    pub struct GetNoteBox(::std::string::String);
-    impl ::std::ops::Deref for GetNoteBox {
+    pub struct BoxSlug(::std::string::String);
+    impl ::std::ops::Deref for BoxSlug {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<GetNoteBox> for ::std::string::String {
-        fn from(value: GetNoteBox) -> Self {
+    impl ::std::convert::From<BoxSlug> for ::std::string::String {
+        fn from(value: BoxSlug) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for GetNoteBox {
+    impl ::std::str::FromStr for BoxSlug {
         type Err = ::inbox_bindings::InvalidValue;
         fn from_str(
             value: &str,
@@ -47,7 +42,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for GetNoteBox {
+    impl ::std::convert::TryFrom<&str> for BoxSlug {
         type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: &str,
@@ -55,7 +50,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for GetNoteBox {
+    impl ::std::convert::TryFrom<::std::string::String> for BoxSlug {
         type Error = ::inbox_bindings::InvalidValue;
         fn try_from(
             value: ::std::string::String,
@@ -63,7 +58,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for GetNoteBox {
+    impl<'de> ::serde::Deserialize<'de> for BoxSlug {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -74,6 +69,11 @@ pub mod types {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
         }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " The channel. New values may be added to this enum without prior notice."] pub
+        enum Channel : extensible { Sms = "sms", Email = "email", }
     }
     /// `GetNoteResponse`: what [`GetNote::send`](super::builder::GetNote::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -517,7 +517,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetNote<'a> {
         client: &'a super::Client,
-        box_: ::std::result::Result<types::GetNoteBox, ::std::string::String>,
+        box_: ::std::result::Result<types::BoxSlug, ::std::string::String>,
         note_number: ::std::result::Result<
             ::std::num::NonZeroU64,
             ::std::string::String,
@@ -535,10 +535,8 @@ pub mod builder {
         }
         pub fn box_<V>(mut self, value: V) -> Self
         where
-            V: ::std::convert::TryInto<types::GetNoteBox>,
-            <V as ::std::convert::TryInto<
-                types::GetNoteBox,
-            >>::Error: ::std::fmt::Display,
+            V: ::std::convert::TryInto<types::BoxSlug>,
+            <V as ::std::convert::TryInto<types::BoxSlug>>::Error: ::std::fmt::Display,
         {
             self.box_ = value.try_into().map_err(|error| ::std::format!("{}", error));
             self

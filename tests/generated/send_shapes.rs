@@ -10,7 +10,65 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
-    /// `Job`: what [`ExportNote::send`](super::builder::ExportNote::send) returns.
+    /// A slug, or the IRI `/conversations/<slug>`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ConversationSlug(::std::string::String);
+    impl ::std::ops::Deref for ConversationSlug {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ConversationSlug> for ::std::string::String {
+        fn from(value: ConversationSlug) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ConversationSlug {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            let value = value.strip_prefix("/conversations/").unwrap_or(value);
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^/]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^/]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConversationSlug {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ConversationSlug {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversationSlug {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `Job`: what [`ExportNote::send`](super::builder::ExportNote::send) returns, what [`GetConversation::send`](super::builder::GetConversation::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Job {
@@ -69,6 +127,14 @@ impl Client {
     /// Sends a `POST` request to `/notes/{noteId}/export`.
     pub fn export_note(&self) -> builder::ExportNote<'_> {
         builder::ExportNote::new(self)
+    }
+    /// Sends a `GET` request to `/conversations/{conversation}`.
+    pub fn get_conversation(&self) -> builder::GetConversation<'_> {
+        builder::GetConversation::new(self)
+    }
+    /// Sends a `PUT` request to `/conversations/{conversation}/read`.
+    pub fn read_conversation(&self) -> builder::ReadConversation<'_> {
+        builder::ReadConversation::new(self)
     }
 }
 /// The operation builders: each made by its [`Client`] method, set
@@ -436,6 +502,150 @@ pub mod builder {
                 "format",
                 &format,
             )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_conversation`](super::Client::get_conversation).
+    #[derive(Debug, Clone)]
+    pub struct GetConversation<'a> {
+        client: &'a super::Client,
+        conversation: ::std::result::Result<
+            types::ConversationSlug,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetConversation<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                conversation: ::std::result::Result::Err(
+                    "conversation was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn conversation<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ConversationSlug>,
+            <V as ::std::convert::TryInto<
+                types::ConversationSlug,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.conversation = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/conversations/{conversation}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::Job>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_conversation", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<types::Job, types::ApiError>(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, conversation } = self;
+            let conversation = conversation
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/conversations/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("conversation", & conversation
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::read_conversation`](super::Client::read_conversation).
+    #[derive(Debug, Clone)]
+    pub struct ReadConversation<'a> {
+        client: &'a super::Client,
+        conversation: ::std::result::Result<
+            types::ConversationSlug,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ReadConversation<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                conversation: ::std::result::Result::Err(
+                    "conversation was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn conversation<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ConversationSlug>,
+            <V as ::std::convert::TryInto<
+                types::ConversationSlug,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.conversation = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `PUT` request to `/conversations/{conversation}/read`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<()>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "read_conversation", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, conversation } = self;
+            let conversation = conversation
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/conversations/{}/read", client.baseurl,
+                ::inbox_bindings::__private::path_segment("conversation", & conversation
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::PUT, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
             request.build().map_err(::inbox_bindings::__private::request_not_built)
         }
     }

@@ -1,8 +1,8 @@
 //! A real `redis-server` for a test (or a bench): started on a free
 //! loopback port, with no persistence, stopped when dropped. The binary is
-//! `$INBOX_REDIS_SERVER`, else `redis-server` on the `PATH`: `cargo xtask
-//! test` finds one, or installs Debian's `redis-tools` (no service) and
-//! links its server binary, and sets the variable.
+//! `$INBOX_REDIS_SERVER`: `cargo xtask test` (and `cargo xtask bench`)
+//! finds one, or installs Debian's `redis-tools` (no service) and links its
+//! server binary, and sets the variable. Nothing here looks for it.
 
 #![allow(dead_code)]
 
@@ -17,12 +17,18 @@ pub struct RedisServer {
     child: Option<Child>,
 }
 
-/// `$INBOX_REDIS_SERVER` (which `cargo xtask test` sets, finding or
+/// `$INBOX_REDIS_SERVER`, which `cargo xtask test` sets (finding or
 /// installing the binary: `xtask/src/services.rs` is the one place that
-/// looks), else `redis-server` on the `PATH`.
+/// looks).
 fn binary() -> PathBuf {
-    std::env::var_os("INBOX_REDIS_SERVER")
-        .map_or_else(|| PathBuf::from("redis-server"), PathBuf::from)
+    let Some(path) = std::env::var_os("INBOX_REDIS_SERVER") else {
+        panic!(
+            "INBOX_REDIS_SERVER is not set: run the tests with `cargo xtask test` (or \
+             benches with `cargo xtask bench`), which finds or installs a redis-server \
+             (no service) and sets it, or set it to a redis-server binary"
+        );
+    };
+    PathBuf::from(path)
 }
 
 fn free_port() -> u16 {

@@ -165,3 +165,54 @@ async fn what_cannot_be_sent_is_refused_by_name_before_sending() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// Two operations sharing one IRI path parameter share its type: either
+/// takes the slug or the IRI, both send the slug, and anything else is
+/// refused before sending.
+#[tokio::test]
+async fn a_shared_iri_parameter_is_one_type_for_every_operation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/conversations/abc"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"jobId": "j"})))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/conversations/abc/read"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = spec::Client::with_config(loopback(&server, "token")).unwrap();
+    let slug: spec::types::ConversationSlug = "/conversations/abc".parse().unwrap();
+    assert_eq!(slug.as_str(), "abc");
+    client
+        .get_conversation()
+        .conversation(slug.clone())
+        .send()
+        .await
+        .unwrap();
+    client
+        .get_conversation()
+        .conversation("abc")
+        .send()
+        .await
+        .unwrap();
+    client
+        .read_conversation()
+        .conversation(slug)
+        .send()
+        .await
+        .unwrap();
+    let refused = client
+        .read_conversation()
+        .conversation("/contacts/abc")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::InvalidInput { parameter: Some(p), .. } if p == "conversation"),
+        "{refused:?}"
+    );
+}

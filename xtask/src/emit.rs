@@ -269,6 +269,8 @@ fn type_stages(file: &mut syn::File, plan: &Plan, types: &Types) -> anyhow::Resu
         .map(|named| Ok(types.space.get_type(&named.id)?.name()))
         .collect::<anyhow::Result<Vec<String>>>()?;
     crate::extensible::rewrite(file, &plan.extensible, &names)?;
+    // Operations taking the same IRI parameter share its type: patched once.
+    let mut patched = std::collections::BTreeSet::new();
     for (operation, operation_types) in plan.model.operations.iter().zip(&types.operations) {
         for iri in &operation.request.iri_parameters {
             let position = operation
@@ -285,6 +287,9 @@ fn type_stages(file: &mut syn::File, plan: &Plan, types: &Types) -> anyhow::Resu
                 .space
                 .get_type(&operation_types.parameters[position].0.id)?
                 .name();
+            if !patched.insert(name.clone()) {
+                continue;
+            }
             crate::requests::iri_parameter(file, &name, &iri.prefix)
                 .with_context(|| format!("{}: IRIs of `{}`", operation.id, iri.parameter))?;
         }

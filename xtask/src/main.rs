@@ -29,6 +29,7 @@ commands:
                                           version; exit 0 no drift, 1 compatible only, 2 breaking, 3 error
   test [<cargo test arguments>]           the tests: installs redis-server (Debian's package) when it is
                                           missing, then runs cargo test --workspace
+  bench [<cargo bench arguments>]         the same for cargo bench --workspace (the fleet bench starts a redis-server)
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Some("drift") => return ExitCode::from(drift::run(&args[1..])),
         Some("api") => api::run(&args[1..]),
         Some("test") => services::run_tests(&args[1..]),
+        Some("bench") => services::run_benches(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

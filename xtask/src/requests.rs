@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use crate::config::IriParameter;
@@ -114,9 +114,11 @@ pub fn detect(
                     iri.parameter
                 );
             };
-            // A slug is one non-empty path segment: checked before sending.
-            parameter["schema"] = json!({"type": "string", "pattern": "^[^/]+$",
-                "description": format!("A slug, or the IRI `{}<slug>`.", iri.prefix)});
+            // One component per IRI parameter (`ConversationSlug`), shared
+            // by every operation that takes it: one type, named for what it
+            // holds rather than `{operationId}-{parameter}`.
+            parameter["schema"] =
+                json!({"$ref": child("#/components/schemas", &slug_component(iri))});
             shape.iri_parameters.push(iri.clone());
             used_iri.insert(iri.parameter.clone());
             report.applied(crate::report::Rule::IriPathParameter);
@@ -124,6 +126,35 @@ pub fn detect(
         if shape != RequestShape::default() {
             shapes.insert(id, shape);
         }
+    }
+    for iri in iri_parameters
+        .iter()
+        .filter(|iri| used_iri.contains(&iri.parameter))
+    {
+        let name = slug_component(iri);
+        let schemas = doc
+            .as_object_mut()
+            .context("the document is not an object")?
+            .entry("components")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .context("`components` is not an object")?
+            .entry("schemas")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .context("`components/schemas` is not an object")?;
+        if schemas.contains_key(&name) {
+            bail!(
+                "iri_path_parameters: the component `{name}` that `{}` becomes already exists",
+                iri.parameter
+            );
+        }
+        // A slug is one non-empty path segment: checked before sending.
+        schemas.insert(
+            name,
+            json!({"type": "string", "pattern": "^[^/]+$",
+                "description": format!("A slug, or the IRI `{}<slug>`.", iri.prefix)}),
+        );
     }
     for iri in iri_parameters {
         if !used_iri.contains(&iri.parameter) {
@@ -134,6 +165,11 @@ pub fn detect(
         }
     }
     Ok(shapes)
+}
+
+/// The component an IRI path parameter's schema becomes: `{parameter}Slug`.
+pub fn slug_component(iri: &IriParameter) -> String {
+    format!("{}Slug", crate::naming::pascal(&iri.parameter))
 }
 
 // ---------------------------------------------------------------------------
@@ -214,11 +250,21 @@ mod tests {
             .pointer("/components/responses/Error/content/application~1json")
             .is_some());
         assert_eq!(
-            doc.pointer(
-                "/paths/~1conversations~1{conversation}~1read/put/parameters/0/schema/pattern"
-            ),
+            doc.pointer("/paths/~1conversations~1{conversation}~1read/put/parameters/0/schema"),
+            Some(&json!({"$ref": "#/components/schemas/ConversationSlug"}))
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/ConversationSlug/pattern"),
             Some(&json!("^[^/]+$"))
         );
+        // A document that already has the name is refused, not overwritten.
+        let mut taken = json!({"paths": {"/c/{conversation}": {"get": {
+            "operationId": "getConversation",
+            "parameters": [{"name": "conversation", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {}}}},
+            "components": {"schemas": {"ConversationSlug": {"type": "integer"}}}});
+        let error = detect(&mut taken, &iri, &mut report).unwrap_err();
+        assert!(error.to_string().contains("`ConversationSlug`"), "{error}");
         let mut doc_without = json!({"paths": {}});
         let error = detect(&mut doc_without, &iri, &mut report).unwrap_err();
         assert!(error.to_string().contains("`conversation`"), "{error}");

@@ -104,7 +104,21 @@ fn install(packages: &[&str]) -> anyhow::Result<()> {
     apt(&args)
 }
 
+/// `cargo xtask test`: `cargo test --workspace` with a `redis-server`.
 pub fn run_tests(args: &[String]) -> anyhow::Result<()> {
+    run_with_redis("test", args)
+}
+
+/// `cargo xtask bench`: `cargo bench` with a `redis-server` (the fleet bench
+/// starts one).
+pub fn run_benches(args: &[String]) -> anyhow::Result<()> {
+    run_with_redis("bench", args)
+}
+
+/// `cargo <command> --workspace <args>` after finding (or installing) the
+/// server, handed over as `INBOX_REDIS_SERVER`: this module is the one
+/// place that looks for it; the tests and benches only read the variable.
+fn run_with_redis(command: &str, args: &[String]) -> anyhow::Result<()> {
     let root = crate::project_root();
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -113,13 +127,13 @@ pub fn run_tests(args: &[String]) -> anyhow::Result<()> {
     eprintln!("redis-server: {}", server.display());
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
-        .args(["test", "--workspace"])
+        .args([command, "--workspace"])
         .args(args)
         .env("INBOX_REDIS_SERVER", &server)
         .status()
-        .context("cannot run cargo test")?;
+        .with_context(|| format!("cannot run cargo {command}"))?;
     if !status.success() {
-        bail!("cargo test --workspace failed");
+        bail!("cargo {command} --workspace failed");
     }
     Ok(())
 }

@@ -266,5 +266,70 @@ fn complete_documents_generate_every_operation() {
             );
         }
         assert_eq!(streams, paged, "{name}");
+        assert_eq!(stuttering_types(&file), Vec::<String>::new(), "{name}");
     }
+}
+
+/// The type names of a generated file that say one word twice in a row
+/// (`ReadConversationConversation`: `{operationId}-{parameter}` where the
+/// operation already names the parameter).
+fn stuttering_types(file: &syn::File) -> Vec<String> {
+    let words = |name: &str| {
+        let mut words: Vec<String> = Vec::new();
+        for c in name.chars() {
+            match words.last_mut() {
+                Some(word) if !c.is_ascii_uppercase() => word.push(c),
+                _ => words.push(c.to_string()),
+            }
+        }
+        words
+    };
+    items(file, "types")
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .filter(|name| words(name).windows(2).any(|pair| pair[0] == pair[1]))
+        .collect()
+}
+
+#[test]
+fn a_stutter_is_found() {
+    let file: syn::File = syn::parse_quote! {
+        pub mod types { pub struct ReadConversationConversation; pub struct ConversationSlug; pub enum AaA {} }
+    };
+    assert_eq!(stuttering_types(&file), ["ReadConversationConversation"]);
+}
+
+/// No committed output names a type with a repeated word; IRI parameters
+/// shared by several operations are one `{Parameter}Slug` type.
+#[test]
+fn committed_type_names_do_not_stutter() {
+    for folder in ["generated", "tests/generated"] {
+        for entry in std::fs::read_dir(root().join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                let file = syn::parse_file(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                assert_eq!(
+                    stuttering_types(&file),
+                    Vec::<String>::new(),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
+    }
+    let (_, file, source) = generate_spec("send_shapes");
+    let builders = items(&file, "builder");
+    for builder in ["GetConversation", "ReadConversation"] {
+        let setter = text(function(builders, builder, "conversation"));
+        assert!(setter.contains("types :: ConversationSlug"), "{setter}");
+    }
+    // Patched once to accept the IRI, not once per operation.
+    assert_eq!(
+        source.matches("strip_prefix(\"/conversations/\")").count(),
+        1
+    );
 }
