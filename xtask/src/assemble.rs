@@ -58,21 +58,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 }
 
 fn operation_ids(doc: &Value) -> Vec<String> {
-    let mut ids = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for item in paths.values() {
-            for method in crate::openapi_walk::METHODS {
-                if let Some(id) = item
-                    .get(method)
-                    .and_then(|o| o.get("operationId"))
-                    .and_then(Value::as_str)
-                {
-                    ids.push(id.to_string());
-                }
-            }
-        }
-    }
-    ids
+    crate::openapi_walk::operations(doc)
+        .filter_map(|at| at.operation.get("operationId")?.as_str())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Every fenced `yaml`/`json` block of a page that holds an OpenAPI document.

@@ -42,14 +42,10 @@ type PartCheck = fn(&Value, &str) -> Option<String>;
 
 fn locate_parse_error(doc: &Value) -> Option<String> {
     use crate::document::child;
-    use crate::openapi_walk::METHODS;
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             let item_pointer = child("/paths", path);
-            for method in METHODS {
-                let Some(operation) = item.get(method) else {
-                    continue;
-                };
+            for (method, operation) in crate::openapi_walk::methods(item) {
                 let pointer = child(&item_pointer, method);
                 for (index, _) in operation
                     .get("parameters")

@@ -28,6 +28,13 @@ impl OperationAt<'_> {
     }
 }
 
+/// The operations of one path item, in [`METHODS`] order, with their method.
+pub fn methods(item: &Value) -> impl Iterator<Item = (&'static str, &Value)> {
+    METHODS
+        .iter()
+        .filter_map(move |method| Some((*method, item.get(*method)?)))
+}
+
 /// Every operation of `paths`, in document order (paths, then [`METHODS`]):
 /// the one read-only walk over operations ([`for_each_operation`] is the
 /// one that edits them).
@@ -37,13 +44,11 @@ pub fn operations(doc: &Value) -> impl Iterator<Item = OperationAt<'_>> {
         .into_iter()
         .flatten()
         .flat_map(|(path, item)| {
-            METHODS.iter().filter_map(move |method| {
-                Some(OperationAt {
-                    path,
-                    method,
-                    item,
-                    operation: item.get(*method)?,
-                })
+            methods(item).map(move |(method, operation)| OperationAt {
+                path,
+                method,
+                item,
+                operation,
             })
         })
 }
@@ -66,10 +71,7 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, Side)> {
         for (path, item) in paths {
             let item_pointer = child("/paths", path);
             parameter_roots(item, &item_pointer, &mut roots);
-            for method in METHODS {
-                let Some(operation) = item.get(method) else {
-                    continue;
-                };
+            for (method, operation) in methods(item) {
                 let pointer = child(&item_pointer, method);
                 parameter_roots(operation, &pointer, &mut roots);
                 if let Some(body) = operation.get("requestBody") {
@@ -95,10 +97,7 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, Side)> {
         for (name, item) in webhooks {
             let item_pointer = child("/webhooks", name);
             received_parameter_roots(item, &item_pointer, &mut roots);
-            for method in METHODS {
-                let Some(operation) = item.get(method) else {
-                    continue;
-                };
+            for (method, operation) in methods(item) {
                 let pointer = child(&item_pointer, method);
                 received_parameter_roots(operation, &pointer, &mut roots);
                 if let Some(body) = operation.get("requestBody") {

@@ -472,35 +472,12 @@ pub fn constant_parameters(
             value: only_value(&snapshot, parameter)?,
         })
     };
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return Ok(constants);
-    };
-    for item in paths.values_mut() {
-        // Path-item parameters apply to every operation of the item.
-        let mut shared = Vec::new();
-        if let Some(list) = item.get_mut("parameters").and_then(Value::as_array_mut) {
-            list.retain(|parameter| match constant_of(parameter) {
-                Some(constant) => {
-                    shared.push(constant);
-                    false
-                }
-                None => true,
-            });
-        }
-        for method in METHODS {
-            let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) else {
-                continue;
-            };
-            let id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let mut found = shared.clone();
-            if let Some(list) = operation
-                .get_mut("parameters")
-                .and_then(Value::as_array_mut)
-            {
+    // Path-item parameters apply to every operation of the item.
+    let mut shared: BTreeMap<String, Vec<Constant>> = BTreeMap::new();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let mut found = Vec::new();
+            if let Some(list) = item.get_mut("parameters").and_then(Value::as_array_mut) {
                 list.retain(|parameter| match constant_of(parameter) {
                     Some(constant) => {
                         found.push(constant);
@@ -509,33 +486,56 @@ pub fn constant_parameters(
                     None => true,
                 });
             }
-            for constant in &found {
-                if constant.location == ConstantLocation::Header
-                    && (reqwest_header_name_ok(&constant.name).is_none()
-                        || !constant.value.bytes().all(|b| (0x20..0x7f).contains(&b)))
-                {
-                    bail!(
-                        "constant header `{}: {}` of {id} cannot be sent as an HTTP header",
-                        constant.name,
-                        constant.value
-                    );
-                }
-                report.applied(crate::report::Rule::ConstantParameter);
-                report.note(format!(
-                    "constant: {id} sends {} `{}` = {:?} on every request (no setter)",
-                    match constant.location {
-                        ConstantLocation::Header => "header",
-                        ConstantLocation::Query => "query",
-                    },
-                    constant.name,
-                    constant.value
-                ));
-            }
-            if !found.is_empty() {
-                constants.insert(id, found);
-            }
+            shared.insert(crate::document::child("/paths", path), found);
         }
     }
+    for_each_operation(doc, |pointer, operation| {
+        let item_pointer = pointer.rsplit_once('/').map_or("", |(item, _)| item);
+        let id = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut found = shared.get(item_pointer).cloned().unwrap_or_default();
+        if let Some(list) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        {
+            list.retain(|parameter| match constant_of(parameter) {
+                Some(constant) => {
+                    found.push(constant);
+                    false
+                }
+                None => true,
+            });
+        }
+        for constant in &found {
+            if constant.location == ConstantLocation::Header
+                && (reqwest_header_name_ok(&constant.name).is_none()
+                    || !constant.value.bytes().all(|b| (0x20..0x7f).contains(&b)))
+            {
+                bail!(
+                    "constant header `{}: {}` of {id} cannot be sent as an HTTP header",
+                    constant.name,
+                    constant.value
+                );
+            }
+            report.applied(crate::report::Rule::ConstantParameter);
+            report.note(format!(
+                "constant: {id} sends {} `{}` = {:?} on every request (no setter)",
+                match constant.location {
+                    ConstantLocation::Header => "header",
+                    ConstantLocation::Query => "query",
+                },
+                constant.name,
+                constant.value
+            ));
+        }
+        if !found.is_empty() {
+            constants.insert(id, found);
+        }
+        Ok(())
+    })?;
     Ok(constants)
 }
 

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::openapi_walk::METHODS;
 use crate::report::Report;
 
 /// Component tables pruned to what the kept operations reach.
@@ -39,35 +38,19 @@ pub fn select(doc: &mut Value, tags: &[String], operations: &[String], report: &
         return;
     };
     for item in paths.values_mut() {
+        let dropped: Vec<&'static str> = crate::openapi_walk::methods(item)
+            .filter(|(_, operation)| !selected(operation, tags, operations))
+            .map(|(method, _)| method)
+            .collect();
         let Some(item) = item.as_object_mut() else {
             continue;
         };
-        for method in METHODS {
-            let Some(operation) = item.get(method) else {
-                continue;
-            };
-            let by_tag = operation
-                .get("tags")
-                .and_then(Value::as_array)
-                .is_some_and(|list| {
-                    list.iter()
-                        .filter_map(Value::as_str)
-                        .any(|tag| tags.iter().any(|t| t == tag))
-                });
-            let by_id = operation
-                .get("operationId")
-                .and_then(Value::as_str)
-                .is_some_and(|id| operations.iter().any(|o| o == id));
-            if !by_tag && !by_id {
-                item.remove(method);
-                report.applied(crate::report::Rule::SelectDropOperation);
-            }
+        for method in dropped {
+            item.remove(method);
+            report.applied(crate::report::Rule::SelectDropOperation);
         }
     }
-    paths.retain(|_, item| {
-        item.as_object()
-            .is_some_and(|o| METHODS.iter().any(|m| o.contains_key(*m)))
-    });
+    paths.retain(|_, item| crate::openapi_walk::methods(item).next().is_some());
     // Components reachable from what is kept.
     let mut reached = BTreeSet::new();
     let mut queue = Vec::new();
@@ -101,6 +84,23 @@ pub fn select(doc: &mut Value, tags: &[String], operations: &[String], report: &
             }
         }
     }
+}
+
+/// Whether an operation is kept: one of its tags, or its id, is selected.
+fn selected(operation: &Value, tags: &[String], operations: &[String]) -> bool {
+    let by_tag = operation
+        .get("tags")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .any(|tag| tags.iter().any(|t| t == tag))
+        });
+    let by_id = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .is_some_and(|id| operations.iter().any(|o| o == id));
+    by_tag || by_id
 }
 
 #[cfg(test)]

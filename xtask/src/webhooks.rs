@@ -177,10 +177,8 @@ fn body_schema_pointer(item: &Value, name: &str) -> anyhow::Result<String> {
     if let Some(reference) = object.get("$ref") {
         bail!("webhook `{name}` is a reference ({reference}): not supported, write the path item");
     }
-    for method in crate::openapi_walk::METHODS {
-        if method != "post" && object.contains_key(method) {
-            bail!("webhook `{name}` has a `{method}` operation: an event is a `post`");
-        }
+    if let Some((method, _)) = crate::openapi_walk::methods(item).find(|(m, _)| *m != "post") {
+        bail!("webhook `{name}` has a `{method}` operation: an event is a `post`");
     }
     let post = object
         .get("post")

@@ -430,3 +430,40 @@ fn deprecation_notes_name_the_crates_method_or_say_it_is_absent() {
         "Please use `read_conversation()` (POST /c/{conversation_id}/read) or PATCH /c/{conversation_id} (not in this crate) instead."
     );
 }
+
+#[test]
+fn constant_parameters_are_read_from_the_path_item_and_the_operation() {
+    let version = json!({"name": "Api-Version", "in": "header", "required": true,
+        "schema": {"type": "string", "enum": ["2026-03-30"]}});
+    let mut doc = json!({"paths": {
+        "/a": {
+            "parameters": [version],
+            "get": {"operationId": "getA", "parameters": [
+                {"name": "mode", "in": "query", "required": true, "schema": {"enum": ["x"]}},
+                {"name": "free", "in": "query", "required": true, "schema": {"type": "string"}}]},
+            "post": {"operationId": "postA"}},
+        "/b": {"get": {"operationId": "getB"}}}});
+    let mut report = Report::default();
+    let constants = constant_parameters(&mut doc, &mut report).unwrap();
+    let names = |id: &str| -> Vec<(String, String)> {
+        constants[id]
+            .iter()
+            .map(|c| (c.name.clone(), c.value.clone()))
+            .collect()
+    };
+    let header = ("Api-Version".to_string(), "2026-03-30".to_string());
+    assert_eq!(names("getA"), [header.clone(), ("mode".into(), "x".into())]);
+    assert_eq!(names("postA"), [header]);
+    assert!(!constants.contains_key("getB"));
+    // Removed where they were declared; the free parameter stays.
+    assert_eq!(doc.pointer("/paths/~1a/parameters"), Some(&json!([])));
+    assert_eq!(
+        doc.pointer("/paths/~1a/get/parameters/0/name"),
+        Some(&json!("free"))
+    );
+    // A constant header no client can send is refused, naming the operation.
+    let mut bad = json!({"paths": {"/c": {"get": {"operationId": "getC", "parameters": [
+        {"name": "Bad Header", "in": "header", "required": true, "schema": {"enum": ["v"]}}]}}}});
+    let error = constant_parameters(&mut bad, &mut report).unwrap_err();
+    assert!(error.to_string().contains("of getC"), "{error}");
+}
