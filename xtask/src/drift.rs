@@ -11,9 +11,10 @@ use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::Selector;
 use crate::config::{ApiConfig, Config};
-use crate::document::parameters;
+use crate::document::child;
+use crate::model::{Auth, ConstantLocation, Kind, Location, Operation};
+use crate::plan::Plan;
 use crate::report::Report;
 
 /// One semantic change.
@@ -39,7 +40,9 @@ struct Shape {
 
 struct Flattener<'d> {
     doc: &'d Value,
-    selectors: &'d [Selector],
+    /// The components the plan generates as extensible enums (a selector
+    /// of `codegen.toml` has hoisted its inline enums into one by then).
+    extensible: BTreeSet<&'d str>,
 }
 
 impl Flattener<'_> {
@@ -63,15 +66,10 @@ impl Flattener<'_> {
         current
     }
 
-    fn listed(&self, names: &[String], property: &str, values: &[String]) -> bool {
-        self.selectors.iter().any(|selector| match selector {
-            Selector::Component(name) => names.contains(name),
-            Selector::Property {
-                property: wanted,
-                values: expected,
-                ..
-            } => wanted == property && expected.iter().all(|v| values.contains(v)),
-        })
+    fn listed(&self, names: &[String]) -> bool {
+        names
+            .iter()
+            .any(|name| self.extensible.contains(name.as_str()))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -144,14 +142,7 @@ impl Flattener<'_> {
                     })
                     .collect()
             });
-        let property = path
-            .rsplit(['.', ' '])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches("[]");
-        let extensible = values
-            .as_ref()
-            .is_some_and(|v| note || self.listed(&names, property, v));
+        let extensible = values.is_some() && (note || self.listed(&names));
         if !path.is_empty() {
             out.insert(
                 path.to_string(),
@@ -204,115 +195,180 @@ impl Flattener<'_> {
     }
 }
 
-/// Everything comparable in one operation: location → shape.
-fn operation_shapes(
-    doc: &Value,
-    operation: &Value,
-    item: &Value,
-    selectors: &[Selector],
-) -> BTreeMap<String, Shape> {
-    let flattener = Flattener { doc, selectors };
-    let mut out = BTreeMap::new();
-    let parameters = parameters(item, operation);
-    for parameter in parameters {
-        let parameter = flattener.resolve(parameter, &mut Vec::new());
-        let (Some(location), Some(name)) = (
-            parameter.get("in").and_then(Value::as_str),
-            parameter.get("name").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let required = parameter.get("required") == Some(&Value::Bool(true));
-        let mut shapes = BTreeMap::new();
-        if let Some(schema) = parameter.get("schema") {
-            flattener.flatten(
-                schema,
-                "value",
-                required,
-                false,
-                0,
-                &mut Vec::new(),
-                &mut shapes,
+/// A document read for comparison as codegen reads it: its plan (the
+/// model, the events) and the document the rules left.
+pub struct Prepared {
+    plan: Plan,
+    document: Value,
+}
+
+/// The document planned like codegen plans it (select, normalize, the
+/// rules, the model), with overrides that name nothing in it noted rather
+/// than refused: the other version may have dropped what they name.
+pub fn prepared(doc: Value, api: &str, config: &ApiConfig) -> anyhow::Result<Prepared> {
+    let planned = crate::plan::build_with(api, config, doc, Report::lenient())?;
+    Ok(Prepared {
+        plan: planned.plan,
+        document: planned.document,
+    })
+}
+
+/// An API's document (the vendored one, or another version of it) with
+/// the vendored webhook document merged in, as codegen reads it, prepared:
+/// the events are compared by `--webhooks`, so both sides carry the same.
+pub fn prepared_api(
+    mut doc: Value,
+    api: &str,
+    config: &ApiConfig,
+    folder: &std::path::Path,
+) -> anyhow::Result<Prepared> {
+    crate::webhooks::merge_configured(&mut doc, config, folder)?;
+    prepared(doc, api, config)
+}
+
+impl Prepared {
+    fn flattener(&self) -> Flattener<'_> {
+        Flattener {
+            doc: &self.document,
+            extensible: self
+                .plan
+                .extensible
+                .iter()
+                .filter(|entry| entry.kind == Kind::Extensible)
+                .map(|entry| entry.component.as_str())
+                .collect(),
+        }
+    }
+
+    /// What can be compared, by the name a change is reported under: each
+    /// operation of the model by its id, each event by `webhook <type>`,
+    /// the error body once as `(errors)`.
+    fn comparables(&self) -> BTreeMap<String, Comparable> {
+        let flattener = self.flattener();
+        let mut found = BTreeMap::new();
+        for operation in &self.plan.model.operations {
+            found.insert(
+                operation.id.clone(),
+                Comparable {
+                    deprecated: operation.deprecated.is_some(),
+                    shapes: operation_shapes(&flattener, operation),
+                },
             );
         }
+        let component_shapes = |name: &str, prefix: &str| {
+            let mut shapes = BTreeMap::new();
+            let reference = serde_json::json!({"$ref": child("#/components/schemas", name)});
+            flattener.flatten(&reference, "", true, false, 0, &mut Vec::new(), &mut shapes);
+            shapes
+                .into_iter()
+                .map(|(key, shape)| (format!("{prefix} {key}"), shape))
+                .collect()
+        };
+        for event in self.plan.webhooks.iter().flat_map(|events| &events.events) {
+            found.insert(
+                webhook_id(&event.event_type),
+                Comparable {
+                    deprecated: event.deprecated,
+                    // A webhook's body is received: compared like a response.
+                    shapes: component_shapes(&event.schema, "event"),
+                },
+            );
+        }
+        if self.plan.errors.defined {
+            found.insert(
+                ERRORS.to_string(),
+                Comparable {
+                    deprecated: false,
+                    shapes: component_shapes(&self.plan.errors.schema, "response error"),
+                },
+            );
+        }
+        found
+    }
+}
+
+/// One operation, event or the error body, flattened.
+struct Comparable {
+    deprecated: bool,
+    shapes: BTreeMap<String, Shape>,
+}
+
+/// Where the error body's changes are reported: one body for every operation.
+const ERRORS: &str = "(errors)";
+
+/// Everything comparable in one operation of the model: location → shape.
+fn operation_shapes(flattener: &Flattener<'_>, operation: &Operation) -> BTreeMap<String, Shape> {
+    let mut out = BTreeMap::new();
+    let location_name = |location: Location| match location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Header => "header",
+    };
+    for parameter in &operation.parameters {
+        let mut shapes = BTreeMap::new();
+        flattener.flatten(
+            &parameter.schema,
+            "value",
+            parameter.required,
+            false,
+            0,
+            &mut Vec::new(),
+            &mut shapes,
+        );
         for (key, shape) in shapes {
             let suffix = key.strip_prefix("value").unwrap_or(&key);
-            out.insert(format!("parameter {location} {name}{suffix}"), shape);
+            out.insert(
+                format!(
+                    "parameter {} {}{suffix}",
+                    location_name(parameter.location),
+                    parameter.name
+                ),
+                shape,
+            );
         }
     }
-    let body = |value: Option<&Value>, prefix: &str, out: &mut BTreeMap<String, Shape>| {
-        let Some(value) = value.map(|v| flattener.resolve(v, &mut Vec::new())) else {
-            return;
+    // A constant is sent on every request, with no setter.
+    for constant in &operation.constants {
+        let location = match constant.location {
+            ConstantLocation::Header => "header",
+            ConstantLocation::Query => "query",
         };
-        let Some(content) = value.get("content").and_then(Value::as_object) else {
-            return;
-        };
-        let Some((_, media)) = content
-            .iter()
-            .find(|(media_type, _)| media_type.contains("json"))
-        else {
-            return;
-        };
-        if let Some(schema) = media.get("schema") {
-            let mut shapes = BTreeMap::new();
-            flattener.flatten(schema, "", true, false, 0, &mut Vec::new(), &mut shapes);
-            for (key, shape) in shapes {
-                out.insert(format!("{prefix} {key}"), shape);
-            }
+        out.insert(
+            format!("parameter {location} {}", constant.name),
+            Shape {
+                kind: "constant".into(),
+                nullable: false,
+                required: true,
+                values: Some(vec![constant.value.clone()]),
+                extensible: false,
+            },
+        );
+    }
+    let mut body = |schema: &Value, prefix: &str| {
+        let mut shapes = BTreeMap::new();
+        flattener.flatten(schema, "", true, false, 0, &mut Vec::new(), &mut shapes);
+        for (key, shape) in shapes {
+            out.insert(format!("{prefix} {key}"), shape);
         }
     };
-    if let Some(event) = operation.get(WEBHOOK_BODY) {
-        // A webhook's body is received: compared like a response.
-        body(Some(event), "event", &mut out);
-        return out;
+    if let Some(request) = &operation.body {
+        body(&request.schema, "request");
     }
-    body(operation.get("requestBody"), "request", &mut out);
-    if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
-        for (status, response) in responses {
-            body(Some(response), &format!("response {status}"), &mut out);
+    for success in &operation.successes {
+        if let Some(schema) = &success.schema {
+            body(schema, &format!("response {}", success.status));
         }
     }
     out
 }
-
-/// Where `operations` puts a webhook's body (the request the crate receives).
-const WEBHOOK_BODY: &str = "x-webhook-body";
 
 /// The name a webhook is compared under.
 fn webhook_id(name: &str) -> String {
     format!("webhook {name}")
 }
 
-fn operations(doc: &Value) -> BTreeMap<String, (Value, Value)> {
-    let mut found = BTreeMap::new();
-    if let Some(webhooks) = doc.get("webhooks").and_then(Value::as_object) {
-        for (name, item) in webhooks {
-            if let Some(post) = item.get("post") {
-                let mut operation = serde_json::Map::new();
-                if let Some(body) = post.get("requestBody") {
-                    operation.insert(WEBHOOK_BODY.into(), body.clone());
-                }
-                if let Some(deprecated) = post.get("deprecated") {
-                    operation.insert("deprecated".into(), deprecated.clone());
-                }
-                found.insert(webhook_id(name), (Value::Object(operation), Value::Null));
-            }
-        }
-    }
-    for at in crate::openapi_walk::operations(doc) {
-        let id = at
-            .operation
-            .get("operationId")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("{} {}", at.method.to_uppercase(), at.path));
-        found.insert(id, (at.operation.clone(), at.item.clone()));
-    }
-    found
-}
-
-/// Compares two documents (both already normalized to 3.0).
-pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> {
+/// Compares two documents as codegen reads them.
+pub fn compare(old: &Prepared, new: &Prepared) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut push = |breaking: bool, operation: &str, location: &str, description: String| {
         changes.push(Change {
@@ -322,11 +378,13 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
             description,
         });
     };
-    let (before, after) = (operations(old), operations(new));
+    let (before, after) = (old.comparables(), new.comparables());
     let is_webhook = |id: &str| id.starts_with("webhook ");
     for id in before.keys().filter(|id| !after.contains_key(*id)) {
         let what = if is_webhook(id) {
             "event type removed (its variant goes)"
+        } else if id == ERRORS {
+            "error body no longer documented (its type goes)"
         } else {
             "operation removed"
         };
@@ -335,22 +393,22 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
     for id in after.keys().filter(|id| !before.contains_key(*id)) {
         let what = if is_webhook(id) {
             "event type added (decoded as `Unknown` until regenerated)"
+        } else if id == ERRORS {
+            "error body documented (its type comes)"
         } else {
             "operation added"
         };
         push(false, id, "", what.into());
     }
-    for (id, (old_operation, old_item)) in &before {
-        let Some((new_operation, new_item)) = after.get(id) else {
+    for (id, was) in &before {
+        let Some(now) = after.get(id) else {
             continue;
         };
-        let deprecated = |o: &Value| o.get("deprecated") == Some(&Value::Bool(true));
-        if !deprecated(old_operation) && deprecated(new_operation) {
+        if !was.deprecated && now.deprecated {
             push(false, id, "", "operation newly deprecated".into());
         }
-        let old_shapes = operation_shapes(old, old_operation, old_item, selectors);
-        let new_shapes = operation_shapes(new, new_operation, new_item, selectors);
-        for (location, shape) in &old_shapes {
+        let (old_shapes, new_shapes) = (&was.shapes, &now.shapes);
+        for (location, shape) in old_shapes {
             let received = location.starts_with("response") || location.starts_with("event");
             match new_shapes.get(location) {
                 None => {
@@ -440,7 +498,7 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
                 }
             }
         }
-        for (location, shape) in &new_shapes {
+        for (location, shape) in new_shapes {
             if old_shapes.contains_key(location) {
                 continue;
             }
@@ -463,12 +521,13 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
             }
         }
     }
-    let servers = |doc: &Value| -> BTreeSet<String> {
-        doc.get("servers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s.get("url")?.as_str().map(str::to_string))
+    let servers = |prepared: &Prepared| -> BTreeSet<String> {
+        prepared
+            .plan
+            .model
+            .servers
+            .iter()
+            .map(|server| server.url.clone())
             .collect()
     };
     let (old_servers, new_servers) = (servers(old), servers(new));
@@ -488,35 +547,20 @@ pub fn compare(old: &Value, new: &Value, selectors: &[Selector]) -> Vec<Change> 
             format!("server {url} added"),
         );
     }
-    let schemes = |doc: &Value| {
-        doc.pointer("/components/securitySchemes")
-            .cloned()
-            .unwrap_or(Value::Null)
-    };
-    let (old_schemes, new_schemes) = (schemes(old), schemes(new));
-    if old_schemes != new_schemes {
-        let names = |v: &Value| -> BTreeSet<String> {
-            v.as_object()
-                .map(|o| o.keys().cloned().collect())
-                .unwrap_or_default()
-        };
-        for name in names(&old_schemes).union(&names(&new_schemes)) {
-            let (a, b) = (old_schemes.get(name), new_schemes.get(name));
-            if a != b {
-                let what = match (a, b) {
-                    (Some(_), None) => "removed",
-                    (None, Some(_)) => "added",
-                    _ => "changed",
-                };
-                push(
-                    what != "added",
-                    "(document)",
-                    "security",
-                    format!("security scheme `{name}` {what}"),
-                );
-            }
-        }
+    let (old_auth, new_auth) = (&old.plan.model.auth, &new.plan.model.auth);
+    if old_auth != new_auth {
+        push(
+            true,
+            "(document)",
+            "security",
+            format!(
+                "credential sent {} (was {})",
+                auth_text(new_auth),
+                auth_text(old_auth)
+            ),
+        );
     }
+    let (old, new) = (&old.document, &new.document);
     for (pointer, added) in code_blocks_added(old, new) {
         let operation = pointer
             .strip_prefix("/paths/")
@@ -593,17 +637,13 @@ fn code_blocks_added(old: &Value, new: &Value) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// The document normalized for comparison (and selected like codegen does).
-pub fn prepared(mut doc: Value, config: &ApiConfig) -> anyhow::Result<Value> {
-    let mut report = Report::default();
-    crate::select::select(
-        &mut doc,
-        &config.select_tags,
-        &config.select_operations,
-        &mut report,
-    );
-    crate::normalize::normalize(&mut doc, &mut report)?;
-    Ok(doc)
+/// How the credential is sent, for a change's description.
+fn auth_text(auth: &Auth) -> String {
+    match auth {
+        Auth::Header { name, prefix } if prefix.is_empty() => format!("in header `{name}`"),
+        Auth::Header { name, prefix } => format!("in header `{name}` after `{prefix}`"),
+        Auth::None => "nowhere (no security scheme)".to_string(),
+    }
 }
 
 pub fn markdown(api: &str, vendored: &str, against: &str, changes: &[Change]) -> String {
@@ -712,15 +752,16 @@ fn run_inner(args: &[String]) -> anyhow::Result<u8> {
         Some(against) => against,
         None => anyhow::bail!("`{api}` has no upstream document to compare with: give --against"),
     };
-    let vendored_path = root.join("openapi").join(&api_config.spec);
-    let vendored = crate::document::load(&vendored_path)?;
+    let folder = root.join("openapi");
+    let vendored = crate::document::load(&folder.join(&api_config.spec))?;
     let other_text = crate::source::read_source(&against)?;
     let other =
         crate::source::parse_document(&other_text).with_context(|| format!("in {against}"))?;
     let changes = compare(
-        &prepared(vendored, api_config)?,
-        &prepared(other, api_config)?,
-        &api_config.overrides.extensible_enums,
+        &prepared_api(vendored, &api, api_config, &folder)
+            .context("reading the vendored document")?,
+        &prepared_api(other, &api, api_config, &folder)
+            .with_context(|| format!("reading {against}"))?,
     );
     if json {
         let breaking = changes.iter().filter(|c| c.breaking).count();
@@ -770,9 +811,8 @@ fn webhooks_drift(
     crate::webhooks::merge(&mut other, other_hooks, &api_config.spec)
         .with_context(|| format!("merging {against}"))?;
     let changes = compare(
-        &prepared(vendored, api_config)?,
-        &prepared(other, api_config)?,
-        &api_config.overrides.extensible_enums,
+        &prepared(vendored, api, api_config).context("reading the vendored documents")?,
+        &prepared(other, api, api_config).with_context(|| format!("reading {against}"))?,
     );
     let vendored_name = format!("openapi/{}", hooks.spec);
     if json {

@@ -255,7 +255,8 @@ pub fn detect(
             Selector::Component(name) => {
                 let schema = doc.pointer(&child("/components/schemas", name));
                 if !schema.is_some_and(is_string_enum) {
-                    bail!("overrides.extensible_enums names `{name}`, which is no string enum component");
+                    report.stale_override(format!("overrides.extensible_enums names `{name}`, which is no string enum component"))?;
+                    continue;
                 }
                 found
                     .entry(name.clone())

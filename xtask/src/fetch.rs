@@ -51,10 +51,12 @@ pub fn fetch_into(
     let mut changes = Vec::new();
     if target.exists() {
         let old = crate::document::load(&target)?;
+        let folder = root.join("openapi");
         changes = crate::drift::compare(
-            &crate::drift::prepared(old, api_config)?,
-            &crate::drift::prepared(new, api_config)?,
-            &api_config.overrides.extensible_enums,
+            &crate::drift::prepared_api(old, api, api_config, &folder)
+                .context("reading the vendored document")?,
+            &crate::drift::prepared_api(new.clone(), api, api_config, &folder)
+                .with_context(|| format!("reading {source}"))?,
         );
         print!(
             "{}",

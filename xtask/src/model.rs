@@ -130,6 +130,8 @@ pub struct Body {
 /// A success response of an operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Success {
+    /// Its status as the document writes it (`200`, `2XX`, `default`).
+    pub status: String,
     /// The JSON schema of its body (references kept); `None` when it has no body.
     pub schema: Option<Value>,
 }
@@ -326,7 +328,8 @@ impl Model {
             };
             let successes = success_bodies(doc, &id, operation)?
                 .into_iter()
-                .map(|schema| Success {
+                .map(|(status, schema)| Success {
+                    status: status.to_string(),
                     schema: schema.cloned(),
                 })
                 .collect();
@@ -428,7 +431,7 @@ pub fn success_bodies<'a>(
     doc: &'a Value,
     id: &str,
     operation: &'a Value,
-) -> anyhow::Result<Vec<Option<&'a Value>>> {
+) -> anyhow::Result<Vec<(&'a str, Option<&'a Value>)>> {
     // No response documented: the success is whatever JSON comes (the
     // emitter's `serde_json::Value`).
     let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
@@ -451,14 +454,17 @@ pub fn success_bodies<'a>(
             .and_then(Value::as_object)
             .filter(|content| !content.is_empty());
         let Some(content) = content else {
-            out.push(None);
+            out.push((status.as_str(), None));
             continue;
         };
         let Some((_, media)) = content.iter().find(|(media_type, _)| is_json(media_type)) else {
             let types: Vec<&String> = content.keys().collect();
             bail!("{id}: the {status} response is {types:?}, not JSON: not supported (the runtime decodes JSON)");
         };
-        out.push(Some(media.get("schema").unwrap_or(&ANY_JSON)));
+        out.push((
+            status.as_str(),
+            Some(media.get("schema").unwrap_or(&ANY_JSON)),
+        ));
     }
     Ok(out)
 }

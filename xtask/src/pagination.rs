@@ -16,7 +16,7 @@ use crate::report::Report;
 /// The body schema of an operation's first success response that has one.
 fn success_schema<'a>(doc: &'a Value, operation: &'a Value) -> Option<&'a Value> {
     let bodies = crate::model::success_bodies(doc, "", operation).ok()?;
-    Some(resolve(doc, bodies.into_iter().flatten().next()?))
+    Some(resolve(doc, bodies.into_iter().find_map(|(_, body)| body)?))
 }
 
 /// Why an operation does not follow a convention.

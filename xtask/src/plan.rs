@@ -54,8 +54,17 @@ pub struct Planned {
 }
 
 /// Runs the document-side stages on `doc`, in order, and builds the plan.
-pub fn build(api: &str, config: &ApiConfig, mut doc: Value) -> anyhow::Result<Planned> {
-    let mut report = Report::default();
+pub fn build(api: &str, config: &ApiConfig, doc: Value) -> anyhow::Result<Planned> {
+    build_with(api, config, doc, Report::default())
+}
+
+/// [`build`], adding to `report` (drift passes a lenient one).
+pub fn build_with(
+    api: &str,
+    config: &ApiConfig,
+    mut doc: Value,
+    mut report: Report,
+) -> anyhow::Result<Planned> {
     crate::select::select(
         &mut doc,
         &config.select_tags,

@@ -139,6 +139,10 @@ pub struct Report {
     pub rules: BTreeMap<Rule, usize>,
     /// Things a maintainer should know that are not errors.
     pub notes: Vec<String>,
+    /// Overrides naming nothing in the document are notes, not errors:
+    /// drift reads another version of a document, which may have dropped
+    /// what `codegen.toml` names (that is the drift to report).
+    pub lenient: bool,
 }
 
 impl Report {
@@ -153,6 +157,25 @@ impl Report {
 
     pub fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
+    }
+
+    /// A report for drift: see [`Report::lenient`].
+    pub fn lenient() -> Report {
+        Report {
+            lenient: true,
+            ..Report::default()
+        }
+    }
+
+    /// An override of `codegen.toml` that names nothing in the document:
+    /// an error, or a note when the report is lenient.
+    pub fn stale_override(&mut self, message: String) -> anyhow::Result<()> {
+        if self.lenient {
+            self.note(format!("ignored: {message}"));
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!(message))
+        }
     }
 
     /// `rule ×count, …` on one line, in name order.

@@ -158,10 +158,10 @@ pub fn detect(
     }
     for iri in iri_parameters {
         if !used_iri.contains(&iri.parameter) {
-            bail!(
+            report.stale_override(format!(
                 "overrides.iri_path_parameters names `{}`, which no path has",
                 iri.parameter
-            );
+            ))?;
         }
     }
     Ok(shapes)

@@ -64,7 +64,8 @@ pub fn apply_overrides(
             Ok(())
         })?;
         if !found {
-            bail!("override comma_separated_query names `{name}`, which is no query parameter of the document");
+            report.stale_override(format!("override comma_separated_query names `{name}`, which is no query parameter of the document"))?;
+            continue;
         }
         report.applied(crate::report::Rule::OverrideCommaSeparatedQuery);
     }

@@ -9,6 +9,7 @@ fn base() -> Value {
     json!({
         "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
         "servers": [{"url": "https://api.test/v2"}],
+        "security": [{"key": []}],
         "components": {
             "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "x-APIKey"}},
             "schemas": {
@@ -41,9 +42,8 @@ fn changes_between(edit: impl FnOnce(&mut Value)) -> Vec<Change> {
     edit(&mut new);
     let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
     compare(
-        &prepared(base(), &config).unwrap(),
-        &prepared(new, &config).unwrap(),
-        &[],
+        &prepared(base(), "t", &config).unwrap(),
+        &prepared(new, "t", &config).unwrap(),
     )
 }
 
@@ -204,11 +204,11 @@ fn enum_values_added_to_extensible_and_closed_enums_and_removed() {
     // An enum listed in codegen.toml counts as extensible too.
     let mut new = base();
     new["components"]["schemas"]["Status"]["enum"] = json!(["Open", "Closed", "Snoozed"]);
-    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    let mut config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    config.overrides.extensible_enums = vec![crate::config::Selector::Component("Status".into())];
     let listed = compare(
-        &prepared(base(), &config).unwrap(),
-        &prepared(new, &config).unwrap(),
-        &[Selector::Component("Status".into())],
+        &prepared(base(), "t", &config).unwrap(),
+        &prepared(new, "t", &config).unwrap(),
     );
     assert!(!listed[0].breaking, "{listed:#?}");
 }
@@ -232,9 +232,17 @@ fn servers_and_security_schemes() {
         "{descriptions:?}"
     );
     assert!(
-        descriptions.contains(&(true, "security scheme `key` changed")),
+        descriptions.contains(&(
+            true,
+            "credential sent in header `Authorization` (was in header `x-APIKey`)"
+        )),
         "{descriptions:?}"
     );
+    // A scheme no operation uses is not the crate's concern.
+    let unused = changes_between(|doc| {
+        doc["components"]["securitySchemes"]["other"] = json!({"type": "http", "scheme": "basic"});
+    });
+    assert!(unused.is_empty(), "{unused:#?}");
 }
 
 /// The acceptance case: an added operation, a removed property, and
@@ -303,9 +311,8 @@ fn a_changed_constant_parameter_is_breaking() {
     versioned("2026-03-30", &mut old);
     versioned("2026-06-01", &mut new);
     let changes = compare(
-        &prepared(old, &config).unwrap(),
-        &prepared(new, &config).unwrap(),
-        &[],
+        &prepared(old, "t", &config).unwrap(),
+        &prepared(new, "t", &config).unwrap(),
     );
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert!(changes[0].breaking);
@@ -358,11 +365,14 @@ fn with_webhooks() -> Value {
 fn webhook_changes(edit: impl FnOnce(&mut Value)) -> Vec<Change> {
     let mut new = with_webhooks();
     edit(&mut new);
-    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    let mut config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    config.webhooks = Some(crate::config::WebhooksConfig {
+        spec: String::new(),
+        event_type_field: "type".into(),
+    });
     compare(
-        &prepared(with_webhooks(), &config).unwrap(),
-        &prepared(new, &config).unwrap(),
-        &[],
+        &prepared(with_webhooks(), "t", &config).unwrap(),
+        &prepared(new, "t", &config).unwrap(),
     )
 }
 
@@ -450,5 +460,90 @@ fn event_payloads_compare_like_responses() {
             && c.operation == "webhook conversation.created"
             && c.location == "event conversation.status"),
         "{changes:#?}"
+    );
+}
+
+/// Drift reads both versions as codegen does, with one difference: an
+/// override naming what the other version dropped is that drift, reported,
+/// where codegen refuses the document.
+#[test]
+fn an_override_naming_what_was_dropped_is_reported_not_an_error() {
+    let mut config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    config.overrides.comma_separated_query = vec!["per_page".into()];
+    let mut new = base();
+    new["paths"]["/conversations"]["get"]["parameters"] = json!([]);
+    assert!(crate::plan::build("t", &config, new.clone()).is_err());
+    let changes = compare(
+        &prepared(base(), "t", &config).unwrap(),
+        &prepared(new, "t", &config).unwrap(),
+    );
+    let summary: Vec<(bool, &str, &str)> = changes
+        .iter()
+        .map(|c| (c.breaking, c.location.as_str(), c.description.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [(true, "parameter query per_page", "parameter removed")]
+    );
+}
+
+/// What the crate does not generate is not drift: a component no operation
+/// reaches changes freely; the one error body is compared once.
+#[test]
+fn only_what_is_generated_is_compared() {
+    let unreached = changes_between(|doc| {
+        doc["components"]["schemas"]["Unused"] = json!({"type": "object",
+            "properties": {"a": {"type": "string"}}});
+    });
+    assert!(unreached.is_empty(), "{unreached:#?}");
+    let with_errors = |message: &str| {
+        let mut doc = base();
+        doc["components"]["schemas"]["Problem"] = json!({"type": "object",
+            "properties": {message: {"type": "string"}}});
+        for pointer in [
+            "/paths/~1conversations/get",
+            "/paths/~1conversations~1{id}~1read/post",
+        ] {
+            doc.pointer_mut(pointer).unwrap()["responses"]["400"] = json!({"description": "",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+        }
+        doc
+    };
+    let config = crate::config::ApiConfig::ad_hoc("t", "t.json");
+    let changes = compare(
+        &prepared(with_errors("message"), "t", &config).unwrap(),
+        &prepared(with_errors("detail"), "t", &config).unwrap(),
+    );
+    let summary: Vec<(bool, &str, &str, &str)> = changes
+        .iter()
+        .map(|c| {
+            (
+                c.breaking,
+                c.operation.as_str(),
+                c.location.as_str(),
+                c.description.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                true,
+                "(errors)",
+                "response error message",
+                "property removed"
+            ),
+            (false, "(errors)", "response error detail", "property added"),
+        ]
+    );
+    let documented = compare(
+        &prepared(base(), "t", &config).unwrap(),
+        &prepared(with_errors("message"), "t", &config).unwrap(),
+    );
+    assert_eq!(documented.len(), 1, "{documented:#?}");
+    assert_eq!(
+        (documented[0].breaking, documented[0].description.as_str()),
+        (false, "error body documented (its type comes)")
     );
 }
