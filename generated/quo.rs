@@ -36,6 +36,142 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    /// `AssignTaskV1Body`: the body [`AssignTaskV1`](super::builder::AssignTaskV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct AssignTaskV1Body {
+        #[serde(rename = "userId")]
+        pub user_id: AssignTaskV1BodyUserId,
+    }
+    /// `AssignTaskV1BodyUserId`: the `user_id` of [`AssignTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AssignTaskV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for AssignTaskV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AssignTaskV1BodyUserId> for ::std::string::String {
+        fn from(value: AssignTaskV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AssignTaskV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AssignTaskV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AssignTaskV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssignTaskV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `AssignTaskV1Response`: what [`AssignTaskV1::send`](super::builder::AssignTaskV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct AssignTaskV1Response {
+        pub data: AssignTaskV1ResponseData,
+    }
+    /// `AssignTaskV1ResponseData`: the `data` of [`AssignTaskV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct AssignTaskV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `AssignTaskV1TaskId`: the `task_id` parameter of [`AssignTaskV1`](super::builder::AssignTaskV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct AssignTaskV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for AssignTaskV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AssignTaskV1TaskId> for ::std::string::String {
+        fn from(value: AssignTaskV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AssignTaskV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AssignTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AssignTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssignTaskV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// A call event (`call.ringing`, `call.answered`, `call.completed`, `call.forwarded`, `call.missed`, `call.recording.completed`, `call.voicemail.completed`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -141,6 +277,156 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<EventCallTranscript>,
     }
+    /// `ChangeTaskDueDateV1Body`: the body [`ChangeTaskDueDateV1`](super::builder::ChangeTaskDueDateV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct ChangeTaskDueDateV1Body {
+        #[serde(rename = "dueDate")]
+        pub due_date: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    /// `ChangeTaskDueDateV1Response`: what [`ChangeTaskDueDateV1::send`](super::builder::ChangeTaskDueDateV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ChangeTaskDueDateV1Response {
+        pub data: ChangeTaskDueDateV1ResponseData,
+    }
+    /// `ChangeTaskDueDateV1ResponseData`: the `data` of [`ChangeTaskDueDateV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ChangeTaskDueDateV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `ChangeTaskDueDateV1TaskId`: the `task_id` parameter of [`ChangeTaskDueDateV1`](super::builder::ChangeTaskDueDateV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ChangeTaskDueDateV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for ChangeTaskDueDateV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChangeTaskDueDateV1TaskId> for ::std::string::String {
+        fn from(value: ChangeTaskDueDateV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ChangeTaskDueDateV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChangeTaskDueDateV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChangeTaskDueDateV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChangeTaskDueDateV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CompleteTaskV1Response`: what [`CompleteTaskV1::send`](super::builder::CompleteTaskV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CompleteTaskV1Response {
+        pub data: CompleteTaskV1ResponseData,
+    }
+    /// `CompleteTaskV1ResponseData`: the `data` of [`CompleteTaskV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CompleteTaskV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `CompleteTaskV1TaskId`: the `task_id` parameter of [`CompleteTaskV1`](super::builder::CompleteTaskV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CompleteTaskV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for CompleteTaskV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CompleteTaskV1TaskId> for ::std::string::String {
+        fn from(value: CompleteTaskV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CompleteTaskV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CompleteTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CompleteTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CompleteTaskV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// A contact event (`contact.updated`, `contact.deleted`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -193,6 +479,2091 @@ pub mod types {
         " Why `ids` may be empty: `none` is \"no matching contact\", `unavailable` is \"unknown\"."]
         pub enum ContactLookupStatus : tolerant { Matched = "matched", None = "none",
         Unavailable = "unavailable", }
+    }
+    /// `CreateCallSummaryWebhookV1Body`: the body [`CreateCallSummaryWebhookV1`](super::builder::CreateCallSummaryWebhookV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallSummaryWebhookV1Body {
+        pub events: ::std::vec::Vec<CreateCallSummaryWebhookV1BodyEventsItem>,
+        /// Webhook's label
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(
+            rename = "resourceIds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub resource_ids: ::std::option::Option<::serde_json::Value>,
+        /// The status of the webhook.
+        #[serde(default = "defaults::create_call_summary_webhook_v1_body_status")]
+        pub status: CreateCallSummaryWebhookV1BodyStatus,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that creates the webhook. If not provided, default to workspace owner.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<CreateCallSummaryWebhookV1BodyUserId>,
+    }
+    /// `CreateCallSummaryWebhookV1BodyEventsItem`: the `events` of [`CreateCallSummaryWebhookV1Body`].
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateCallSummaryWebhookV1BodyEventsItem {
+        #[serde(rename = "call.summary.completed")]
+        CallSummaryCompleted,
+    }
+    impl ::std::fmt::Display for CreateCallSummaryWebhookV1BodyEventsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CallSummaryCompleted => f.write_str("call.summary.completed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateCallSummaryWebhookV1BodyEventsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "call.summary.completed" => Ok(Self::CallSummaryCompleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallSummaryWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallSummaryWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// The status of the webhook.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateCallSummaryWebhookV1BodyStatus {
+        #[serde(rename = "enabled")]
+        Enabled,
+        #[serde(rename = "disabled")]
+        Disabled,
+    }
+    impl ::std::fmt::Display for CreateCallSummaryWebhookV1BodyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Enabled => f.write_str("enabled"),
+                Self::Disabled => f.write_str("disabled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateCallSummaryWebhookV1BodyStatus {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "enabled" => Ok(Self::Enabled),
+                "disabled" => Ok(Self::Disabled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallSummaryWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallSummaryWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for CreateCallSummaryWebhookV1BodyStatus {
+        fn default() -> Self {
+            CreateCallSummaryWebhookV1BodyStatus::Enabled
+        }
+    }
+    /// The unique identifier of the user that creates the webhook. If not provided, default to workspace owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateCallSummaryWebhookV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for CreateCallSummaryWebhookV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCallSummaryWebhookV1BodyUserId>
+    for ::std::string::String {
+        fn from(value: CreateCallSummaryWebhookV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCallSummaryWebhookV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallSummaryWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallSummaryWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCallSummaryWebhookV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateCallSummaryWebhookV1Response`: what [`CreateCallSummaryWebhookV1::send`](super::builder::CreateCallSummaryWebhookV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallSummaryWebhookV1Response {
+        pub data: CreateCallSummaryWebhookV1ResponseData,
+    }
+    /// `CreateCallSummaryWebhookV1ResponseData`: the `data` of [`CreateCallSummaryWebhookV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallSummaryWebhookV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The date the webhook was deleted at, in ISO 8601 format.
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        pub events: ::std::vec::Vec<CreateCallSummaryWebhookV1ResponseDataEventsItem>,
+        /// The webhook's ID
+        pub id: ::std::string::String,
+        /// Webhook key
+        pub key: ::std::string::String,
+        /// The webhook's label.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the organization the webhook belongs to
+        #[serde(rename = "orgId")]
+        pub org_id: ::std::string::String,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(rename = "resourceIds")]
+        pub resource_ids: ::serde_json::Value,
+        pub status: CreateCallSummaryWebhookV1ResponseDataStatus,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that created the webhook.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " `CreateCallSummaryWebhookV1ResponseDataEventsItem`: the `events` of [`CreateCallSummaryWebhookV1ResponseData`]."]
+        pub enum CreateCallSummaryWebhookV1ResponseDataEventsItem : tolerant {
+        CallSummaryCompleted = "call.summary.completed", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the webhook."] pub enum
+        CreateCallSummaryWebhookV1ResponseDataStatus : tolerant { Enabled = "enabled",
+        Disabled = "disabled", }
+    }
+    /// `CreateCallTranscriptWebhookV1Body`: the body [`CreateCallTranscriptWebhookV1`](super::builder::CreateCallTranscriptWebhookV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallTranscriptWebhookV1Body {
+        pub events: ::std::vec::Vec<CreateCallTranscriptWebhookV1BodyEventsItem>,
+        /// The webhook's label.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(
+            rename = "resourceIds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub resource_ids: ::std::option::Option<::serde_json::Value>,
+        /// The status of the webhook.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<CreateCallTranscriptWebhookV1BodyStatus>,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The ID of the user that creates the webhook. If not provided, default to workspace owner.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<CreateCallTranscriptWebhookV1BodyUserId>,
+    }
+    /// `CreateCallTranscriptWebhookV1BodyEventsItem`: the `events` of [`CreateCallTranscriptWebhookV1Body`].
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateCallTranscriptWebhookV1BodyEventsItem {
+        #[serde(rename = "call.transcript.completed")]
+        CallTranscriptCompleted,
+    }
+    impl ::std::fmt::Display for CreateCallTranscriptWebhookV1BodyEventsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CallTranscriptCompleted => f.write_str("call.transcript.completed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateCallTranscriptWebhookV1BodyEventsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "call.transcript.completed" => Ok(Self::CallTranscriptCompleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallTranscriptWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallTranscriptWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// The status of the webhook.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateCallTranscriptWebhookV1BodyStatus {
+        #[serde(rename = "enabled")]
+        Enabled,
+        #[serde(rename = "disabled")]
+        Disabled,
+    }
+    impl ::std::fmt::Display for CreateCallTranscriptWebhookV1BodyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Enabled => f.write_str("enabled"),
+                Self::Disabled => f.write_str("disabled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateCallTranscriptWebhookV1BodyStatus {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "enabled" => Ok(Self::Enabled),
+                "disabled" => Ok(Self::Disabled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallTranscriptWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallTranscriptWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// The ID of the user that creates the webhook. If not provided, default to workspace owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateCallTranscriptWebhookV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for CreateCallTranscriptWebhookV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCallTranscriptWebhookV1BodyUserId>
+    for ::std::string::String {
+        fn from(value: CreateCallTranscriptWebhookV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCallTranscriptWebhookV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallTranscriptWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallTranscriptWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCallTranscriptWebhookV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateCallTranscriptWebhookV1Response`: what [`CreateCallTranscriptWebhookV1::send`](super::builder::CreateCallTranscriptWebhookV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallTranscriptWebhookV1Response {
+        pub data: CreateCallTranscriptWebhookV1ResponseData,
+    }
+    /// `CreateCallTranscriptWebhookV1ResponseData`: the `data` of [`CreateCallTranscriptWebhookV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallTranscriptWebhookV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The date the webhook was deleted at, in ISO 8601 format.
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        pub events: ::std::vec::Vec<CreateCallTranscriptWebhookV1ResponseDataEventsItem>,
+        /// The webhook's ID
+        pub id: ::std::string::String,
+        /// Webhook key
+        pub key: ::std::string::String,
+        /// The webhook's label.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the organization the webhook belongs to
+        #[serde(rename = "orgId")]
+        pub org_id: ::std::string::String,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(rename = "resourceIds")]
+        pub resource_ids: ::serde_json::Value,
+        pub status: CreateCallTranscriptWebhookV1ResponseDataStatus,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that created the webhook.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " `CreateCallTranscriptWebhookV1ResponseDataEventsItem`: the `events` of [`CreateCallTranscriptWebhookV1ResponseData`]."]
+        pub enum CreateCallTranscriptWebhookV1ResponseDataEventsItem : tolerant {
+        CallTranscriptCompleted = "call.transcript.completed", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the webhook."] pub enum
+        CreateCallTranscriptWebhookV1ResponseDataStatus : tolerant { Enabled = "enabled",
+        Disabled = "disabled", }
+    }
+    /// `CreateCallWebhookV1Body`: the body [`CreateCallWebhookV1`](super::builder::CreateCallWebhookV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallWebhookV1Body {
+        pub events: ::std::vec::Vec<CreateCallWebhookV1BodyEventsItem>,
+        /// Webhook's label
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(
+            rename = "resourceIds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub resource_ids: ::std::option::Option<::serde_json::Value>,
+        /// The status of the webhook.
+        #[serde(default = "defaults::create_call_webhook_v1_body_status")]
+        pub status: CreateCallWebhookV1BodyStatus,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that creates the webhook. If not provided, default to workspace owner.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<CreateCallWebhookV1BodyUserId>,
+    }
+    /// `CreateCallWebhookV1BodyEventsItem`: the `events` of [`CreateCallWebhookV1Body`].
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateCallWebhookV1BodyEventsItem {
+        #[serde(rename = "call.completed")]
+        CallCompleted,
+        #[serde(rename = "call.ringing")]
+        CallRinging,
+        #[serde(rename = "call.recording.completed")]
+        CallRecordingCompleted,
+    }
+    impl ::std::fmt::Display for CreateCallWebhookV1BodyEventsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CallCompleted => f.write_str("call.completed"),
+                Self::CallRinging => f.write_str("call.ringing"),
+                Self::CallRecordingCompleted => f.write_str("call.recording.completed"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateCallWebhookV1BodyEventsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "call.completed" => Ok(Self::CallCompleted),
+                "call.ringing" => Ok(Self::CallRinging),
+                "call.recording.completed" => Ok(Self::CallRecordingCompleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// The status of the webhook.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateCallWebhookV1BodyStatus {
+        #[serde(rename = "enabled")]
+        Enabled,
+        #[serde(rename = "disabled")]
+        Disabled,
+    }
+    impl ::std::fmt::Display for CreateCallWebhookV1BodyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Enabled => f.write_str("enabled"),
+                Self::Disabled => f.write_str("disabled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateCallWebhookV1BodyStatus {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "enabled" => Ok(Self::Enabled),
+                "disabled" => Ok(Self::Disabled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for CreateCallWebhookV1BodyStatus {
+        fn default() -> Self {
+            CreateCallWebhookV1BodyStatus::Enabled
+        }
+    }
+    /// The unique identifier of the user that creates the webhook. If not provided, default to workspace owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateCallWebhookV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for CreateCallWebhookV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCallWebhookV1BodyUserId> for ::std::string::String {
+        fn from(value: CreateCallWebhookV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCallWebhookV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCallWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCallWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCallWebhookV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateCallWebhookV1Response`: what [`CreateCallWebhookV1::send`](super::builder::CreateCallWebhookV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallWebhookV1Response {
+        pub data: CreateCallWebhookV1ResponseData,
+    }
+    /// `CreateCallWebhookV1ResponseData`: the `data` of [`CreateCallWebhookV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateCallWebhookV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The date the webhook was deleted at, in ISO 8601 format.
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        pub events: ::std::vec::Vec<CreateCallWebhookV1ResponseDataEventsItem>,
+        /// The webhook's ID
+        pub id: ::std::string::String,
+        /// Webhook key
+        pub key: ::std::string::String,
+        /// The webhook's label.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the organization the webhook belongs to
+        #[serde(rename = "orgId")]
+        pub org_id: ::std::string::String,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(rename = "resourceIds")]
+        pub resource_ids: ::serde_json::Value,
+        pub status: CreateCallWebhookV1ResponseDataStatus,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that created the webhook.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " `CreateCallWebhookV1ResponseDataEventsItem`: the `events` of [`CreateCallWebhookV1ResponseData`]."]
+        pub enum CreateCallWebhookV1ResponseDataEventsItem : tolerant { CallCompleted =
+        "call.completed", CallRinging = "call.ringing", CallRecordingCompleted =
+        "call.recording.completed", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the webhook."] pub enum
+        CreateCallWebhookV1ResponseDataStatus : tolerant { Enabled = "enabled", Disabled
+        = "disabled", }
+    }
+    /// `CreateContactV1Body`: the body [`CreateContactV1`](super::builder::CreateContactV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1Body {
+        /// The unique identifier of the user who created the contact.
+        #[serde(
+            rename = "createdByUserId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_by_user_id: ::std::option::Option<
+            CreateContactV1BodyCreatedByUserId,
+        >,
+        #[serde(
+            rename = "customFields",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_fields: ::std::vec::Vec<CreateContactV1BodyCustomFieldsItem>,
+        #[serde(rename = "defaultFields")]
+        pub default_fields: CreateContactV1BodyDefaultFields,
+        /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+        #[serde(
+            rename = "externalId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub external_id: ::std::option::Option<CreateContactV1BodyExternalId>,
+        /// The contact's source. Defaults to `null` for contacts created in the UI. Defaults to `public-api` for contacts created via the public API. Cannot be one of the following reserved words: `openphone`, `device`, `csv`, `zapier`, `google-people`, `other` or start with one of the following reserved prefixes: `openphone`, `csv`.
+        #[serde(default = "defaults::create_contact_v1_body_source")]
+        pub source: CreateContactV1BodySource,
+        /// A link to the contact in the source system.
+        #[serde(
+            rename = "sourceUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub source_url: ::std::option::Option<CreateContactV1BodySourceUrl>,
+    }
+    /// The unique identifier of the user who created the contact.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateContactV1BodyCreatedByUserId(::std::string::String);
+    impl ::std::ops::Deref for CreateContactV1BodyCreatedByUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactV1BodyCreatedByUserId>
+    for ::std::string::String {
+        fn from(value: CreateContactV1BodyCreatedByUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateContactV1BodyCreatedByUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateContactV1BodyCreatedByUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateContactV1BodyCreatedByUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateContactV1BodyCreatedByUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateContactV1BodyCustomFieldsItem`: the `custom_fields` of [`CreateContactV1Body`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1BodyCustomFieldsItem {
+        /// The identifying key for contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+    }
+    /// `CreateContactV1BodyDefaultFields`: the `default_fields` of [`CreateContactV1Body`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1BodyDefaultFields {
+        /// The contact's company name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub emails: ::std::vec::Vec<CreateContactV1BodyDefaultFieldsEmailsItem>,
+        /// The contact's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's last name.
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "phoneNumbers",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub phone_numbers: ::std::vec::Vec<
+            CreateContactV1BodyDefaultFieldsPhoneNumbersItem,
+        >,
+        /// The contact's role.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    /// `CreateContactV1BodyDefaultFieldsEmailsItem`: the `emails` of [`CreateContactV1BodyDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1BodyDefaultFieldsEmailsItem {
+        /// The name for the contact's email address.
+        pub name: ::std::string::String,
+        /// The contact's email address.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `CreateContactV1BodyDefaultFieldsPhoneNumbersItem`: the `phone_numbers` of [`CreateContactV1BodyDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1BodyDefaultFieldsPhoneNumbersItem {
+        /// The name of the contact's phone number.
+        pub name: ::std::string::String,
+        /// The contact's phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateContactV1BodyExternalId(::std::string::String);
+    impl ::std::ops::Deref for CreateContactV1BodyExternalId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactV1BodyExternalId> for ::std::string::String {
+        fn from(value: CreateContactV1BodyExternalId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateContactV1BodyExternalId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 75usize {
+                return Err("longer than 75 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateContactV1BodyExternalId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateContactV1BodyExternalId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateContactV1BodyExternalId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The contact's source. Defaults to `null` for contacts created in the UI. Defaults to `public-api` for contacts created via the public API. Cannot be one of the following reserved words: `openphone`, `device`, `csv`, `zapier`, `google-people`, `other` or start with one of the following reserved prefixes: `openphone`, `csv`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateContactV1BodySource(::std::string::String);
+    impl ::std::ops::Deref for CreateContactV1BodySource {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactV1BodySource> for ::std::string::String {
+        fn from(value: CreateContactV1BodySource) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for CreateContactV1BodySource {
+        fn default() -> Self {
+            CreateContactV1BodySource("public-api".to_string())
+        }
+    }
+    impl ::std::str::FromStr for CreateContactV1BodySource {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 72usize {
+                return Err("longer than 72 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateContactV1BodySource {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateContactV1BodySource {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateContactV1BodySource {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// A link to the contact in the source system.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateContactV1BodySourceUrl(::std::string::String);
+    impl ::std::ops::Deref for CreateContactV1BodySourceUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateContactV1BodySourceUrl> for ::std::string::String {
+        fn from(value: CreateContactV1BodySourceUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateContactV1BodySourceUrl {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateContactV1BodySourceUrl {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateContactV1BodySourceUrl {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateContactV1BodySourceUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateContactV1Response`: what [`CreateContactV1::send`](super::builder::CreateContactV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1Response {
+        pub data: CreateContactV1ResponseData,
+    }
+    /// `CreateContactV1ResponseData`: the `data` of [`CreateContactV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who created the contact.
+        #[serde(rename = "createdByUserId")]
+        pub created_by_user_id: ::std::string::String,
+        #[serde(rename = "customFields")]
+        pub custom_fields: ::std::vec::Vec<CreateContactV1ResponseDataCustomFieldsItem>,
+        #[serde(rename = "defaultFields")]
+        pub default_fields: CreateContactV1ResponseDataDefaultFields,
+        /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+        #[serde(
+            rename = "externalId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the contact.
+        pub id: ::std::string::String,
+        /// Indicates how the contact was created or where it originated from.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub source: ::std::option::Option<::std::string::String>,
+        /// A link to the contact in the source system.
+        #[serde(
+            rename = "sourceUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub source_url: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+    }
+    /// `CreateContactV1ResponseDataCustomFieldsItem`: the `custom_fields` of [`CreateContactV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1ResponseDataCustomFieldsItem {
+        /// The unique identifier for the contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The identifying key for contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        /// The name of the custom contact field. This name is set by users in the Quo interface when the custom field is created.
+        pub name: ::std::string::String,
+    }
+    /// `CreateContactV1ResponseDataDefaultFields`: the `default_fields` of [`CreateContactV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1ResponseDataDefaultFields {
+        /// The contact's company name.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub company: ::std::option::Option<::std::string::String>,
+        pub emails: ::std::vec::Vec<CreateContactV1ResponseDataDefaultFieldsEmailsItem>,
+        /// The contact's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "phoneNumbers")]
+        pub phone_numbers: ::std::vec::Vec<
+            CreateContactV1ResponseDataDefaultFieldsPhoneNumbersItem,
+        >,
+        /// The contact's role.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    /// `CreateContactV1ResponseDataDefaultFieldsEmailsItem`: the `emails` of [`CreateContactV1ResponseDataDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1ResponseDataDefaultFieldsEmailsItem {
+        /// The unique identifier for the contact email field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name for the contact's email address.
+        pub name: ::std::string::String,
+        /// The contact's email address.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `CreateContactV1ResponseDataDefaultFieldsPhoneNumbersItem`: the `phone_numbers` of [`CreateContactV1ResponseDataDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateContactV1ResponseDataDefaultFieldsPhoneNumbersItem {
+        /// The unique identifier of the contact phone number field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name of the contact's phone number.
+        pub name: ::std::string::String,
+        /// The contact's phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `CreateMessageWebhookV1Body`: the body [`CreateMessageWebhookV1`](super::builder::CreateMessageWebhookV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateMessageWebhookV1Body {
+        pub events: ::std::vec::Vec<CreateMessageWebhookV1BodyEventsItem>,
+        /// Webhook's label
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(
+            rename = "resourceIds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub resource_ids: ::std::option::Option<::serde_json::Value>,
+        /// The status of the webhook.
+        #[serde(default = "defaults::create_message_webhook_v1_body_status")]
+        pub status: CreateMessageWebhookV1BodyStatus,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that creates the webhook. If not provided, default to workspace owner.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<CreateMessageWebhookV1BodyUserId>,
+    }
+    /// `CreateMessageWebhookV1BodyEventsItem`: the `events` of [`CreateMessageWebhookV1Body`].
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateMessageWebhookV1BodyEventsItem {
+        #[serde(rename = "message.received")]
+        MessageReceived,
+        #[serde(rename = "message.delivered")]
+        MessageDelivered,
+    }
+    impl ::std::fmt::Display for CreateMessageWebhookV1BodyEventsItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::MessageReceived => f.write_str("message.received"),
+                Self::MessageDelivered => f.write_str("message.delivered"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateMessageWebhookV1BodyEventsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "message.received" => Ok(Self::MessageReceived),
+                "message.delivered" => Ok(Self::MessageDelivered),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateMessageWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateMessageWebhookV1BodyEventsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// The status of the webhook.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum CreateMessageWebhookV1BodyStatus {
+        #[serde(rename = "enabled")]
+        Enabled,
+        #[serde(rename = "disabled")]
+        Disabled,
+    }
+    impl ::std::fmt::Display for CreateMessageWebhookV1BodyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Enabled => f.write_str("enabled"),
+                Self::Disabled => f.write_str("disabled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateMessageWebhookV1BodyStatus {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "enabled" => Ok(Self::Enabled),
+                "disabled" => Ok(Self::Disabled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateMessageWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateMessageWebhookV1BodyStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for CreateMessageWebhookV1BodyStatus {
+        fn default() -> Self {
+            CreateMessageWebhookV1BodyStatus::Enabled
+        }
+    }
+    /// The unique identifier of the user that creates the webhook. If not provided, default to workspace owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateMessageWebhookV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for CreateMessageWebhookV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateMessageWebhookV1BodyUserId>
+    for ::std::string::String {
+        fn from(value: CreateMessageWebhookV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateMessageWebhookV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateMessageWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateMessageWebhookV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateMessageWebhookV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateMessageWebhookV1Response`: what [`CreateMessageWebhookV1::send`](super::builder::CreateMessageWebhookV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateMessageWebhookV1Response {
+        pub data: CreateMessageWebhookV1ResponseData,
+    }
+    /// `CreateMessageWebhookV1ResponseData`: the `data` of [`CreateMessageWebhookV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateMessageWebhookV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The date the webhook was deleted at, in ISO 8601 format.
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        pub events: ::std::vec::Vec<CreateMessageWebhookV1ResponseDataEventsItem>,
+        /// The webhook's ID
+        pub id: ::std::string::String,
+        /// Webhook key
+        pub key: ::std::string::String,
+        /// The webhook's label.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub label: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the organization the webhook belongs to
+        #[serde(rename = "orgId")]
+        pub org_id: ::std::string::String,
+        /// The unique identifiers of the phone numbers associated with the webhook.
+        ///
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        #[serde(rename = "resourceIds")]
+        pub resource_ids: ::serde_json::Value,
+        pub status: CreateMessageWebhookV1ResponseDataStatus,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The endpoint that receives events from the webhook.
+        pub url: ::std::string::String,
+        /// The unique identifier of the user that created the webhook.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " `CreateMessageWebhookV1ResponseDataEventsItem`: the `events` of [`CreateMessageWebhookV1ResponseData`]."]
+        pub enum CreateMessageWebhookV1ResponseDataEventsItem : tolerant {
+        MessageReceived = "message.received", MessageDelivered = "message.delivered", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the webhook."] pub enum
+        CreateMessageWebhookV1ResponseDataStatus : tolerant { Enabled = "enabled",
+        Disabled = "disabled", }
+    }
+    /// The task to create. Provide exactly one of `phoneNumberId`, `conversationId`, or `activityId` to link the task to that resource.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(untagged, deny_unknown_fields)]
+    pub enum CreateTaskV1Body {
+        Variant0 {
+            #[serde(
+                rename = "assignedTo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            assigned_to: ::std::option::Option<CreateTaskV1BodyVariant0AssignedTo>,
+            /// The description of the task.
+            description: ::std::string::String,
+            #[serde(
+                rename = "dueDate",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            due_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            #[serde(rename = "phoneNumberId")]
+            phone_number_id: CreateTaskV1BodyVariant0PhoneNumberId,
+            /// The title of the task.
+            title: ::std::string::String,
+        },
+        Variant1 {
+            #[serde(
+                rename = "assignedTo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            assigned_to: ::std::option::Option<CreateTaskV1BodyVariant1AssignedTo>,
+            #[serde(rename = "conversationId")]
+            conversation_id: CreateTaskV1BodyVariant1ConversationId,
+            /// The description of the task.
+            description: ::std::string::String,
+            #[serde(
+                rename = "dueDate",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            due_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            /// The title of the task.
+            title: ::std::string::String,
+        },
+        Variant2 {
+            #[serde(rename = "activityId")]
+            activity_id: CreateTaskV1BodyVariant2ActivityId,
+            #[serde(
+                rename = "assignedTo",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            assigned_to: ::std::option::Option<CreateTaskV1BodyVariant2AssignedTo>,
+            /// The description of the task.
+            description: ::std::string::String,
+            #[serde(
+                rename = "dueDate",
+                skip_serializing_if = "::std::option::Option::is_none"
+            )]
+            due_date: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            /// The title of the task.
+            title: ::std::string::String,
+        },
+    }
+    /// `CreateTaskV1BodyVariant0AssignedTo`: the `assigned_to` of the `Variant0` variant of [`CreateTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateTaskV1BodyVariant0AssignedTo(::std::string::String);
+    impl ::std::ops::Deref for CreateTaskV1BodyVariant0AssignedTo {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTaskV1BodyVariant0AssignedTo>
+    for ::std::string::String {
+        fn from(value: CreateTaskV1BodyVariant0AssignedTo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskV1BodyVariant0AssignedTo {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTaskV1BodyVariant0AssignedTo {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTaskV1BodyVariant0AssignedTo {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTaskV1BodyVariant0AssignedTo {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateTaskV1BodyVariant0PhoneNumberId`: the `phone_number_id` of the `Variant0` variant of [`CreateTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateTaskV1BodyVariant0PhoneNumberId(::std::string::String);
+    impl ::std::ops::Deref for CreateTaskV1BodyVariant0PhoneNumberId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTaskV1BodyVariant0PhoneNumberId>
+    for ::std::string::String {
+        fn from(value: CreateTaskV1BodyVariant0PhoneNumberId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskV1BodyVariant0PhoneNumberId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^PN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^PN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTaskV1BodyVariant0PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTaskV1BodyVariant0PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTaskV1BodyVariant0PhoneNumberId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateTaskV1BodyVariant1AssignedTo`: the `assigned_to` of the `Variant1` variant of [`CreateTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateTaskV1BodyVariant1AssignedTo(::std::string::String);
+    impl ::std::ops::Deref for CreateTaskV1BodyVariant1AssignedTo {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTaskV1BodyVariant1AssignedTo>
+    for ::std::string::String {
+        fn from(value: CreateTaskV1BodyVariant1AssignedTo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskV1BodyVariant1AssignedTo {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTaskV1BodyVariant1AssignedTo {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTaskV1BodyVariant1AssignedTo {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTaskV1BodyVariant1AssignedTo {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateTaskV1BodyVariant1ConversationId`: the `conversation_id` of the `Variant1` variant of [`CreateTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateTaskV1BodyVariant1ConversationId(::std::string::String);
+    impl ::std::ops::Deref for CreateTaskV1BodyVariant1ConversationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTaskV1BodyVariant1ConversationId>
+    for ::std::string::String {
+        fn from(value: CreateTaskV1BodyVariant1ConversationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskV1BodyVariant1ConversationId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^CN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^CN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTaskV1BodyVariant1ConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTaskV1BodyVariant1ConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTaskV1BodyVariant1ConversationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateTaskV1BodyVariant2ActivityId`: the `activity_id` of the `Variant2` variant of [`CreateTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateTaskV1BodyVariant2ActivityId(::std::string::String);
+    impl ::std::ops::Deref for CreateTaskV1BodyVariant2ActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTaskV1BodyVariant2ActivityId>
+    for ::std::string::String {
+        fn from(value: CreateTaskV1BodyVariant2ActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskV1BodyVariant2ActivityId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTaskV1BodyVariant2ActivityId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTaskV1BodyVariant2ActivityId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTaskV1BodyVariant2ActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateTaskV1BodyVariant2AssignedTo`: the `assigned_to` of the `Variant2` variant of [`CreateTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct CreateTaskV1BodyVariant2AssignedTo(::std::string::String);
+    impl ::std::ops::Deref for CreateTaskV1BodyVariant2AssignedTo {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTaskV1BodyVariant2AssignedTo>
+    for ::std::string::String {
+        fn from(value: CreateTaskV1BodyVariant2AssignedTo) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTaskV1BodyVariant2AssignedTo {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTaskV1BodyVariant2AssignedTo {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateTaskV1BodyVariant2AssignedTo {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTaskV1BodyVariant2AssignedTo {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `CreateTaskV1Response`: what [`CreateTaskV1::send`](super::builder::CreateTaskV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateTaskV1Response {
+        pub data: CreateTaskV1ResponseData,
+    }
+    /// `CreateTaskV1ResponseData`: the `data` of [`CreateTaskV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct CreateTaskV1ResponseData {
+        #[serde(
+            rename = "activityId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub activity_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "conversationId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub conversation_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "phoneNumberId")]
+        pub phone_number_id: ::std::string::String,
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// The unique identifier of the contact.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct DeleteContactV1Id(::std::string::String);
+    impl ::std::ops::Deref for DeleteContactV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteContactV1Id> for ::std::string::String {
+        fn from(value: DeleteContactV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteContactV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteContactV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DeleteContactV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteContactV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `DeleteTaskV1TaskId`: the `task_id` parameter of [`DeleteTaskV1`](super::builder::DeleteTaskV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct DeleteTaskV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for DeleteTaskV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteTaskV1TaskId> for ::std::string::String {
+        fn from(value: DeleteTaskV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteTaskV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DeleteTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteTaskV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The unique identifier of a webhook
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct DeleteWebhookByIdV1Id(::std::string::String);
+    impl ::std::ops::Deref for DeleteWebhookByIdV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeleteWebhookByIdV1Id> for ::std::string::String {
+        fn from(value: DeleteWebhookByIdV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DeleteWebhookByIdV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^WH(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^WH(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeleteWebhookByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DeleteWebhookByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeleteWebhookByIdV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
     }
     /// `EventCall`: the `object` of [`CallEventData`], the `resource` of [`CallEventData`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -444,6 +2815,2958 @@ pub mod types {
         "delivered", Undelivered = "undelivered", Received = "received", Failed =
         "failed", }
     }
+    /// Unique identifier of the call.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetCallByIdV1CallId(::std::string::String);
+    impl ::std::ops::Deref for GetCallByIdV1CallId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetCallByIdV1CallId> for ::std::string::String {
+        fn from(value: GetCallByIdV1CallId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetCallByIdV1CallId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetCallByIdV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetCallByIdV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetCallByIdV1CallId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetCallByIdV1Response`: what [`GetCallByIdV1::send`](super::builder::GetCallByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallByIdV1Response {
+        pub data: GetCallByIdV1ResponseData,
+    }
+    /// `GetCallByIdV1ResponseData`: the `data` of [`GetCallByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallByIdV1ResponseData {
+        /// Type of AI that answered the call. Set to 'ai-agent' for AI responses, or null for human responses.
+        #[serde(
+            rename = "aiHandled",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub ai_handled: ::std::option::Option<::std::string::String>,
+        /// The timestamp when the call was answered in ISO 8601 format. Null if the call was not answered.
+        #[serde(
+            rename = "answeredAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub answered_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the Quo user who answered the incoming call. Null for outgoing calls or unanswered incoming calls.
+        #[serde(
+            rename = "answeredBy",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub answered_by: ::std::option::Option<::std::string::String>,
+        /// How the call reached the user's inbox: either by direct dial to their number or routed through a phone menu. Null for outbound calls.
+        #[serde(
+            rename = "callRoute",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub call_route: ::std::option::Option<::std::string::String>,
+        /// The timestamp when the call ended, in ISO 8601 format. Null if the call is ongoing or was not completed.
+        #[serde(
+            rename = "completedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub completed_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        pub direction: GetCallByIdV1ResponseDataDirection,
+        /// The total duration of the call in seconds.
+        pub duration: i64,
+        /// The phone number or Quo user ID from which the call was forwarded. Null if the call was not forwarded.
+        #[serde(
+            rename = "forwardedFrom",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub forwarded_from: ::std::option::Option<::std::string::String>,
+        /// The phone number or Quo user ID to which the call was forwarded. Null if the call was not forwarded.
+        #[serde(
+            rename = "forwardedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub forwarded_to: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the call.
+        pub id: ::std::string::String,
+        /// The unique identifier of the Quo user who initiated the outgoing call. Null for incoming calls.
+        #[serde(
+            rename = "initiatedBy",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub initiated_by: ::std::option::Option<::std::string::String>,
+        pub participants: ::std::vec::Vec<::std::string::String>,
+        /// The unique identifier of the Quo number associated with the call.
+        #[serde(rename = "phoneNumberId")]
+        pub phone_number_id: ::std::string::String,
+        pub status: GetCallByIdV1ResponseDataStatus,
+        /// The timestamp when the call record was last updated, in ISO 8601 format. Null if never updated.
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the Quo user account associated with the call.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The direction of the call relative to the Quo number."] pub enum
+        GetCallByIdV1ResponseDataDirection : tolerant { Incoming = "incoming", Outgoing =
+        "outgoing", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The current status of the call."] pub enum
+        GetCallByIdV1ResponseDataStatus : tolerant { Queued = "queued", Initiated =
+        "initiated", Ringing = "ringing", InProgress = "in-progress", Completed =
+        "completed", Busy = "busy", Failed = "failed", NoAnswer = "no-answer", Canceled =
+        "canceled", Missed = "missed", Answered = "answered", Forwarded = "forwarded",
+        Abandoned = "abandoned", }
+    }
+    /// The unique identifier of the call for which recordings are being retrieved.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetCallRecordingsV1CallId(::std::string::String);
+    impl ::std::ops::Deref for GetCallRecordingsV1CallId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetCallRecordingsV1CallId> for ::std::string::String {
+        fn from(value: GetCallRecordingsV1CallId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetCallRecordingsV1CallId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetCallRecordingsV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetCallRecordingsV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetCallRecordingsV1CallId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetCallRecordingsV1Response`: what [`GetCallRecordingsV1::send`](super::builder::GetCallRecordingsV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallRecordingsV1Response {
+        pub data: ::std::vec::Vec<GetCallRecordingsV1ResponseDataItem>,
+    }
+    /// `GetCallRecordingsV1ResponseDataItem`: the `data` of [`GetCallRecordingsV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallRecordingsV1ResponseDataItem {
+        /// The length of the call recording in seconds. Null if the recording is not completed or the duration is unknown.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub duration: ::std::option::Option<i64>,
+        /// The unique identifier of the call recording.
+        pub id: ::std::string::String,
+        /// The timestamp when the recording began, in ISO 8601 format. Null if the recording hasn't started or the start time is unknown.
+        #[serde(
+            rename = "startTime",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub start_time: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The current status of the call recording.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub status: ::std::option::Option<GetCallRecordingsV1ResponseDataItemStatus>,
+        /// The file type of the call recording. Null if the type is not specified or is unknown.
+        #[serde(
+            rename = "type",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+        /// The URL where the call recording can be accessed or downloaded. Null if the URL is not available or the recording is not accessible.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The current status of the call recording."] pub enum
+        GetCallRecordingsV1ResponseDataItemStatus : tolerant { Absent = "absent",
+        Completed = "completed", Deleted = "deleted", Failed = "failed", InProgress =
+        "in-progress", Paused = "paused", Processing = "processing", Stopped = "stopped",
+        Stopping = "stopping", }
+    }
+    /// The unique identifier of the call associated with the summary.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetCallSummaryV1CallId(::std::string::String);
+    impl ::std::ops::Deref for GetCallSummaryV1CallId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetCallSummaryV1CallId> for ::std::string::String {
+        fn from(value: GetCallSummaryV1CallId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetCallSummaryV1CallId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetCallSummaryV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetCallSummaryV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetCallSummaryV1CallId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetCallSummaryV1Response`: what [`GetCallSummaryV1::send`](super::builder::GetCallSummaryV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallSummaryV1Response {
+        pub data: GetCallSummaryV1ResponseData,
+    }
+    /// `GetCallSummaryV1ResponseData`: the `data` of [`GetCallSummaryV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallSummaryV1ResponseData {
+        /// The unique identifier of the call to which this summary belongs.
+        #[serde(rename = "callId")]
+        pub call_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub jobs: ::std::option::Option<
+            ::std::vec::Vec<GetCallSummaryV1ResponseDataJobsItem>,
+        >,
+        #[serde(
+            rename = "nextSteps",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub next_steps: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub status: GetCallSummaryV1ResponseDataStatus,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub summary: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    /// `GetCallSummaryV1ResponseDataJobsItem`: the `jobs` of [`GetCallSummaryV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallSummaryV1ResponseDataJobsItem {
+        pub icon: ::std::string::String,
+        pub name: ::std::string::String,
+        pub result: GetCallSummaryV1ResponseDataJobsItemResult,
+    }
+    /// `GetCallSummaryV1ResponseDataJobsItemResult`: the `result` of [`GetCallSummaryV1ResponseDataJobsItem`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallSummaryV1ResponseDataJobsItemResult {
+        pub data: ::std::vec::Vec<GetCallSummaryV1ResponseDataJobsItemResultDataItem>,
+    }
+    /// `GetCallSummaryV1ResponseDataJobsItemResultDataItem`: the `data` of [`GetCallSummaryV1ResponseDataJobsItemResult`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallSummaryV1ResponseDataJobsItemResultDataItem {
+        pub name: ::std::string::String,
+        pub value: GetCallSummaryV1ResponseDataJobsItemResultDataItemValue,
+    }
+    /// `GetCallSummaryV1ResponseDataJobsItemResultDataItemValue`: the `value` of [`GetCallSummaryV1ResponseDataJobsItemResultDataItem`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(untagged)]
+    pub enum GetCallSummaryV1ResponseDataJobsItemResultDataItemValue {
+        String(::std::string::String),
+        Number(f64),
+        Boolean(bool),
+    }
+    impl ::std::fmt::Display
+    for GetCallSummaryV1ResponseDataJobsItemResultDataItemValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Number(x) => x.fmt(f),
+                Self::Boolean(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<f64>
+    for GetCallSummaryV1ResponseDataJobsItemResultDataItemValue {
+        fn from(value: f64) -> Self {
+            Self::Number(value)
+        }
+    }
+    impl ::std::convert::From<bool>
+    for GetCallSummaryV1ResponseDataJobsItemResultDataItemValue {
+        fn from(value: bool) -> Self {
+            Self::Boolean(value)
+        }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the call summary."] pub enum
+        GetCallSummaryV1ResponseDataStatus : tolerant { Absent = "absent", InProgress =
+        "in-progress", Completed = "completed", Failed = "failed", }
+    }
+    /// Unique identifier of the call associated with this transcript.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetCallTranscriptV1Id(::std::string::String);
+    impl ::std::ops::Deref for GetCallTranscriptV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetCallTranscriptV1Id> for ::std::string::String {
+        fn from(value: GetCallTranscriptV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetCallTranscriptV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetCallTranscriptV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetCallTranscriptV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetCallTranscriptV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetCallTranscriptV1Response`: what [`GetCallTranscriptV1::send`](super::builder::GetCallTranscriptV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallTranscriptV1Response {
+        pub data: GetCallTranscriptV1ResponseData,
+    }
+    /// `GetCallTranscriptV1ResponseData`: the `data` of [`GetCallTranscriptV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallTranscriptV1ResponseData {
+        /// The unique identifier of the call to which this transcript belongs.
+        #[serde(rename = "callId")]
+        pub call_id: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub dialogue: ::std::option::Option<
+            ::std::vec::Vec<GetCallTranscriptV1ResponseDataDialogueItem>,
+        >,
+        /// The total duration of the transcribed call in seconds.
+        pub duration: f64,
+        pub status: GetCallTranscriptV1ResponseDataStatus,
+    }
+    /// `GetCallTranscriptV1ResponseDataDialogueItem`: the `dialogue` of [`GetCallTranscriptV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallTranscriptV1ResponseDataDialogueItem {
+        /// The transcribed text of a specific dialogue segment.
+        pub content: ::std::string::String,
+        /// The end time of the dialogue segment in seconds, relative to the beginning of the call.
+        pub end: f64,
+        /// The phone number of the participant who spoke during this dialogue segment.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub identifier: ::std::option::Option<::std::string::String>,
+        /// The start time of the dialogue segment in seconds, relative to the beginning of the call.
+        pub start: f64,
+        /// The unique identifier of the Quo user who spoke during this dialogue segment. Null for external participants or if user identification is not available.
+        #[serde(
+            rename = "userId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the call transcription."] pub enum
+        GetCallTranscriptV1ResponseDataStatus : tolerant { Absent = "absent", InProgress
+        = "in-progress", Completed = "completed", Failed = "failed", }
+    }
+    /// The unique identifier of the call for which a voicemail is being retrieved.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetCallVoicemailsV1CallId(::std::string::String);
+    impl ::std::ops::Deref for GetCallVoicemailsV1CallId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetCallVoicemailsV1CallId> for ::std::string::String {
+        fn from(value: GetCallVoicemailsV1CallId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetCallVoicemailsV1CallId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetCallVoicemailsV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetCallVoicemailsV1CallId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetCallVoicemailsV1CallId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetCallVoicemailsV1Response`: what [`GetCallVoicemailsV1::send`](super::builder::GetCallVoicemailsV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallVoicemailsV1Response {
+        pub data: GetCallVoicemailsV1ResponseData,
+    }
+    /// `GetCallVoicemailsV1ResponseData`: the `data` of [`GetCallVoicemailsV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetCallVoicemailsV1ResponseData {
+        /// The length of the call voicemail in seconds. Null if the voicemail is not completed or the duration is unknown.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub duration: ::std::option::Option<i64>,
+        /// The unique identifier of the call voicemail.
+        pub id: ::std::string::String,
+        /// The URL where the call voicemail can be accessed or downloaded. Null if the voicemail is not completed or the URL is not available.
+        #[serde(
+            rename = "recordingUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub recording_url: ::std::option::Option<::std::string::String>,
+        pub status: GetCallVoicemailsV1ResponseDataStatus,
+        /// The transcript of the call voicemail. Null if the voicemail is not completed or the transcript is not available.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub transcript: ::std::option::Option<::std::string::String>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The current status of the call voicemail."] pub enum
+        GetCallVoicemailsV1ResponseDataStatus : tolerant { Completed = "completed",
+        InProgress = "in-progress", }
+    }
+    /// The unique identifier of the contact.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetContactByIdV1Id(::std::string::String);
+    impl ::std::ops::Deref for GetContactByIdV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetContactByIdV1Id> for ::std::string::String {
+        fn from(value: GetContactByIdV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetContactByIdV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetContactByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetContactByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetContactByIdV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetContactByIdV1Response`: what [`GetContactByIdV1::send`](super::builder::GetContactByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactByIdV1Response {
+        pub data: GetContactByIdV1ResponseData,
+    }
+    /// `GetContactByIdV1ResponseData`: the `data` of [`GetContactByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactByIdV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who created the contact.
+        #[serde(rename = "createdByUserId")]
+        pub created_by_user_id: ::std::string::String,
+        #[serde(rename = "customFields")]
+        pub custom_fields: ::std::vec::Vec<GetContactByIdV1ResponseDataCustomFieldsItem>,
+        #[serde(rename = "defaultFields")]
+        pub default_fields: GetContactByIdV1ResponseDataDefaultFields,
+        /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+        #[serde(
+            rename = "externalId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the contact.
+        pub id: ::std::string::String,
+        /// Indicates how the contact was created or where it originated from.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub source: ::std::option::Option<::std::string::String>,
+        /// A link to the contact in the source system.
+        #[serde(
+            rename = "sourceUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub source_url: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+    }
+    /// `GetContactByIdV1ResponseDataCustomFieldsItem`: the `custom_fields` of [`GetContactByIdV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactByIdV1ResponseDataCustomFieldsItem {
+        /// The unique identifier for the contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The identifying key for contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        /// The name of the custom contact field. This name is set by users in the Quo interface when the custom field is created.
+        pub name: ::std::string::String,
+    }
+    /// `GetContactByIdV1ResponseDataDefaultFields`: the `default_fields` of [`GetContactByIdV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactByIdV1ResponseDataDefaultFields {
+        /// The contact's company name.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub company: ::std::option::Option<::std::string::String>,
+        pub emails: ::std::vec::Vec<GetContactByIdV1ResponseDataDefaultFieldsEmailsItem>,
+        /// The contact's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "phoneNumbers")]
+        pub phone_numbers: ::std::vec::Vec<
+            GetContactByIdV1ResponseDataDefaultFieldsPhoneNumbersItem,
+        >,
+        /// The contact's role.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    /// `GetContactByIdV1ResponseDataDefaultFieldsEmailsItem`: the `emails` of [`GetContactByIdV1ResponseDataDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactByIdV1ResponseDataDefaultFieldsEmailsItem {
+        /// The unique identifier for the contact email field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name for the contact's email address.
+        pub name: ::std::string::String,
+        /// The contact's email address.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `GetContactByIdV1ResponseDataDefaultFieldsPhoneNumbersItem`: the `phone_numbers` of [`GetContactByIdV1ResponseDataDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactByIdV1ResponseDataDefaultFieldsPhoneNumbersItem {
+        /// The unique identifier of the contact phone number field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name of the contact's phone number.
+        pub name: ::std::string::String,
+        /// The contact's phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `GetContactCustomFieldsV1Response`: what [`GetContactCustomFieldsV1::send`](super::builder::GetContactCustomFieldsV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactCustomFieldsV1Response {
+        pub data: ::std::vec::Vec<GetContactCustomFieldsV1ResponseDataItem>,
+    }
+    /// `GetContactCustomFieldsV1ResponseDataItem`: the `data` of [`GetContactCustomFieldsV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetContactCustomFieldsV1ResponseDataItem {
+        /// The identifying key for contact custom field.
+        pub key: ::std::string::String,
+        /// The name of the custom contact field. This name is set by users in the Quo interface when the custom field is created.
+        pub name: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: GetContactCustomFieldsV1ResponseDataItemType,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " The data type of the custom contact field, determining what kind of information can be stored and how it should be formatted."]
+        pub enum GetContactCustomFieldsV1ResponseDataItemType : tolerant { Address =
+        "address", Boolean = "boolean", Date = "date", MultiSelect = "multi-select",
+        Number = "number", String = "string", Url = "url", }
+    }
+    /// The unique identifier of a message
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetMessageByIdV1Id(::std::string::String);
+    impl ::std::ops::Deref for GetMessageByIdV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetMessageByIdV1Id> for ::std::string::String {
+        fn from(value: GetMessageByIdV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetMessageByIdV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^AC(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^AC(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetMessageByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetMessageByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetMessageByIdV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetMessageByIdV1Response`: what [`GetMessageByIdV1::send`](super::builder::GetMessageByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetMessageByIdV1Response {
+        pub data: GetMessageByIdV1ResponseData,
+    }
+    /// `GetMessageByIdV1ResponseData`: the `data` of [`GetMessageByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetMessageByIdV1ResponseData {
+        /// The unique identifier of the conversation.
+        #[serde(rename = "conversationId")]
+        pub conversation_id: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        pub direction: GetMessageByIdV1ResponseDataDirection,
+        /// The from identifier, typically a E.164 phone number but can be a variety of formats.
+        pub from: ::std::string::String,
+        /// The unique identifier of the message.
+        pub id: ::std::string::String,
+        /// The unique identifier of the Quo phone number that the message was sent from.
+        #[serde(
+            rename = "phoneNumberId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_id: ::std::option::Option<::std::string::String>,
+        pub status: MessageStatus,
+        /// The content of the message.
+        pub text: ::std::string::String,
+        pub to: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who sent the message. Null for incoming messages.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The direction of the message relative to the Quo number."] pub enum
+        GetMessageByIdV1ResponseDataDirection : tolerant { Incoming = "incoming",
+        Outgoing = "outgoing", }
+    }
+    /// Unique identifier of the phone number.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetPhoneNumberByIdV1PhoneNumberId(::std::string::String);
+    impl ::std::ops::Deref for GetPhoneNumberByIdV1PhoneNumberId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetPhoneNumberByIdV1PhoneNumberId>
+    for ::std::string::String {
+        fn from(value: GetPhoneNumberByIdV1PhoneNumberId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetPhoneNumberByIdV1PhoneNumberId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^PN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^PN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetPhoneNumberByIdV1PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GetPhoneNumberByIdV1PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetPhoneNumberByIdV1PhoneNumberId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetPhoneNumberByIdV1Response`: what [`GetPhoneNumberByIdV1::send`](super::builder::GetPhoneNumberByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetPhoneNumberByIdV1Response {
+        pub data: GetPhoneNumberByIdV1ResponseData,
+    }
+    /// `GetPhoneNumberByIdV1ResponseData`: the `data` of [`GetPhoneNumberByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetPhoneNumberByIdV1ResponseData {
+        /// Timestamp of when the phone number was added to the account in ISO 8601 format.
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        /// A human-readable representation of a phone number.
+        #[serde(
+            rename = "formattedNumber",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub formatted_number: ::std::option::Option<::std::string::String>,
+        /// Forwarding number for incoming calls, null if no forwarding number is configured.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub forward: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the group to which the Quo number belongs.
+        #[serde(rename = "groupId")]
+        pub group_id: ::std::string::String,
+        /// The unique identifier of Quo phone number.
+        pub id: ::std::string::String,
+        /// The display name of the phone number
+        pub name: ::std::string::String,
+        /// A phone number in E.164 format, including the country code.
+        pub number: ::std::string::String,
+        /// Unique identifier for the phone number’s porting request, if applicable.
+        #[serde(
+            rename = "portRequestId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub port_request_id: ::std::option::Option<::std::string::String>,
+        /// Current status of the porting process, if applicable.
+        #[serde(
+            rename = "portingStatus",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub porting_status: ::std::option::Option<::std::string::String>,
+        pub restrictions: GetPhoneNumberByIdV1ResponseDataRestrictions,
+        /// Custom symbol or emoji associated with the phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub symbol: ::std::option::Option<::std::string::String>,
+        /// Timestamp of the last update to the phone number's details in ISO 8601 format.
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        pub users: ::std::vec::Vec<GetPhoneNumberByIdV1ResponseDataUsersItem>,
+    }
+    /// `GetPhoneNumberByIdV1ResponseDataRestrictions`: the `restrictions` of [`GetPhoneNumberByIdV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetPhoneNumberByIdV1ResponseDataRestrictions {
+        pub calling: GetPhoneNumberByIdV1ResponseDataRestrictionsCalling,
+        pub messaging: GetPhoneNumberByIdV1ResponseDataRestrictionsMessaging,
+    }
+    /// `GetPhoneNumberByIdV1ResponseDataRestrictionsCalling`: the `calling` of [`GetPhoneNumberByIdV1ResponseDataRestrictions`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetPhoneNumberByIdV1ResponseDataRestrictionsCalling {
+        #[serde(rename = "CA")]
+        pub ca: GetPhoneNumberByIdV1ResponseDataRestrictionsCallingCa,
+        #[serde(rename = "Intl")]
+        pub intl: GetPhoneNumberByIdV1ResponseDataRestrictionsCallingIntl,
+        #[serde(rename = "US")]
+        pub us: GetPhoneNumberByIdV1ResponseDataRestrictionsCallingUs,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum GetPhoneNumberByIdV1ResponseDataRestrictionsCallingCa : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum GetPhoneNumberByIdV1ResponseDataRestrictionsCallingIntl : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum GetPhoneNumberByIdV1ResponseDataRestrictionsCallingUs : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    /// `GetPhoneNumberByIdV1ResponseDataRestrictionsMessaging`: the `messaging` of [`GetPhoneNumberByIdV1ResponseDataRestrictions`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetPhoneNumberByIdV1ResponseDataRestrictionsMessaging {
+        #[serde(rename = "CA")]
+        pub ca: GetPhoneNumberByIdV1ResponseDataRestrictionsMessagingCa,
+        #[serde(rename = "Intl")]
+        pub intl: GetPhoneNumberByIdV1ResponseDataRestrictionsMessagingIntl,
+        #[serde(rename = "US")]
+        pub us: GetPhoneNumberByIdV1ResponseDataRestrictionsMessagingUs,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum GetPhoneNumberByIdV1ResponseDataRestrictionsMessagingCa : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum GetPhoneNumberByIdV1ResponseDataRestrictionsMessagingIntl : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum GetPhoneNumberByIdV1ResponseDataRestrictionsMessagingUs : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    /// `GetPhoneNumberByIdV1ResponseDataUsersItem`: the `users` of [`GetPhoneNumberByIdV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetPhoneNumberByIdV1ResponseDataUsersItem {
+        /// The user's email address.
+        pub email: ::std::string::String,
+        /// The user's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the group to which the user belongs.
+        #[serde(rename = "groupId")]
+        pub group_id: ::std::string::String,
+        /// The unique identifier of the user.
+        pub id: ::std::string::String,
+        /// The user's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        pub role: GetPhoneNumberByIdV1ResponseDataUsersItemRole,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The user's role in the organization."] pub enum
+        GetPhoneNumberByIdV1ResponseDataUsersItemRole : tolerant { Owner = "owner", Admin
+        = "admin", Member = "member", }
+    }
+    /// `GetTaskByIdV1Response`: what [`GetTaskByIdV1::send`](super::builder::GetTaskByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetTaskByIdV1Response {
+        pub data: GetTaskByIdV1ResponseData,
+    }
+    /// `GetTaskByIdV1ResponseData`: the `data` of [`GetTaskByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetTaskByIdV1ResponseData {
+        #[serde(
+            rename = "activityId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub activity_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "assignedBy",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_by: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "assignedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_to: ::std::option::Option<::std::string::String>,
+        pub completed: bool,
+        #[serde(
+            rename = "conversationId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub conversation_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        #[serde(rename = "createdBy")]
+        pub created_by: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "dueDate",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub due_date: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(rename = "isDeleted")]
+        pub is_deleted: bool,
+        #[serde(rename = "orgId")]
+        pub org_id: ::std::string::String,
+        #[serde(
+            rename = "phoneNumberGroupId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_group_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "phoneNumberId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_id: ::std::option::Option<::std::string::String>,
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    /// `GetTaskByIdV1TaskId`: the `task_id` parameter of [`GetTaskByIdV1`](super::builder::GetTaskByIdV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetTaskByIdV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for GetTaskByIdV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetTaskByIdV1TaskId> for ::std::string::String {
+        fn from(value: GetTaskByIdV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetTaskByIdV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetTaskByIdV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetTaskByIdV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetTaskByIdV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetUserByIdV1Response`: what [`GetUserByIdV1::send`](super::builder::GetUserByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetUserByIdV1Response {
+        pub data: GetUserByIdV1ResponseData,
+    }
+    /// `GetUserByIdV1ResponseData`: the `data` of [`GetUserByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetUserByIdV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The user's email address.
+        pub email: ::std::string::String,
+        /// The user's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the user.
+        pub id: ::std::string::String,
+        /// The user's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        /// The user's picture URL.
+        #[serde(
+            rename = "pictureUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub picture_url: ::std::option::Option<::std::string::String>,
+        pub role: GetUserByIdV1ResponseDataRole,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The user's role in the organization."] pub enum
+        GetUserByIdV1ResponseDataRole : tolerant { Owner = "owner", Admin = "admin",
+        Member = "member", }
+    }
+    /// The unique identifier of the user being retrieved.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetUserByIdV1UserId(::std::string::String);
+    impl ::std::ops::Deref for GetUserByIdV1UserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetUserByIdV1UserId> for ::std::string::String {
+        fn from(value: GetUserByIdV1UserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetUserByIdV1UserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetUserByIdV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetUserByIdV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetUserByIdV1UserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The unique identifier of a webhook
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct GetWebhookByIdV1Id(::std::string::String);
+    impl ::std::ops::Deref for GetWebhookByIdV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GetWebhookByIdV1Id> for ::std::string::String {
+        fn from(value: GetWebhookByIdV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GetWebhookByIdV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^WH(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^WH(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GetWebhookByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GetWebhookByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GetWebhookByIdV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `GetWebhookByIdV1Response`: what [`GetWebhookByIdV1::send`](super::builder::GetWebhookByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct GetWebhookByIdV1Response {
+        /// Kept as raw JSON: its members are not distinguishable by shape.
+        pub data: ::serde_json::Value,
+    }
+    /// `LinkTaskToConversationV1Body`: the body [`LinkTaskToConversationV1`](super::builder::LinkTaskToConversationV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LinkTaskToConversationV1Body {
+        #[serde(rename = "conversationId")]
+        pub conversation_id: LinkTaskToConversationV1BodyConversationId,
+    }
+    /// `LinkTaskToConversationV1BodyConversationId`: the `conversation_id` of [`LinkTaskToConversationV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct LinkTaskToConversationV1BodyConversationId(::std::string::String);
+    impl ::std::ops::Deref for LinkTaskToConversationV1BodyConversationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LinkTaskToConversationV1BodyConversationId>
+    for ::std::string::String {
+        fn from(value: LinkTaskToConversationV1BodyConversationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LinkTaskToConversationV1BodyConversationId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^CN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^CN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LinkTaskToConversationV1BodyConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LinkTaskToConversationV1BodyConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LinkTaskToConversationV1BodyConversationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `LinkTaskToConversationV1Response`: what [`LinkTaskToConversationV1::send`](super::builder::LinkTaskToConversationV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LinkTaskToConversationV1Response {
+        pub data: LinkTaskToConversationV1ResponseData,
+    }
+    /// `LinkTaskToConversationV1ResponseData`: the `data` of [`LinkTaskToConversationV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct LinkTaskToConversationV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `LinkTaskToConversationV1TaskId`: the `task_id` parameter of [`LinkTaskToConversationV1`](super::builder::LinkTaskToConversationV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct LinkTaskToConversationV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for LinkTaskToConversationV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LinkTaskToConversationV1TaskId> for ::std::string::String {
+        fn from(value: LinkTaskToConversationV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LinkTaskToConversationV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LinkTaskToConversationV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for LinkTaskToConversationV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LinkTaskToConversationV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListCallsV1ParticipantsItem`: the `participants` parameter of [`ListCallsV1`](super::builder::ListCallsV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListCallsV1ParticipantsItem(::std::string::String);
+    impl ::std::ops::Deref for ListCallsV1ParticipantsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCallsV1ParticipantsItem> for ::std::string::String {
+        fn from(value: ListCallsV1ParticipantsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCallsV1ParticipantsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCallsV1ParticipantsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCallsV1ParticipantsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCallsV1ParticipantsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The unique identifier of the Quo number associated with the call.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListCallsV1PhoneNumberId(::std::string::String);
+    impl ::std::ops::Deref for ListCallsV1PhoneNumberId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCallsV1PhoneNumberId> for ::std::string::String {
+        fn from(value: ListCallsV1PhoneNumberId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCallsV1PhoneNumberId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^PN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^PN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCallsV1PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCallsV1PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCallsV1PhoneNumberId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListCallsV1Response`: what [`ListCallsV1::send`](super::builder::ListCallsV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListCallsV1Response {
+        pub data: ::std::vec::Vec<ListCallsV1ResponseDataItem>,
+        #[serde(
+            rename = "nextPageToken",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        /// Total number of items available. ⚠️ Note: `totalItems` is not accurately returning the total number of items that can be paginated. We are working on fixing this issue.
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+    }
+    /// `ListCallsV1ResponseDataItem`: the `data` of [`ListCallsV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListCallsV1ResponseDataItem {
+        /// Type of AI that answered the call. Set to 'ai-agent' for AI responses, or null for human responses.
+        #[serde(
+            rename = "aiHandled",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub ai_handled: ::std::option::Option<::std::string::String>,
+        /// The timestamp when the call was answered in ISO 8601 format. Null if the call was not answered.
+        #[serde(
+            rename = "answeredAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub answered_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the Quo user who answered the incoming call. Null for outgoing calls or unanswered incoming calls.
+        #[serde(
+            rename = "answeredBy",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub answered_by: ::std::option::Option<::std::string::String>,
+        /// How the call reached the user's inbox: either by direct dial to their number or routed through a phone menu. Null for outbound calls.
+        #[serde(
+            rename = "callRoute",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub call_route: ::std::option::Option<::std::string::String>,
+        /// The timestamp when the call ended, in ISO 8601 format. Null if the call is ongoing or was not completed.
+        #[serde(
+            rename = "completedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub completed_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        pub direction: ListCallsV1ResponseDataItemDirection,
+        /// The total duration of the call in seconds.
+        pub duration: i64,
+        /// The phone number or Quo user ID from which the call was forwarded. Null if the call was not forwarded.
+        #[serde(
+            rename = "forwardedFrom",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub forwarded_from: ::std::option::Option<::std::string::String>,
+        /// The phone number or Quo user ID to which the call was forwarded. Null if the call was not forwarded.
+        #[serde(
+            rename = "forwardedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub forwarded_to: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the call.
+        pub id: ::std::string::String,
+        /// The unique identifier of the Quo user who initiated the outgoing call. Null for incoming calls.
+        #[serde(
+            rename = "initiatedBy",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub initiated_by: ::std::option::Option<::std::string::String>,
+        pub participants: ::std::vec::Vec<::std::string::String>,
+        /// The unique identifier of the Quo number associated with the call.
+        #[serde(rename = "phoneNumberId")]
+        pub phone_number_id: ::std::string::String,
+        pub status: ListCallsV1ResponseDataItemStatus,
+        /// The timestamp when the call record was last updated, in ISO 8601 format. Null if never updated.
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the Quo user account associated with the call.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The direction of the call relative to the Quo number."] pub enum
+        ListCallsV1ResponseDataItemDirection : tolerant { Incoming = "incoming", Outgoing
+        = "outgoing", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The current status of the call."] pub enum
+        ListCallsV1ResponseDataItemStatus : tolerant { Queued = "queued", Initiated =
+        "initiated", Ringing = "ringing", InProgress = "in-progress", Completed =
+        "completed", Busy = "busy", Failed = "failed", NoAnswer = "no-answer", Canceled =
+        "canceled", Missed = "missed", Answered = "answered", Forwarded = "forwarded",
+        Abandoned = "abandoned", }
+    }
+    /// The unique identifier of the user whose access scope is applied to the results. Scopes the response to calls accessible to the specified user. Defaults to the workspace owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListCallsV1UserId(::std::string::String);
+    impl ::std::ops::Deref for ListCallsV1UserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListCallsV1UserId> for ::std::string::String {
+        fn from(value: ListCallsV1UserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListCallsV1UserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListCallsV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListCallsV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListCallsV1UserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListContactsV1ExternalIdsItem(::std::string::String);
+    impl ::std::ops::Deref for ListContactsV1ExternalIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListContactsV1ExternalIdsItem> for ::std::string::String {
+        fn from(value: ListContactsV1ExternalIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListContactsV1ExternalIdsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 75usize {
+                return Err("longer than 75 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListContactsV1ExternalIdsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListContactsV1ExternalIdsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListContactsV1ExternalIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListContactsV1Response`: what [`ListContactsV1::send`](super::builder::ListContactsV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListContactsV1Response {
+        pub data: ::std::vec::Vec<ListContactsV1ResponseDataItem>,
+        #[serde(
+            rename = "nextPageToken",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        /// Total number of items available. ⚠️ Note: `totalItems` is not accurately returning the total number of items that can be paginated. We are working on fixing this issue.
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+    }
+    /// `ListContactsV1ResponseDataItem`: the `data` of [`ListContactsV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListContactsV1ResponseDataItem {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who created the contact.
+        #[serde(rename = "createdByUserId")]
+        pub created_by_user_id: ::std::string::String,
+        #[serde(rename = "customFields")]
+        pub custom_fields: ::std::vec::Vec<
+            ListContactsV1ResponseDataItemCustomFieldsItem,
+        >,
+        #[serde(rename = "defaultFields")]
+        pub default_fields: ListContactsV1ResponseDataItemDefaultFields,
+        /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+        #[serde(
+            rename = "externalId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the contact.
+        pub id: ::std::string::String,
+        /// Indicates how the contact was created or where it originated from.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub source: ::std::option::Option<::std::string::String>,
+        /// A link to the contact in the source system.
+        #[serde(
+            rename = "sourceUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub source_url: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+    }
+    /// `ListContactsV1ResponseDataItemCustomFieldsItem`: the `custom_fields` of [`ListContactsV1ResponseDataItem`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListContactsV1ResponseDataItemCustomFieldsItem {
+        /// The unique identifier for the contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The identifying key for contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        /// The name of the custom contact field. This name is set by users in the Quo interface when the custom field is created.
+        pub name: ::std::string::String,
+    }
+    /// `ListContactsV1ResponseDataItemDefaultFields`: the `default_fields` of [`ListContactsV1ResponseDataItem`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListContactsV1ResponseDataItemDefaultFields {
+        /// The contact's company name.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub company: ::std::option::Option<::std::string::String>,
+        pub emails: ::std::vec::Vec<
+            ListContactsV1ResponseDataItemDefaultFieldsEmailsItem,
+        >,
+        /// The contact's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "phoneNumbers")]
+        pub phone_numbers: ::std::vec::Vec<
+            ListContactsV1ResponseDataItemDefaultFieldsPhoneNumbersItem,
+        >,
+        /// The contact's role.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    /// `ListContactsV1ResponseDataItemDefaultFieldsEmailsItem`: the `emails` of [`ListContactsV1ResponseDataItemDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListContactsV1ResponseDataItemDefaultFieldsEmailsItem {
+        /// The unique identifier for the contact email field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name for the contact's email address.
+        pub name: ::std::string::String,
+        /// The contact's email address.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `ListContactsV1ResponseDataItemDefaultFieldsPhoneNumbersItem`: the `phone_numbers` of [`ListContactsV1ResponseDataItemDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListContactsV1ResponseDataItemDefaultFieldsPhoneNumbersItem {
+        /// The unique identifier of the contact phone number field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name of the contact's phone number.
+        pub name: ::std::string::String,
+        /// The contact's phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// Indicates how the contact was created or where it originated from.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListContactsV1SourcesItem(::std::string::String);
+    impl ::std::ops::Deref for ListContactsV1SourcesItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListContactsV1SourcesItem> for ::std::string::String {
+        fn from(value: ListContactsV1SourcesItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListContactsV1SourcesItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 75usize {
+                return Err("longer than 75 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListContactsV1SourcesItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListContactsV1SourcesItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListContactsV1SourcesItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListConversationsV1Response`: what [`ListConversationsV1::send`](super::builder::ListConversationsV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListConversationsV1Response {
+        pub data: ::std::vec::Vec<ListConversationsV1ResponseDataItem>,
+        #[serde(
+            rename = "nextPageToken",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        /// Total number of items available. ⚠️ Note: `totalItems` is not accurately returning the total number of items that can be paginated. We are working on fixing this issue.
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+    }
+    /// `ListConversationsV1ResponseDataItem`: the `data` of [`ListConversationsV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListConversationsV1ResponseDataItem {
+        /// The unique identifier of the user or system user the conversation is assigned to.
+        #[serde(
+            rename = "assignedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_to: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the conversation.
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "lastActivityAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the most recent activity in the conversation.
+        #[serde(
+            rename = "lastActivityId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_activity_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "mutedUntil",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub muted_until: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The custom name of the conversation. Will be null if no custom name is set.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub name: ::std::option::Option<::std::string::String>,
+        pub participants: ::std::vec::Vec<::std::string::String>,
+        /// The unique identifier of the Quo phone number associated with the conversation.
+        #[serde(rename = "phoneNumberId")]
+        pub phone_number_id: ::std::string::String,
+        #[serde(
+            rename = "snoozedUntil",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub snoozed_until: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+    }
+    /// The unique identifier of the user whose access scope is applied to the results. Scopes the response to conversations accessible to the specified user.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListConversationsV1UserId(::std::string::String);
+    impl ::std::ops::Deref for ListConversationsV1UserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListConversationsV1UserId> for ::std::string::String {
+        fn from(value: ListConversationsV1UserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListConversationsV1UserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListConversationsV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListConversationsV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListConversationsV1UserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// A phone number in E.164 format, including the country code.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListMessagesV1ParticipantsItem(::std::string::String);
+    impl ::std::ops::Deref for ListMessagesV1ParticipantsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListMessagesV1ParticipantsItem> for ::std::string::String {
+        fn from(value: ListMessagesV1ParticipantsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListMessagesV1ParticipantsItem {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^\\+[1-9]\\d{1,14}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^\\+[1-9]\\d{1,14}$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListMessagesV1ParticipantsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ListMessagesV1ParticipantsItem {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMessagesV1ParticipantsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The unique identifier of the Quo number used to send or receive the messages. PhoneNumberID can be retrieved via the Get Phone Numbers endpoint.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListMessagesV1PhoneNumberId(::std::string::String);
+    impl ::std::ops::Deref for ListMessagesV1PhoneNumberId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListMessagesV1PhoneNumberId> for ::std::string::String {
+        fn from(value: ListMessagesV1PhoneNumberId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListMessagesV1PhoneNumberId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^PN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^PN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListMessagesV1PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListMessagesV1PhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMessagesV1PhoneNumberId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListMessagesV1Response`: what [`ListMessagesV1::send`](super::builder::ListMessagesV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListMessagesV1Response {
+        pub data: ::std::vec::Vec<ListMessagesV1ResponseDataItem>,
+        #[serde(
+            rename = "nextPageToken",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        /// Total number of items available. ⚠️ Note: `totalItems` is not accurately returning the total number of items that can be paginated. We are working on fixing this issue.
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+    }
+    /// `ListMessagesV1ResponseDataItem`: the `data` of [`ListMessagesV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListMessagesV1ResponseDataItem {
+        /// The unique identifier of the conversation.
+        #[serde(rename = "conversationId")]
+        pub conversation_id: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        pub direction: ListMessagesV1ResponseDataItemDirection,
+        /// The from identifier, typically a E.164 phone number but can be a variety of formats.
+        pub from: ::std::string::String,
+        /// The unique identifier of the message.
+        pub id: ::std::string::String,
+        /// The unique identifier of the Quo phone number that the message was sent from.
+        #[serde(
+            rename = "phoneNumberId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_id: ::std::option::Option<::std::string::String>,
+        pub status: MessageStatus,
+        /// The content of the message.
+        pub text: ::std::string::String,
+        pub to: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who sent the message. Null for incoming messages.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The direction of the message relative to the Quo number."] pub enum
+        ListMessagesV1ResponseDataItemDirection : tolerant { Incoming = "incoming",
+        Outgoing = "outgoing", }
+    }
+    /// The unique identifier of the user the message was sent from.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListMessagesV1UserId(::std::string::String);
+    impl ::std::ops::Deref for ListMessagesV1UserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListMessagesV1UserId> for ::std::string::String {
+        fn from(value: ListMessagesV1UserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListMessagesV1UserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListMessagesV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListMessagesV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListMessagesV1UserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListPhoneNumbersResponse`: what [`ListPhoneNumbersV1::send`](super::builder::ListPhoneNumbersV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListPhoneNumbersResponse {
+        pub data: ::std::vec::Vec<ListPhoneNumbersResponseDataItem>,
+    }
+    /// `ListPhoneNumbersResponseDataItem`: the `data` of [`ListPhoneNumbersResponse`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListPhoneNumbersResponseDataItem {
+        /// Timestamp of when the phone number was added to the account in ISO 8601 format.
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        /// A human-readable representation of a phone number.
+        #[serde(
+            rename = "formattedNumber",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub formatted_number: ::std::option::Option<::std::string::String>,
+        /// Forwarding number for incoming calls, null if no forwarding number is configured.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub forward: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the group to which the Quo number belongs.
+        #[serde(rename = "groupId")]
+        pub group_id: ::std::string::String,
+        /// The unique identifier of Quo phone number.
+        pub id: ::std::string::String,
+        /// The display name of the phone number
+        pub name: ::std::string::String,
+        /// A phone number in E.164 format, including the country code.
+        pub number: ::std::string::String,
+        /// Unique identifier for the phone number’s porting request, if applicable.
+        #[serde(
+            rename = "portRequestId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub port_request_id: ::std::option::Option<::std::string::String>,
+        /// Current status of the porting process, if applicable.
+        #[serde(
+            rename = "portingStatus",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub porting_status: ::std::option::Option<::std::string::String>,
+        pub restrictions: ListPhoneNumbersResponseDataItemRestrictions,
+        /// Custom symbol or emoji associated with the phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub symbol: ::std::option::Option<::std::string::String>,
+        /// Timestamp of the last update to the phone number's details in ISO 8601 format.
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        pub users: ::std::vec::Vec<ListPhoneNumbersResponseDataItemUsersItem>,
+    }
+    /// `ListPhoneNumbersResponseDataItemRestrictions`: the `restrictions` of [`ListPhoneNumbersResponseDataItem`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListPhoneNumbersResponseDataItemRestrictions {
+        pub calling: ListPhoneNumbersResponseDataItemRestrictionsCalling,
+        pub messaging: ListPhoneNumbersResponseDataItemRestrictionsMessaging,
+    }
+    /// `ListPhoneNumbersResponseDataItemRestrictionsCalling`: the `calling` of [`ListPhoneNumbersResponseDataItemRestrictions`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListPhoneNumbersResponseDataItemRestrictionsCalling {
+        #[serde(rename = "CA")]
+        pub ca: ListPhoneNumbersResponseDataItemRestrictionsCallingCa,
+        #[serde(rename = "Intl")]
+        pub intl: ListPhoneNumbersResponseDataItemRestrictionsCallingIntl,
+        #[serde(rename = "US")]
+        pub us: ListPhoneNumbersResponseDataItemRestrictionsCallingUs,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum ListPhoneNumbersResponseDataItemRestrictionsCallingCa : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum ListPhoneNumbersResponseDataItemRestrictionsCallingIntl : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum ListPhoneNumbersResponseDataItemRestrictionsCallingUs : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    /// `ListPhoneNumbersResponseDataItemRestrictionsMessaging`: the `messaging` of [`ListPhoneNumbersResponseDataItemRestrictions`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListPhoneNumbersResponseDataItemRestrictionsMessaging {
+        #[serde(rename = "CA")]
+        pub ca: ListPhoneNumbersResponseDataItemRestrictionsMessagingCa,
+        #[serde(rename = "Intl")]
+        pub intl: ListPhoneNumbersResponseDataItemRestrictionsMessagingIntl,
+        #[serde(rename = "US")]
+        pub us: ListPhoneNumbersResponseDataItemRestrictionsMessagingUs,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum ListPhoneNumbersResponseDataItemRestrictionsMessagingCa : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum ListPhoneNumbersResponseDataItemRestrictionsMessagingIntl : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The phone-number usage restriction status for a specific region"] pub
+        enum ListPhoneNumbersResponseDataItemRestrictionsMessagingUs : tolerant {
+        Restricted = "restricted", Unrestricted = "unrestricted", }
+    }
+    /// `ListPhoneNumbersResponseDataItemUsersItem`: the `users` of [`ListPhoneNumbersResponseDataItem`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListPhoneNumbersResponseDataItemUsersItem {
+        /// The user's email address.
+        pub email: ::std::string::String,
+        /// The user's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the group to which the user belongs.
+        #[serde(rename = "groupId")]
+        pub group_id: ::std::string::String,
+        /// The unique identifier of the user.
+        pub id: ::std::string::String,
+        /// The user's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        pub role: ListPhoneNumbersResponseDataItemUsersItemRole,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The user's role in the organization."] pub enum
+        ListPhoneNumbersResponseDataItemUsersItemRole : tolerant { Owner = "owner", Admin
+        = "admin", Member = "member", }
+    }
+    /// Filter results to return only phone numbers associated with the specified user"s unique identifier.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListPhoneNumbersV1UserId(::std::string::String);
+    impl ::std::ops::Deref for ListPhoneNumbersV1UserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListPhoneNumbersV1UserId> for ::std::string::String {
+        fn from(value: ListPhoneNumbersV1UserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListPhoneNumbersV1UserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListPhoneNumbersV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListPhoneNumbersV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListPhoneNumbersV1UserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ListTasksV1Response`: what [`ListTasksV1::send`](super::builder::ListTasksV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListTasksV1Response {
+        pub data: ::std::vec::Vec<ListTasksV1ResponseDataItem>,
+        #[serde(
+            rename = "nextPageToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        /// Total number of items available.
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+    }
+    /// `ListTasksV1ResponseDataItem`: the `data` of [`ListTasksV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListTasksV1ResponseDataItem {
+        #[serde(
+            rename = "activityId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub activity_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "assignedBy",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_by: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "assignedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_to: ::std::option::Option<::std::string::String>,
+        pub completed: bool,
+        #[serde(
+            rename = "conversationId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub conversation_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        #[serde(rename = "createdBy")]
+        pub created_by: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "dueDate",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub due_date: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(rename = "isDeleted")]
+        pub is_deleted: bool,
+        #[serde(rename = "orgId")]
+        pub org_id: ::std::string::String,
+        #[serde(
+            rename = "phoneNumberGroupId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_group_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "phoneNumberId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_id: ::std::option::Option<::std::string::String>,
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    /// `ListUsersV1Response`: what [`ListUsersV1::send`](super::builder::ListUsersV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListUsersV1Response {
+        pub data: ::std::vec::Vec<ListUsersV1ResponseDataItem>,
+        #[serde(
+            rename = "nextPageToken",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub next_page_token: ::std::option::Option<::std::string::String>,
+        /// Total number of items available. ⚠️ Note: `totalItems` is not accurately returning the total number of items that can be paginated. We are working on fixing this issue.
+        #[serde(rename = "totalItems")]
+        pub total_items: i64,
+    }
+    /// `ListUsersV1ResponseDataItem`: the `data` of [`ListUsersV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListUsersV1ResponseDataItem {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The user's email address.
+        pub email: ::std::string::String,
+        /// The user's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the user.
+        pub id: ::std::string::String,
+        /// The user's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        /// The user's picture URL.
+        #[serde(
+            rename = "pictureUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub picture_url: ::std::option::Option<::std::string::String>,
+        pub role: ListUsersV1ResponseDataItemRole,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The user's role in the organization."] pub enum
+        ListUsersV1ResponseDataItemRole : tolerant { Owner = "owner", Admin = "admin",
+        Member = "member", }
+    }
+    /// `ListWebhooksV1Response`: what [`ListWebhooksV1::send`](super::builder::ListWebhooksV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListWebhooksV1Response {
+        pub data: ::std::vec::Vec<::serde_json::Value>,
+    }
+    /// The unique identifier the user. Defaults to the workspace owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ListWebhooksV1UserId(::std::string::String);
+    impl ::std::ops::Deref for ListWebhooksV1UserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListWebhooksV1UserId> for ::std::string::String {
+        fn from(value: ListWebhooksV1UserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListWebhooksV1UserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListWebhooksV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListWebhooksV1UserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListWebhooksV1UserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The unique identifier of the conversation to mark as done.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct MarkConversationAsDoneV1ConversationId(::std::string::String);
+    impl ::std::ops::Deref for MarkConversationAsDoneV1ConversationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MarkConversationAsDoneV1ConversationId>
+    for ::std::string::String {
+        fn from(value: MarkConversationAsDoneV1ConversationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MarkConversationAsDoneV1ConversationId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^CN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^CN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MarkConversationAsDoneV1ConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MarkConversationAsDoneV1ConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MarkConversationAsDoneV1ConversationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `MarkConversationAsDoneV1Response`: what [`MarkConversationAsDoneV1::send`](super::builder::MarkConversationAsDoneV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MarkConversationAsDoneV1Response {
+        /// The unique identifier of the user or system user the conversation is assigned to.
+        #[serde(
+            rename = "assignedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_to: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the conversation.
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "lastActivityAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the most recent activity in the conversation.
+        #[serde(
+            rename = "lastActivityId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_activity_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "mutedUntil",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub muted_until: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The custom name of the conversation. Will be null if no custom name is set.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub name: ::std::option::Option<::std::string::String>,
+        pub participants: ::std::vec::Vec<::std::string::String>,
+        /// The unique identifier of the Quo phone number associated with the conversation.
+        #[serde(rename = "phoneNumberId")]
+        pub phone_number_id: ::std::string::String,
+        #[serde(
+            rename = "snoozedUntil",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub snoozed_until: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+    }
+    /// The unique identifier of the conversation to mark as open.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct MarkConversationAsOpenV1ConversationId(::std::string::String);
+    impl ::std::ops::Deref for MarkConversationAsOpenV1ConversationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MarkConversationAsOpenV1ConversationId>
+    for ::std::string::String {
+        fn from(value: MarkConversationAsOpenV1ConversationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MarkConversationAsOpenV1ConversationId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^CN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^CN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MarkConversationAsOpenV1ConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for MarkConversationAsOpenV1ConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MarkConversationAsOpenV1ConversationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `MarkConversationAsOpenV1Response`: what [`MarkConversationAsOpenV1::send`](super::builder::MarkConversationAsOpenV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct MarkConversationAsOpenV1Response {
+        /// The unique identifier of the user or system user the conversation is assigned to.
+        #[serde(
+            rename = "assignedTo",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub assigned_to: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(
+            rename = "deletedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub deleted_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the conversation.
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "lastActivityAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_activity_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The unique identifier of the most recent activity in the conversation.
+        #[serde(
+            rename = "lastActivityId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_activity_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "mutedUntil",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub muted_until: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The custom name of the conversation. Will be null if no custom name is set.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub name: ::std::option::Option<::std::string::String>,
+        pub participants: ::std::vec::Vec<::std::string::String>,
+        /// The unique identifier of the Quo phone number associated with the conversation.
+        #[serde(rename = "phoneNumberId")]
+        pub phone_number_id: ::std::string::String,
+        #[serde(
+            rename = "snoozedUntil",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub snoozed_until: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(
+            rename = "updatedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+    }
     /// The unique identifier of the conversation to mark as read.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -597,6 +5920,1270 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub resource: ::std::option::Option<EventMessage>,
     }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The status of the message."] pub enum MessageStatus : extensible {
+        Queued = "queued", Sent = "sent", Delivered = "delivered", Undelivered =
+        "undelivered", Received = "received", }
+    }
+    /// `RemoveTaskDueDateV1Response`: what [`RemoveTaskDueDateV1::send`](super::builder::RemoveTaskDueDateV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RemoveTaskDueDateV1Response {
+        pub data: RemoveTaskDueDateV1ResponseData,
+    }
+    /// `RemoveTaskDueDateV1ResponseData`: the `data` of [`RemoveTaskDueDateV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RemoveTaskDueDateV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `RemoveTaskDueDateV1TaskId`: the `task_id` parameter of [`RemoveTaskDueDateV1`](super::builder::RemoveTaskDueDateV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct RemoveTaskDueDateV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for RemoveTaskDueDateV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RemoveTaskDueDateV1TaskId> for ::std::string::String {
+        fn from(value: RemoveTaskDueDateV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for RemoveTaskDueDateV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RemoveTaskDueDateV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RemoveTaskDueDateV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RemoveTaskDueDateV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `ReopenTaskV1Response`: what [`ReopenTaskV1::send`](super::builder::ReopenTaskV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ReopenTaskV1Response {
+        pub data: ReopenTaskV1ResponseData,
+    }
+    /// `ReopenTaskV1ResponseData`: the `data` of [`ReopenTaskV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ReopenTaskV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `ReopenTaskV1TaskId`: the `task_id` parameter of [`ReopenTaskV1`](super::builder::ReopenTaskV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ReopenTaskV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for ReopenTaskV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReopenTaskV1TaskId> for ::std::string::String {
+        fn from(value: ReopenTaskV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ReopenTaskV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReopenTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReopenTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReopenTaskV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `SendMessageV1Body`: the body [`SendMessageV1`](super::builder::SendMessageV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SendMessageV1Body {
+        /// The text content of the message to be sent.
+        pub content: SendMessageV1BodyContent,
+        /// The sender's phone number. Can be either your Quo phone number ID or the full phone number in E.164 format.
+        pub from: ::std::string::String,
+        /// DEPRECATED, use "from" instead. Quo phone number ID to send a message from
+        #[serde(
+            rename = "phoneNumberId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub phone_number_id: ::std::option::Option<SendMessageV1BodyPhoneNumberId>,
+        /// Used to set the status of the related Quo inbox conversation. The default behavior without setting this parameter will be for the message sent to show up as an open conversation in the user's inbox. Setting the parameter to `'done'` would move the conversation to the Done inbox view.
+        #[serde(
+            rename = "setInboxStatus",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub set_inbox_status: ::std::option::Option<SendMessageV1BodySetInboxStatus>,
+        pub to: ::std::vec::Vec<::std::string::String>,
+        /// The unique identifier of the Quo user sending the message. If not provided, defaults to the phone number owner.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<SendMessageV1BodyUserId>,
+    }
+    /// The text content of the message to be sent.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct SendMessageV1BodyContent(::std::string::String);
+    impl ::std::ops::Deref for SendMessageV1BodyContent {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageV1BodyContent> for ::std::string::String {
+        fn from(value: SendMessageV1BodyContent) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SendMessageV1BodyContent {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 1600usize {
+                return Err("longer than 1600 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new(".*\\S.*").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \".*\\S.*\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageV1BodyContent {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageV1BodyContent {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageV1BodyContent {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// DEPRECATED, use "from" instead. Quo phone number ID to send a message from
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct SendMessageV1BodyPhoneNumberId(::std::string::String);
+    impl ::std::ops::Deref for SendMessageV1BodyPhoneNumberId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageV1BodyPhoneNumberId> for ::std::string::String {
+        fn from(value: SendMessageV1BodyPhoneNumberId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SendMessageV1BodyPhoneNumberId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^PN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^PN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageV1BodyPhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for SendMessageV1BodyPhoneNumberId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageV1BodyPhoneNumberId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Used to set the status of the related Quo inbox conversation. The default behavior without setting this parameter will be for the message sent to show up as an open conversation in the user's inbox. Setting the parameter to `'done'` would move the conversation to the Done inbox view.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum SendMessageV1BodySetInboxStatus {
+        #[serde(rename = "done")]
+        Done,
+    }
+    impl ::std::fmt::Display for SendMessageV1BodySetInboxStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Done => f.write_str("done"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SendMessageV1BodySetInboxStatus {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "done" => Ok(Self::Done),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageV1BodySetInboxStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for SendMessageV1BodySetInboxStatus {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// The unique identifier of the Quo user sending the message. If not provided, defaults to the phone number owner.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct SendMessageV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for SendMessageV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageV1BodyUserId> for ::std::string::String {
+        fn from(value: SendMessageV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for SendMessageV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `SendMessageV1Response`: what [`SendMessageV1::send`](super::builder::SendMessageV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SendMessageV1Response {
+        pub data: SendMessageV1ResponseData,
+    }
+    /// `SendMessageV1ResponseData`: the `data` of [`SendMessageV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SendMessageV1ResponseData {
+        /// The unique identifier of the conversation.
+        #[serde(rename = "conversationId")]
+        pub conversation_id: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        pub direction: SendMessageV1ResponseDataDirection,
+        /// The from identifier, typically a E.164 phone number but can be a variety of formats.
+        pub from: ::std::string::String,
+        /// The unique identifier of the message.
+        pub id: ::std::string::String,
+        /// The unique identifier of the Quo phone number that the message was sent from.
+        #[serde(
+            rename = "phoneNumberId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub phone_number_id: ::std::option::Option<::std::string::String>,
+        pub status: MessageStatus,
+        /// The content of the message.
+        pub text: ::std::string::String,
+        pub to: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who sent the message. Null for incoming messages.
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The direction of the message relative to the Quo number."] pub enum
+        SendMessageV1ResponseDataDirection : tolerant { Incoming = "incoming", Outgoing =
+        "outgoing", }
+    }
+    /// `UnassignTaskV1Body`: the body [`UnassignTaskV1`](super::builder::UnassignTaskV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct UnassignTaskV1Body {
+        #[serde(rename = "userId")]
+        pub user_id: UnassignTaskV1BodyUserId,
+    }
+    /// `UnassignTaskV1BodyUserId`: the `user_id` of [`UnassignTaskV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UnassignTaskV1BodyUserId(::std::string::String);
+    impl ::std::ops::Deref for UnassignTaskV1BodyUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UnassignTaskV1BodyUserId> for ::std::string::String {
+        fn from(value: UnassignTaskV1BodyUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UnassignTaskV1BodyUserId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^US(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^US(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UnassignTaskV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UnassignTaskV1BodyUserId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UnassignTaskV1BodyUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `UnassignTaskV1Response`: what [`UnassignTaskV1::send`](super::builder::UnassignTaskV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UnassignTaskV1Response {
+        pub data: UnassignTaskV1ResponseData,
+    }
+    /// `UnassignTaskV1ResponseData`: the `data` of [`UnassignTaskV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UnassignTaskV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `UnassignTaskV1TaskId`: the `task_id` parameter of [`UnassignTaskV1`](super::builder::UnassignTaskV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UnassignTaskV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for UnassignTaskV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UnassignTaskV1TaskId> for ::std::string::String {
+        fn from(value: UnassignTaskV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UnassignTaskV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UnassignTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UnassignTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UnassignTaskV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `UnlinkTaskFromConversationV1Body`: the body [`UnlinkTaskFromConversationV1`](super::builder::UnlinkTaskFromConversationV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UnlinkTaskFromConversationV1Body {
+        #[serde(rename = "conversationId")]
+        pub conversation_id: UnlinkTaskFromConversationV1BodyConversationId,
+    }
+    /// `UnlinkTaskFromConversationV1BodyConversationId`: the `conversation_id` of [`UnlinkTaskFromConversationV1Body`].
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UnlinkTaskFromConversationV1BodyConversationId(::std::string::String);
+    impl ::std::ops::Deref for UnlinkTaskFromConversationV1BodyConversationId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UnlinkTaskFromConversationV1BodyConversationId>
+    for ::std::string::String {
+        fn from(value: UnlinkTaskFromConversationV1BodyConversationId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UnlinkTaskFromConversationV1BodyConversationId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^CN(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^CN(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for UnlinkTaskFromConversationV1BodyConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UnlinkTaskFromConversationV1BodyConversationId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for UnlinkTaskFromConversationV1BodyConversationId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `UnlinkTaskFromConversationV1Response`: what [`UnlinkTaskFromConversationV1::send`](super::builder::UnlinkTaskFromConversationV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UnlinkTaskFromConversationV1Response {
+        pub data: UnlinkTaskFromConversationV1ResponseData,
+    }
+    /// `UnlinkTaskFromConversationV1ResponseData`: the `data` of [`UnlinkTaskFromConversationV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UnlinkTaskFromConversationV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `UnlinkTaskFromConversationV1TaskId`: the `task_id` parameter of [`UnlinkTaskFromConversationV1`](super::builder::UnlinkTaskFromConversationV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UnlinkTaskFromConversationV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for UnlinkTaskFromConversationV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UnlinkTaskFromConversationV1TaskId>
+    for ::std::string::String {
+        fn from(value: UnlinkTaskFromConversationV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UnlinkTaskFromConversationV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UnlinkTaskFromConversationV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UnlinkTaskFromConversationV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UnlinkTaskFromConversationV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `UpdateContactByIdV1Body`: the body [`UpdateContactByIdV1`](super::builder::UpdateContactByIdV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1Body {
+        #[serde(
+            rename = "customFields",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub custom_fields: ::std::vec::Vec<UpdateContactByIdV1BodyCustomFieldsItem>,
+        #[serde(
+            rename = "defaultFields",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub default_fields: ::std::option::Option<UpdateContactByIdV1BodyDefaultFields>,
+        /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+        #[serde(
+            rename = "externalId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub external_id: ::std::option::Option<UpdateContactByIdV1BodyExternalId>,
+        /// Indicates how the contact was created or where it originated from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub source: ::std::option::Option<UpdateContactByIdV1BodySource>,
+        /// A link to the contact in the source system.
+        #[serde(
+            rename = "sourceUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub source_url: ::std::option::Option<UpdateContactByIdV1BodySourceUrl>,
+    }
+    /// `UpdateContactByIdV1BodyCustomFieldsItem`: the `custom_fields` of [`UpdateContactByIdV1Body`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1BodyCustomFieldsItem {
+        /// The unique identifier for the contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The identifying key for contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+    }
+    /// `UpdateContactByIdV1BodyDefaultFields`: the `default_fields` of [`UpdateContactByIdV1Body`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1BodyDefaultFields {
+        /// The contact's company name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub emails: ::std::vec::Vec<UpdateContactByIdV1BodyDefaultFieldsEmailsItem>,
+        /// The contact's first name.
+        #[serde(
+            rename = "firstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's last name.
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "phoneNumbers",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub phone_numbers: ::std::vec::Vec<
+            UpdateContactByIdV1BodyDefaultFieldsPhoneNumbersItem,
+        >,
+        /// The contact's role.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    /// `UpdateContactByIdV1BodyDefaultFieldsEmailsItem`: the `emails` of [`UpdateContactByIdV1BodyDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1BodyDefaultFieldsEmailsItem {
+        /// The unique identifier for the contact email field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name for the contact's email address.
+        pub name: ::std::string::String,
+        /// The contact's email address. If set to null during a patch operation, it will remove the email item from the contact.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `UpdateContactByIdV1BodyDefaultFieldsPhoneNumbersItem`: the `phone_numbers` of [`UpdateContactByIdV1BodyDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1BodyDefaultFieldsPhoneNumbersItem {
+        /// The unique identifier of the contact phone number field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name of the contact's phone number.
+        pub name: ::std::string::String,
+        /// The contact's phone number. If set to null during a patch operation, it will remove the phone number item from the contact.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateContactByIdV1BodyExternalId(::std::string::String);
+    impl ::std::ops::Deref for UpdateContactByIdV1BodyExternalId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactByIdV1BodyExternalId>
+    for ::std::string::String {
+        fn from(value: UpdateContactByIdV1BodyExternalId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateContactByIdV1BodyExternalId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 75usize {
+                return Err("longer than 75 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateContactByIdV1BodyExternalId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateContactByIdV1BodyExternalId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateContactByIdV1BodyExternalId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Indicates how the contact was created or where it originated from.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateContactByIdV1BodySource(::std::string::String);
+    impl ::std::ops::Deref for UpdateContactByIdV1BodySource {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactByIdV1BodySource> for ::std::string::String {
+        fn from(value: UpdateContactByIdV1BodySource) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateContactByIdV1BodySource {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 75usize {
+                return Err("longer than 75 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateContactByIdV1BodySource {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateContactByIdV1BodySource {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateContactByIdV1BodySource {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// A link to the contact in the source system.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateContactByIdV1BodySourceUrl(::std::string::String);
+    impl ::std::ops::Deref for UpdateContactByIdV1BodySourceUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactByIdV1BodySourceUrl>
+    for ::std::string::String {
+        fn from(value: UpdateContactByIdV1BodySourceUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateContactByIdV1BodySourceUrl {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateContactByIdV1BodySourceUrl {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateContactByIdV1BodySourceUrl {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateContactByIdV1BodySourceUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// The unique identifier of the contact.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateContactByIdV1Id(::std::string::String);
+    impl ::std::ops::Deref for UpdateContactByIdV1Id {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateContactByIdV1Id> for ::std::string::String {
+        fn from(value: UpdateContactByIdV1Id) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateContactByIdV1Id {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateContactByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateContactByIdV1Id {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateContactByIdV1Id {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// `UpdateContactByIdV1Response`: what [`UpdateContactByIdV1::send`](super::builder::UpdateContactByIdV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1Response {
+        pub data: UpdateContactByIdV1ResponseData,
+    }
+    /// `UpdateContactByIdV1ResponseData`: the `data` of [`UpdateContactByIdV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1ResponseData {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::inbox_bindings::Timestamp,
+        /// The unique identifier of the user who created the contact.
+        #[serde(rename = "createdByUserId")]
+        pub created_by_user_id: ::std::string::String,
+        #[serde(rename = "customFields")]
+        pub custom_fields: ::std::vec::Vec<
+            UpdateContactByIdV1ResponseDataCustomFieldsItem,
+        >,
+        #[serde(rename = "defaultFields")]
+        pub default_fields: UpdateContactByIdV1ResponseDataDefaultFields,
+        /// A unique identifier from an external system that can optionally be supplied when creating a contact. This ID is used to associate the contact with records in other systems and is required for retrieving the contact later via the "List Contacts" endpoint. Ensure the `externalId` is unique and consistent across systems for accurate cross-referencing.
+        #[serde(
+            rename = "externalId",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub external_id: ::std::option::Option<::std::string::String>,
+        /// The unique identifier of the contact.
+        pub id: ::std::string::String,
+        /// Indicates how the contact was created or where it originated from.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub source: ::std::option::Option<::std::string::String>,
+        /// A link to the contact in the source system.
+        #[serde(
+            rename = "sourceUrl",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub source_url: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::inbox_bindings::Timestamp,
+    }
+    /// `UpdateContactByIdV1ResponseDataCustomFieldsItem`: the `custom_fields` of [`UpdateContactByIdV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1ResponseDataCustomFieldsItem {
+        /// The identifying key for contact custom field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        /// The name of the custom contact field. This name is set by users in the Quo interface when the custom field is created.
+        pub name: ::std::string::String,
+    }
+    /// `UpdateContactByIdV1ResponseDataDefaultFields`: the `default_fields` of [`UpdateContactByIdV1ResponseData`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1ResponseDataDefaultFields {
+        /// The contact's company name.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub company: ::std::option::Option<::std::string::String>,
+        pub emails: ::std::vec::Vec<
+            UpdateContactByIdV1ResponseDataDefaultFieldsEmailsItem,
+        >,
+        /// The contact's first name.
+        #[serde(
+            rename = "firstName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's last name.
+        #[serde(
+            rename = "lastName",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "phoneNumbers")]
+        pub phone_numbers: ::std::vec::Vec<
+            UpdateContactByIdV1ResponseDataDefaultFieldsPhoneNumbersItem,
+        >,
+        /// The contact's role.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    /// `UpdateContactByIdV1ResponseDataDefaultFieldsEmailsItem`: the `emails` of [`UpdateContactByIdV1ResponseDataDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1ResponseDataDefaultFieldsEmailsItem {
+        /// The unique identifier for the contact email field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name for the contact's email address.
+        pub name: ::std::string::String,
+        /// The contact's email address.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `UpdateContactByIdV1ResponseDataDefaultFieldsPhoneNumbersItem`: the `phone_numbers` of [`UpdateContactByIdV1ResponseDataDefaultFields`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateContactByIdV1ResponseDataDefaultFieldsPhoneNumbersItem {
+        /// The unique identifier of the contact phone number field.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The name of the contact's phone number.
+        pub name: ::std::string::String,
+        /// The contact's phone number.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// `UpdateTaskV1Body`: the body [`UpdateTaskV1`](super::builder::UpdateTaskV1) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateTaskV1Body {
+        /// The description of the task.
+        pub description: ::std::string::String,
+        /// The title of the task.
+        pub title: ::std::string::String,
+    }
+    /// `UpdateTaskV1Response`: what [`UpdateTaskV1::send`](super::builder::UpdateTaskV1::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateTaskV1Response {
+        pub data: UpdateTaskV1ResponseData,
+    }
+    /// `UpdateTaskV1ResponseData`: the `data` of [`UpdateTaskV1Response`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct UpdateTaskV1ResponseData {
+        pub revision: ::std::string::String,
+        #[serde(rename = "taskId")]
+        pub task_id: ::std::string::String,
+    }
+    /// `UpdateTaskV1TaskId`: the `task_id` parameter of [`UpdateTaskV1`](super::builder::UpdateTaskV1).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct UpdateTaskV1TaskId(::std::string::String);
+    impl ::std::ops::Deref for UpdateTaskV1TaskId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateTaskV1TaskId> for ::std::string::String {
+        fn from(value: UpdateTaskV1TaskId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateTaskV1TaskId {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^TK(.*)$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^TK(.*)$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateTaskV1TaskId {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateTaskV1TaskId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /// Generation of default values for serde.
+    pub mod defaults {
+        pub(super) fn create_call_summary_webhook_v1_body_status() -> super::CreateCallSummaryWebhookV1BodyStatus {
+            super::CreateCallSummaryWebhookV1BodyStatus::Enabled
+        }
+        pub(super) fn create_call_webhook_v1_body_status() -> super::CreateCallWebhookV1BodyStatus {
+            super::CreateCallWebhookV1BodyStatus::Enabled
+        }
+        pub(super) fn create_contact_v1_body_source() -> super::CreateContactV1BodySource {
+            super::CreateContactV1BodySource("public-api".to_string())
+        }
+        pub(super) fn create_message_webhook_v1_body_status() -> super::CreateMessageWebhookV1BodyStatus {
+            super::CreateMessageWebhookV1BodyStatus::Enabled
+        }
+    }
     impl ::inbox_bindings::ProviderError for ApiError {
         const CODE_POINTERS: &'static [&'static str] = &["/code"];
         const MESSAGE_POINTERS: &'static [&'static str] = &["/message"];
@@ -616,6 +7203,110 @@ pub struct Client {
     pub(crate) inner: ::inbox_bindings::__private::Runtime,
 }
 impl Client {
+    /// Get recordings for a call
+    ///
+    /// Retrieve a list of recordings associated with a specific call. The results are sorted chronologically, with the oldest recording segment appearing first in the list.
+    ///
+    /// Sends a `GET` request to `/v1/call-recordings/{callId}`.
+    pub fn get_call_recordings_v1(&self) -> builder::GetCallRecordingsV1<'_> {
+        builder::GetCallRecordingsV1::new(self)
+    }
+    /// List calls
+    ///
+    /// Fetch a paginated list of calls associated with a specific Quo number and another number.
+    ///
+    /// Sends a `GET` request to `/v1/calls`.
+    pub fn list_calls_v1(&self) -> builder::ListCallsV1<'_> {
+        builder::ListCallsV1::new(self)
+    }
+    /// Get a call by ID
+    ///
+    /// Get a call by its unique identifier.
+    ///
+    /// Sends a `GET` request to `/v1/calls/{callId}`.
+    pub fn get_call_by_id_v1(&self) -> builder::GetCallByIdV1<'_> {
+        builder::GetCallByIdV1::new(self)
+    }
+    /// Get a summary for a call
+    ///
+    /// Retrieve a detailed summary of a specific call identified by its unique call ID. This endpoint supports summaries for both regular calls and calls handled by Sona. Call summaries are only available on business and scale plans.
+    ///
+    /// Sends a `GET` request to `/v1/call-summaries/{callId}`.
+    pub fn get_call_summary_v1(&self) -> builder::GetCallSummaryV1<'_> {
+        builder::GetCallSummaryV1::new(self)
+    }
+    /// Get a transcription for a call
+    ///
+    /// Retrieve a detailed transcript of a specific call identified by its unique call ID. This endpoint supports transcripts for both regular calls and calls handled by Sona. Call transcripts are only available on business and scale plans.
+    ///
+    /// Sends a `GET` request to `/v1/call-transcripts/{id}`.
+    pub fn get_call_transcript_v1(&self) -> builder::GetCallTranscriptV1<'_> {
+        builder::GetCallTranscriptV1::new(self)
+    }
+    /// Get a voicemail for a call
+    ///
+    /// Retrieve a voicemail associated with a specific call. Returns null data fields while the voicemail is processing in our system. Returns competed data fields when the voicemail has finished processing.
+    ///
+    /// Sends a `GET` request to `/v1/call-voicemails/{callId}`.
+    pub fn get_call_voicemails_v1(&self) -> builder::GetCallVoicemailsV1<'_> {
+        builder::GetCallVoicemailsV1::new(self)
+    }
+    /// Get contact custom fields
+    ///
+    /// Custom contact fields enhance your Quo contacts with additional information beyond standard details like name, company, role, emails and phone numbers. These user-defined fields let you capture business-specific data. While you can only create or modify these fields in Quo itself, this endpoint retrieves your existing custom properties. Use this information to accurately map and include important custom data when creating new contacts via the API.
+    ///
+    /// Sends a `GET` request to `/v1/contact-custom-fields`.
+    pub fn get_contact_custom_fields_v1(&self) -> builder::GetContactCustomFieldsV1<'_> {
+        builder::GetContactCustomFieldsV1::new(self)
+    }
+    /// List contacts
+    ///
+    /// Retrieve a paginated list of contacts. You can optionally filter the results by providing external IDs and sources. When no external IDs are provided, all contacts for the organization are returned.
+    ///
+    /// Sends a `GET` request to `/v1/contacts`.
+    pub fn list_contacts_v1(&self) -> builder::ListContactsV1<'_> {
+        builder::ListContactsV1::new(self)
+    }
+    /// Create a contact
+    ///
+    /// Create a contact for a workspace.
+    ///
+    /// Sends a `POST` request to `/v1/contacts`.
+    pub fn create_contact_v1(&self) -> builder::CreateContactV1<'_> {
+        builder::CreateContactV1::new(self)
+    }
+    /// Get a contact by ID
+    ///
+    /// Retrieve detailed information about a specific contact in your Quo workspace using the contact's unique identifier.
+    ///
+    /// Sends a `GET` request to `/v1/contacts/{id}`.
+    pub fn get_contact_by_id_v1(&self) -> builder::GetContactByIdV1<'_> {
+        builder::GetContactByIdV1::new(self)
+    }
+    /// Delete a contact
+    ///
+    /// Delete a contact by its unique identifier.
+    ///
+    /// Sends a `DELETE` request to `/v1/contacts/{id}`.
+    pub fn delete_contact_v1(&self) -> builder::DeleteContactV1<'_> {
+        builder::DeleteContactV1::new(self)
+    }
+    /// Update a contact by ID
+    ///
+    /// Modify an existing contact in your Quo workspace using the contact's unique identifier.
+    ///
+    /// Sends a `PATCH` request to `/v1/contacts/{id}`.
+    pub fn update_contact_by_id_v1(&self) -> builder::UpdateContactByIdV1<'_> {
+        builder::UpdateContactByIdV1::new(self)
+    }
+    /// List Conversations
+    ///
+    /// Fetch a paginated list of conversations of Quo conversations. Can be filtered by user and/or phone numbers. Defaults to all conversations in the Quo organization. Results are returned in descending order based on the most recent conversation.
+    ///
+    /// Sends a `GET` request to `/v1/conversations`.
+    pub fn list_conversations_v1(&self) -> builder::ListConversationsV1<'_> {
+        builder::ListConversationsV1::new(self)
+    }
     /// Mark conversation as read
     ///
     /// Mark a conversation as read, clearing its unread indicator without sending a message. Returns the updated conversation.
@@ -624,11 +7315,1845 @@ impl Client {
     pub fn mark_conversation_as_read_v1(&self) -> builder::MarkConversationAsReadV1<'_> {
         builder::MarkConversationAsReadV1::new(self)
     }
+    /// Mark conversation as done
+    ///
+    /// Mark a conversation as done, removing it from the inbox without sending a message. Returns the updated conversation.
+    ///
+    /// Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-done`.
+    pub fn mark_conversation_as_done_v1(&self) -> builder::MarkConversationAsDoneV1<'_> {
+        builder::MarkConversationAsDoneV1::new(self)
+    }
+    /// Mark conversation as open
+    ///
+    /// Mark a conversation as open, returning it to the inbox without sending a message. Returns the updated conversation.
+    ///
+    /// Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-open`.
+    pub fn mark_conversation_as_open_v1(&self) -> builder::MarkConversationAsOpenV1<'_> {
+        builder::MarkConversationAsOpenV1::new(self)
+    }
+    /// List messages
+    ///
+    /// Retrieve a chronological list of messages exchanged between your Quo number and specified participants, with support for filtering and pagination.
+    ///
+    /// Sends a `GET` request to `/v1/messages`.
+    pub fn list_messages_v1(&self) -> builder::ListMessagesV1<'_> {
+        builder::ListMessagesV1::new(self)
+    }
+    /// Send a text message
+    ///
+    /// Send a text message from your Quo number to a recipient.
+    ///
+    /// Sends a `POST` request to `/v1/messages`.
+    pub fn send_message_v1(&self) -> builder::SendMessageV1<'_> {
+        builder::SendMessageV1::new(self)
+    }
+    /// Get a message by ID
+    ///
+    /// Get a message by its unique identifier.
+    ///
+    /// Sends a `GET` request to `/v1/messages/{id}`.
+    pub fn get_message_by_id_v1(&self) -> builder::GetMessageByIdV1<'_> {
+        builder::GetMessageByIdV1::new(self)
+    }
+    /// List phone numbers
+    ///
+    /// Retrieve the list of phone numbers and users associated with your Quo workspace.
+    ///
+    /// Sends a `GET` request to `/v1/phone-numbers`.
+    pub fn list_phone_numbers_v1(&self) -> builder::ListPhoneNumbersV1<'_> {
+        builder::ListPhoneNumbersV1::new(self)
+    }
+    /// Get a phone number by ID
+    ///
+    /// Get a phone number by its unique identifier.
+    ///
+    /// Sends a `GET` request to `/v1/phone-numbers/{phoneNumberId}`.
+    pub fn get_phone_number_by_id_v1(&self) -> builder::GetPhoneNumberByIdV1<'_> {
+        builder::GetPhoneNumberByIdV1::new(self)
+    }
+    /// List tasks
+    ///
+    /// Retrieve a list of tasks
+    ///
+    /// Sends a `GET` request to `/v1/tasks`.
+    pub fn list_tasks_v1(&self) -> builder::ListTasksV1<'_> {
+        builder::ListTasksV1::new(self)
+    }
+    /// Create a task
+    ///
+    /// Create a task linked to a phone number, conversation, or conversation activity. Provide exactly one of `phoneNumberId`, `conversationId`, or `activityId`.
+    ///
+    /// Sends a `POST` request to `/v1/tasks`.
+    pub fn create_task_v1(&self) -> builder::CreateTaskV1<'_> {
+        builder::CreateTaskV1::new(self)
+    }
+    /// Gets a task by ID
+    ///
+    /// Retrieve a single task by its ID
+    ///
+    /// Sends a `GET` request to `/v1/tasks/{taskId}`.
+    pub fn get_task_by_id_v1(&self) -> builder::GetTaskByIdV1<'_> {
+        builder::GetTaskByIdV1::new(self)
+    }
+    /// Update a task
+    ///
+    /// Updates the task's title and description
+    ///
+    /// Sends a `PUT` request to `/v1/tasks/{taskId}`.
+    pub fn update_task_v1(&self) -> builder::UpdateTaskV1<'_> {
+        builder::UpdateTaskV1::new(self)
+    }
+    /// Delete a task by ID
+    ///
+    /// Deletes the task with the provided task ID
+    ///
+    /// Sends a `DELETE` request to `/v1/tasks/{taskId}`.
+    pub fn delete_task_v1(&self) -> builder::DeleteTaskV1<'_> {
+        builder::DeleteTaskV1::new(self)
+    }
+    /// Complete a task
+    ///
+    /// Marks the provided task as completed
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/complete`.
+    pub fn complete_task_v1(&self) -> builder::CompleteTaskV1<'_> {
+        builder::CompleteTaskV1::new(self)
+    }
+    /// Link a task to a conversation
+    ///
+    /// Links the task with the provided task ID to a conversation
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/link-conversation`.
+    pub fn link_task_to_conversation_v1(&self) -> builder::LinkTaskToConversationV1<'_> {
+        builder::LinkTaskToConversationV1::new(self)
+    }
+    /// Unlink a task from a conversation
+    ///
+    /// Unlinks the provided conversation from the task
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/unlink-conversation`.
+    pub fn unlink_task_from_conversation_v1(
+        &self,
+    ) -> builder::UnlinkTaskFromConversationV1<'_> {
+        builder::UnlinkTaskFromConversationV1::new(self)
+    }
+    /// Reopen a task
+    ///
+    /// Reopens the provided task
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/reopen`.
+    pub fn reopen_task_v1(&self) -> builder::ReopenTaskV1<'_> {
+        builder::ReopenTaskV1::new(self)
+    }
+    /// Assign a user to a task
+    ///
+    /// Assigns the provided user to the list of assignees for the task
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/assign`.
+    pub fn assign_task_v1(&self) -> builder::AssignTaskV1<'_> {
+        builder::AssignTaskV1::new(self)
+    }
+    /// Unassign a user from a task
+    ///
+    /// Removes the provided user from the assignee list of a task
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/unassign`.
+    pub fn unassign_task_v1(&self) -> builder::UnassignTaskV1<'_> {
+        builder::UnassignTaskV1::new(self)
+    }
+    /// Change a task's due date
+    ///
+    /// Sets the task's due date
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/change-due-date`.
+    pub fn change_task_due_date_v1(&self) -> builder::ChangeTaskDueDateV1<'_> {
+        builder::ChangeTaskDueDateV1::new(self)
+    }
+    /// Remove a task's due date
+    ///
+    /// Clears the task's due date
+    ///
+    /// Sends a `POST` request to `/v1/tasks/{taskId}/remove-due-date`.
+    pub fn remove_task_due_date_v1(&self) -> builder::RemoveTaskDueDateV1<'_> {
+        builder::RemoveTaskDueDateV1::new(self)
+    }
+    /// List users
+    ///
+    /// Retrieve a paginated list of users in your Quo workspace.
+    ///
+    /// Sends a `GET` request to `/v1/users`.
+    pub fn list_users_v1(&self) -> builder::ListUsersV1<'_> {
+        builder::ListUsersV1::new(self)
+    }
+    /// Get a user by ID
+    ///
+    /// Retrieve detailed information about a specific user in your Quo workspace using the user's unique identifier.
+    ///
+    /// Sends a `GET` request to `/v1/users/{userId}`.
+    pub fn get_user_by_id_v1(&self) -> builder::GetUserByIdV1<'_> {
+        builder::GetUserByIdV1::new(self)
+    }
+    /// Lists all webhooks
+    ///
+    /// List all webhooks for a user.
+    ///
+    /// Sends a `GET` request to `/v1/webhooks`.
+    pub fn list_webhooks_v1(&self) -> builder::ListWebhooksV1<'_> {
+        builder::ListWebhooksV1::new(self)
+    }
+    /// Get a webhook by ID
+    ///
+    /// Get a webhook by its unique identifier.
+    ///
+    /// Sends a `GET` request to `/v1/webhooks/{id}`.
+    pub fn get_webhook_by_id_v1(&self) -> builder::GetWebhookByIdV1<'_> {
+        builder::GetWebhookByIdV1::new(self)
+    }
+    /// Delete a webhook by ID
+    ///
+    /// Delete a webhook by its unique identifier.
+    ///
+    /// Sends a `DELETE` request to `/v1/webhooks/{id}`.
+    pub fn delete_webhook_by_id_v1(&self) -> builder::DeleteWebhookByIdV1<'_> {
+        builder::DeleteWebhookByIdV1::new(self)
+    }
+    /// Create a new webhook for messages
+    ///
+    /// Creates a new webhook that triggers on events from messages.
+    ///
+    /// Sends a `POST` request to `/v1/webhooks/messages`.
+    pub fn create_message_webhook_v1(&self) -> builder::CreateMessageWebhookV1<'_> {
+        builder::CreateMessageWebhookV1::new(self)
+    }
+    /// Create a new webhook for calls
+    ///
+    /// Creates a new webhook that triggers on events from calls.
+    ///
+    /// Sends a `POST` request to `/v1/webhooks/calls`.
+    pub fn create_call_webhook_v1(&self) -> builder::CreateCallWebhookV1<'_> {
+        builder::CreateCallWebhookV1::new(self)
+    }
+    /// Create a new webhook for call summaries
+    ///
+    /// Creates a new webhook that triggers on events from call summaries.
+    ///
+    /// Sends a `POST` request to `/v1/webhooks/call-summaries`.
+    pub fn create_call_summary_webhook_v1(
+        &self,
+    ) -> builder::CreateCallSummaryWebhookV1<'_> {
+        builder::CreateCallSummaryWebhookV1::new(self)
+    }
+    /// Create a new webhook for call transcripts
+    ///
+    /// Creates a new webhook that triggers on events from call transcripts.
+    ///
+    /// Sends a `POST` request to `/v1/webhooks/call-transcripts`.
+    pub fn create_call_transcript_webhook_v1(
+        &self,
+    ) -> builder::CreateCallTranscriptWebhookV1<'_> {
+        builder::CreateCallTranscriptWebhookV1::new(self)
+    }
 }
 /// The operation builders: each made by its [`Client`] method, set
 /// with its parameters, sent with `send()`.
 pub mod builder {
     use super::types;
+    /// Builder for [`Client::get_call_recordings_v1`](super::Client::get_call_recordings_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetCallRecordingsV1<'a> {
+        client: &'a super::Client,
+        call_id: ::std::result::Result<
+            types::GetCallRecordingsV1CallId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetCallRecordingsV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                call_id: ::std::result::Result::Err(
+                    "call_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetCallRecordingsV1CallId>,
+            <V as ::std::convert::TryInto<
+                types::GetCallRecordingsV1CallId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.call_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/call-recordings/{callId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetCallRecordingsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_call_recordings_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetCallRecordingsV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, call_id } = self;
+            let call_id = call_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "call_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/call-recordings/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("call_id", & call_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_calls_v1`](super::Client::list_calls_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListCallsV1<'a> {
+        client: &'a super::Client,
+        phone_number_id: ::std::result::Result<
+            types::ListCallsV1PhoneNumberId,
+            ::std::string::String,
+        >,
+        user_id: ::std::result::Result<
+            ::std::option::Option<types::ListCallsV1UserId>,
+            ::std::string::String,
+        >,
+        participants: ::std::result::Result<
+            ::std::vec::Vec<types::ListCallsV1ParticipantsItem>,
+            ::std::string::String,
+        >,
+        since: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        created_after: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        created_before: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        max_results: ::std::result::Result<
+            ::std::num::NonZeroU64,
+            ::std::string::String,
+        >,
+        page_token: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListCallsV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                phone_number_id: ::std::result::Result::Err(
+                    "phone_number_id was not initialized".to_string(),
+                ),
+                user_id: ::std::result::Result::Ok(::std::option::Option::None),
+                participants: ::std::result::Result::Err(
+                    "participants was not initialized".to_string(),
+                ),
+                since: ::std::result::Result::Ok(::std::option::Option::None),
+                created_after: ::std::result::Result::Ok(::std::option::Option::None),
+                created_before: ::std::result::Result::Ok(::std::option::Option::None),
+                max_results: ::std::result::Result::Err(
+                    "max_results was not initialized".to_string(),
+                ),
+                page_token: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn phone_number_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListCallsV1PhoneNumberId>,
+            <V as ::std::convert::TryInto<
+                types::ListCallsV1PhoneNumberId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.phone_number_id = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListCallsV1UserId>,
+            <V as ::std::convert::TryInto<
+                types::ListCallsV1UserId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn participants<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListCallsV1ParticipantsItem>,
+            >,
+            <V as ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListCallsV1ParticipantsItem>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.participants = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn since<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.since = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn created_after<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.created_after = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn created_before<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.created_before = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            );
+            self
+        }
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/v1/calls`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListCallsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_calls_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListCallsV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self {
+                client,
+                phone_number_id,
+                user_id,
+                participants,
+                since,
+                created_after,
+                created_before,
+                max_results,
+                page_token,
+            } = self;
+            let phone_number_id = phone_number_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "phone_number_id",
+                    reason,
+                ))?;
+            let user_id = user_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "user_id",
+                    reason,
+                ))?;
+            let participants = participants
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "participants",
+                    reason,
+                ))?;
+            let since = since
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "since",
+                    reason,
+                ))?;
+            let created_after = created_after
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "created_after",
+                    reason,
+                ))?;
+            let created_before = created_before
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "created_before",
+                    reason,
+                ))?;
+            let max_results = max_results
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "max_results",
+                    reason,
+                ))?;
+            let page_token = page_token
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page_token",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/calls", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "phone_number_id",
+                "phoneNumberId",
+                &phone_number_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "user_id",
+                "userId",
+                &user_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "participants",
+                "participants",
+                &participants,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "since",
+                "since",
+                &since,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "created_after",
+                "createdAfter",
+                &created_after,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "created_before",
+                "createdBefore",
+                &created_before,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "max_results",
+                "maxResults",
+                &max_results,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page_token",
+                "pageToken",
+                &page_token,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listCalls_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListCallsV1Response>,
+        > {
+            let initial_cursor = self
+                .page_token
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| {
+                    builder.page_token(cursor)
+                },
+                |builder: Self| builder.send(),
+                |page: &types::ListCallsV1Response| page.next_page_token.as_deref(),
+            )
+        }
+        /// Every item of `listCalls_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListCallsV1ResponseDataItem,
+        > {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListCallsV1Response| page.data,
+            )
+        }
+    }
+    /// Builder for [`Client::get_call_by_id_v1`](super::Client::get_call_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetCallByIdV1<'a> {
+        client: &'a super::Client,
+        call_id: ::std::result::Result<
+            types::GetCallByIdV1CallId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetCallByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                call_id: ::std::result::Result::Err(
+                    "call_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetCallByIdV1CallId>,
+            <V as ::std::convert::TryInto<
+                types::GetCallByIdV1CallId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.call_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/calls/{callId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetCallByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_call_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetCallByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, call_id } = self;
+            let call_id = call_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "call_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/calls/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("call_id", & call_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_call_summary_v1`](super::Client::get_call_summary_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetCallSummaryV1<'a> {
+        client: &'a super::Client,
+        call_id: ::std::result::Result<
+            types::GetCallSummaryV1CallId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetCallSummaryV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                call_id: ::std::result::Result::Err(
+                    "call_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetCallSummaryV1CallId>,
+            <V as ::std::convert::TryInto<
+                types::GetCallSummaryV1CallId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.call_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/call-summaries/{callId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetCallSummaryV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_call_summary_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetCallSummaryV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, call_id } = self;
+            let call_id = call_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "call_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/call-summaries/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("call_id", & call_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_call_transcript_v1`](super::Client::get_call_transcript_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetCallTranscriptV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::GetCallTranscriptV1Id, ::std::string::String>,
+    }
+    impl<'a> GetCallTranscriptV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetCallTranscriptV1Id>,
+            <V as ::std::convert::TryInto<
+                types::GetCallTranscriptV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/call-transcripts/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetCallTranscriptV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_call_transcript_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetCallTranscriptV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/call-transcripts/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_call_voicemails_v1`](super::Client::get_call_voicemails_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetCallVoicemailsV1<'a> {
+        client: &'a super::Client,
+        call_id: ::std::result::Result<
+            types::GetCallVoicemailsV1CallId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetCallVoicemailsV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                call_id: ::std::result::Result::Err(
+                    "call_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn call_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetCallVoicemailsV1CallId>,
+            <V as ::std::convert::TryInto<
+                types::GetCallVoicemailsV1CallId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.call_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/call-voicemails/{callId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetCallVoicemailsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_call_voicemails_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetCallVoicemailsV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, call_id } = self;
+            let call_id = call_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "call_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/call-voicemails/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("call_id", & call_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_contact_custom_fields_v1`](super::Client::get_contact_custom_fields_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetContactCustomFieldsV1<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetContactCustomFieldsV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self { client }
+        }
+        /// Sends a `GET` request to `/v1/contact-custom-fields`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetContactCustomFieldsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_contact_custom_fields_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetContactCustomFieldsV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client } = self;
+            let url = ::std::format!("{}/v1/contact-custom-fields", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_contacts_v1`](super::Client::list_contacts_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListContactsV1<'a> {
+        client: &'a super::Client,
+        external_ids: ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ListContactsV1ExternalIdsItem>>,
+            ::std::string::String,
+        >,
+        sources: ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ListContactsV1SourcesItem>>,
+            ::std::string::String,
+        >,
+        max_results: ::std::result::Result<
+            ::std::num::NonZeroU64,
+            ::std::string::String,
+        >,
+        page_token: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListContactsV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                external_ids: ::std::result::Result::Ok(::std::option::Option::None),
+                sources: ::std::result::Result::Ok(::std::option::Option::None),
+                max_results: ::std::result::Result::Err(
+                    "max_results was not initialized".to_string(),
+                ),
+                page_token: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn external_ids<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListContactsV1ExternalIdsItem>,
+            >,
+            <V as ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListContactsV1ExternalIdsItem>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.external_ids = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn sources<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListContactsV1SourcesItem>,
+            >,
+            <V as ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListContactsV1SourcesItem>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.sources = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(50f64),
+            );
+            self
+        }
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/v1/contacts`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListContactsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_contacts_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListContactsV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, external_ids, sources, max_results, page_token } = self;
+            let external_ids = external_ids
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "external_ids",
+                    reason,
+                ))?;
+            let sources = sources
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "sources",
+                    reason,
+                ))?;
+            let max_results = max_results
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "max_results",
+                    reason,
+                ))?;
+            let page_token = page_token
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page_token",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/contacts", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "external_ids",
+                "externalIds",
+                &external_ids,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "sources",
+                "sources",
+                &sources,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "max_results",
+                "maxResults",
+                &max_results,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page_token",
+                "pageToken",
+                &page_token,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listContacts_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListContactsV1Response>,
+        > {
+            let initial_cursor = self
+                .page_token
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| {
+                    builder.page_token(cursor)
+                },
+                |builder: Self| builder.send(),
+                |page: &types::ListContactsV1Response| page.next_page_token.as_deref(),
+            )
+        }
+        /// Every item of `listContacts_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListContactsV1ResponseDataItem,
+        > {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListContactsV1Response| page.data,
+            )
+        }
+    }
+    /// Builder for [`Client::create_contact_v1`](super::Client::create_contact_v1).
+    #[derive(Debug, Clone)]
+    pub struct CreateContactV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<types::CreateContactV1Body, ::std::string::String>,
+    }
+    impl<'a> CreateContactV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CreateContactV1Body>,
+            <V as ::std::convert::TryInto<
+                types::CreateContactV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/contacts`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CreateContactV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_contact_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CreateContactV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/contacts", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_contact_by_id_v1`](super::Client::get_contact_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetContactByIdV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::GetContactByIdV1Id, ::std::string::String>,
+    }
+    impl<'a> GetContactByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetContactByIdV1Id>,
+            <V as ::std::convert::TryInto<
+                types::GetContactByIdV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/contacts/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetContactByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_contact_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetContactByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/contacts/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::delete_contact_v1`](super::Client::delete_contact_v1).
+    #[derive(Debug, Clone)]
+    pub struct DeleteContactV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::DeleteContactV1Id, ::std::string::String>,
+    }
+    impl<'a> DeleteContactV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::DeleteContactV1Id>,
+            <V as ::std::convert::TryInto<
+                types::DeleteContactV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `DELETE` request to `/v1/contacts/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<()>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "delete_contact_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/contacts/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::DELETE, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::update_contact_by_id_v1`](super::Client::update_contact_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct UpdateContactByIdV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::UpdateContactByIdV1Id, ::std::string::String>,
+        body: ::std::result::Result<
+            types::UpdateContactByIdV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> UpdateContactByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UpdateContactByIdV1Id>,
+            <V as ::std::convert::TryInto<
+                types::UpdateContactByIdV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UpdateContactByIdV1Body>,
+            <V as ::std::convert::TryInto<
+                types::UpdateContactByIdV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `PATCH` request to `/v1/contacts/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::UpdateContactByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "update_contact_by_id_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::UpdateContactByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id, body } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/contacts/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::PATCH, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_conversations_v1`](super::Client::list_conversations_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListConversationsV1<'a> {
+        client: &'a super::Client,
+        phone_number: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+        phone_numbers: ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            ::std::string::String,
+        >,
+        user_id: ::std::result::Result<
+            ::std::option::Option<types::ListConversationsV1UserId>,
+            ::std::string::String,
+        >,
+        created_after: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        created_before: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        exclude_inactive: ::std::result::Result<
+            ::std::option::Option<bool>,
+            ::std::string::String,
+        >,
+        updated_after: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        updated_before: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        max_results: ::std::result::Result<
+            ::std::num::NonZeroU64,
+            ::std::string::String,
+        >,
+        page_token: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListConversationsV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                phone_number: ::std::result::Result::Ok(::std::option::Option::None),
+                phone_numbers: ::std::result::Result::Ok(::std::option::Option::None),
+                user_id: ::std::result::Result::Ok(::std::option::Option::None),
+                created_after: ::std::result::Result::Ok(::std::option::Option::None),
+                created_before: ::std::result::Result::Ok(::std::option::Option::None),
+                exclude_inactive: ::std::result::Result::Ok(::std::option::Option::None),
+                updated_after: ::std::result::Result::Ok(::std::option::Option::None),
+                updated_before: ::std::result::Result::Ok(::std::option::Option::None),
+                max_results: ::std::result::Result::Err(
+                    "max_results was not initialized".to_string(),
+                ),
+                page_token: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn phone_number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone_number = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        pub fn phone_numbers<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            <V as ::std::convert::TryInto<
+                ::std::vec::Vec<::std::string::String>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.phone_numbers = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListConversationsV1UserId>,
+            <V as ::std::convert::TryInto<
+                types::ListConversationsV1UserId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn created_after<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.created_after = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn created_before<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.created_before = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn exclude_inactive<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<bool>,
+            <V as ::std::convert::TryInto<bool>>::Error: ::std::fmt::Display,
+        {
+            self.exclude_inactive = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn updated_after<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.updated_after = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn updated_before<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.updated_before = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            );
+            self
+        }
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/v1/conversations`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListConversationsV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_conversations_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListConversationsV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self {
+                client,
+                phone_number,
+                phone_numbers,
+                user_id,
+                created_after,
+                created_before,
+                exclude_inactive,
+                updated_after,
+                updated_before,
+                max_results,
+                page_token,
+            } = self;
+            let phone_number = phone_number
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "phone_number",
+                    reason,
+                ))?;
+            let phone_numbers = phone_numbers
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "phone_numbers",
+                    reason,
+                ))?;
+            let user_id = user_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "user_id",
+                    reason,
+                ))?;
+            let created_after = created_after
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "created_after",
+                    reason,
+                ))?;
+            let created_before = created_before
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "created_before",
+                    reason,
+                ))?;
+            let exclude_inactive = exclude_inactive
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "exclude_inactive",
+                    reason,
+                ))?;
+            let updated_after = updated_after
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "updated_after",
+                    reason,
+                ))?;
+            let updated_before = updated_before
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "updated_before",
+                    reason,
+                ))?;
+            let max_results = max_results
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "max_results",
+                    reason,
+                ))?;
+            let page_token = page_token
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page_token",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/conversations", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "phone_number",
+                "phoneNumber",
+                &phone_number,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "phone_numbers",
+                "phoneNumbers",
+                &phone_numbers,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "user_id",
+                "userId",
+                &user_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "created_after",
+                "createdAfter",
+                &created_after,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "created_before",
+                "createdBefore",
+                &created_before,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "exclude_inactive",
+                "excludeInactive",
+                &exclude_inactive,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "updated_after",
+                "updatedAfter",
+                &updated_after,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "updated_before",
+                "updatedBefore",
+                &updated_before,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "max_results",
+                "maxResults",
+                &max_results,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page_token",
+                "pageToken",
+                &page_token,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listConversations_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListConversationsV1Response>,
+        > {
+            let initial_cursor = self
+                .page_token
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| {
+                    builder.page_token(cursor)
+                },
+                |builder: Self| builder.send(),
+                |page: &types::ListConversationsV1Response| {
+                    page.next_page_token.as_deref()
+                },
+            )
+        }
+        /// Every item of `listConversations_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListConversationsV1ResponseDataItem,
+        > {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListConversationsV1Response| page.data,
+            )
+        }
+    }
     /// Builder for [`Client::mark_conversation_as_read_v1`](super::Client::mark_conversation_as_read_v1).
     #[derive(Debug, Clone)]
     pub struct MarkConversationAsReadV1<'a> {
@@ -701,6 +9226,2622 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::mark_conversation_as_done_v1`](super::Client::mark_conversation_as_done_v1).
+    #[derive(Debug, Clone)]
+    pub struct MarkConversationAsDoneV1<'a> {
+        client: &'a super::Client,
+        conversation_id: ::std::result::Result<
+            types::MarkConversationAsDoneV1ConversationId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> MarkConversationAsDoneV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                conversation_id: ::std::result::Result::Err(
+                    "conversation_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn conversation_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::MarkConversationAsDoneV1ConversationId>,
+            <V as ::std::convert::TryInto<
+                types::MarkConversationAsDoneV1ConversationId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.conversation_id = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-done`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::MarkConversationAsDoneV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "mark_conversation_as_done_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::MarkConversationAsDoneV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, conversation_id } = self;
+            let conversation_id = conversation_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/conversations/{}/mark-as-done", client.baseurl,
+                ::inbox_bindings::__private::path_segment("conversation_id", &
+                conversation_id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::mark_conversation_as_open_v1`](super::Client::mark_conversation_as_open_v1).
+    #[derive(Debug, Clone)]
+    pub struct MarkConversationAsOpenV1<'a> {
+        client: &'a super::Client,
+        conversation_id: ::std::result::Result<
+            types::MarkConversationAsOpenV1ConversationId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> MarkConversationAsOpenV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                conversation_id: ::std::result::Result::Err(
+                    "conversation_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn conversation_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::MarkConversationAsOpenV1ConversationId>,
+            <V as ::std::convert::TryInto<
+                types::MarkConversationAsOpenV1ConversationId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.conversation_id = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/conversations/{conversationId}/mark-as-open`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::MarkConversationAsOpenV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "mark_conversation_as_open_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::MarkConversationAsOpenV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, conversation_id } = self;
+            let conversation_id = conversation_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/conversations/{}/mark-as-open", client.baseurl,
+                ::inbox_bindings::__private::path_segment("conversation_id", &
+                conversation_id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_messages_v1`](super::Client::list_messages_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListMessagesV1<'a> {
+        client: &'a super::Client,
+        phone_number_id: ::std::result::Result<
+            types::ListMessagesV1PhoneNumberId,
+            ::std::string::String,
+        >,
+        user_id: ::std::result::Result<
+            ::std::option::Option<types::ListMessagesV1UserId>,
+            ::std::string::String,
+        >,
+        participants: ::std::result::Result<
+            ::std::vec::Vec<types::ListMessagesV1ParticipantsItem>,
+            ::std::string::String,
+        >,
+        since: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        created_after: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        created_before: ::std::result::Result<
+            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::string::String,
+        >,
+        max_results: ::std::result::Result<
+            ::std::num::NonZeroU64,
+            ::std::string::String,
+        >,
+        page_token: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListMessagesV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                phone_number_id: ::std::result::Result::Err(
+                    "phone_number_id was not initialized".to_string(),
+                ),
+                user_id: ::std::result::Result::Ok(::std::option::Option::None),
+                participants: ::std::result::Result::Err(
+                    "participants was not initialized".to_string(),
+                ),
+                since: ::std::result::Result::Ok(::std::option::Option::None),
+                created_after: ::std::result::Result::Ok(::std::option::Option::None),
+                created_before: ::std::result::Result::Ok(::std::option::Option::None),
+                max_results: ::std::result::Result::Err(
+                    "max_results was not initialized".to_string(),
+                ),
+                page_token: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn phone_number_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListMessagesV1PhoneNumberId>,
+            <V as ::std::convert::TryInto<
+                types::ListMessagesV1PhoneNumberId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.phone_number_id = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListMessagesV1UserId>,
+            <V as ::std::convert::TryInto<
+                types::ListMessagesV1UserId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn participants<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListMessagesV1ParticipantsItem>,
+            >,
+            <V as ::std::convert::TryInto<
+                ::std::vec::Vec<types::ListMessagesV1ParticipantsItem>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.participants = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn since<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.since = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn created_after<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.created_after = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn created_before<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            <V as ::std::convert::TryInto<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.created_before = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            );
+            self
+        }
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/v1/messages`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListMessagesV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_messages_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListMessagesV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self {
+                client,
+                phone_number_id,
+                user_id,
+                participants,
+                since,
+                created_after,
+                created_before,
+                max_results,
+                page_token,
+            } = self;
+            let phone_number_id = phone_number_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "phone_number_id",
+                    reason,
+                ))?;
+            let user_id = user_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "user_id",
+                    reason,
+                ))?;
+            let participants = participants
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "participants",
+                    reason,
+                ))?;
+            let since = since
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "since",
+                    reason,
+                ))?;
+            let created_after = created_after
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "created_after",
+                    reason,
+                ))?;
+            let created_before = created_before
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "created_before",
+                    reason,
+                ))?;
+            let max_results = max_results
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "max_results",
+                    reason,
+                ))?;
+            let page_token = page_token
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page_token",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/messages", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "phone_number_id",
+                "phoneNumberId",
+                &phone_number_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "user_id",
+                "userId",
+                &user_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "participants",
+                "participants",
+                &participants,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "since",
+                "since",
+                &since,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "created_after",
+                "createdAfter",
+                &created_after,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "created_before",
+                "createdBefore",
+                &created_before,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "max_results",
+                "maxResults",
+                &max_results,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page_token",
+                "pageToken",
+                &page_token,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listMessages_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListMessagesV1Response>,
+        > {
+            let initial_cursor = self
+                .page_token
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| {
+                    builder.page_token(cursor)
+                },
+                |builder: Self| builder.send(),
+                |page: &types::ListMessagesV1Response| page.next_page_token.as_deref(),
+            )
+        }
+        /// Every item of `listMessages_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListMessagesV1ResponseDataItem,
+        > {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListMessagesV1Response| page.data,
+            )
+        }
+    }
+    /// Builder for [`Client::send_message_v1`](super::Client::send_message_v1).
+    #[derive(Debug, Clone)]
+    pub struct SendMessageV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<types::SendMessageV1Body, ::std::string::String>,
+    }
+    impl<'a> SendMessageV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::SendMessageV1Body>,
+            <V as ::std::convert::TryInto<
+                types::SendMessageV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/messages`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::SendMessageV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "send_message_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::SendMessageV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/messages", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_message_by_id_v1`](super::Client::get_message_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetMessageByIdV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::GetMessageByIdV1Id, ::std::string::String>,
+    }
+    impl<'a> GetMessageByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetMessageByIdV1Id>,
+            <V as ::std::convert::TryInto<
+                types::GetMessageByIdV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/messages/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetMessageByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_message_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetMessageByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/messages/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_phone_numbers_v1`](super::Client::list_phone_numbers_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListPhoneNumbersV1<'a> {
+        client: &'a super::Client,
+        user_id: ::std::result::Result<
+            ::std::option::Option<types::ListPhoneNumbersV1UserId>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListPhoneNumbersV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                user_id: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListPhoneNumbersV1UserId>,
+            <V as ::std::convert::TryInto<
+                types::ListPhoneNumbersV1UserId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/phone-numbers`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListPhoneNumbersResponse>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_phone_numbers_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListPhoneNumbersResponse,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, user_id } = self;
+            let user_id = user_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "user_id",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/phone-numbers", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "user_id",
+                "userId",
+                &user_id,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_phone_number_by_id_v1`](super::Client::get_phone_number_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetPhoneNumberByIdV1<'a> {
+        client: &'a super::Client,
+        phone_number_id: ::std::result::Result<
+            types::GetPhoneNumberByIdV1PhoneNumberId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetPhoneNumberByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                phone_number_id: ::std::result::Result::Err(
+                    "phone_number_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn phone_number_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetPhoneNumberByIdV1PhoneNumberId>,
+            <V as ::std::convert::TryInto<
+                types::GetPhoneNumberByIdV1PhoneNumberId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.phone_number_id = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/phone-numbers/{phoneNumberId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetPhoneNumberByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_phone_number_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetPhoneNumberByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, phone_number_id } = self;
+            let phone_number_id = phone_number_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "phone_number_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/phone-numbers/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("phone_number_id", &
+                phone_number_id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_tasks_v1`](super::Client::list_tasks_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListTasksV1<'a> {
+        client: &'a super::Client,
+        max_results: ::std::result::Result<
+            ::std::num::NonZeroU64,
+            ::std::string::String,
+        >,
+        page_token: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListTasksV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                max_results: ::std::result::Result::Err(
+                    "max_results was not initialized".to_string(),
+                ),
+                page_token: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(100f64),
+            );
+            self
+        }
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/v1/tasks`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListTasksV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_tasks_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListTasksV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, max_results, page_token } = self;
+            let max_results = max_results
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "max_results",
+                    reason,
+                ))?;
+            let page_token = page_token
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page_token",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/tasks", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "max_results",
+                "maxResults",
+                &max_results,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page_token",
+                "pageToken",
+                &page_token,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listTasks_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListTasksV1Response>,
+        > {
+            let initial_cursor = self
+                .page_token
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| {
+                    builder.page_token(cursor)
+                },
+                |builder: Self| builder.send(),
+                |page: &types::ListTasksV1Response| page.next_page_token.as_deref(),
+            )
+        }
+        /// Every item of `listTasks_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListTasksV1ResponseDataItem,
+        > {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListTasksV1Response| page.data,
+            )
+        }
+    }
+    /// Builder for [`Client::create_task_v1`](super::Client::create_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct CreateTaskV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<types::CreateTaskV1Body, ::std::string::String>,
+    }
+    impl<'a> CreateTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CreateTaskV1Body>,
+            <V as ::std::convert::TryInto<
+                types::CreateTaskV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CreateTaskV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_task_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CreateTaskV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/tasks", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_task_by_id_v1`](super::Client::get_task_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetTaskByIdV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::GetTaskByIdV1TaskId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetTaskByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetTaskByIdV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::GetTaskByIdV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/tasks/{taskId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetTaskByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_task_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetTaskByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::update_task_v1`](super::Client::update_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct UpdateTaskV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<types::UpdateTaskV1TaskId, ::std::string::String>,
+        body: ::std::result::Result<types::UpdateTaskV1Body, ::std::string::String>,
+    }
+    impl<'a> UpdateTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UpdateTaskV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::UpdateTaskV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UpdateTaskV1Body>,
+            <V as ::std::convert::TryInto<
+                types::UpdateTaskV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `PUT` request to `/v1/tasks/{taskId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::UpdateTaskV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "update_task_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::UpdateTaskV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::PUT, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::delete_task_v1`](super::Client::delete_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct DeleteTaskV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<types::DeleteTaskV1TaskId, ::std::string::String>,
+    }
+    impl<'a> DeleteTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::DeleteTaskV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::DeleteTaskV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `DELETE` request to `/v1/tasks/{taskId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<()>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "delete_task_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::DELETE, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::complete_task_v1`](super::Client::complete_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct CompleteTaskV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::CompleteTaskV1TaskId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> CompleteTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CompleteTaskV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::CompleteTaskV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/complete`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CompleteTaskV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "complete_task_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CompleteTaskV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/complete", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::link_task_to_conversation_v1`](super::Client::link_task_to_conversation_v1).
+    #[derive(Debug, Clone)]
+    pub struct LinkTaskToConversationV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::LinkTaskToConversationV1TaskId,
+            ::std::string::String,
+        >,
+        body: ::std::result::Result<
+            types::LinkTaskToConversationV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> LinkTaskToConversationV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::LinkTaskToConversationV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::LinkTaskToConversationV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::LinkTaskToConversationV1Body>,
+            <V as ::std::convert::TryInto<
+                types::LinkTaskToConversationV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/link-conversation`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::LinkTaskToConversationV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "link_task_to_conversation_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::LinkTaskToConversationV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/link-conversation", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::unlink_task_from_conversation_v1`](super::Client::unlink_task_from_conversation_v1).
+    #[derive(Debug, Clone)]
+    pub struct UnlinkTaskFromConversationV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::UnlinkTaskFromConversationV1TaskId,
+            ::std::string::String,
+        >,
+        body: ::std::result::Result<
+            types::UnlinkTaskFromConversationV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> UnlinkTaskFromConversationV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UnlinkTaskFromConversationV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::UnlinkTaskFromConversationV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UnlinkTaskFromConversationV1Body>,
+            <V as ::std::convert::TryInto<
+                types::UnlinkTaskFromConversationV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/unlink-conversation`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::UnlinkTaskFromConversationV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "unlink_task_from_conversation_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::UnlinkTaskFromConversationV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/unlink-conversation", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::reopen_task_v1`](super::Client::reopen_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct ReopenTaskV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<types::ReopenTaskV1TaskId, ::std::string::String>,
+    }
+    impl<'a> ReopenTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ReopenTaskV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::ReopenTaskV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/reopen`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ReopenTaskV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "reopen_task_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ReopenTaskV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/reopen", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::assign_task_v1`](super::Client::assign_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct AssignTaskV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<types::AssignTaskV1TaskId, ::std::string::String>,
+        body: ::std::result::Result<types::AssignTaskV1Body, ::std::string::String>,
+    }
+    impl<'a> AssignTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::AssignTaskV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::AssignTaskV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::AssignTaskV1Body>,
+            <V as ::std::convert::TryInto<
+                types::AssignTaskV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/assign`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::AssignTaskV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "assign_task_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::AssignTaskV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/assign", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::unassign_task_v1`](super::Client::unassign_task_v1).
+    #[derive(Debug, Clone)]
+    pub struct UnassignTaskV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::UnassignTaskV1TaskId,
+            ::std::string::String,
+        >,
+        body: ::std::result::Result<types::UnassignTaskV1Body, ::std::string::String>,
+    }
+    impl<'a> UnassignTaskV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UnassignTaskV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::UnassignTaskV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::UnassignTaskV1Body>,
+            <V as ::std::convert::TryInto<
+                types::UnassignTaskV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/unassign`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::UnassignTaskV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "unassign_task_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::UnassignTaskV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/unassign", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::change_task_due_date_v1`](super::Client::change_task_due_date_v1).
+    #[derive(Debug, Clone)]
+    pub struct ChangeTaskDueDateV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::ChangeTaskDueDateV1TaskId,
+            ::std::string::String,
+        >,
+        body: ::std::result::Result<
+            types::ChangeTaskDueDateV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ChangeTaskDueDateV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ChangeTaskDueDateV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::ChangeTaskDueDateV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ChangeTaskDueDateV1Body>,
+            <V as ::std::convert::TryInto<
+                types::ChangeTaskDueDateV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/change-due-date`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ChangeTaskDueDateV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "change_task_due_date_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ChangeTaskDueDateV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id, body } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/change-due-date", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::remove_task_due_date_v1`](super::Client::remove_task_due_date_v1).
+    #[derive(Debug, Clone)]
+    pub struct RemoveTaskDueDateV1<'a> {
+        client: &'a super::Client,
+        task_id: ::std::result::Result<
+            types::RemoveTaskDueDateV1TaskId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> RemoveTaskDueDateV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                task_id: ::std::result::Result::Err(
+                    "task_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn task_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::RemoveTaskDueDateV1TaskId>,
+            <V as ::std::convert::TryInto<
+                types::RemoveTaskDueDateV1TaskId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.task_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/tasks/{taskId}/remove-due-date`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::RemoveTaskDueDateV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "remove_task_due_date_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::RemoveTaskDueDateV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, task_id } = self;
+            let task_id = task_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "task_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/tasks/{}/remove-due-date", client.baseurl,
+                ::inbox_bindings::__private::path_segment("task_id", & task_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_users_v1`](super::Client::list_users_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListUsersV1<'a> {
+        client: &'a super::Client,
+        max_results: ::std::result::Result<
+            ::std::num::NonZeroU64,
+            ::std::string::String,
+        >,
+        page_token: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListUsersV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                max_results: ::std::result::Result::Err(
+                    "max_results was not initialized".to_string(),
+                ),
+                page_token: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn max_results(mut self, value: u64) -> Self {
+            self.max_results = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                value,
+                ::std::option::Option::Some(1f64),
+                ::std::option::Option::Some(50f64),
+            );
+            self
+        }
+        pub fn page_token(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.page_token = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/v1/users`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListUsersV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_users_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListUsersV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, max_results, page_token } = self;
+            let max_results = max_results
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "max_results",
+                    reason,
+                ))?;
+            let page_token = page_token
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page_token",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/users", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "max_results",
+                "maxResults",
+                &max_results,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page_token",
+                "pageToken",
+                &page_token,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listUsers_v1`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `pageToken` changes. Ends when `nextPageToken` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListUsersV1Response>,
+        > {
+            let initial_cursor = self
+                .page_token
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| {
+                    builder.page_token(cursor)
+                },
+                |builder: Self| builder.send(),
+                |page: &types::ListUsersV1Response| page.next_page_token.as_deref(),
+            )
+        }
+        /// Every item of `listUsers_v1` (the `data` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            types::ListUsersV1ResponseDataItem,
+        > {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListUsersV1Response| page.data,
+            )
+        }
+    }
+    /// Builder for [`Client::get_user_by_id_v1`](super::Client::get_user_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetUserByIdV1<'a> {
+        client: &'a super::Client,
+        user_id: ::std::result::Result<
+            types::GetUserByIdV1UserId,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> GetUserByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                user_id: ::std::result::Result::Err(
+                    "user_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetUserByIdV1UserId>,
+            <V as ::std::convert::TryInto<
+                types::GetUserByIdV1UserId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.user_id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/users/{userId}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetUserByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_user_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetUserByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, user_id } = self;
+            let user_id = user_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "user_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/users/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("user_id", & user_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_webhooks_v1`](super::Client::list_webhooks_v1).
+    #[derive(Debug, Clone)]
+    pub struct ListWebhooksV1<'a> {
+        client: &'a super::Client,
+        user_id: ::std::result::Result<
+            ::std::option::Option<types::ListWebhooksV1UserId>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListWebhooksV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                user_id: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ListWebhooksV1UserId>,
+            <V as ::std::convert::TryInto<
+                types::ListWebhooksV1UserId,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.user_id = value
+                .try_into()
+                .map(::std::option::Option::Some)
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/webhooks`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListWebhooksV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_webhooks_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListWebhooksV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, user_id } = self;
+            let user_id = user_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "user_id",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/webhooks", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "user_id",
+                "userId",
+                &user_id,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_webhook_by_id_v1`](super::Client::get_webhook_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct GetWebhookByIdV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::GetWebhookByIdV1Id, ::std::string::String>,
+    }
+    impl<'a> GetWebhookByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::GetWebhookByIdV1Id>,
+            <V as ::std::convert::TryInto<
+                types::GetWebhookByIdV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/v1/webhooks/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::GetWebhookByIdV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_webhook_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::GetWebhookByIdV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/webhooks/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::delete_webhook_by_id_v1`](super::Client::delete_webhook_by_id_v1).
+    #[derive(Debug, Clone)]
+    pub struct DeleteWebhookByIdV1<'a> {
+        client: &'a super::Client,
+        id: ::std::result::Result<types::DeleteWebhookByIdV1Id, ::std::string::String>,
+    }
+    impl<'a> DeleteWebhookByIdV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                id: ::std::result::Result::Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::DeleteWebhookByIdV1Id>,
+            <V as ::std::convert::TryInto<
+                types::DeleteWebhookByIdV1Id,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.id = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `DELETE` request to `/v1/webhooks/{id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<()>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "delete_webhook_by_id_v1", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, id } = self;
+            let id = id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/v1/webhooks/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("id", & id.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::DELETE, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::create_message_webhook_v1`](super::Client::create_message_webhook_v1).
+    #[derive(Debug, Clone)]
+    pub struct CreateMessageWebhookV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<
+            types::CreateMessageWebhookV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> CreateMessageWebhookV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CreateMessageWebhookV1Body>,
+            <V as ::std::convert::TryInto<
+                types::CreateMessageWebhookV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/webhooks/messages`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CreateMessageWebhookV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_message_webhook_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CreateMessageWebhookV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/webhooks/messages", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::create_call_webhook_v1`](super::Client::create_call_webhook_v1).
+    #[derive(Debug, Clone)]
+    pub struct CreateCallWebhookV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<
+            types::CreateCallWebhookV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> CreateCallWebhookV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CreateCallWebhookV1Body>,
+            <V as ::std::convert::TryInto<
+                types::CreateCallWebhookV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/webhooks/calls`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CreateCallWebhookV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_call_webhook_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CreateCallWebhookV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/webhooks/calls", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::create_call_summary_webhook_v1`](super::Client::create_call_summary_webhook_v1).
+    #[derive(Debug, Clone)]
+    pub struct CreateCallSummaryWebhookV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<
+            types::CreateCallSummaryWebhookV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> CreateCallSummaryWebhookV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CreateCallSummaryWebhookV1Body>,
+            <V as ::std::convert::TryInto<
+                types::CreateCallSummaryWebhookV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/webhooks/call-summaries`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CreateCallSummaryWebhookV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_call_summary_webhook_v1", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CreateCallSummaryWebhookV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/webhooks/call-summaries", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::create_call_transcript_webhook_v1`](super::Client::create_call_transcript_webhook_v1).
+    #[derive(Debug, Clone)]
+    pub struct CreateCallTranscriptWebhookV1<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<
+            types::CreateCallTranscriptWebhookV1Body,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> CreateCallTranscriptWebhookV1<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::CreateCallTranscriptWebhookV1Body>,
+            <V as ::std::convert::TryInto<
+                types::CreateCallTranscriptWebhookV1Body,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/v1/webhooks/call-transcripts`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::CreateCallTranscriptWebhookV1Response>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(
+                    &client.client,
+                    request,
+                    "create_call_transcript_webhook_v1",
+                    false,
+                )
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::CreateCallTranscriptWebhookV1Response,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/v1/webhooks/call-transcripts", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
             request.build().map_err(::inbox_bindings::__private::request_not_built)
         }
     }
