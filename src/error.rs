@@ -423,6 +423,33 @@ impl Error {
             | Error::Unsupported { .. } => false,
         }
     }
+
+    /// Whether the provider may have acted on the request (sent the
+    /// message, say) although this is an error: before sending a write
+    /// again yourself, look first. `false` only where it provably did not:
+    /// nothing left the client, a 429 (refused), or another 4xx (refused);
+    /// a 5xx, a timeout or a reset after the request left, a success
+    /// whose body did not decode, or a redirect answered by a server the
+    /// crate does not know to be the API's, `true`.
+    pub fn may_have_been_sent(&self) -> bool {
+        let refused = |status: http::StatusCode| status.is_client_error();
+        match self {
+            Error::RateLimited { .. } => false,
+            Error::Api { status, .. } => !refused(*status),
+            Error::Timeout { request_sent, .. } | Error::Transport { request_sent, .. } => {
+                *request_sent
+            }
+            Error::Redirect { .. } => true,
+            Error::Decode { status, .. }
+            | Error::ResponseTooLarge { status, .. }
+            | Error::ResponseTooComplex { status, .. } => !status.is_some_and(refused),
+            Error::SharedLimitUnavailable { .. }
+            | Error::InvalidInput { .. }
+            | Error::ClientSetup { .. }
+            | Error::PaginationLoop { .. }
+            | Error::Unsupported { .. } => false,
+        }
+    }
 }
 
 /// A value the rules of a generated type refuse (a string that does not

@@ -75,6 +75,7 @@ mod call;
 mod decode;
 mod error;
 mod extensible;
+mod inbox;
 pub mod pagination;
 mod provider;
 mod query;
@@ -91,11 +92,10 @@ pub use call::MAX_RESPONSE_BYTES;
 pub use decode::{ProviderError, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_NODES};
 pub use error::{ApiBody, BoxError, Error, InvalidValue};
 pub use extensible::{ExtensibleEnum, UnknownValue};
+pub use inbox::{BulkReport, Conversation, Direction, Inbox, InboxClient, Message};
 pub use provider::{Provider, UnknownProvider};
 pub use query::{CommaSeparated, CommaSeparatedError};
-pub use read_state::{
-    BoxFuture, BulkReport, ConversationRef, ConversationRefError, Inbox, ReadState,
-};
+pub use read_state::{BoxFuture, ConversationRef, ConversationRefError, ReadState};
 pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 #[cfg(feature = "redis")]

@@ -11,6 +11,7 @@ mod generated {
     include!("../generated/partoo.rs");
 }
 
+mod inbox;
 mod message_content;
 pub mod webhooks;
 
@@ -20,7 +21,5 @@ pub use message_content::{Attachment, MessageContent};
 /// The operation builders: each made by its [`Client`] method, set with its
 /// parameters, sent with `send()` (lists also have `pages()` and `stream()`).
 pub mod builder {
-    pub use super::generated::builder::{
-        ListConversations, ReadConversation, UpdateConversationDeprecated,
-    };
+    pub use super::generated::builder::*;
 }

@@ -10,6 +10,7 @@ mod generated {
     include!("../generated/quo.rs");
 }
 
+mod inbox;
 pub mod webhooks;
 
 pub use generated::{types, Client, API};
@@ -17,5 +18,5 @@ pub use generated::{types, Client, API};
 /// The operation builders: each made by its [`Client`] method, set with its
 /// parameters, sent with `send()` (lists also have `pages()` and `stream()`).
 pub mod builder {
-    pub use super::generated::builder::MarkConversationAsReadV1;
+    pub use super::generated::builder::*;
 }

@@ -11,6 +11,7 @@ mod generated {
     include!("../generated/textus.rs");
 }
 
+mod inbox;
 pub mod webhooks;
 
 pub use generated::{types, Client, API};
@@ -18,5 +19,5 @@ pub use generated::{types, Client, API};
 /// The operation builders: each made by its [`Client`] method, set with its
 /// parameters, sent with `send()` (lists also have `pages()` and `stream()`).
 pub mod builder {
-    pub use super::generated::builder::ReadConversation;
+    pub use super::generated::builder::*;
 }

@@ -1,6 +1,11 @@
-//! A fake Quo: `CN…` conversations on `PN…` phone numbers, per-user read
-//! state, and Quo's error bodies (403 "Not Phone Number User" for a user
-//! without access to the conversation's phone number).
+//! A fake Quo: `CN…` conversations on `PN…` phone numbers, their messages,
+//! per-user read state, and Quo's error bodies (403 "Not Phone Number User"
+//! for a user without access to the conversation's phone number).
+//!
+//! It answers `listConversations_v1`, `listMessages_v1` (by phone number
+//! and participants), `sendMessage_v1` (the message is stored, the
+//! conversation's last activity moves, and a signed `message.delivered`
+//! event goes out) and `markConversationAsRead_v1`.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +25,7 @@ pub struct FakeQuoBuilder {
     seed: u64,
     rate_limit: Option<(usize, Duration)>,
     ids: Vec<String>,
+    names: Vec<String>,
     legacy_webhooks: bool,
 }
 
@@ -38,17 +44,105 @@ pub struct FakeQuo {
     hub: Arc<super::webhooks::Hub>,
     webhook_key: String,
     legacy_webhooks: bool,
-    next_event: AtomicU64,
 }
 
 super::accessors!(FakeQuo, crate::quo::Client);
 super::webhooks::webhook_accessors!(FakeQuo, crate::quo::webhooks::Verifier);
 
 struct State {
-    conversations: Vec<types::MarkConversationAsReadV1Response>,
+    conversations: Mutex<Vec<types::ListConversationsV1ResponseDataItem>>,
+    /// Every message, in the order it was stored.
+    messages: Mutex<Vec<types::ListMessagesV1ResponseDataItem>>,
     users: Users,
     outsiders: HashSet<String>,
     read: Mutex<HashSet<(String, String)>>,
+    next_id: AtomicU64,
+}
+
+impl State {
+    fn next(&self, prefix: &str) -> String {
+        format!(
+            "{prefix}fake{:06}",
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    /// Stores a message and moves its conversation's last activity.
+    fn store(&self, message: types::ListMessagesV1ResponseDataItem) {
+        let mut conversations = self.conversations.lock().expect("not poisoned");
+        if let Some(conversation) = conversations
+            .iter_mut()
+            .find(|c| c.id == message.conversation_id)
+        {
+            conversation.last_activity_at = Some(message.created_at.clone());
+            conversation.last_activity_id = Some(message.id.clone());
+            conversation.updated_at = Some(message.created_at.clone());
+        }
+        self.messages.lock().expect("not poisoned").push(message);
+    }
+}
+
+/// The envelope every event shares, for a fake's webhook system (current
+/// or legacy).
+fn envelope<T: serde::Serialize>(
+    state: &State,
+    legacy: bool,
+    event_type: &str,
+    resource: T,
+) -> serde_json::Value {
+    let (slot, object, version) = if legacy {
+        ("object", Some("event"), "v4")
+    } else {
+        ("resource", None, "2026-03-30")
+    };
+    let mut data = serde_json::json!({ slot: resource });
+    if !legacy {
+        data["links"] = serde_json::json!({"quo": null});
+    }
+    let mut event = serde_json::json!({
+        "id": state.next("EV"),
+        "apiVersion": version,
+        "createdAt": now(),
+        "type": event_type,
+        "data": data,
+    });
+    if let Some(object) = object {
+        event["object"] = object.into();
+    }
+    event
+}
+
+fn now() -> crate::Timestamp {
+    crate::Timestamp::from(chrono::DateTime::<chrono::Utc>::from(
+        std::time::SystemTime::now(),
+    ))
+}
+
+/// A message as `listMessages_v1` has it, as the webhook's `data` has it.
+fn event_message(
+    message: &types::ListMessagesV1ResponseDataItem,
+    legacy: bool,
+) -> types::EventMessage {
+    let text = message.text.clone();
+    let (body, text) = if legacy {
+        (Some(text), None)
+    } else {
+        (None, Some(text))
+    };
+    types::EventMessage {
+        id: Some(message.id.clone()),
+        conversation_id: Some(message.conversation_id.clone()),
+        direction: Some(message.direction.as_str().parse().expect("infallible")),
+        from: Some(message.from.clone()),
+        to: Some(serde_json::json!(message.to)),
+        body,
+        text,
+        media: Vec::new(),
+        status: Some(message.status.as_str().parse().expect("infallible")),
+        created_at: Some(message.created_at.clone()),
+        user_id: (!message.user_id.is_empty()).then(|| message.user_id.clone()),
+        phone_number_id: message.phone_number_id.clone(),
+    }
 }
 
 const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -64,36 +158,14 @@ impl FakeQuo {
             seed: 1,
             rate_limit: None,
             ids: Vec::new(),
+            names: Vec::new(),
             legacy_webhooks: false,
         }
     }
 
     /// The envelope every event shares, for this fake's webhook system.
     fn envelope<T: serde::Serialize>(&self, event_type: &str, resource: T) -> serde_json::Value {
-        let sequence = self.next_event.fetch_add(1, Ordering::Relaxed);
-        let now = crate::Timestamp::from(chrono::DateTime::<chrono::Utc>::from(
-            std::time::SystemTime::now(),
-        ));
-        let (slot, object, version) = if self.legacy_webhooks {
-            ("object", Some("event"), "v4")
-        } else {
-            ("resource", None, "2026-03-30")
-        };
-        let mut data = serde_json::json!({ slot: resource });
-        if !self.legacy_webhooks {
-            data["links"] = serde_json::json!({"quo": null});
-        }
-        let mut event = serde_json::json!({
-            "id": format!("EVfake{sequence:06}"),
-            "apiVersion": version,
-            "createdAt": now,
-            "type": event_type,
-            "data": data,
-        });
-        if let Some(object) = object {
-            event["object"] = object.into();
-        }
-        event
+        envelope(&self.state, self.legacy_webhooks, event_type, resource)
     }
 
     /// A message arrives in conversation `id`: the conversation is unread
@@ -103,45 +175,63 @@ impl FakeQuo {
     /// (`AC…`). Panics if there is no such conversation.
     pub fn receive_message(&self, id: &str, text: &str) -> String {
         let conversation = self
-            .state
-            .conversations
-            .iter()
-            .find(|c| c.id == id)
+            .conversation(id)
             .unwrap_or_else(|| panic!("FakeQuo has no conversation {id:?}"));
-        let message_id = format!(
-            "ACfake{:06}",
-            self.next_event.fetch_add(1, Ordering::Relaxed)
-        );
-        let now = crate::Timestamp::from(chrono::DateTime::<chrono::Utc>::from(
-            std::time::SystemTime::now(),
-        ));
-        let (body, text) = if self.legacy_webhooks {
-            (Some(text.to_string()), None)
-        } else {
-            (None, Some(text.to_string()))
-        };
-        let message = types::EventMessage {
-            id: Some(message_id.clone()),
-            conversation_id: Some(id.to_string()),
-            direction: Some(types::EventDirection::Incoming),
-            from: conversation.participants.first().cloned(),
-            to: Some(serde_json::json!(["+15550000000"])),
-            body,
-            text,
-            media: Vec::new(),
-            status: Some(types::EventMessageStatus::Received),
-            created_at: Some(now),
-            user_id: None,
+        let message = types::ListMessagesV1ResponseDataItem {
+            id: self.state.next("AC"),
+            conversation_id: id.to_string(),
+            created_at: now(),
+            updated_at: now(),
+            direction: types::ListMessagesV1ResponseDataItemDirection::Incoming,
+            from: conversation
+                .participants
+                .first()
+                .cloned()
+                .unwrap_or_default(),
+            to: vec![conversation.phone_number_id.clone()],
             phone_number_id: Some(conversation.phone_number_id.clone()),
+            status: types::MessageStatus::Received,
+            text: text.to_string(),
+            user_id: String::new(),
         };
+        let message_id = message.id.clone();
+        self.state.store(message.clone());
         self.state
             .read
             .lock()
             .expect("not poisoned")
             .retain(|(_, read)| read != id);
-        let event = self.envelope("message.received", message);
-        self.hub.emit(&event);
+        self.deliver("message.received", &message);
         message_id
+    }
+
+    /// A signed event about `message` to every subscribed receiver.
+    fn deliver(&self, event_type: &str, message: &types::ListMessagesV1ResponseDataItem) {
+        let event = self.envelope(event_type, event_message(message, self.legacy_webhooks));
+        self.hub.emit(&event);
+    }
+
+    /// A conversation as listed, by id.
+    pub fn conversation(&self, id: &str) -> Option<types::ListConversationsV1ResponseDataItem> {
+        self.state
+            .conversations
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+    }
+
+    /// A conversation's messages, oldest first.
+    pub fn messages(&self, id: &str) -> Vec<types::ListMessagesV1ResponseDataItem> {
+        self.state
+            .messages
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|m| m.conversation_id == id)
+            .cloned()
+            .collect()
     }
 
     /// A contact changed: a signed `contact.updated` event with the
@@ -160,6 +250,8 @@ impl FakeQuo {
     pub fn conversation_ids(&self) -> Vec<String> {
         self.state
             .conversations
+            .lock()
+            .expect("not poisoned")
             .iter()
             .map(|c| c.id.clone())
             .collect()
@@ -208,6 +300,13 @@ impl FakeQuoBuilder {
         self
     }
 
+    /// The contacts' names of the first conversations, in order (a
+    /// conversation's `name` in Quo's listing).
+    pub fn names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.names = names.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Sign and shape webhook deliveries as Quo's legacy webhooks do
     /// (`openphone-signature`, a base64 signing key, `data.object`).
     pub fn legacy_webhooks(mut self) -> Self {
@@ -239,7 +338,7 @@ impl FakeQuoBuilder {
         };
         let numbers: Vec<String> = (0..self.phone_numbers).map(|_| token("PN")).collect();
         let conversations = (0..self.conversations)
-            .map(|index| types::MarkConversationAsReadV1Response {
+            .map(|index| types::ListConversationsV1ResponseDataItem {
                 id: self.ids.get(index).cloned().unwrap_or_else(|| token("CN")),
                 phone_number_id: numbers[index % numbers.len()].clone(),
                 participants: vec![format!("+1555{:07}", index)],
@@ -249,32 +348,42 @@ impl FakeQuoBuilder {
                 last_activity_at: None,
                 last_activity_id: Some(token("AC")),
                 muted_until: None,
-                name: None,
+                name: self.names.get(index).cloned(),
                 snoozed_until: None,
                 updated_at: None,
             })
             .collect();
         let state = Arc::new(State {
-            conversations,
+            conversations: Mutex::new(conversations),
+            messages: Mutex::default(),
             users: self.users,
             outsiders: self.outsiders.into_iter().collect(),
             read: Mutex::default(),
+            next_id: AtomicU64::new(1),
         });
         let (signer, webhook_key) = super::webhooks::quo_signer(&mut rng, self.legacy_webhooks);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::quo());
-        let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
+        let handler = Handler {
+            state: state.clone(),
+            hub: hub.clone(),
+            legacy: self.legacy_webhooks,
+        };
+        let server = Server::start(Arc::new(handler), self.rate_limit).await;
         FakeQuo {
             server,
             state,
             hub,
             webhook_key,
             legacy_webhooks: self.legacy_webhooks,
-            next_event: AtomicU64::new(1),
         }
     }
 }
 
-struct Handler(Arc<State>);
+struct Handler {
+    state: Arc<State>,
+    hub: Arc<super::webhooks::Hub>,
+    legacy: bool,
+}
 
 fn quo_error(status: u16, code: &str, title: &str, message: &str) -> types::ApiError {
     types::ApiError {
@@ -307,15 +416,125 @@ impl super::Handler for Handler {
     }
 
     fn handle(&self, request: &RecordedRequest) -> Reply {
-        let state = &self.0;
+        let state = &self.state;
         let Some(user) = request
             .header("authorization")
             .and_then(|key| state.users.name(key))
         else {
             return self.error(401, "Invalid API key");
         };
+        let outsider = state.outsiders.contains(user);
         let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
         match (request.method.as_str(), segments.as_slice()) {
+            ("GET", ["v1", "conversations"]) => {
+                let page = match page_of(request) {
+                    Ok(page) => page,
+                    Err(reply) => return reply,
+                };
+                // A user without access to any phone number sees nothing.
+                let listed: Vec<_> = if outsider {
+                    Vec::new()
+                } else {
+                    state.conversations.lock().expect("not poisoned").clone()
+                };
+                Reply::json(
+                    200,
+                    &page.apply(listed, |data, next, total| {
+                        types::ListConversationsV1Response {
+                            data,
+                            next_page_token: next,
+                            total_items: total,
+                        }
+                    }),
+                )
+            }
+            ("GET", ["v1", "messages"]) => {
+                let page = match page_of(request) {
+                    Ok(page) => page,
+                    Err(reply) => return reply,
+                };
+                let Some(phone_number) = request.query_param("phoneNumberId") else {
+                    return self.error(400, "phoneNumberId is required");
+                };
+                let participants = query_values(request, "participants");
+                if participants.is_empty() {
+                    return self.error(400, "participants is required");
+                }
+                if outsider {
+                    return self.error(403, "Not Phone Number User");
+                }
+                let conversation = state
+                    .conversations
+                    .lock()
+                    .expect("not poisoned")
+                    .iter()
+                    .find(|c| {
+                        c.phone_number_id == phone_number && same(&c.participants, &participants)
+                    })
+                    .map(|c| c.id.clone());
+                let messages: Vec<_> = state
+                    .messages
+                    .lock()
+                    .expect("not poisoned")
+                    .iter()
+                    .filter(|m| Some(&m.conversation_id) == conversation.as_ref())
+                    .cloned()
+                    .collect();
+                Reply::json(
+                    200,
+                    &page.apply(messages, |data, next, total| {
+                        types::ListMessagesV1Response {
+                            data,
+                            next_page_token: next,
+                            total_items: total,
+                        }
+                    }),
+                )
+            }
+            ("POST", ["v1", "messages"]) => {
+                let body: types::SendMessageV1Body = match serde_json::from_slice(&request.body) {
+                    Ok(body) => body,
+                    Err(error) => return self.error(400, &format!("Invalid body: {error}")),
+                };
+                if outsider {
+                    return self.error(403, "Not Phone Number User");
+                }
+                let found = state
+                    .conversations
+                    .lock()
+                    .expect("not poisoned")
+                    .iter()
+                    .find(|c| c.phone_number_id == body.from && same(&c.participants, &body.to))
+                    .map(|c| c.id.clone());
+                let Some(conversation_id) = found else {
+                    return self.error(404, "No conversation between these numbers");
+                };
+                let message = types::ListMessagesV1ResponseDataItem {
+                    id: state.next("AC"),
+                    conversation_id,
+                    created_at: now(),
+                    updated_at: now(),
+                    direction: types::ListMessagesV1ResponseDataItemDirection::Outgoing,
+                    from: body.from.clone(),
+                    to: body.to.clone(),
+                    phone_number_id: Some(body.from.clone()),
+                    status: types::MessageStatus::Sent,
+                    text: body.content.to_string(),
+                    user_id: format!("US{user}"),
+                };
+                state.store(message.clone());
+                let event = envelope(
+                    state,
+                    self.legacy,
+                    "message.delivered",
+                    event_message(&message, self.legacy),
+                );
+                self.hub.emit(&event);
+                let sent: types::SendMessageV1ResponseData =
+                    serde_json::from_value(serde_json::to_value(&message).expect("serializes"))
+                        .expect("a listed message is a sent message");
+                Reply::json(202, &types::SendMessageV1Response { data: sent })
+            }
             ("POST", ["v1", "conversations", id, "mark-as-read"]) => {
                 if !id.starts_with("CN") {
                     let mut body =
@@ -330,10 +549,17 @@ impl super::Handler for Handler {
                     });
                     return Reply::json(400, &body);
                 }
-                let Some(conversation) = state.conversations.iter().find(|c| c.id == *id) else {
+                let Some(conversation) = state
+                    .conversations
+                    .lock()
+                    .expect("not poisoned")
+                    .iter()
+                    .find(|c| c.id == *id)
+                    .cloned()
+                else {
                     return self.error(404, "Conversation not found");
                 };
-                if state.outsiders.contains(user) {
+                if outsider {
                     return self.error(403, "Not Phone Number User");
                 }
                 state
@@ -341,9 +567,69 @@ impl super::Handler for Handler {
                     .lock()
                     .expect("not poisoned")
                     .insert((user.to_string(), id.to_string()));
-                Reply::json(200, conversation)
+                Reply::json(200, &conversation)
             }
             _ => self.error(404, "Not Found"),
         }
     }
+}
+
+/// Whether two participant lists name the same numbers.
+fn same(a: &[String], b: &[String]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+/// Every value of a repeated query parameter (`participants=a&participants=b`,
+/// or `participants[]=`).
+fn query_values(request: &RecordedRequest, name: &str) -> Vec<String> {
+    let bracketed = format!("{name}[]");
+    url::form_urlencoded::parse(request.query.as_deref().unwrap_or("").as_bytes())
+        .filter(|(key, _)| key == name || *key == bracketed)
+        .map(|(_, value)| value.into_owned())
+        .collect()
+}
+
+/// A page request: `maxResults` (required, 1 to 100) and `pageToken` (the
+/// offset this fake wrote).
+struct Page {
+    size: usize,
+    offset: usize,
+}
+
+impl Page {
+    fn apply<T, P>(&self, items: Vec<T>, page: impl FnOnce(Vec<T>, Option<String>, i64) -> P) -> P {
+        let total = items.len();
+        let end = (self.offset + self.size).min(total);
+        let next = (end < total).then(|| format!("offset-{end}"));
+        let data = items
+            .into_iter()
+            .skip(self.offset)
+            .take(self.size)
+            .collect();
+        page(data, next, total as i64)
+    }
+}
+
+fn page_of(request: &RecordedRequest) -> Result<Page, Reply> {
+    let bad = |message: &str| Reply::json(400, &quo_error(400, "1000400", "Bad Request", message));
+    let size = match request
+        .query_param("maxResults")
+        .map(|v| v.parse::<usize>())
+    {
+        Some(Ok(size)) if (1..=100).contains(&size) => size,
+        Some(_) => return Err(bad("maxResults must be between 1 and 100")),
+        None => return Err(bad("maxResults is required")),
+    };
+    let offset = match request.query_param("pageToken") {
+        None => 0,
+        Some(token) => match token.strip_prefix("offset-").and_then(|n| n.parse().ok()) {
+            Some(offset) => offset,
+            None => return Err(bad("Invalid pageToken")),
+        },
+    };
+    Ok(Page { size, offset })
 }

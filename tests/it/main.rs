@@ -8,6 +8,7 @@ mod extensible;
 mod fakes;
 mod faults;
 mod hostile;
+mod inbox;
 mod message_content;
 mod pagination;
 mod partoo;

@@ -7,8 +7,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use inbox_bindings::{
-    BoxFuture, ConversationRef, Error, Inbox, Provider, RateLimit, ReadState, RetryPolicy,
+    BoxFuture, ConversationRef, Error, Inbox, InboxClient, Provider, RateLimit, ReadState,
+    RetryPolicy,
 };
 use serde_json::json;
 use wiremock::matchers::any;
@@ -226,6 +228,8 @@ async fn an_inbox_holds_any_read_state_and_marks_many_unread_too() {
             self.0.mark_unread(c)
         }
     }
+    // A double needs only what it implements: the rest is `Unsupported`.
+    impl InboxClient for Shared {}
     let inbox = Inbox::new().with(Shared(recording.clone()));
     assert_eq!(inbox.providers().collect::<Vec<_>>(), [Provider::Quo]);
     let refs: Vec<ConversationRef> = ["quo:CN1", "quo:CN2", "partoo:1"]
@@ -241,6 +245,29 @@ async fn an_inbox_holds_any_read_state_and_marks_many_unread_too() {
         assert_eq!(reference.to_string(), "partoo:1");
         assert!(error.to_string().contains("no partoo client"), "{error}");
     }
+    let reply = inbox.reply(&refs[0], "hi").await.unwrap_err();
+    assert!(
+        matches!(
+            reply,
+            Error::Unsupported {
+                provider: Provider::Quo,
+                operation: "reply",
+                ..
+            }
+        ),
+        "{reply:?}"
+    );
+    let listed: Vec<_> = inbox.conversations().collect().await;
+    assert!(
+        matches!(
+            &listed[..],
+            [Err(Error::Unsupported {
+                operation: "conversations",
+                ..
+            })]
+        ),
+        "{listed:?}"
+    );
 }
 
 #[test]

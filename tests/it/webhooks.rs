@@ -678,15 +678,15 @@ async fn the_example_receiver_keeps_an_inbox_current_from_every_fake() {
 
 /// A loopback receiver answering the statuses of `script` in turn (then
 /// 200), recording each request's headers and body.
-struct Scripted {
-    url: String,
-    received: Arc<Mutex<Vec<Request>>>,
+pub(crate) struct Scripted {
+    pub(crate) url: String,
+    pub(crate) received: Arc<Mutex<Vec<Request>>>,
 }
 
 /// A request's headers and body.
-type Request = (http::HeaderMap, Vec<u8>);
+pub(crate) type Request = (http::HeaderMap, Vec<u8>);
 
-async fn scripted(script: Vec<u16>, stall: Option<Duration>) -> Scripted {
+pub(crate) async fn scripted(script: Vec<u16>, stall: Option<Duration>) -> Scripted {
     use http_body_util::BodyExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
