@@ -200,11 +200,10 @@ fn partoo_action(event: partoo::webhooks::Event) -> Action {
     };
     match (&message.sender_type, &message.status) {
         (Some(SenderType::Consumer), Some(MessageStatus::Success)) => {
-            let text = message
-                .content
-                .as_ref()
-                .and_then(|c| c.get("text").and_then(|t| t.as_str()).map(str::to_string))
-                .unwrap_or_else(|| format!("({:?} message)", message.content_type));
+            let text = match message.typed_content() {
+                inbox_bindings::partoo::MessageContent::Text(text) => text,
+                _ => format!("({:?} message)", message.content_type),
+            };
             Action::Unread(reference, text)
         }
         (Some(SenderType::User), _) => Action::Handled(reference),

@@ -343,7 +343,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
-    /// `Message`: the `last_message` of [`Conversation`], the `message` of [`MessageEventPayload`].
+    /// Response object
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListMessagesResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<Count>,
+        /// The list of messages for a specific conversation, paginated.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub messages: ::std::vec::Vec<Message>,
+        /// The cursor to use in order to retrieve the next page of data.
+        /// When all data have been fetched, the value is null.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    /// `Message`: the `last_message` of [`Conversation`], the `message` of [`MessageEventPayload`], the `messages` of [`ListMessagesResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
@@ -466,6 +480,18 @@ pub mod types {
         " `ReadConversationResponseStatus`: the `status` of [`ReadConversationResponse`]."]
         pub enum ReadConversationResponseStatus : tolerant { Success = "success", }
     }
+    /// `RetrySendMessageResponse`: what [`RetrySendMessage::send`](super::builder::RetrySendMessage::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct RetrySendMessageResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<RetrySendMessageResponseStatus>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " `RetrySendMessageResponseStatus`: the `status` of [`RetrySendMessageResponse`]."]
+        pub enum RetrySendMessageResponseStatus : tolerant { Success = "success", }
+    }
     /// A review, with the fields the event pages show.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -537,6 +563,93 @@ pub mod types {
         pub id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
+    }
+    /// A message to send in an existing conversation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SendMessageBody {
+        /// The text to send (for `Text`), or the URL of the media.
+        pub content: ::std::string::String,
+        /// The type of the content sent.
+        pub content_type: SendMessageBodyContentType,
+        /// The id of the conversation
+        pub conversation_id: i64,
+    }
+    /// The type of the content sent.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub enum SendMessageBodyContentType {
+        Text,
+        Image,
+        Video,
+        Audio,
+        Document,
+    }
+    impl ::std::fmt::Display for SendMessageBodyContentType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Text => f.write_str("Text"),
+                Self::Image => f.write_str("Image"),
+                Self::Video => f.write_str("Video"),
+                Self::Audio => f.write_str("Audio"),
+                Self::Document => f.write_str("Document"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SendMessageBodyContentType {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            match value {
+                "Text" => Ok(Self::Text),
+                "Image" => Ok(Self::Image),
+                "Video" => Ok(Self::Video),
+                "Audio" => Ok(Self::Audio),
+                "Document" => Ok(Self::Document),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageBodyContentType {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageBodyContentType {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    /// `SendMessageResponse`: what [`SendMessage::send`](super::builder::SendMessage::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SendMessageResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<SendMessageResponseStatus>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " `SendMessageResponseStatus`: the `status` of [`SendMessageResponse`]."]
+        pub enum SendMessageResponseStatus : tolerant { Success = "success", }
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc = " Describes the person that sent the Message:"] #[doc =
@@ -658,6 +771,54 @@ impl Client {
     /// - `business_in`: Filter by business ids. Use a comma-separated list to provide multiple ids.
     pub fn list_conversations(&self) -> builder::ListConversations<'_> {
         builder::ListConversations::new(self)
+    }
+    /// List messages
+    ///
+    /// This endpoint lets you retrieve the messages for a specific conversation.
+    ///
+    /// ⚠️ This endpoint is paginated using cursor pagination. This means that in
+    /// order to get the next page of results, you need to provide the cursor
+    /// returned in the previous call.
+    ///
+    /// Sends a `GET` request to `/messages`.
+    ///
+    /// Arguments:
+    /// - `conversation_id`: The id of the conversation
+    /// - `per_page`: Number of items to return per page.
+    /// - `cursor`: The cursor identifiying the page of data to fetch.
+    ///   If no cursor is provided, the query will return the first page of data.
+    ///   A cursor for the next page of data is provided in the response of this request.
+    pub fn list_messages(&self) -> builder::ListMessages<'_> {
+        builder::ListMessages::new(self)
+    }
+    /// Send message
+    ///
+    /// This endpoint allows you to send a message as a business, in an existing
+    /// conversation.
+    ///
+    /// The supported content types when sending messages are Text, Image,
+    /// Video, Audio and Document; SMS conversations take Text only.
+    ///
+    /// A successful HTTP response to this endpoint (code 200) does not
+    /// necessarily mean that the message has been correctly delivered to the
+    /// consumer, only that it has been created on Partoo. To ensure that the
+    /// message has been delivered successfully, subscribe to the Message
+    /// Updated Webhook and check that the status field of the message has
+    /// switched to Success. If the answer has failed to be sent, you can send
+    /// it again by using the `/retry` endpoint.
+    ///
+    /// Sends a `POST` request to `/messages`.
+    pub fn send_message(&self) -> builder::SendMessage<'_> {
+        builder::SendMessage::new(self)
+    }
+    /// Retry send message
+    ///
+    /// This endpoint let you retry sending a message that has failed to be
+    /// sent.
+    ///
+    /// Sends a `POST` request to `/messages/{message_id}/retry`.
+    pub fn retry_send_message(&self) -> builder::RetrySendMessage<'_> {
+        builder::RetrySendMessage::new(self)
     }
 }
 /// The operation builders: each made by its [`Client`] method, set
@@ -1013,6 +1174,300 @@ pub mod builder {
                 self.pages(),
                 |page: types::ListConversationsResponse| page.conversations,
             )
+        }
+    }
+    /// Builder for [`Client::list_messages`](super::Client::list_messages).
+    #[derive(Debug, Clone)]
+    pub struct ListMessages<'a> {
+        client: &'a super::Client,
+        conversation_id: ::std::result::Result<i64, ::std::string::String>,
+        per_page: ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU64>,
+            ::std::string::String,
+        >,
+        cursor: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListMessages<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                conversation_id: ::std::result::Result::Err(
+                    "conversation_id was not initialized".to_string(),
+                ),
+                per_page: ::std::result::Result::Ok(::std::option::Option::None),
+                cursor: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        /// The id of the conversation
+        pub fn conversation_id(mut self, value: i64) -> Self {
+            self.conversation_id = ::inbox_bindings::__private::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None);
+            self
+        }
+        /// Number of items to return per page.
+        pub fn per_page(mut self, value: u64) -> Self {
+            self.per_page = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                    value,
+                    ::std::option::Option::Some(1f64),
+                    ::std::option::Option::Some(100f64),
+                )
+                .map(::std::option::Option::Some);
+            self
+        }
+        /// The cursor identifiying the page of data to fetch.
+        /// If no cursor is provided, the query will return the first page of data.
+        /// A cursor for the next page of data is provided in the response of this request.
+        pub fn cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.cursor = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/messages`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListMessagesResponse>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_messages", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListMessagesResponse,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, conversation_id, per_page, cursor } = self;
+            let conversation_id = conversation_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation_id",
+                    reason,
+                ))?;
+            let per_page = per_page
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "per_page",
+                    reason,
+                ))?;
+            let cursor = cursor
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "cursor",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/messages", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "conversation_id",
+                "conversation_id",
+                &conversation_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "per_page",
+                "per_page",
+                &per_page,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "cursor",
+                "cursor",
+                &cursor,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+        /// Every page of `listMessages`, requested lazily, each a `Response` (its status, headers and request id beside the body): the parameters set on this builder are sent with every page, only `cursor` changes. Ends when `next_cursor` is null, absent or empty.
+        pub fn pages(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<
+            'a,
+            ::inbox_bindings::Response<types::ListMessagesResponse>,
+        > {
+            let initial_cursor = self
+                .cursor
+                .as_ref()
+                .ok()
+                .and_then(|value| value.as_ref())
+                .map(|value| value.to_string());
+            ::inbox_bindings::__private::pages(
+                self,
+                initial_cursor,
+                |builder: Self, cursor: ::std::string::String| builder.cursor(cursor),
+                |builder: Self| builder.send(),
+                |page: &types::ListMessagesResponse| page.next_cursor.as_deref(),
+            )
+        }
+        /// Every item of `listMessages` (the `messages` of each page), in order, across pages; see [`Self::pages`].
+        pub fn stream(
+            self,
+        ) -> ::inbox_bindings::pagination::BoxStream<'a, types::Message> {
+            ::inbox_bindings::__private::items(
+                self.pages(),
+                |page: types::ListMessagesResponse| page.messages,
+            )
+        }
+    }
+    /// Builder for [`Client::send_message`](super::Client::send_message).
+    #[derive(Debug, Clone)]
+    pub struct SendMessage<'a> {
+        client: &'a super::Client,
+        body: ::std::result::Result<types::SendMessageBody, ::std::string::String>,
+    }
+    impl<'a> SendMessage<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::SendMessageBody>,
+            <V as ::std::convert::TryInto<
+                types::SendMessageBody,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/messages`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::SendMessageResponse>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "send_message", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::SendMessageResponse,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, body } = self;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/messages", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::retry_send_message`](super::Client::retry_send_message).
+    #[derive(Debug, Clone)]
+    pub struct RetrySendMessage<'a> {
+        client: &'a super::Client,
+        message_id: ::std::result::Result<i64, ::std::string::String>,
+    }
+    impl<'a> RetrySendMessage<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                message_id: ::std::result::Result::Err(
+                    "message_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn message_id(mut self, value: i64) -> Self {
+            self.message_id = ::inbox_bindings::__private::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None);
+            self
+        }
+        /// Sends a `POST` request to `/messages/{message_id}/retry`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::RetrySendMessageResponse>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "retry_send_message", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::RetrySendMessageResponse,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, message_id } = self;
+            let message_id = message_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "message_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/messages/{}/retry", client.baseurl,
+                ::inbox_bindings::__private::path_segment("message_id", & message_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
         }
     }
 }

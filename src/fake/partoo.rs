@@ -1,5 +1,8 @@
-//! A fake Partoo: conversations across businesses, per-user read state,
-//! cursor pagination with `per_page` bounds and `business__in` filtering.
+//! A fake Partoo: conversations across businesses and their messages,
+//! per-user read state, cursor pagination with `per_page` bounds and
+//! `business__in` filtering, and sending: a sent message is listed, becomes
+//! the conversation's last message and goes out as a signed
+//! `message_created` event.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -8,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{RecordedRequest, Reply, Server, Users};
+use super::{Handler as _, RecordedRequest, Reply, Server, Users};
 use crate::partoo::types;
 
 /// Builds a [`FakePartoo`].
@@ -20,6 +23,7 @@ pub struct FakePartooBuilder {
     restricted: Vec<String>,
     seed: u64,
     rate_limit: Option<(usize, Duration)>,
+    partners: Vec<String>,
 }
 
 /// A running fake Partoo (see the [module docs](super)).
@@ -51,7 +55,55 @@ struct State {
     /// Messages received since the fake started, by conversation: the
     /// conversation's `last_message`.
     latest: Mutex<HashMap<i64, types::Message>>,
+    /// Every message, oldest first.
+    messages: Mutex<Vec<types::Message>>,
     next_message: AtomicI64,
+}
+
+impl State {
+    fn conversation(&self, id: i64) -> Option<&types::Conversation> {
+        self.conversations.iter().find(|c| c.id == Some(id))
+    }
+
+    /// Stores a message as its conversation's newest.
+    fn store(&self, message: types::Message) {
+        let id = message.conversation_id.unwrap_or_default();
+        self.latest
+            .lock()
+            .expect("not poisoned")
+            .insert(id, message.clone());
+        self.messages.lock().expect("not poisoned").push(message);
+    }
+}
+
+fn now() -> crate::Timestamp {
+    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+        .format("%Y-%m-%d %H:%M:%S%.6f+00:00");
+    crate::Timestamp::parse(now.to_string())
+}
+
+/// `message_created` for `message` in `conversation`.
+fn message_created(
+    conversation: &types::Conversation,
+    message: types::Message,
+) -> types::MessageEvent {
+    let business = conversation.business.as_ref().and_then(|b| b.id.clone());
+    types::MessageEvent {
+        type_: "message_created".into(),
+        payload: types::MessageEventPayload {
+            message: Some(message),
+            conversation: Some(types::EventConversation {
+                id: conversation.id,
+                consumer_name: conversation.consumer_name.clone(),
+                business: Some(types::EventBusinessRef {
+                    id: business.map(serde_json::Value::from),
+                }),
+                messaging_partner: conversation.messaging_partner.clone(),
+                ..Default::default()
+            }),
+            org_id: Some(1),
+        },
+    }
 }
 
 impl FakePartoo {
@@ -64,6 +116,7 @@ impl FakePartoo {
             restricted: Vec::new(),
             seed: 1,
             rate_limit: None,
+            partners: Vec::new(),
         }
     }
 
@@ -94,24 +147,20 @@ impl FakePartoo {
     pub fn receive_message(&self, id: i64, text: &str) -> i64 {
         let conversation = self
             .state
-            .conversations
-            .iter()
-            .find(|c| c.id == Some(id))
+            .conversation(id)
             .unwrap_or_else(|| panic!("FakePartoo has no conversation {id}"))
             .clone();
         let message_id = self.state.next_message.fetch_add(1, Ordering::Relaxed);
-        let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
-            .format("%Y-%m-%d %H:%M:%S%.6f+00:00");
         let message = types::Message {
             id: Some(message_id),
             conversation_id: Some(id),
-            date: Some(crate::Timestamp::parse(now.to_string())),
+            date: Some(now()),
             content_type: Some(types::MessageContentType::Text),
             sender_type: Some(types::SenderType::Consumer),
             sender_label: conversation.consumer_name.clone(),
             status: Some(types::MessageStatus::Success),
             is_deleted: Some(false),
-            content: Some(json!({"text": text})),
+            content: Some(json!(text)),
             ..Default::default()
         };
         self.state
@@ -119,29 +168,31 @@ impl FakePartoo {
             .lock()
             .expect("not poisoned")
             .retain(|(_, read)| *read != id);
+        self.state.store(message.clone());
+        self.hub.emit(&message_created(&conversation, message));
+        message_id
+    }
+
+    /// A conversation's messages, oldest first.
+    pub fn messages(&self, id: i64) -> Vec<types::Message> {
+        self.state
+            .messages
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|m| m.conversation_id == Some(id))
+            .cloned()
+            .collect()
+    }
+
+    /// The conversation's last message, as listed.
+    pub fn last_message(&self, id: i64) -> Option<types::Message> {
         self.state
             .latest
             .lock()
             .expect("not poisoned")
-            .insert(id, message.clone());
-        let business = conversation.business.as_ref().and_then(|b| b.id.clone());
-        self.hub.emit(&types::MessageEvent {
-            type_: "message_created".into(),
-            payload: types::MessageEventPayload {
-                message: Some(message),
-                conversation: Some(types::EventConversation {
-                    id: Some(id),
-                    consumer_name: conversation.consumer_name.clone(),
-                    business: Some(types::EventBusinessRef {
-                        id: business.map(serde_json::Value::from),
-                    }),
-                    messaging_partner: conversation.messaging_partner.clone(),
-                    ..Default::default()
-                }),
-                org_id: Some(1),
-            },
-        });
-        message_id
+            .get(&id)
+            .cloned()
     }
 
     /// The business ids conversations belong to.
@@ -181,6 +232,17 @@ impl FakePartooBuilder {
     pub fn restricted_user(mut self, name: &str, key: &str) -> Self {
         self.users.add(name, key);
         self.restricted.push(name.to_string());
+        self
+    }
+
+    /// The messaging partners conversations have, in turn (`["SMS",
+    /// "Whatsapp"]`: the first SMS, the second Whatsapp, the third SMS…),
+    /// instead of drawn from the seed.
+    pub fn messaging_partners<S: Into<String>>(
+        mut self,
+        partners: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.partners = partners.into_iter().map(Into::into).collect();
         self
     }
 
@@ -230,10 +292,13 @@ impl FakePartooBuilder {
         ];
         let conversations = (1..=self.conversations as i64)
             .map(|id| {
-                let partner = if id % 10 == 0 {
+                let drawn = partners[rng.usize(..partners.len())];
+                let partner = if !self.partners.is_empty() {
+                    self.partners[(id as usize - 1) % self.partners.len()].as_str()
+                } else if id % 10 == 0 {
                     "Telegram"
                 } else {
-                    partners[rng.usize(..partners.len())]
+                    drawn
                 };
                 let business = businesses[(id as usize - 1) % businesses.len()].clone();
                 let day = 1 + (id % 28);
@@ -271,17 +336,27 @@ impl FakePartooBuilder {
                 }
             })
             .collect();
+        let conversations: Vec<types::Conversation> = conversations;
+        let messages = conversations
+            .iter()
+            .filter_map(|c| c.last_message.clone())
+            .collect();
         let state = Arc::new(State {
             conversations,
             users: self.users,
             restricted: self.restricted.into_iter().collect(),
             read: Mutex::default(),
             latest: Mutex::default(),
+            messages: Mutex::new(messages),
             next_message: AtomicI64::new(1_000_000),
         });
         let (signer, webhook_key) = super::webhooks::partoo_signer(&mut rng);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::partoo());
-        let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
+        let handler = Handler {
+            state: state.clone(),
+            hub: hub.clone(),
+        };
+        let server = Server::start(Arc::new(handler), self.rate_limit).await;
         FakePartoo {
             server,
             state,
@@ -291,7 +366,10 @@ impl FakePartooBuilder {
     }
 }
 
-struct Handler(Arc<State>);
+struct Handler {
+    state: Arc<State>,
+    hub: Arc<super::webhooks::Hub>,
+}
 
 fn bad_request(message: &str) -> Reply {
     Reply::json(400, &json!({"errors": {"json": message}}))
@@ -323,7 +401,7 @@ impl super::Handler for Handler {
     }
 
     fn handle(&self, request: &RecordedRequest) -> Reply {
-        let state = &self.0;
+        let state = &self.state;
         let Some(user) = request
             .header("x-apikey")
             .and_then(|key| state.users.name(key))
@@ -333,6 +411,24 @@ impl super::Handler for Handler {
         let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
         match (request.method.as_str(), segments.as_slice()) {
             ("GET", ["conversations"]) => self.list(user, request),
+            ("GET", ["messages"]) => self.messages(request),
+            ("POST", ["messages"]) => self.send(user, request),
+            ("POST", ["messages", id, "retry"]) => {
+                if state.restricted.contains(user) {
+                    return self.error(403, "Operation not allowed");
+                }
+                let Ok(id) = id.parse::<i64>() else {
+                    return bad_request("message_id must be an integer");
+                };
+                let messages = state.messages.lock().expect("not poisoned");
+                match messages.iter().find(|m| m.id == Some(id)) {
+                    None => Reply::json(404, &json!({"errors": {"message": "not found"}})),
+                    Some(m) if m.status != Some(types::MessageStatus::Failed) => {
+                        bad_request("only a message that failed to be sent can be retried")
+                    }
+                    Some(_) => Reply::json(200, &json!({"status": "success"})),
+                }
+            }
             ("POST", ["conversations", id, "read"]) | ("POST", ["conversations", id]) => {
                 if state.restricted.contains(user) {
                     return self.error(403, "Operation not allowed");
@@ -364,28 +460,118 @@ impl super::Handler for Handler {
     }
 }
 
-impl Handler {
-    fn list(&self, user: &str, request: &RecordedRequest) -> Reply {
-        let state = &self.0;
-        let per_page = match request.query_param("per_page").map(|v| v.parse::<usize>()) {
-            None => 30,
-            Some(Ok(size)) if (1..=100).contains(&size) => size,
-            Some(_) => return bad_request("per_page must be an integer between 1 and 100"),
-        };
-        // "If no cursor is provided, the query will return the first page of
-        // data": an empty cursor is none.
-        let offset = match request
-            .query_param("cursor")
-            .filter(|cursor| !cursor.is_empty())
+/// `per_page` (default 30, 1 to 100) and `cursor` (the offset this fake
+/// wrote; "If no cursor is provided, the query will return the first page
+/// of data": an empty cursor is none).
+fn page_of(request: &RecordedRequest) -> Result<(usize, usize), Reply> {
+    let per_page = match request.query_param("per_page").map(|v| v.parse::<usize>()) {
+        None => 30,
+        Some(Ok(size)) if (1..=100).contains(&size) => size,
+        Some(_) => return Err(bad_request("per_page must be an integer between 1 and 100")),
+    };
+    let offset = match request
+        .query_param("cursor")
+        .filter(|cursor| !cursor.is_empty())
+    {
+        None => 0,
+        Some(cursor) => match cursor
+            .strip_prefix("c")
+            .and_then(|n| n.parse::<usize>().ok())
         {
-            None => 0,
-            Some(cursor) => match cursor
-                .strip_prefix("c")
-                .and_then(|n| n.parse::<usize>().ok())
-            {
-                Some(offset) => offset,
-                None => return bad_request("invalid cursor"),
+            Some(offset) => offset,
+            None => return Err(bad_request("invalid cursor")),
+        },
+    };
+    Ok((per_page, offset))
+}
+
+impl Handler {
+    /// `GET /messages?conversation_id=`: a conversation's messages, oldest first.
+    fn messages(&self, request: &RecordedRequest) -> Reply {
+        let (per_page, offset) = match page_of(request) {
+            Ok(page) => page,
+            Err(reply) => return reply,
+        };
+        let Some(id) = request.query_param("conversation_id") else {
+            return bad_request("conversation_id is required");
+        };
+        let Ok(id) = id.parse::<i64>() else {
+            return bad_request("conversation_id must be an integer");
+        };
+        if self.state.conversation(id).is_none() {
+            return Reply::json(404, &json!({"errors": {"conversation": "not found"}}));
+        }
+        let messages = self.state.messages.lock().expect("not poisoned");
+        let matching: Vec<&types::Message> = messages
+            .iter()
+            .filter(|m| m.conversation_id == Some(id))
+            .collect();
+        let page: Vec<types::Message> = matching
+            .iter()
+            .skip(offset)
+            .take(per_page)
+            .map(|m| (*m).clone())
+            .collect();
+        let end = offset + page.len();
+        let next_cursor = (end < matching.len()).then(|| format!("c{end}"));
+        Reply::json(
+            200,
+            &types::ListMessagesResponse {
+                messages: page,
+                count: Some(types::Count(matching.len() as i64)),
+                next_cursor,
             },
+        )
+    }
+
+    /// `POST /messages`: sent as the user, in an existing conversation.
+    fn send(&self, user: &str, request: &RecordedRequest) -> Reply {
+        let state = &self.state;
+        if state.restricted.contains(user) {
+            return self.error(403, "Operation not allowed");
+        }
+        let Ok(body) = serde_json::from_slice::<types::SendMessageBody>(&request.body) else {
+            return bad_request(
+                "the body must be {\"conversation_id\", \"content_type\", \"content\"}",
+            );
+        };
+        let Some(conversation) = state.conversation(body.conversation_id).cloned() else {
+            return Reply::json(404, &json!({"errors": {"conversation": "not found"}}));
+        };
+        // Documented: SMS conversations take text only.
+        let sms = conversation.messaging_partner.as_ref().map(|p| p.as_str()) == Some("SMS");
+        if sms && body.content_type != types::SendMessageBodyContentType::Text {
+            return bad_request("SMS conversations take Text messages only");
+        }
+        if body.content.trim().is_empty() {
+            return bad_request("content must not be empty");
+        }
+        let message_id = state.next_message.fetch_add(1, Ordering::Relaxed);
+        let message = types::Message {
+            id: Some(message_id),
+            conversation_id: Some(body.conversation_id),
+            date: Some(now()),
+            content_type: Some(types::MessageContentType::from(
+                body.content_type.to_string().as_str(),
+            )),
+            sender_type: Some(types::SenderType::User),
+            sender_label: Some(user.to_string()),
+            status: Some(types::MessageStatus::Success),
+            is_deleted: Some(false),
+            content: Some(json!(body.content)),
+            user_id: Some(format!("user-{user}")),
+            ..Default::default()
+        };
+        state.store(message.clone());
+        self.hub.emit(&message_created(&conversation, message));
+        Reply::json(200, &json!({"status": "success", "message_id": message_id}))
+    }
+
+    fn list(&self, user: &str, request: &RecordedRequest) -> Reply {
+        let state = &self.state;
+        let (per_page, offset) = match page_of(request) {
+            Ok(page) => page,
+            Err(reply) => return reply,
         };
         let businesses: Option<HashSet<String>> = request
             .query_param("business__in")

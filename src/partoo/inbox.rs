@@ -1,10 +1,13 @@
 //! Partoo's inbox: [`ReadState`] and [`InboxClient`] for its client.
 //! Conversations come from `listConversations` (their `is_read` is the
-//! requesting user's); messages and replies need Partoo's Messages
-//! operations, which are not vendored yet: `Error::Unsupported` until then.
+//! requesting user's), messages from `listMessages`, a reply is
+//! `sendMessage` with a `Text` content, sent at most once (Partoo documents
+//! no idempotency key; a send that failed to deliver is retried with
+//! `retrySendMessage`, by id, never by sending again).
 
-use crate::inbox::{Conversation, Inbox, InboxClient};
+use crate::inbox::{Conversation, Direction, Inbox, InboxClient, Message};
 use crate::pagination::BoxStream;
+use crate::partoo::types;
 use crate::read_state::{accepted, id_for, BoxFuture, ConversationRef, ReadState};
 use crate::{Error, Provider};
 
@@ -64,6 +67,107 @@ impl InboxClient for crate::partoo::Client {
                 }),
         )
     }
+
+    /// `listMessages` of the conversation, 100 a page.
+    fn messages<'a>(&'a self, conversation: &'a ConversationRef) -> BoxStream<'a, Message> {
+        let id = match partoo_id(conversation) {
+            Ok(id) => id,
+            Err(error) => return Box::pin(futures_util::stream::once(async move { Err(error) })),
+        };
+        Box::pin(
+            self.list_messages()
+                .conversation_id(id)
+                .per_page(100)
+                .stream()
+                .filter_map(move |item| async move {
+                    match item {
+                        Ok(message) => message_of(conversation, message).map(Ok),
+                        Err(error) => Some(Err(error)),
+                    }
+                }),
+        )
+    }
+
+    /// `sendMessage` with a `Text` content. Empty text is refused before
+    /// anything is sent.
+    fn reply<'a>(
+        &'a self,
+        conversation: &'a ConversationRef,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<Message, Error>> {
+        Box::pin(async move {
+            let id = partoo_id(conversation)?;
+            if text.trim().is_empty() {
+                return Err(Error::invalid_parameter("text", "a reply needs some text"));
+            }
+            let body = types::SendMessageBody {
+                conversation_id: id,
+                content_type: types::SendMessageBodyContentType::Text,
+                content: text.to_string(),
+            };
+            let (sent, status, _) = self.send_message().body(body).send().await?.into_parts();
+            let Some(message_id) = sent.message_id else {
+                // Accepted without the id Partoo documents: the message
+                // exists, so the error says it was sent rather than an id
+                // being invented.
+                return Err(Error::Decode {
+                    status: Some(status),
+                    path: "message_id".to_string(),
+                    body_prefix: serde_json::to_string(&sent).unwrap_or_default(),
+                    source: <serde_json::Error as serde::de::Error>::missing_field("message_id"),
+                });
+            };
+            Ok(Message {
+                id: message_id.to_string(),
+                conversation: conversation.clone(),
+                direction: Direction::Outgoing,
+                text: Some(text.to_string()),
+                content_kind: "Text".to_string(),
+                at: None,
+                status: None,
+                raw: serde_json::to_value(&sent).unwrap_or_default(),
+            })
+        })
+    }
+}
+
+fn partoo_id(conversation: &ConversationRef) -> Result<i64, Error> {
+    Ok(id_for(Provider::Partoo, conversation)?
+        .parse()
+        .expect("a checked Partoo id is an integer"))
+}
+
+/// The crate's view of a Partoo message; `None` (logged) for one without an id.
+fn message_of(conversation: &ConversationRef, message: types::Message) -> Option<Message> {
+    let Some(id) = message.id else {
+        tracing::warn!(
+            provider = "partoo",
+            "a listed message without an id is skipped"
+        );
+        return None;
+    };
+    let direction = match message.sender_type.as_ref().map(|s| s.as_str()) {
+        Some("Consumer") => Direction::Incoming,
+        Some("User") => Direction::Outgoing,
+        _ => Direction::Unknown,
+    };
+    let text = match message.typed_content() {
+        crate::partoo::MessageContent::Text(text) => Some(text),
+        _ => None,
+    };
+    Some(Message {
+        id: id.to_string(),
+        conversation: conversation.clone(),
+        direction,
+        text,
+        content_kind: message
+            .content_type
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), |kind| kind.as_str().to_string()),
+        at: message.date.clone(),
+        status: message.status.as_ref().map(|s| s.as_str().to_string()),
+        raw: serde_json::to_value(&message).unwrap_or_default(),
+    })
 }
 
 /// The crate's view of a Partoo conversation; `None` (logged) for one

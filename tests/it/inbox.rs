@@ -258,18 +258,6 @@ async fn a_reply_is_resent_only_when_provably_not_processed() {
 #[tokio::test]
 async fn what_a_provider_cannot_do_is_unsupported_and_sends_nothing() {
     let (partoo, _quo, textus, inbox) = three().await;
-    let partoo_ref = ConversationRef::partoo(partoo.conversation_ids()[0]).unwrap();
-    let error = inbox.reply(&partoo_ref, "hi").await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Unsupported {
-                provider: Provider::Partoo,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
     let textus_ref: ConversationRef = "textus:abc".parse().unwrap();
     let listed: Vec<_> = inbox.messages(&textus_ref).collect().await;
     assert!(matches!(
@@ -287,4 +275,145 @@ async fn what_a_provider_cannot_do_is_unsupported_and_sends_nothing() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("no quo client"), "{error}");
+}
+
+#[tokio::test]
+async fn a_partoo_reply_is_listed_becomes_the_last_message_and_is_delivered() {
+    let (partoo, _quo, _textus, inbox) = three().await;
+    let receiver = scripted(Vec::new(), None).await;
+    partoo.subscribe_webhooks(&receiver.url);
+    let id = partoo.conversation_ids()[1];
+    let conversation = ConversationRef::partoo(id).unwrap();
+    partoo.receive_message(id, "Do you deliver?");
+
+    let reply = inbox
+        .reply(&conversation, "Yes, within 10 km")
+        .await
+        .unwrap();
+    assert_eq!(reply.direction, Direction::Outgoing);
+    assert_eq!(reply.content_kind, "Text");
+
+    let messages: Vec<_> = inbox.messages(&conversation).try_collect().await.unwrap();
+    let seeded = format!("Hello from conversation {id}");
+    let summary: Vec<(Direction, Option<&str>)> = messages
+        .iter()
+        .map(|m| (m.direction, m.text.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Direction::Incoming, Some(seeded.as_str())),
+            (Direction::Incoming, Some("Do you deliver?")),
+            (Direction::Outgoing, Some("Yes, within 10 km")),
+        ]
+    );
+    assert_eq!(messages[2].id, reply.id);
+    // The conversation's last activity is the reply.
+    let listed: Vec<_> = Inbox::new()
+        .with_partoo(partoo.client("alice"))
+        .conversations()
+        .try_filter(|c| std::future::ready(c.reference == conversation))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0].raw["last_message"]["id"]
+            .as_i64()
+            .map(|i| i.to_string()),
+        Some(reply.id.clone())
+    );
+    assert_eq!(listed[0].last_activity, messages[2].at);
+
+    partoo.webhooks_settled().await;
+    let verifier = partoo.webhook_verifier();
+    let received = receiver.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    for (headers, body) in &received {
+        let event = verifier.verify(headers, body).unwrap();
+        assert_eq!(event.event_type(), "message_created");
+    }
+    // Empty text never leaves the client.
+    let before = partoo.requests().len();
+    assert!(inbox.reply(&conversation, "  ").await.is_err());
+    assert_eq!(partoo.requests().len(), before);
+}
+
+fn status<T: std::fmt::Debug>(result: Result<T, Error>) -> Option<u16> {
+    result.unwrap_err().status().map(|s| s.as_u16())
+}
+
+/// Bad input to the fakes' new operations gets each provider's error, and
+/// changes nothing.
+#[tokio::test]
+async fn the_fakes_refuse_bad_input_as_their_provider_does() {
+    let (partoo, quo, _textus, _inbox) = three().await;
+    let client = partoo.client("alice");
+    assert_eq!(
+        status(client.list_messages().conversation_id(999_999).send().await),
+        Some(404)
+    );
+    // The documented SMS limitation (text only).
+    let many = FakePartoo::builder()
+        .conversations(2)
+        .messaging_partners(["Whatsapp", "SMS"])
+        .user("alice", "key-p")
+        .start()
+        .await;
+    let listed = many
+        .client("alice")
+        .list_conversations()
+        .per_page(100)
+        .send()
+        .await
+        .unwrap();
+    let sms = listed
+        .conversations
+        .iter()
+        .find(|c| c.messaging_partner.as_ref().map(|p| p.as_str()) == Some("SMS"))
+        .and_then(|c| c.id)
+        .expect("the second conversation is SMS");
+    let refused = many
+        .client("alice")
+        .send_message()
+        .body(inbox_bindings::partoo::types::SendMessageBody {
+            conversation_id: sms,
+            content_type: inbox_bindings::partoo::types::SendMessageBodyContentType::Image,
+            content: "https://cdn.example.test/a.png".into(),
+        })
+        .send()
+        .await;
+    assert_eq!(status(refused), Some(400), "SMS takes text only");
+    assert_eq!(many.messages(sms).len(), 1, "nothing stored");
+    // Only a failed message is retried.
+    let first = partoo.messages(partoo.conversation_ids()[0])[0].id.unwrap();
+    assert_eq!(
+        status(client.retry_send_message().message_id(first).send().await),
+        Some(400)
+    );
+
+    let quo_client = quo.client("alice");
+    // Quo: a send between numbers with no conversation is a 404; the page
+    // size bounds are the client's to refuse before sending.
+    let refused = quo_client
+        .send_message_v1()
+        .body(inbox_bindings::quo::types::SendMessageV1Body {
+            content: "hello".parse().unwrap(),
+            from: "PNnowhere".into(),
+            phone_number_id: None,
+            set_inbox_status: None,
+            to: vec!["+15559999999".into()],
+            user_id: None,
+        })
+        .send()
+        .await;
+    assert_eq!(status(refused), Some(404));
+    assert!(quo.messages("CN1").is_empty());
+    let before = quo.requests().len();
+    let oversized = quo_client
+        .list_conversations_v1()
+        .max_results(101)
+        .send()
+        .await;
+    assert!(matches!(oversized, Err(Error::InvalidInput { .. })));
+    assert_eq!(quo.requests().len(), before);
 }

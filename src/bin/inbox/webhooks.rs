@@ -255,8 +255,10 @@ fn summary_partoo(event: &partoo::webhooks::Event) -> String {
                 .payload
                 .message
                 .as_ref()
-                .and_then(|m| m.content.as_ref())
-                .and_then(|c| c.get("text").and_then(|t| t.as_str()).map(str::to_string))
+                .map(|m| match m.typed_content() {
+                    partoo::MessageContent::Text(text) => text,
+                    _ => String::new(),
+                })
                 .unwrap_or_default();
             format!(
                 "conversation {}: {text:?}",
