@@ -48,7 +48,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    /// `Conversation`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns, the `conversation` of [`WebhookDelivery`].
+    /// `Conversation`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns, the `members` of [`ConversationCollection`], the `conversation` of [`WebhookDelivery`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Conversation {
@@ -193,6 +193,30 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unsubscribed: ::std::option::Option<bool>,
     }
+    /// A collection of conversations.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ConversationCollection {
+        #[serde(
+            rename = "@context",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub members: ::std::vec::Vec<Conversation>,
+        #[serde(
+            rename = "totalItems",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+        #[serde(
+            rename = "@type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
     /// A slug, or the IRI `/conversations/<slug>`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -281,7 +305,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    /// `Message`: the `latest_previewable_item` of [`Conversation`], the `message` of [`WebhookDelivery`].
+    /// `Message`: what [`SendMessage::send`](super::builder::SendMessage::send) returns, the `latest_previewable_item` of [`Conversation`], the `members` of [`Timeline`], ....
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct Message {
@@ -363,6 +387,62 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ts: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
+    /// `SendMessageBody`: the body [`SendMessage`](super::builder::SendMessage) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct SendMessageBody {
+        /// The message text.
+        pub body: ::std::string::String,
+        /// The IRI of a SavedReply to send from.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub saved_reply: ::std::option::Option<::std::string::String>,
+        /// The recipient's number, or a list of numbers.
+        pub to: SendMessageBodyTo,
+    }
+    /// The recipient's number, or a list of numbers.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(untagged)]
+    pub enum SendMessageBodyTo {
+        String(::std::string::String),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>>
+    for SendMessageBodyTo {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    /// A conversation's Messages and Events, newest first.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct Timeline {
+        #[serde(
+            rename = "@context",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "latestPosition",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub latest_position: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// Messages (`@type` Message) and Events; an Event's shape is not documented.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub members: ::std::vec::Vec<Message>,
+        #[serde(
+            rename = "totalItems",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+        #[serde(
+            rename = "@type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
     /// One delivery (JSON-LD `WebhookDelivery`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -425,7 +505,14 @@ pub mod types {
 /// - the shape of `assignedContact`, `sender` and `retry` when not null, and of
 ///   attachment members and flags (kept as raw JSON);
 /// - the body of error responses (kept as raw JSON, whatever it is);
+/// - how collections page: the conversation filter page says its
+///   conversations "support pagination" without saying how, so no page
+///   parameter is written and a listing reads the first page;
+/// - marking unread: a conversation links `unreadConversation` to its
+///   `read` IRI, but no page documents the method;
 /// - every other operation of the API.
+///
+/// Each operation cites its page in `x-source`.
 ///
 /// Version: next
 #[derive(Clone, Debug)]
@@ -446,6 +533,46 @@ impl Client {
     /// - `conversation`: The conversation's slug (the last segment of its IRI, `/conversations/{slug}`).
     pub fn read_conversation(&self) -> builder::ReadConversation<'_> {
         builder::ReadConversation::new(self)
+    }
+    /// Conversations
+    ///
+    /// The Conversations a Conversation Filter (a set of rules matching a
+    /// subset of Conversations) matches, normally ordered by most recent
+    /// message.
+    ///
+    /// Sends a `GET` request to `/{account}/conversation_filters/{conversation_filter}/conversations`.
+    ///
+    /// Arguments:
+    /// - `account`: The account's slug (`my_account`).
+    /// - `conversation_filter`: The filter's slug (`you`, `active`, …).
+    /// - `q`: A search query.
+    pub fn list_filter_conversations(&self) -> builder::ListFilterConversations<'_> {
+        builder::ListFilterConversations::new(self)
+    }
+    /// Timeline
+    ///
+    /// The time-ordered Messages and Events of a conversation, in descending
+    /// time order.
+    ///
+    /// Sends a `GET` request to `/conversations/{conversation}/timeline`.
+    ///
+    /// Arguments:
+    /// - `conversation`: The conversation's slug (the last segment of its IRI, `/conversations/{slug}`).
+    pub fn conversation_timeline(&self) -> builder::ConversationTimeline<'_> {
+        builder::ConversationTimeline::new(self)
+    }
+    /// Send
+    ///
+    /// Sends a Message from the account. One recipient (`to` a number)
+    /// answers 201 with the Message; several (`to` a list) answer 202 with
+    /// no body.
+    ///
+    /// Sends a `POST` request to `/{account}/messages`.
+    ///
+    /// Arguments:
+    /// - `account`: The account's slug (`my_account`).
+    pub fn send_message(&self) -> builder::SendMessage<'_> {
+        builder::SendMessage::new(self)
     }
 }
 /// The operation builders: each made by its [`Client`] method, set
@@ -554,6 +681,290 @@ pub mod builder {
             request = ::inbox_bindings::__private::json_body(
                 request,
                 body.as_ref(),
+                "application/vnd.textus+jsonld",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_filter_conversations`](super::Client::list_filter_conversations).
+    #[derive(Debug, Clone)]
+    pub struct ListFilterConversations<'a> {
+        client: &'a super::Client,
+        account: ::std::result::Result<::std::string::String, ::std::string::String>,
+        conversation_filter: ::std::result::Result<
+            ::std::string::String,
+            ::std::string::String,
+        >,
+        q: ::std::result::Result<
+            ::std::option::Option<::std::string::String>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListFilterConversations<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                account: ::std::result::Result::Err(
+                    "account was not initialized".to_string(),
+                ),
+                conversation_filter: ::std::result::Result::Err(
+                    "conversation_filter was not initialized".to_string(),
+                ),
+                q: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        /// The account's slug (`my_account`).
+        pub fn account(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.account = ::std::result::Result::Ok(value.into());
+            self
+        }
+        /// The filter's slug (`you`, `active`, …).
+        pub fn conversation_filter(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.conversation_filter = ::std::result::Result::Ok(value.into());
+            self
+        }
+        /// A search query.
+        pub fn q(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.q = ::std::result::Result::Ok(
+                ::std::option::Option::Some(value.into()),
+            );
+            self
+        }
+        /// Sends a `GET` request to `/{account}/conversation_filters/{conversation_filter}/conversations`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ConversationCollection>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_filter_conversations", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ConversationCollection,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, account, conversation_filter, q } = self;
+            let account = account
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "account",
+                    reason,
+                ))?;
+            let conversation_filter = conversation_filter
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation_filter",
+                    reason,
+                ))?;
+            let q = q
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "q",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/{}/conversation_filters/{}/conversations", client.baseurl,
+                ::inbox_bindings::__private::path_segment("account", & account
+                .to_string()) ?,
+                ::inbox_bindings::__private::path_segment("conversation_filter", &
+                conversation_filter.to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request = ::inbox_bindings::__private::query(request, "q", "q", &q)?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::conversation_timeline`](super::Client::conversation_timeline).
+    #[derive(Debug, Clone)]
+    pub struct ConversationTimeline<'a> {
+        client: &'a super::Client,
+        conversation: ::std::result::Result<
+            types::ConversationSlug,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ConversationTimeline<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                conversation: ::std::result::Result::Err(
+                    "conversation was not initialized".to_string(),
+                ),
+            }
+        }
+        /// The conversation's slug (the last segment of its IRI, `/conversations/{slug}`).
+        pub fn conversation<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ConversationSlug>,
+            <V as ::std::convert::TryInto<
+                types::ConversationSlug,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.conversation = value
+                .try_into()
+                .map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/conversations/{conversation}/timeline`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::Timeline>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "conversation_timeline", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::Timeline,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, conversation } = self;
+            let conversation = conversation
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "conversation",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/conversations/{}/timeline", client.baseurl,
+                ::inbox_bindings::__private::path_segment("conversation", & conversation
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::send_message`](super::Client::send_message).
+    #[derive(Debug, Clone)]
+    pub struct SendMessage<'a> {
+        client: &'a super::Client,
+        account: ::std::result::Result<::std::string::String, ::std::string::String>,
+        body: ::std::result::Result<types::SendMessageBody, ::std::string::String>,
+    }
+    impl<'a> SendMessage<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                account: ::std::result::Result::Err(
+                    "account was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The account's slug (`my_account`).
+        pub fn account(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.account = ::std::result::Result::Ok(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::SendMessageBody>,
+            <V as ::std::convert::TryInto<
+                types::SendMessageBody,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/{account}/messages`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::Message>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "send_message", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::Message,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, account, body } = self;
+            let account = account
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "account",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/{}/messages", client.baseurl,
+                ::inbox_bindings::__private::path_segment("account", & account
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
                 "application/vnd.textus+jsonld",
             );
             request.build().map_err(::inbox_bindings::__private::request_not_built)

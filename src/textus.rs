@@ -15,6 +15,7 @@ mod inbox;
 pub mod webhooks;
 
 pub use generated::{types, Client, API};
+pub use inbox::Account;
 
 /// The operation builders: each made by its [`Client`] method, set with its
 /// parameters, sent with `send()` (lists also have `pages()` and `stream()`).

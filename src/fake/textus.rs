@@ -1,5 +1,11 @@
 //! A fake TextUs: conversations with a timeline, per-user
 //! `requestingUserInfo` (read, read up to a position), the TextUs media type.
+//!
+//! One account (`fake_account`) whose every conversation filter matches
+//! every conversation (newest first), each conversation's timeline (its
+//! messages, newest first), and sending from the account: a message sent to
+//! a conversation's number joins its timeline, moves its latest position
+//! and goes out as a signed `message.delivered` delivery.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -35,7 +41,7 @@ pub struct FakeTextus {
     state: Arc<State>,
     hub: Arc<super::webhooks::Hub>,
     webhook_key: String,
-    next_delivery: std::sync::atomic::AtomicU64,
+    next_delivery: Arc<std::sync::atomic::AtomicU64>,
 }
 
 super::accessors!(FakeTextus, crate::textus::Client);
@@ -59,6 +65,84 @@ struct State {
     outsiders: HashSet<String>,
     /// (user, slug) → read up to this timeline position.
     read_to: Mutex<HashMap<(String, String), DateTime<Utc>>>,
+    /// Every message, oldest first.
+    messages: Mutex<Vec<types::Message>>,
+    next_message: std::sync::atomic::AtomicU64,
+}
+
+/// The fake's one account.
+pub const ACCOUNT: &str = "fake_account";
+
+/// The number of the contact in conversation `index`.
+fn phone_number(index: usize) -> String {
+    format!("+1303555{:04}", 1000 + index)
+}
+
+impl State {
+    /// A message in conversation `slug` at `position`, stored as its latest.
+    fn store(
+        &self,
+        seeded: &Seeded,
+        direction: &str,
+        text: &str,
+        position: DateTime<Utc>,
+    ) -> types::Message {
+        let sequence = self
+            .next_message
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (state, description) = if direction == "in" {
+            ("received", "Inbound Message Received")
+        } else {
+            ("delivered", "Message Delivered")
+        };
+        let message = types::Message {
+            type_: Some("Message".into()),
+            context: Some("/contexts/Message.jsonld".into()),
+            id: Some(format!("/messages/fake{sequence:04}")),
+            body: Some(text.to_string()),
+            direction: Some(direction.into()),
+            delivery_state: Some(state.into()),
+            friendly_state_description: Some(description.into()),
+            timeline_position: Some(position.into()),
+            display_timestamp: Some(position.into()),
+            conversation: Some(format!("/conversations/{}", seeded.slug)),
+            attachments: Some(types::AttachmentCollection {
+                type_: Some("hydra:Collection".into()),
+                members: Vec::new(),
+                total_items: Some(0),
+                ..Default::default()
+            }),
+            source: Some("textus".into()),
+            ..Default::default()
+        };
+        *seeded.latest.lock().expect("not poisoned") = position;
+        self.messages
+            .lock()
+            .expect("not poisoned")
+            .push(message.clone());
+        message
+    }
+
+    /// The messages of conversation `slug`, newest first.
+    fn timeline(&self, slug: &str) -> Vec<types::Message> {
+        let iri = format!("/conversations/{slug}");
+        let mut messages: Vec<types::Message> = self
+            .messages
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .filter(|m| m.conversation.as_deref() == Some(iri.as_str()))
+            .cloned()
+            .collect();
+        messages.reverse();
+        messages
+    }
+
+    /// The next timeline position: now, after the conversation's latest.
+    fn next_position(seeded: &Seeded) -> DateTime<Utc> {
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now());
+        now.max(seeded.latest() + chrono::Duration::milliseconds(1))
+    }
 }
 
 impl FakeTextus {
@@ -105,22 +189,10 @@ impl FakeTextus {
             .iter()
             .find(|c| c.slug == slug)
             .unwrap_or_else(|| panic!("FakeTextus has no conversation {slug:?}"));
-        let now = DateTime::<Utc>::from(std::time::SystemTime::now());
-        let position = now.max(seeded.latest() + chrono::Duration::milliseconds(1));
-        *seeded.latest.lock().expect("not poisoned") = position;
-        let mut conversation = Handler(self.state.clone()).conversation("", seeded);
+        let position = State::next_position(seeded);
+        let message = self.state.store(seeded, "in", text, position);
+        let mut conversation = Handler::new(self).conversation("", seeded);
         conversation.requesting_user_info = None;
-        let message = types::Message {
-            type_: Some("Message".into()),
-            body: Some(text.to_string()),
-            direction: Some("in".into()),
-            delivery_state: Some("received".into()),
-            timeline_position: Some(position.into()),
-            display_timestamp: Some(position.into()),
-            conversation: Some(format!("/conversations/{slug}")),
-            source: Some("textus".into()),
-            ..Default::default()
-        };
         self.deliver("message.received", Some(conversation), Some(message), None);
         position
     }
@@ -139,10 +211,45 @@ impl FakeTextus {
         message: Option<types::Message>,
         contact: Option<serde_json::Value>,
     ) {
-        let sequence = self
-            .next_delivery
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.hub.emit(&types::WebhookDelivery {
+        deliver(
+            &self.hub,
+            &self.next_delivery,
+            action,
+            conversation,
+            message,
+            contact,
+        );
+    }
+
+    /// A conversation's messages, oldest first.
+    pub fn messages(&self, slug: &str) -> Vec<types::Message> {
+        let mut timeline = self.state.timeline(slug);
+        timeline.reverse();
+        timeline
+    }
+
+    /// The contact's number in conversation `slug`.
+    pub fn phone_number(&self, slug: &str) -> Option<String> {
+        self.state
+            .conversations
+            .iter()
+            .position(|c| c.slug == slug)
+            .map(phone_number)
+    }
+}
+
+/// A signed delivery of `action` to every subscribed receiver.
+fn deliver(
+    hub: &Arc<super::webhooks::Hub>,
+    next_delivery: &std::sync::atomic::AtomicU64,
+    action: &str,
+    conversation: Option<types::Conversation>,
+    message: Option<types::Message>,
+    contact: Option<serde_json::Value>,
+) {
+    {
+        let sequence = next_delivery.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        hub.emit(&types::WebhookDelivery {
             type_: Some("WebhookDelivery".into()),
             context: Some("/contexts/WebhookDelivery.jsonld".into()),
             id: Some(format!("/integrations/fake/deliveries/{sequence}")),
@@ -155,7 +262,9 @@ impl FakeTextus {
             phone_call: None,
         });
     }
+}
 
+impl FakeTextus {
     /// The conversation as `user` sees it (`requestingUserInfo`).
     pub fn user_info(&self, user: &str, slug: &str) -> Option<types::ConversationUserInfo> {
         let seeded = self.state.conversations.iter().find(|c| c.slug == slug)?;
@@ -240,29 +349,62 @@ impl FakeTextusBuilder {
                 ),
             })
             .collect();
+        let conversations: Vec<Seeded> = conversations;
         let state = Arc::new(State {
             conversations,
             users: self.users,
             outsiders: self.outsiders.into_iter().collect(),
             read_to: Mutex::default(),
+            messages: Mutex::default(),
+            next_message: std::sync::atomic::AtomicU64::new(1),
         });
+        // Each conversation starts with the message its preview shows.
+        for seeded in &state.conversations {
+            state.store(seeded, "in", "Is the order ready?", seeded.latest());
+        }
         let (signer, webhook_key) = super::webhooks::textus_signer(&mut rng);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::textus());
-        let server = Server::start(Arc::new(Handler(state.clone())), self.rate_limit).await;
+        let next_delivery = Arc::new(std::sync::atomic::AtomicU64::new(1));
+        let handler = Handler {
+            state: state.clone(),
+            hub: hub.clone(),
+            next_delivery: next_delivery.clone(),
+        };
+        let server = Server::start(Arc::new(handler), self.rate_limit).await;
         FakeTextus {
             server,
             state,
             hub,
             webhook_key,
-            next_delivery: std::sync::atomic::AtomicU64::new(1),
+            next_delivery,
         }
     }
 }
 
-struct Handler(Arc<State>);
+struct Handler {
+    state: Arc<State>,
+    hub: Arc<super::webhooks::Hub>,
+    next_delivery: Arc<std::sync::atomic::AtomicU64>,
+}
 
 impl Handler {
+    fn new(fake: &FakeTextus) -> Handler {
+        Handler {
+            state: fake.state.clone(),
+            hub: fake.hub.clone(),
+            next_delivery: fake.next_delivery.clone(),
+        }
+    }
+
     fn conversation(&self, user: &str, seeded: &Seeded) -> types::Conversation {
+        let index = self
+            .state
+            .conversations
+            .iter()
+            .position(|c| c.slug == seeded.slug)
+            .unwrap_or_default();
+        let number = phone_number(index);
+        let latest = self.state.timeline(&seeded.slug).into_iter().next();
         let slug = &seeded.slug;
         let link = |tail: &str| Some(format!("/conversations/{slug}/{tail}"));
         types::Conversation {
@@ -271,10 +413,15 @@ impl Handler {
             id: Some(format!("/conversations/{slug}")),
             slug: Some(slug.clone()),
             current_state: Some("open".into()),
-            account: Some("/accounts/fake_account".into()),
-            requesting_user_info: Some(self.0.user_info(user, seeded)),
-            phone_number: Some("+13035551234".into()),
-            formatted_phone_number: Some("(303) 555-1234".into()),
+            account: Some(format!("/accounts/{ACCOUNT}")),
+            requesting_user_info: Some(self.state.user_info(user, seeded)),
+            formatted_phone_number: Some(format!(
+                "({}) {}-{}",
+                &number[2..5],
+                &number[5..8],
+                &number[8..]
+            )),
+            phone_number: Some(number),
             read_conversation: link("read"),
             unread_conversation: link("read"),
             close_conversation: link("close"),
@@ -282,23 +429,7 @@ impl Handler {
             unanswered: Some(false),
             unsubscribed: Some(false),
             blocked: Some(false),
-            latest_previewable_item: Some(types::Message {
-                type_: Some("Message".into()),
-                direction: Some("in".into()),
-                body: Some("Is the order ready?".into()),
-                delivery_state: Some("received".into()),
-                timeline_position: Some(seeded.latest().into()),
-                display_timestamp: Some(seeded.latest().into()),
-                conversation: Some(format!("/conversations/{slug}")),
-                attachments: Some(types::AttachmentCollection {
-                    type_: Some("hydra:Collection".into()),
-                    members: Vec::new(),
-                    total_items: Some(0),
-                    ..Default::default()
-                }),
-                source: Some("textus".into()),
-                ..Default::default()
-            }),
+            latest_previewable_item: latest,
             ..Default::default()
         }
     }
@@ -314,39 +445,119 @@ impl super::Handler for Handler {
     }
 
     fn handle(&self, request: &RecordedRequest) -> Reply {
-        let state = &self.0;
+        let state = &self.state;
         let token = request
             .header("authorization")
             .and_then(|value| value.strip_prefix("Bearer "));
         let Some(user) = token.and_then(|token| state.users.name(token)) else {
             return self.error(401, "Unauthorized");
         };
+        let outsider = state.outsiders.contains(user);
         let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
-        let ("PUT", ["conversations", slug, "read"]) =
-            (request.method.as_str(), segments.as_slice())
-        else {
-            return self.error(404, "Not Found");
-        };
-        let Some(seeded) = state.conversations.iter().find(|c| c.slug == *slug) else {
-            return self.error(404, "Conversation not found");
-        };
-        if state.outsiders.contains(user) {
-            return self.error(403, "Forbidden");
-        }
-        let position = if request.body.is_empty() {
-            seeded.latest()
-        } else {
-            match serde_json::from_slice::<types::ReadConversationBody>(&request.body) {
-                Ok(types::ReadConversationBody { ts: Some(ts) }) => ts,
-                Ok(types::ReadConversationBody { ts: None }) => seeded.latest(),
-                Err(_) => return self.error(400, "ts must be an RFC 3339 time"),
+        match (request.method.as_str(), segments.as_slice()) {
+            ("GET", [account, "conversation_filters", _filter, "conversations"]) => {
+                if *account != ACCOUNT {
+                    return self.error(404, "Account not found");
+                }
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                // Most recent message first.
+                let mut seeded: Vec<&Seeded> = state.conversations.iter().collect();
+                seeded.sort_by_key(|c| std::cmp::Reverse(c.latest()));
+                let members: Vec<types::Conversation> = seeded
+                    .into_iter()
+                    .map(|seeded| self.conversation(user, seeded))
+                    .collect();
+                let collection = types::ConversationCollection {
+                    type_: Some("ConversationCollection".into()),
+                    id: Some(request.path.clone()),
+                    total_items: Some(members.len() as i64),
+                    members,
+                    ..Default::default()
+                };
+                Reply::typed(200, MEDIA_TYPE, &collection)
             }
-        };
-        state
-            .read_to
-            .lock()
-            .expect("not poisoned")
-            .insert((user.to_string(), seeded.slug.clone()), position);
-        Reply::typed(200, MEDIA_TYPE, &self.conversation(user, seeded))
+            ("GET", ["conversations", slug, "timeline"]) => {
+                if !state.conversations.iter().any(|c| c.slug == *slug) {
+                    return self.error(404, "Conversation not found");
+                }
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                let members = state.timeline(slug);
+                let timeline = types::Timeline {
+                    type_: Some("Timeline".into()),
+                    id: Some(format!("/conversations/{slug}/timeline")),
+                    latest_position: members.first().and_then(|m| m.timeline_position.clone()),
+                    total_items: Some(members.len() as i64),
+                    members,
+                    ..Default::default()
+                };
+                Reply::typed(200, MEDIA_TYPE, &timeline)
+            }
+            ("POST", [account, "messages"]) => {
+                if *account != ACCOUNT {
+                    return self.error(404, "Account not found");
+                }
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                let Ok(body) = serde_json::from_slice::<types::SendMessageBody>(&request.body)
+                else {
+                    return self.error(422, "to and body are required");
+                };
+                if body.body.trim().is_empty() {
+                    return self.error(422, "Body can't be blank");
+                }
+                let types::SendMessageBodyTo::String(to) = body.to else {
+                    // Several recipients: accepted, no body (this fake
+                    // sends to conversations one number at a time).
+                    return Reply::typed(202, MEDIA_TYPE, &serde_json::Value::Null);
+                };
+                let Some(index) = (0..state.conversations.len()).find(|i| phone_number(*i) == to)
+                else {
+                    return self.error(422, "No conversation with this number");
+                };
+                let seeded = &state.conversations[index];
+                let position = State::next_position(seeded);
+                let message = state.store(seeded, "out", &body.body, position);
+                let mut conversation = self.conversation("", seeded);
+                conversation.requesting_user_info = None;
+                deliver(
+                    &self.hub,
+                    &self.next_delivery,
+                    "message.delivered",
+                    Some(conversation),
+                    Some(message.clone()),
+                    None,
+                );
+                Reply::typed(201, MEDIA_TYPE, &message)
+            }
+            ("PUT", ["conversations", slug, "read"]) => {
+                let Some(seeded) = state.conversations.iter().find(|c| c.slug == *slug) else {
+                    return self.error(404, "Conversation not found");
+                };
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                let position = if request.body.is_empty() {
+                    seeded.latest()
+                } else {
+                    match serde_json::from_slice::<types::ReadConversationBody>(&request.body) {
+                        Ok(types::ReadConversationBody { ts: Some(ts) }) => ts,
+                        Ok(types::ReadConversationBody { ts: None }) => seeded.latest(),
+                        Err(_) => return self.error(400, "ts must be an RFC 3339 time"),
+                    }
+                };
+                state
+                    .read_to
+                    .lock()
+                    .expect("not poisoned")
+                    .insert((user.to_string(), seeded.slug.clone()), position);
+                Reply::typed(200, MEDIA_TYPE, &self.conversation(user, seeded))
+            }
+            _ => self.error(404, "Not Found"),
+        }
     }
 }

@@ -4,8 +4,9 @@
 //! provider cannot do said as `Unsupported`.
 
 use futures_util::{StreamExt, TryStreamExt};
-use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, textus::FakeTextus, Fault};
-use inbox_bindings::{ConversationRef, Direction, Error, Inbox, Provider};
+use inbox_bindings::fake::textus::{FakeTextus, ACCOUNT};
+use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, Fault};
+use inbox_bindings::{textus, ConversationRef, Direction, Error, Inbox, Provider};
 
 use crate::webhooks::scripted;
 
@@ -29,42 +30,38 @@ async fn three() -> (FakePartoo, FakeQuo, FakeTextus, Inbox) {
     let inbox = Inbox::new()
         .with_partoo(partoo.client("alice"))
         .with_quo(quo.client("alice"))
-        .with_textus(textus.client("alice"));
+        .with(textus::Account::new(textus.client("alice"), ACCOUNT));
     (partoo, quo, textus, inbox)
 }
 
 #[tokio::test]
 async fn conversations_come_from_every_provider_in_one_stream() {
-    let (partoo, _quo, _textus, inbox) = three().await;
-    let listed: Vec<Result<_, Error>> = inbox.conversations().collect().await;
-    let (found, failed): (Vec<_>, Vec<_>) = listed.into_iter().partition(Result::is_ok);
-    let found: Vec<_> = found.into_iter().map(Result::unwrap).collect();
+    let (partoo, _quo, textus, inbox) = three().await;
+    textus.receive_message("abc", "Are you open today?");
+    let found: Vec<_> = inbox.conversations().try_collect().await.unwrap();
     let references: Vec<String> = found.iter().map(|c| c.reference.to_string()).collect();
     let mut expected: Vec<String> = partoo
         .conversation_ids()
         .iter()
         .map(|id| format!("partoo:{id}"))
         .collect();
-    expected.extend(["quo:CN1".to_string(), "quo:CN2".to_string()]);
+    expected.extend(["quo:CN1", "quo:CN2", "textus:abc"].map(String::from));
     assert_eq!(references, expected);
-    // Partoo keeps the user's read state; Quo does not.
+    // Partoo and TextUs keep the user's read state; Quo does not.
     assert!(found[..3].iter().all(|c| c.unread.is_some()));
-    assert!(found[3..].iter().all(|c| c.unread.is_none()));
+    assert!(found[3..5].iter().all(|c| c.unread.is_none()));
+    assert_eq!(found[5].unread, Some(true));
     assert_eq!(found[3].contact_name.as_deref(), Some("Ada Lovelace"));
     assert_eq!(found[3].raw["id"], "CN1");
-    // TextUs's listing is not vendored: said once, and the others still came.
-    let failed: Vec<Error> = failed.into_iter().map(Result::unwrap_err).collect();
-    assert!(
-        matches!(
-            &failed[..],
-            [Error::Unsupported {
-                provider: Provider::Textus,
-                operation: "conversations",
-                ..
-            }]
-        ),
-        "{failed:?}"
+    // The last activity is the newest message, whichever provider.
+    assert_eq!(
+        found[5].last_activity.as_ref().and_then(|t| t.to_utc()),
+        textus.latest_position("abc")
     );
+    // Marking read shows in the next listing.
+    inbox.mark_read(&found[5].reference).await.unwrap();
+    let again: Vec<_> = inbox.conversations().try_collect().await.unwrap();
+    assert_eq!(again[5].unread, Some(false));
 }
 
 #[tokio::test]
@@ -74,12 +71,12 @@ async fn one_failing_provider_never_hides_the_others() {
     partoo.inject(Fault::Status(500), 10);
     let listed: Vec<Result<_, Error>> = inbox.conversations().collect().await;
     assert!(matches!(&listed[0], Err(error) if error.provider() == Some(Provider::Partoo)));
-    let quo: Vec<String> = listed
+    let others: Vec<String> = listed
         .iter()
         .filter_map(|item| item.as_ref().ok())
         .map(|c| c.reference.to_string())
         .collect();
-    assert_eq!(quo, ["quo:CN1", "quo:CN2"]);
+    assert_eq!(others, ["quo:CN1", "quo:CN2", "textus:abc"]);
 }
 
 #[tokio::test]
@@ -257,9 +254,21 @@ async fn a_reply_is_resent_only_when_provably_not_processed() {
 
 #[tokio::test]
 async fn what_a_provider_cannot_do_is_unsupported_and_sends_nothing() {
-    let (partoo, _quo, textus, inbox) = three().await;
-    let textus_ref: ConversationRef = "textus:abc".parse().unwrap();
-    let listed: Vec<_> = inbox.messages(&textus_ref).collect().await;
+    let (partoo, quo, textus, inbox) = three().await;
+    // Neither Quo nor TextUs documents marking unread.
+    for reference in ["quo:CN1", "textus:abc"] {
+        let error = inbox
+            .mark_unread(&reference.parse().unwrap())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
+    }
+    assert!(textus.requests().is_empty());
+    assert!(quo.requests().is_empty());
+    // A bare TextUs client reads timelines but cannot list or reply (that
+    // takes an account).
+    let bare = Inbox::new().with_textus(textus.client("alice"));
+    let listed: Vec<_> = bare.conversations().collect().await;
     assert!(matches!(
         &listed[..],
         [Err(Error::Unsupported {
@@ -267,7 +276,17 @@ async fn what_a_provider_cannot_do_is_unsupported_and_sends_nothing() {
             ..
         })]
     ));
-    assert!(textus.requests().is_empty());
+    let error = bare
+        .reply(&"textus:abc".parse().unwrap(), "hi")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
+    let timeline: Vec<_> = bare
+        .messages(&"textus:abc".parse().unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(timeline.len(), 1);
     // A provider the inbox has no client for.
     let alone = Inbox::new().with_partoo(partoo.client("alice"));
     let error = alone
@@ -416,4 +435,85 @@ async fn the_fakes_refuse_bad_input_as_their_provider_does() {
         .await;
     assert!(matches!(oversized, Err(Error::InvalidInput { .. })));
     assert_eq!(quo.requests().len(), before);
+}
+
+#[tokio::test]
+async fn a_textus_reply_joins_the_timeline_and_is_delivered() {
+    let (_partoo, _quo, textus, inbox) = three().await;
+    let receiver = scripted(Vec::new(), None).await;
+    textus.subscribe_webhooks(&receiver.url);
+    let conversation: ConversationRef = "textus:abc".parse().unwrap();
+    let before = textus.latest_position("abc").unwrap();
+
+    let reply = inbox.reply(&conversation, "Open till 6").await.unwrap();
+    assert_eq!(reply.direction, Direction::Outgoing);
+    assert_eq!(reply.status.as_deref(), Some("delivered"));
+    // Sent from the account to the conversation's number.
+    let sent = textus
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(sent.path, format!("/{ACCOUNT}/messages"));
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["to"], textus.phone_number("abc").unwrap());
+
+    // The timeline, newest first (TextUs's order), has it on top.
+    let timeline: Vec<_> = inbox.messages(&conversation).try_collect().await.unwrap();
+    let texts: Vec<_> = timeline
+        .iter()
+        .map(|m| m.text.as_deref().unwrap())
+        .collect();
+    assert_eq!(texts, ["Open till 6", "Is the order ready?"]);
+    assert_eq!(timeline[0].id, reply.id);
+    assert!(textus.latest_position("abc").unwrap() > before);
+
+    textus.webhooks_settled().await;
+    let verifier = textus.webhook_verifier();
+    let received = receiver.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1);
+    let delivery = verifier.verify(&received[0].0, &received[0].1).unwrap();
+    assert_eq!(delivery.event_type(), "message.delivered");
+    // A conversation the account does not list is refused by name, nothing sent.
+    let posts = |fake: &FakeTextus| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    };
+    let error = inbox
+        .reply(&"textus:nope".parse().unwrap(), "hi")
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("textus:nope"), "{error}");
+    assert_eq!(posts(&textus), 1);
+}
+
+/// TextUs does not document how its collections page: a listing that says
+/// it holds more than its first page ends with an error saying so, never
+/// in silence.
+#[tokio::test]
+async fn a_textus_listing_with_more_than_one_page_says_what_it_left() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/acct/conversation_filters/open/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "@type": "ConversationCollection", "totalItems": 3,
+            "members": [{"@type": "Conversation", "id": "/conversations/abc", "slug": "abc"}]})))
+        .mount(&server)
+        .await;
+    let client = textus::Client::with_config(crate::support::loopback(&server, "t")).unwrap();
+    let inbox = Inbox::new().with(textus::Account::new(client, "acct"));
+    let listed: Vec<_> = inbox.conversations().collect().await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(
+        listed[0].as_ref().unwrap().reference.to_string(),
+        "textus:abc"
+    );
+    assert!(
+        matches!(&listed[1], Err(Error::Unsupported { provider: Provider::Textus, operation, .. }) if operation.contains("first page")),
+        "{listed:?}"
+    );
 }
