@@ -42,7 +42,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use inbox_bindings::{
-    partoo, quo, textus, ConversationRef, Inbox, ReplayGuard, WebhookError, WebhookVerifier,
+    partoo, quo, textus, ConversationRef, Inbox, InboxEvent, InboxEventSource, ReplayGuard,
+    WebhookError, WebhookEvent, WebhookVerifier,
 };
 
 /// What the app knows of a conversation, from events alone.
@@ -98,9 +99,9 @@ impl Receiver {
         body: &[u8],
     ) -> (u16, String) {
         let verified = match path {
-            "/partoo" => verified(self.partoo.as_ref(), headers, body, partoo_action),
-            "/quo" => verified(self.quo.as_ref(), headers, body, quo_action),
-            "/textus" => verified(self.textus.as_ref(), headers, body, textus_action),
+            "/partoo" => verified(self.partoo.as_ref(), headers, body, action),
+            "/quo" => verified(self.quo.as_ref(), headers, body, action),
+            "/textus" => verified(self.textus.as_ref(), headers, body, action),
             _ => return (404, "not a webhook endpoint".into()),
         };
         let verified = match verified {
@@ -182,90 +183,19 @@ fn refused_answer(refused: &WebhookError) -> (u16, String) {
     (refused.status().as_u16(), format!("refused: {refused}"))
 }
 
-fn partoo_action(event: partoo::webhooks::Event) -> Action {
-    use partoo::types::{MessageStatus, SenderType};
-    use partoo::webhooks::Event;
-    let (Event::MessageCreated(created) | Event::NewMessageReceived(created)) = &event else {
-        return Action::Note(format!("ignored {}", event.event_type()));
-    };
-    let payload = &created.payload;
-    let (Some(message), Some(id)) = (
-        payload.message.as_ref(),
-        payload.conversation.as_ref().and_then(|c| c.id),
-    ) else {
-        return Action::Note("a message event without its conversation".into());
-    };
-    let Ok(reference) = ConversationRef::partoo(id) else {
-        return Action::Note(format!("conversation id {id} is not one Partoo issues"));
-    };
-    match (&message.sender_type, &message.status) {
-        (Some(SenderType::Consumer), Some(MessageStatus::Success)) => {
-            let text = match message.typed_content() {
-                inbox_bindings::partoo::MessageContent::Text(text) => text,
-                _ => format!("({:?} message)", message.content_type),
-            };
-            Action::Unread(reference, text)
-        }
-        (Some(SenderType::User), _) => Action::Handled(reference),
-        // `Metadata` and sender types Partoo adds later: nothing to do.
-        (other, _) => Action::Note(format!("{reference}: message from {other:?} ignored")),
-    }
-}
-
-fn quo_action(event: quo::webhooks::Event) -> Action {
-    use quo::webhooks::Event;
-    let (incoming, message) = match &event {
-        Event::MessageReceived(received) => (true, &received.data),
-        Event::MessageDelivered(delivered) => (false, &delivered.data),
-        other => return Action::Note(format!("ignored {}", other.event_type())),
-    };
-    // Current webhooks carry `data.resource`, legacy ones `data.object`.
-    let Some(message) = message.resource.as_ref().or(message.object.as_ref()) else {
-        return Action::Note("a message event without its message".into());
-    };
-    let Some(reference) = message
-        .conversation_id
-        .as_deref()
-        .and_then(|id| ConversationRef::quo(id).ok())
-    else {
-        return Action::Note("a message without a conversation id".into());
-    };
-    if incoming {
-        let text = message
-            .text
-            .clone()
-            .or_else(|| message.body.clone())
-            .unwrap_or_default();
-        Action::Unread(reference, text)
-    } else {
-        Action::Handled(reference)
-    }
-}
-
-fn textus_action(event: textus::webhooks::Event) -> Action {
-    use textus::webhooks::Event;
-    let (incoming, delivery) = match &event {
-        Event::MessageReceived(delivery) => (true, delivery),
-        Event::MessageDelivered(delivery) => (false, delivery),
-        other => return Action::Note(format!("ignored {}", other.event_type())),
-    };
-    let Some(reference) = delivery
-        .conversation
-        .as_ref()
-        .and_then(|c| c.slug.as_deref().or(c.id.as_deref()))
-        .and_then(|slug| ConversationRef::textus(slug).ok())
-    else {
-        return Action::Note("a message event without its conversation".into());
-    };
-    if incoming {
-        let text = delivery
-            .message
-            .as_ref()
-            .and_then(|m| m.body.clone())
-            .unwrap_or_default();
-        Action::Unread(reference, text)
-    } else {
-        Action::Handled(reference)
+/// One mapping for the three providers: the crate reads each provider's
+/// event as an [`InboxEvent`].
+fn action<E: InboxEventSource + WebhookEvent>(event: E) -> Action {
+    match event.inbox_event() {
+        Some(InboxEvent::MessageReceived(message)) => Action::Unread(
+            message.conversation.clone(),
+            message
+                .text
+                .unwrap_or_else(|| format!("({} message)", message.content_kind)),
+        ),
+        Some(InboxEvent::MessageSent(message)) => Action::Handled(message.conversation),
+        Some(other) => Action::Note(format!("{}: {other:?}", other.conversation())),
+        None => Action::Note(format!("ignored {}", event.event_type())),
     }
 }
 
@@ -411,7 +341,7 @@ pub async fn demo() -> Result<(), String> {
     // 2. The business replies from elsewhere: the receiver marks each read.
     let partoo_reply = serde_json::json!({"type": "message_created", "payload": {
         "message": {"id": 77, "conversation_id": 3, "content_type": "Text", "sender_type": "User",
-                    "status": "Sending", "content": {"text": "Yes, 10:00 to 13:00."}},
+                    "status": "Sending", "content": "Yes, 10:00 to 13:00."},
         "conversation": {"id": 3, "business": {"id": 1}}, "org_id": 1}});
     let quo_reply = serde_json::json!({"id": "EVreply", "apiVersion": "2026-03-30",
         "createdAt": "2026-04-13T12:00:00Z", "type": "message.delivered",

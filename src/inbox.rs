@@ -71,6 +71,51 @@ pub struct Message {
     pub raw: serde_json::Value,
 }
 
+/// What a provider's webhook event means for an inbox, whichever the
+/// provider: one state kept for all of them.
+///
+/// A provider that announces an outgoing message only once delivered (Quo's
+/// and TextUs's `message.delivered`) has that event as its
+/// [`InboxEvent::MessageSent`]; Partoo announces it when created
+/// (`message_created` from a user, status `Sending`), then its delivery
+/// (`message_updated`).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum InboxEvent {
+    /// A contact's message arrived.
+    MessageReceived(Message),
+    /// A message went out from the business (a user, an automation, this crate).
+    MessageSent(Message),
+    /// A message's delivery status changed (failed, delivered, deleted).
+    DeliveryStatusChanged(Message),
+    /// Something else about the conversation changed.
+    ConversationChanged(ConversationRef),
+}
+
+impl InboxEvent {
+    /// The conversation it is about.
+    pub fn conversation(&self) -> &ConversationRef {
+        match self {
+            InboxEvent::MessageReceived(message)
+            | InboxEvent::MessageSent(message)
+            | InboxEvent::DeliveryStatusChanged(message) => &message.conversation,
+            InboxEvent::ConversationChanged(conversation) => conversation,
+        }
+    }
+}
+
+/// A provider's webhook event read as an inbox reads it: implemented by
+/// every provider's `webhooks::Event`.
+pub trait InboxEventSource {
+    /// The conversation the event is about, when it is about one.
+    fn conversation(&self) -> Option<ConversationRef>;
+
+    /// What the event means for an inbox; `None` for events about something
+    /// else (a call, a contact, a review, a business) or without a usable
+    /// conversation.
+    fn inbox_event(&self) -> Option<InboxEvent>;
+}
+
 /// A provider's inbox: its conversations, their messages, replying, and
 /// read state ([`ReadState`]). Implemented by every provider's client;
 /// object-safe, so [`Inbox`] holds any of them (or your own double).

@@ -92,7 +92,9 @@ pub use call::MAX_RESPONSE_BYTES;
 pub use decode::{ProviderError, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_NODES};
 pub use error::{ApiBody, BoxError, Error, InvalidValue};
 pub use extensible::{ExtensibleEnum, UnknownValue};
-pub use inbox::{BulkReport, Conversation, Direction, Inbox, InboxClient, Message};
+pub use inbox::{
+    BulkReport, Conversation, Direction, Inbox, InboxClient, InboxEvent, InboxEventSource, Message,
+};
 pub use provider::{Provider, UnknownProvider};
 pub use query::{CommaSeparated, CommaSeparatedError};
 pub use read_state::{BoxFuture, ConversationRef, ConversationRefError, ReadState};

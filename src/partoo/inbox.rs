@@ -5,7 +5,9 @@
 //! no idempotency key; a send that failed to deliver is retried with
 //! `retrySendMessage`, by id, never by sending again).
 
-use crate::inbox::{Conversation, Direction, Inbox, InboxClient, Message};
+use crate::inbox::{
+    Conversation, Direction, Inbox, InboxClient, InboxEvent, InboxEventSource, Message,
+};
 use crate::pagination::BoxStream;
 use crate::partoo::types;
 use crate::read_state::{accepted, id_for, BoxFuture, ConversationRef, ReadState};
@@ -208,4 +210,66 @@ impl Inbox {
     pub fn with_partoo(self, client: crate::partoo::Client) -> Self {
         self.with(client)
     }
+}
+
+impl InboxEventSource for crate::partoo::webhooks::Event {
+    fn conversation(&self) -> Option<ConversationRef> {
+        use crate::partoo::webhooks::Event;
+        let (Event::MessageCreated(event)
+        | Event::MessageUpdated(event)
+        | Event::NewMessageReceived(event)) = self
+        else {
+            return None;
+        };
+        let payload = &event.payload;
+        let id = payload
+            .conversation
+            .as_ref()
+            .and_then(|c| c.id)
+            .or_else(|| payload.message.as_ref()?.conversation_id)?;
+        ConversationRef::partoo(id).ok()
+    }
+
+    /// `message_created` (and the deprecated `new_message_received`): from a
+    /// consumer, received; from a user, sent; `Metadata` (a conversation
+    /// solved or reopened), the conversation changed. `message_updated`:
+    /// the delivery status changed (or the message was deleted).
+    fn inbox_event(&self) -> Option<InboxEvent> {
+        use crate::partoo::webhooks::Event;
+        let conversation = InboxEventSource::conversation(self)?;
+        let (Event::MessageCreated(event)
+        | Event::MessageUpdated(event)
+        | Event::NewMessageReceived(event)) = self
+        else {
+            return None;
+        };
+        let Some(message) = event.payload.message.clone() else {
+            return Some(InboxEvent::ConversationChanged(conversation));
+        };
+        let message = event_message(&conversation, message);
+        Some(match (self, message.direction) {
+            (Event::MessageUpdated(_), _) => InboxEvent::DeliveryStatusChanged(message),
+            (_, Direction::Incoming) => InboxEvent::MessageReceived(message),
+            (_, Direction::Outgoing) => InboxEvent::MessageSent(message),
+            _ => InboxEvent::ConversationChanged(conversation),
+        })
+    }
+}
+
+/// A webhook's message as the crate's: like a listed one, but one without
+/// an id still counts (its `id` is empty) — the event is not dropped.
+fn event_message(conversation: &ConversationRef, message: types::Message) -> Message {
+    let id = message.id;
+    let mut mapped = message_of(
+        conversation,
+        types::Message {
+            id: Some(id.unwrap_or_default()),
+            ..message
+        },
+    )
+    .expect("an id was given");
+    if id.is_none() {
+        mapped.id = String::new();
+    }
+    mapped
 }

@@ -11,7 +11,9 @@
 
 use futures_util::{StreamExt, TryStreamExt};
 
-use crate::inbox::{Conversation, Direction, Inbox, InboxClient, Message};
+use crate::inbox::{
+    Conversation, Direction, Inbox, InboxClient, InboxEvent, InboxEventSource, Message,
+};
 use crate::pagination::BoxStream;
 use crate::quo::types;
 use crate::read_state::{accepted, id_for, BoxFuture, ConversationRef, ReadState};
@@ -217,5 +219,58 @@ impl Inbox {
     #[cfg_attr(docsrs, doc(cfg(feature = "quo")))]
     pub fn with_quo(self, client: crate::quo::Client) -> Self {
         self.with(client)
+    }
+}
+
+impl crate::quo::webhooks::Event {
+    /// The message of a message event (current webhooks carry
+    /// `data.resource`, legacy ones `data.object`).
+    fn event_message(&self) -> Option<&types::EventMessage> {
+        use crate::quo::webhooks::Event;
+        let (Event::MessageReceived(event)
+        | Event::MessageDelivered(event)
+        | Event::MessageFailed(event)) = self
+        else {
+            return None;
+        };
+        event.data.resource.as_ref().or(event.data.object.as_ref())
+    }
+}
+
+impl InboxEventSource for crate::quo::webhooks::Event {
+    fn conversation(&self) -> Option<ConversationRef> {
+        ConversationRef::quo(self.event_message()?.conversation_id.as_deref()?).ok()
+    }
+
+    /// `message.received`: received; `message.delivered`: sent (Quo
+    /// announces an outgoing message once delivered); `message.failed`:
+    /// the delivery status changed.
+    fn inbox_event(&self) -> Option<InboxEvent> {
+        use crate::quo::webhooks::Event;
+        let conversation = InboxEventSource::conversation(self)?;
+        let event = self.event_message()?;
+        let message = Message {
+            id: event.id.clone().unwrap_or_default(),
+            conversation,
+            direction: event
+                .direction
+                .as_ref()
+                .map_or(Direction::Unknown, |d| direction(d.as_str())),
+            text: event.text.clone().or_else(|| event.body.clone()),
+            content_kind: if event.media.is_empty() {
+                "text"
+            } else {
+                "media"
+            }
+            .to_string(),
+            at: event.created_at.clone(),
+            status: event.status.as_ref().map(|s| s.as_str().to_string()),
+            raw: serde_json::to_value(event).unwrap_or_default(),
+        };
+        Some(match self {
+            Event::MessageReceived(_) => InboxEvent::MessageReceived(message),
+            Event::MessageDelivered(_) => InboxEvent::MessageSent(message),
+            _ => InboxEvent::DeliveryStatusChanged(message),
+        })
     }
 }

@@ -13,7 +13,9 @@
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::inbox::{Conversation, Direction, Inbox, InboxClient, Message};
+use crate::inbox::{
+    Conversation, Direction, Inbox, InboxClient, InboxEvent, InboxEventSource, Message,
+};
 use crate::pagination::BoxStream;
 use crate::read_state::{accepted, id_for, BoxFuture, ConversationRef, ReadState};
 use crate::textus::{types, Client};
@@ -312,5 +314,56 @@ impl Inbox {
     #[cfg_attr(docsrs, doc(cfg(feature = "textus")))]
     pub fn with_textus(self, client: Client) -> Self {
         self.with(client)
+    }
+}
+
+impl InboxEventSource for crate::textus::webhooks::Event {
+    fn conversation(&self) -> Option<ConversationRef> {
+        let delivery = self.delivery()?;
+        let from_conversation = delivery
+            .conversation
+            .as_ref()
+            .and_then(|c| c.slug.as_deref().or(c.id.as_deref()));
+        let from_message = delivery.message.as_ref()?.conversation.as_deref();
+        ConversationRef::textus(from_conversation.or(from_message)?).ok()
+    }
+
+    /// `message.received`: received; `message.delivered`: sent (TextUs
+    /// announces an outgoing message once delivered); `message.failed` and
+    /// `message.unknown`: the delivery status changed.
+    fn inbox_event(&self) -> Option<InboxEvent> {
+        use crate::textus::webhooks::Event;
+        let conversation = InboxEventSource::conversation(self)?;
+        let message = self.delivery()?.message.clone()?;
+        // A message without an id still counts (its `id` is empty).
+        let message = message_of(
+            &conversation,
+            types::Message {
+                id: Some(message.id.clone().unwrap_or_default()),
+                ..message
+            },
+        )?;
+        Some(match self {
+            Event::MessageReceived(_) => InboxEvent::MessageReceived(message),
+            Event::MessageDelivered(_) => InboxEvent::MessageSent(message),
+            Event::MessageFailed(_) | Event::MessageUnknown(_) => {
+                InboxEvent::DeliveryStatusChanged(message)
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl crate::textus::webhooks::Event {
+    /// The delivery of a message event.
+    fn delivery(&self) -> Option<&types::WebhookDelivery> {
+        use crate::textus::webhooks::Event;
+        match self {
+            Event::MessageReceived(delivery)
+            | Event::MessageDelivered(delivery)
+            | Event::MessageFailed(delivery)
+            | Event::MessageUnknown(delivery) => Some(delivery),
+            _ => None,
+        }
     }
 }

@@ -68,6 +68,8 @@ macro_rules! with_extensible_enums {
             partoo::ReadConversationResponseStatus,
             partoo::UpdateConversationDeprecatedResponseStatus,
             partoo::LeadValueType,
+            partoo::RetrySendMessageResponseStatus,
+            partoo::SendMessageResponseStatus,
             quo::ContactLookupStatus,
             quo::CreateCallSummaryWebhookV1ResponseDataEventsItem,
             quo::CreateCallSummaryWebhookV1ResponseDataStatus,

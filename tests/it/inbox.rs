@@ -517,3 +517,104 @@ async fn a_textus_listing_with_more_than_one_page_says_what_it_left() {
         "{listed:?}"
     );
 }
+
+/// Every provider's message events read as one `InboxEvent`: what arrives
+/// and what the business sends, from the fakes' signed deliveries.
+#[tokio::test]
+async fn every_providers_events_read_as_one_inbox_event() {
+    use inbox_bindings::{InboxEvent, InboxEventSource};
+    let (partoo, quo, textus, inbox) = three().await;
+    let receivers = [
+        scripted(Vec::new(), None).await,
+        scripted(Vec::new(), None).await,
+        scripted(Vec::new(), None).await,
+    ];
+    partoo.subscribe_webhooks(&receivers[0].url);
+    quo.subscribe_webhooks(&receivers[1].url);
+    textus.subscribe_webhooks(&receivers[2].url);
+    let partoo_id = partoo.conversation_ids()[0];
+    let references: Vec<ConversationRef> = vec![
+        ConversationRef::partoo(partoo_id).unwrap(),
+        "quo:CN1".parse().unwrap(),
+        "textus:abc".parse().unwrap(),
+    ];
+    partoo.receive_message(partoo_id, "Hello?");
+    quo.receive_message("CN1", "Hello?");
+    textus.receive_message("abc", "Hello?");
+    for reference in &references {
+        inbox.reply(reference, "Hi!").await.unwrap();
+    }
+    partoo.webhooks_settled().await;
+    quo.webhooks_settled().await;
+    textus.webhooks_settled().await;
+
+    fn kinds<E: InboxEventSource>(
+        events: Vec<E>,
+        reference: &ConversationRef,
+    ) -> Vec<(&'static str, Option<String>)> {
+        events
+            .iter()
+            .map(|event| {
+                assert_eq!(event.conversation().as_ref(), Some(reference));
+                match event.inbox_event().expect("a message event") {
+                    InboxEvent::MessageReceived(m) => ("received", m.text),
+                    InboxEvent::MessageSent(m) => ("sent", m.text),
+                    InboxEvent::DeliveryStatusChanged(m) => ("status", m.status),
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect()
+    }
+    let bodies = |index: usize| receivers[index].received.lock().unwrap().clone();
+    let partoo_verifier = partoo.webhook_verifier();
+    let partoo_events = bodies(0)
+        .iter()
+        .map(|(h, b)| partoo_verifier.verify(h, b).unwrap())
+        .collect();
+    let quo_verifier = quo.webhook_verifier();
+    let quo_events = bodies(1)
+        .iter()
+        .map(|(h, b)| quo_verifier.verify(h, b).unwrap())
+        .collect();
+    let textus_verifier = textus.webhook_verifier();
+    let textus_events = bodies(2)
+        .iter()
+        .map(|(h, b)| textus_verifier.verify(h, b).unwrap())
+        .collect();
+    let expected = vec![
+        ("received", Some("Hello?".to_string())),
+        ("sent", Some("Hi!".to_string())),
+    ];
+    assert_eq!(kinds(partoo_events, &references[0]), expected);
+    assert_eq!(kinds(quo_events, &references[1]), expected);
+    assert_eq!(kinds(textus_events, &references[2]), expected);
+
+    // A delivery status and events about something else.
+    let updated: inbox_bindings::partoo::webhooks::Event =
+        serde_json::from_value(serde_json::json!({
+        "type": "message_updated", "payload": {"message": {"id": 5, "conversation_id": 7,
+        "sender_type": "User", "status": "Failed"}, "conversation": {"id": 7}}}))
+        .unwrap();
+    assert!(matches!(
+        updated.inbox_event(),
+        Some(InboxEvent::DeliveryStatusChanged(m)) if m.status.as_deref() == Some("Failed") && m.id == "5"
+    ));
+    let failed: inbox_bindings::quo::webhooks::Event = serde_json::from_value(serde_json::json!({
+        "id": "EV1", "type": "message.failed", "data": {"resource": {"id": "AC1",
+        "conversationId": "CN9", "direction": "outgoing", "status": "failed"}}}))
+    .unwrap();
+    assert!(matches!(
+        failed.inbox_event(),
+        Some(InboxEvent::DeliveryStatusChanged(m)) if m.conversation.to_string() == "quo:CN9"
+    ));
+    let contact: inbox_bindings::quo::webhooks::Event = serde_json::from_value(serde_json::json!({
+        "id": "EV2", "type": "contact.deleted", "data": {"resource": {"id": "CT1"}}}))
+    .unwrap();
+    assert_eq!(contact.inbox_event(), None);
+    assert_eq!(contact.conversation(), None);
+    let opted_out: inbox_bindings::textus::webhooks::Event = serde_json::from_value(
+        serde_json::json!({"action": "contact.opted_out", "contact": {"phoneNumber": "+1"}}),
+    )
+    .unwrap();
+    assert_eq!(opted_out.inbox_event(), None);
+}
