@@ -1,11 +1,12 @@
-//! `inbox`: list conversations and mark them read or unread from a shell,
-//! across Partoo, Quo and TextUs (cargo feature `cli`).
+//! `inbox`: list conversations, read their messages, reply, and mark them
+//! read or unread from a shell, across Partoo, Quo and TextUs (cargo
+//! feature `cli`).
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, textus::FakeTextus};
 use inbox_bindings::{
     partoo, quo, textus, BulkReport, ClientConfig, ConversationRef, Error, Inbox, Provider,
@@ -19,12 +20,14 @@ Credentials come only from the environment (never from arguments, which show
 in process lists): PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN; webhook keys
 PARTOO_WEBHOOK_KEY (PEM, or `production`/`sandbox`), QUO_WEBHOOK_KEY,
 TEXTUS_WEBHOOK_KEY. Base URLs: PARTOO_BASE_URL, QUO_BASE_URL, TEXTUS_BASE_URL.
+TextUs lists and sends in an account: TEXTUS_ACCOUNT (its slug).
 With --fake, every command runs against fakes started in-process, with no
 account.
 
 Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).";
 
-/// List conversations and mark them read or unread on Partoo, Quo and TextUs.
+/// List conversations, read and reply, and mark them read or unread on
+/// Partoo, Quo and TextUs.
 #[derive(Parser, Debug)]
 #[command(name = "inbox", version, after_help = AFTER_HELP)]
 struct Cli {
@@ -41,19 +44,51 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List conversations (providers whose vendored spec has a list operation: partoo).
+    /// List conversations across providers, one stream (every provider with
+    /// a credential set, or those named).
     #[command(
-        after_help = "Examples:\n  inbox conversations partoo --per-page 50\n  inbox --fake conversations partoo --all --json"
+        after_help = "Examples:\n  inbox conversations --unread\n  inbox conversations --provider quo --all --json\n  \
+        inbox --fake conversations partoo quo textus --limit 50"
     )]
     Conversations {
-        /// partoo, quo or textus.
-        provider: String,
-        /// Every page, streamed (default: the first page).
+        /// Providers to list (partoo, quo, textus); also `--provider`.
+        providers: Vec<String>,
+        /// A provider to list (repeatable).
+        #[arg(long = "provider")]
+        provider: Vec<String>,
+        /// Only conversations unread for the credential's user (where the
+        /// provider keeps that state: Partoo, TextUs).
+        #[arg(long)]
+        unread: bool,
+        /// Every conversation (default: the first `--limit`).
         #[arg(long)]
         all: bool,
-        /// Conversations per page (Partoo: 1 to 100).
-        #[arg(long, default_value_t = 30)]
-        per_page: u64,
+        /// How many to print without `--all`.
+        #[arg(long, visible_alias = "per-page", default_value_t = 30)]
+        limit: usize,
+    },
+    /// A conversation's messages.
+    #[command(
+        after_help = "Examples:\n  inbox messages quo:CN123abc\n  inbox --fake messages partoo:1 --json"
+    )]
+    Messages {
+        /// The conversation (provider:id).
+        reference: String,
+    },
+    /// Reply in a conversation, to its contact. Against a real API it sends
+    /// a message to a customer: refused without --write.
+    #[command(
+        after_help = "Sent at most once: after a failure that may have reached the provider, nothing is resent.\n\n\
+        Examples:\n  inbox reply quo:CN123abc 'On our way' --write\n  inbox --fake reply textus:abc 'Ready at 5'"
+    )]
+    Reply {
+        /// The conversation (provider:id).
+        reference: String,
+        /// The text to send.
+        text: String,
+        /// Send it (needed unless --fake).
+        #[arg(long)]
+        write: bool,
     },
     /// Mark conversations read for the credential's user.
     #[command(
@@ -262,19 +297,6 @@ fn refused(error: Error) -> Refused {
     Refused(printable(&error.to_string()))
 }
 
-/// Why `conversations` did not print: bad input (nothing sent, exit 2) or a
-/// remote failure (exit 1).
-enum Listing {
-    Refused(Refused),
-    Failed(Error),
-}
-
-impl From<Refused> for Listing {
-    fn from(refused: Refused) -> Self {
-        Listing::Refused(refused)
-    }
-}
-
 /// The fakes `--fake` runs against; kept alive for the command's duration.
 struct Fakes {
     partoo: FakePartoo,
@@ -322,11 +344,19 @@ fn inbox_for(providers: &[Provider], fakes: &Option<Fakes>) -> Result<Inbox, Ref
                 quo::Client::with_config(config("QUO_API_KEY", "QUO_BASE_URL")?)
                     .map_err(refused)?,
             ),
-            (Provider::Textus, Some(fakes)) => inbox.with_textus(fakes.textus.client("cli")),
-            (Provider::Textus, None) => inbox.with_textus(
-                textus::Client::with_config(config("TEXTUS_TOKEN", "TEXTUS_BASE_URL")?)
-                    .map_err(refused)?,
-            ),
+            (Provider::Textus, Some(fakes)) => inbox.with(textus::Account::new(
+                fakes.textus.client("cli"),
+                inbox_bindings::fake::textus::ACCOUNT,
+            )),
+            (Provider::Textus, None) => {
+                let client =
+                    textus::Client::with_config(config("TEXTUS_TOKEN", "TEXTUS_BASE_URL")?)
+                        .map_err(refused)?;
+                match env("TEXTUS_ACCOUNT") {
+                    Some(account) => inbox.with(textus::Account::new(client, account)),
+                    None => inbox.with_textus(client),
+                }
+            }
             (other, _) => return Err(Refused(format!("{other} is not supported by this command"))),
         };
     }
@@ -359,62 +389,232 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+/// The providers a listing covers: those named, else every one with a
+/// credential (all three with --fake).
+fn providers_for(named: &[String], fakes: &Option<Fakes>) -> Result<Vec<Provider>, Refused> {
+    let mut providers = Vec::new();
+    for name in named {
+        let provider: Provider = name
+            .parse()
+            .map_err(|e: inbox_bindings::UnknownProvider| Refused(printable(&e.to_string())))?;
+        if !providers.contains(&provider) {
+            providers.push(provider);
+        }
+    }
+    if providers.is_empty() {
+        let all = [
+            (Provider::Partoo, "PARTOO_API_KEY"),
+            (Provider::Quo, "QUO_API_KEY"),
+            (Provider::Textus, "TEXTUS_TOKEN"),
+        ];
+        providers = all
+            .iter()
+            .filter(|(_, key)| fakes.is_some() || env(key).is_some())
+            .map(|(provider, _)| *provider)
+            .collect();
+        if providers.is_empty() {
+            return Err(Refused(
+                "no provider named and no credential set (PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN)".into(),
+            ));
+        }
+    }
+    Ok(providers)
+}
+
+/// A conversation as `--json` prints it.
+#[derive(serde::Serialize)]
+struct ConversationJson<'a> {
+    reference: String,
+    unread: Option<bool>,
+    last_activity: Option<&'a inbox_bindings::Timestamp>,
+    contact_name: Option<&'a str>,
+    channel: Option<&'a str>,
+    raw: &'a serde_json::Value,
+}
+
 async fn conversations(
-    provider: &str,
-    all: bool,
-    per_page: u64,
+    named: &[String],
+    unread: bool,
+    limit: Option<usize>,
     json: bool,
     fakes: &Option<Fakes>,
-) -> Result<(), Listing> {
-    let provider: Provider = provider
-        .parse()
-        .map_err(|e: inbox_bindings::UnknownProvider| Refused(printable(&e.to_string())))?;
-    if provider != Provider::Partoo {
-        return Err(Listing::Refused(Refused(format!(
-            "the vendored {provider} spec has no list operation"
-        ))));
-    }
-    let client = partoo_client(fakes)?;
-    let builder = client.list_conversations().per_page(per_page);
-    let conversations: Vec<partoo::types::Conversation> = if all {
-        builder
-            .stream()
-            .try_collect()
-            .await
-            .map_err(Listing::Failed)?
-    } else {
-        builder
-            .send()
-            .await
-            .map_err(Listing::Failed)?
-            .into_body()
-            .conversations
-    };
-    if json {
-        println!("{}", printable_json(&conversations));
-        return Ok(());
-    }
-    let rows: Vec<Vec<String>> = conversations
-        .iter()
-        .map(|c| {
-            vec![
-                format!("partoo:{}", c.id.unwrap_or_default()),
-                printable(c.consumer_name.as_deref().unwrap_or_default()),
-                c.messaging_partner
-                    .as_ref()
-                    .map(|p| printable(p.as_str()))
-                    .unwrap_or_default(),
-                if c.is_read == Some(true) {
-                    "read"
-                } else {
-                    "unread"
+) -> Result<bool, Refused> {
+    let providers = providers_for(named, fakes)?;
+    let inbox = inbox_for(&providers, fakes)?;
+    let mut stream = inbox.conversations();
+    let mut listed = Vec::new();
+    let mut failures = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(conversation) if unread && conversation.unread != Some(true) => {}
+            Ok(conversation) => {
+                listed.push(conversation);
+                if limit.is_some_and(|limit| listed.len() >= limit) {
+                    break;
                 }
-                .to_string(),
+            }
+            Err(error) => failures.push(printable(&error.to_string())),
+        }
+    }
+    if json {
+        let rows: Vec<ConversationJson> = listed
+            .iter()
+            .map(|c| ConversationJson {
+                reference: c.reference.to_string(),
+                unread: c.unread,
+                last_activity: c.last_activity.as_ref(),
+                contact_name: c.contact_name.as_deref(),
+                channel: c.channel.as_deref(),
+                raw: &c.raw,
+            })
+            .collect();
+        println!("{}", printable_json(&rows));
+    } else {
+        let rows: Vec<Vec<String>> = listed
+            .iter()
+            .map(|c| {
+                vec![
+                    c.reference.to_string(),
+                    printable(c.contact_name.as_deref().unwrap_or_default()),
+                    printable(c.channel.as_deref().unwrap_or_default()),
+                    match c.unread {
+                        Some(true) => "unread",
+                        Some(false) => "read",
+                        None => "-",
+                    }
+                    .to_string(),
+                    c.last_activity
+                        .as_ref()
+                        .map(|t| printable(&t.to_string()))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print_table(
+            &[
+                "conversation",
+                "contact",
+                "channel",
+                "state",
+                "last activity",
+            ],
+            &rows,
+        );
+    }
+    for failure in &failures {
+        eprintln!("error: {failure}");
+    }
+    Ok(failures.is_empty())
+}
+
+fn one_reference(text: &str) -> Result<ConversationRef, Refused> {
+    text.parse()
+        .map_err(|e: inbox_bindings::ConversationRefError| Refused(printable(&e.to_string())))
+}
+
+/// A message as `--json` prints it.
+#[derive(serde::Serialize)]
+struct MessageJson<'a> {
+    id: &'a str,
+    conversation: String,
+    direction: &'static str,
+    text: Option<&'a str>,
+    content_kind: &'a str,
+    at: Option<&'a inbox_bindings::Timestamp>,
+    status: Option<&'a str>,
+}
+
+fn message_json(message: &inbox_bindings::Message) -> MessageJson<'_> {
+    MessageJson {
+        id: &message.id,
+        conversation: message.conversation.to_string(),
+        direction: match message.direction {
+            inbox_bindings::Direction::Incoming => "incoming",
+            inbox_bindings::Direction::Outgoing => "outgoing",
+            _ => "unknown",
+        },
+        text: message.text.as_deref(),
+        content_kind: &message.content_kind,
+        at: message.at.as_ref(),
+        status: message.status.as_deref(),
+    }
+}
+
+fn print_messages(messages: &[inbox_bindings::Message], json: bool) {
+    if json {
+        let rows: Vec<MessageJson> = messages.iter().map(message_json).collect();
+        println!("{}", printable_json(&rows));
+        return;
+    }
+    let rows: Vec<Vec<String>> = messages
+        .iter()
+        .map(|m| {
+            let row = message_json(m);
+            vec![
+                printable(row.id),
+                row.direction.to_string(),
+                row.at
+                    .map(|t| printable(&t.to_string()))
+                    .unwrap_or_default(),
+                printable(row.status.unwrap_or_default()),
+                printable(row.text.unwrap_or(row.content_kind)),
             ]
         })
         .collect();
-    print_table(&["conversation", "consumer", "partner", "state"], &rows);
-    Ok(())
+    print_table(&["message", "direction", "at", "status", "text"], &rows);
+}
+
+async fn messages(reference: &str, json: bool, fakes: &Option<Fakes>) -> Result<bool, Refused> {
+    let reference = one_reference(reference)?;
+    let inbox = inbox_for(&[reference.provider()], fakes)?;
+    match inbox.messages(&reference).try_collect::<Vec<_>>().await {
+        Ok(messages) => {
+            print_messages(&messages, json);
+            Ok(true)
+        }
+        Err(error) => {
+            eprintln!("error: {}", printable(&error.to_string()));
+            Ok(false)
+        }
+    }
+}
+
+async fn reply(
+    reference: &str,
+    text: &str,
+    write: bool,
+    json: bool,
+    fakes: &Option<Fakes>,
+) -> Result<bool, Refused> {
+    let reference = one_reference(reference)?;
+    if fakes.is_none() && !write {
+        return Err(Refused(
+            "reply sends a message to a customer: pass --write to send it (nothing was sent)"
+                .into(),
+        ));
+    }
+    let inbox = inbox_for(&[reference.provider()], fakes)?;
+    match inbox.reply(&reference, text).await {
+        Ok(message) => {
+            print_messages(std::slice::from_ref(&message), json);
+            Ok(true)
+        }
+        Err(Error::InvalidInput {
+            parameter, reason, ..
+        }) => Err(Refused(printable(&format!(
+            "invalid {}: {reason} (nothing was sent)",
+            parameter.as_deref().unwrap_or("input")
+        )))),
+        Err(error) => {
+            let sent = if error.may_have_been_sent() {
+                "it may have been sent: look before sending again"
+            } else {
+                "it was not sent"
+            };
+            eprintln!("error: {} ({sent})", printable(&error.to_string()));
+            Ok(false)
+        }
+    }
 }
 
 fn read_references(arguments: &[String]) -> Result<Vec<ConversationRef>, Refused> {
@@ -577,17 +777,22 @@ async fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Conversations {
+            providers,
             provider,
+            unread,
             all,
-            per_page,
-        } => match conversations(provider, *all, *per_page, cli.json, &fakes).await {
-            Ok(()) => Ok(true),
-            Err(Listing::Refused(refused)) => Err(refused),
-            Err(Listing::Failed(error)) => {
-                eprintln!("error: {}", printable(&error.to_string()));
-                Ok(false)
-            }
-        },
+            limit,
+        } => {
+            let named: Vec<String> = providers.iter().chain(provider).cloned().collect();
+            let limit = (!*all).then_some(*limit);
+            conversations(&named, *unread, limit, cli.json, &fakes).await
+        }
+        Command::Messages { reference } => messages(reference, cli.json, &fakes).await,
+        Command::Reply {
+            reference,
+            text,
+            write,
+        } => reply(reference, text, *write, cli.json, &fakes).await,
         Command::MarkRead(marking) => mark(marking, true, cli.json, &fakes).await,
         Command::MarkUnread(marking) => mark(marking, false, cli.json, &fakes).await,
         Command::Webhooks(WebhooksCommand::Verify {

@@ -253,10 +253,11 @@ async fn server_text_and_echoed_input_are_printed_escaped() {
                 .unwrap();
             let parsed: serde_json::Value = serde_json::from_str(stdout).expect("still valid JSON");
             assert_eq!(
-                parsed[0]["consumer_name"],
+                parsed[0]["contact_name"],
                 format!("Eve{names}"),
                 "the same text, escaped"
             );
+            assert_eq!(parsed[0]["raw"]["consumer_name"], format!("Eve{names}"));
             assert!(stdout.contains(r"\u202e"), "{stdout}");
         } else {
             assert!(output.contains(r"\u{202e}"), "{output}");
@@ -551,4 +552,111 @@ fn listen_prints_every_event_the_fakes_deliver() {
         real.starts_with("exit 2\n") && real.contains("listen needs --fake"),
         "{real}"
     );
+}
+
+fn stdout_of(output: &str) -> &str {
+    output
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap()
+}
+
+/// `conversations` lists every provider in one stream, or those named
+/// (positional or `--provider`), and `--unread` keeps what the user has not read.
+#[test]
+fn conversations_across_providers_with_filters() {
+    let all = inbox(&["--fake", "--json", "conversations", "--all"], "");
+    assert!(all.starts_with("exit 0\n"), "{all}");
+    let listed: Vec<serde_json::Value> = serde_json::from_str(stdout_of(&all)).unwrap();
+    let count = |provider: &str| {
+        listed
+            .iter()
+            .filter(|c| c["reference"].as_str().unwrap().starts_with(provider))
+            .count()
+    };
+    assert_eq!(
+        (count("partoo:"), count("quo:"), count("textus:")),
+        (25, 10, 5)
+    );
+    assert!(listed.iter().all(|c| c["raw"].is_object()));
+
+    let named = inbox(
+        &[
+            "--fake",
+            "--json",
+            "conversations",
+            "--provider",
+            "textus",
+            "--unread",
+        ],
+        "",
+    );
+    let listed: Vec<serde_json::Value> = serde_json::from_str(stdout_of(&named)).unwrap();
+    assert_eq!(listed.len(), 5, "{named}");
+    assert!(listed.iter().all(|c| c["unread"] == true));
+    // Quo keeps no per-user read state: nothing is "unread" there.
+    let quo = inbox(
+        &["--fake", "--json", "conversations", "quo", "--unread"],
+        "",
+    );
+    assert_eq!(stdout_of(&quo).trim(), "[]", "{quo}");
+    // An unknown provider is bad input.
+    let bad = inbox(&["--fake", "conversations", "slack"], "");
+    assert!(bad.starts_with("exit 2\n"), "{bad}");
+}
+
+/// `messages` and `reply` against the fakes: the reply is listed after.
+#[test]
+fn messages_and_a_reply() {
+    for reference in ["partoo:2", "quo:CN2", "textus:def"] {
+        let sent = inbox(
+            &["--fake", "--json", "reply", reference, "See you at 5"],
+            "",
+        );
+        assert!(sent.starts_with("exit 0\n"), "{sent}");
+        let message: Vec<serde_json::Value> = serde_json::from_str(stdout_of(&sent)).unwrap();
+        assert_eq!(message[0]["direction"], "outgoing", "{sent}");
+        assert_eq!(message[0]["text"], "See you at 5");
+        assert_eq!(message[0]["conversation"], reference);
+        // Each run starts fresh fakes: the listing shows what they seed
+        // (Partoo and TextUs one message a conversation, Quo none).
+        let listed = inbox(&["--fake", "--json", "messages", reference], "");
+        assert!(listed.starts_with("exit 0\n"), "{listed}");
+        let messages: Vec<serde_json::Value> = serde_json::from_str(stdout_of(&listed)).unwrap();
+        let seeded = usize::from(!reference.starts_with("quo:"));
+        assert_eq!(messages.len(), seeded, "{listed}");
+    }
+    let blank = inbox(&["--fake", "reply", "quo:CN2", "  "], "");
+    assert!(blank.starts_with("exit 2\n"), "{blank}");
+    assert!(blank.contains("nothing was sent"), "{blank}");
+}
+
+/// Against a real API a reply needs `--write`: without it nothing is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_against_a_real_api_needs_write() {
+    let server = partoo_answering(
+        200,
+        serde_json::json!({"status": "success", "message_id": 9}),
+    )
+    .await;
+    let uri = server.uri();
+    let output =
+        tokio::task::spawn_blocking(move || inbox_against(&uri, &["reply", "partoo:1", "hello"]))
+            .await
+            .unwrap();
+    assert!(output.starts_with("exit 2\n"), "{output}");
+    assert!(output.contains("--write"), "{output}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        inbox_against(&uri, &["--json", "reply", "partoo:1", "hello", "--write"])
+    })
+    .await
+    .unwrap();
+    assert!(output.starts_with("exit 0\n"), "{output}");
+    assert!(output.contains("\"id\": \"9\""), "{output}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
