@@ -6,7 +6,10 @@
 //! `QUO_BASE_URL`, `TEXTUS_BASE_URL`), that provider's read-only steps run
 //! against the real API instead; nothing real is marked read unless `--write`
 //! is given (with `PARTOO_CONVERSATION_ID`, `QUO_CONVERSATION_ID` or
-//! `TEXTUS_CONVERSATION` naming what to mark). Exits non-zero if a step fails.
+//! `TEXTUS_CONVERSATION` naming what to mark). Its last steps always run
+//! against fakes: one `Inbox` over the three, listing every conversation in
+//! one stream and replying in one conversation of each. Exits non-zero if a
+//! step fails.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -383,6 +386,79 @@ async fn textus_steps(steps: &mut Vec<Step>, write: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// One `Inbox` over the three fakes: every conversation in one stream, then
+/// a reply in each provider's conversation, read back from its messages.
+async fn inbox_steps(steps: &mut Vec<Step>) -> Result<(), Error> {
+    use inbox_bindings::fake::textus::ACCOUNT;
+    use inbox_bindings::{ConversationRef, Inbox};
+    let partoo = FakePartoo::builder()
+        .conversations(3)
+        .user("tour", "tour-partoo-key")
+        .start()
+        .await;
+    let quo = FakeQuo::builder()
+        .conversation_ids(["CN1", "CN2"])
+        .user("tour", "tour-quo-key")
+        .start()
+        .await;
+    let textus = FakeTextus::builder()
+        .slugs(["abc"])
+        .user("tour", "tour-textus-token")
+        .start()
+        .await;
+    let inbox = Inbox::new()
+        .with_partoo(partoo.client("tour"))
+        .with_quo(quo.client("tour"))
+        .with(textus::Account::new(textus.client("tour"), ACCOUNT));
+    let listed: Vec<_> = inbox.conversations().try_collect().await?;
+    let count = |prefix: &str| {
+        listed
+            .iter()
+            .filter(|c| c.reference.to_string().starts_with(prefix))
+            .count()
+    };
+    let counts = (count("partoo:"), count("quo:"), count("textus:"));
+    steps.push(Step {
+        provider: "inbox",
+        what: "Inbox::conversations() over the three".into(),
+        outcome: if counts == (3, 2, 1) {
+            Ok(format!(
+                "{} conversations in one stream (partoo {}, quo {}, textus {})",
+                listed.len(),
+                counts.0,
+                counts.1,
+                counts.2
+            ))
+        } else {
+            Err(format!("expected 3, 2 and 1 conversations, got {counts:?}"))
+        },
+    });
+    let references: Vec<ConversationRef> = vec![
+        ConversationRef::partoo(partoo.conversation_ids()[0]).expect("a fake id"),
+        "quo:CN1".parse().expect("a Quo id"),
+        "textus:abc".parse().expect("a TextUs slug"),
+    ];
+    for reference in &references {
+        let reply = inbox.reply(reference, "Thanks, we are on it").await?;
+        let messages: Vec<_> = inbox.messages(reference).try_collect().await?;
+        let listed_back = messages.iter().any(|m| m.id == reply.id);
+        steps.push(Step {
+            provider: "inbox",
+            what: format!("Inbox::reply({reference}), then messages()"),
+            outcome: if listed_back {
+                Ok(format!(
+                    "sent {} ({} message(s) now)",
+                    reply.id,
+                    messages.len()
+                ))
+            } else {
+                Err(format!("reply {} is not among the messages", reply.id))
+            },
+        });
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let write = std::env::args().any(|arg| arg == "--write");
@@ -396,6 +472,7 @@ async fn main() -> ExitCode {
         ("partoo", partoo_steps(&mut steps, write).await),
         ("quo", quo_steps(&mut steps, write).await),
         ("textus", textus_steps(&mut steps, write).await),
+        ("inbox", inbox_steps(&mut steps).await),
     ] {
         if let Err(error) = result {
             // The error and its causes, e.g. "transport error: error sending request: connection refused".

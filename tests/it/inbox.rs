@@ -618,3 +618,14 @@ async fn every_providers_events_read_as_one_inbox_event() {
     .unwrap();
     assert_eq!(opted_out.inbox_event(), None);
 }
+
+#[allow(dead_code, clippy::all)]
+#[path = "../../examples/sync.rs"]
+mod sync_example;
+
+/// `examples/sync.rs`: backfill through the three fakes' APIs, then stay
+/// current from their webhooks, every step checked.
+#[tokio::test]
+async fn the_sync_example_backfills_then_follows_webhooks() {
+    sync_example::demo().await.unwrap();
+}
