@@ -26,7 +26,8 @@ struct Clients {
 }
 
 /// What the hand-written loop builds of each conversation: the same fields
-/// `inbox_bindings::Conversation` has.
+/// `inbox_bindings::Conversation` has (handed to `black_box`, never read).
+#[allow(dead_code)]
 struct Row {
     reference: ConversationRef,
     unread: Option<bool>,
