@@ -37,6 +37,32 @@ struct Row {
     raw: serde_json::Value,
 }
 
+fn partoo_row(c: &partoo::types::Conversation) -> Row {
+    Row {
+        reference: ConversationRef::partoo(c.id.unwrap()).unwrap(),
+        unread: c.is_read.map(|read| !read),
+        last_activity: c
+            .last_message
+            .as_ref()
+            .and_then(|m| m.date.clone())
+            .or_else(|| c.created_at.clone()),
+        contact_name: c.consumer_name.clone(),
+        channel: c.messaging_partner.as_ref().map(|p| p.as_str().to_string()),
+        raw: serde_json::to_value(c).unwrap(),
+    }
+}
+
+fn quo_row(c: &quo::types::ListConversationsV1ResponseDataItem) -> Row {
+    Row {
+        reference: ConversationRef::quo(&c.id).unwrap(),
+        unread: None,
+        last_activity: c.last_activity_at.clone().or_else(|| c.updated_at.clone()),
+        contact_name: c.name.clone(),
+        channel: Some("sms".to_string()),
+        raw: serde_json::to_value(c).unwrap(),
+    }
+}
+
 async fn through_the_inbox(inbox: &Inbox) -> usize {
     let mut stream = inbox.conversations();
     let mut count = 0;
@@ -57,18 +83,7 @@ async fn hand_written_loop(clients: &Clients) -> usize {
         }
         let page = request.send().await.unwrap().into_body();
         for c in page.conversations {
-            let row = Row {
-                reference: ConversationRef::partoo(c.id.unwrap()).unwrap(),
-                unread: c.is_read.map(|read| !read),
-                last_activity: c
-                    .last_message
-                    .as_ref()
-                    .and_then(|m| m.date.clone())
-                    .or_else(|| c.created_at.clone()),
-                contact_name: c.consumer_name.clone(),
-                channel: c.messaging_partner.as_ref().map(|p| p.as_str().to_string()),
-                raw: serde_json::to_value(&c).unwrap(),
-            };
+            let row = partoo_row(&c);
             std::hint::black_box(row);
             count += 1;
         }
@@ -85,14 +100,7 @@ async fn hand_written_loop(clients: &Clients) -> usize {
         }
         let page = request.send().await.unwrap().into_body();
         for c in page.data {
-            let row = Row {
-                reference: ConversationRef::quo(&c.id).unwrap(),
-                unread: None,
-                last_activity: c.last_activity_at.clone().or_else(|| c.updated_at.clone()),
-                contact_name: c.name.clone(),
-                channel: Some("sms".to_string()),
-                raw: serde_json::to_value(&c).unwrap(),
-            };
+            let row = quo_row(&c);
             std::hint::black_box(row);
             count += 1;
         }
@@ -149,18 +157,7 @@ async fn generated_streams(clients: &Clients) -> usize {
     let mut s = clients.partoo.list_conversations().per_page(100).stream();
     while let Some(c) = s.next().await {
         let c = c.unwrap();
-        let row = Row {
-            reference: ConversationRef::partoo(c.id.unwrap()).unwrap(),
-            unread: c.is_read.map(|read| !read),
-            last_activity: c
-                .last_message
-                .as_ref()
-                .and_then(|m| m.date.clone())
-                .or_else(|| c.created_at.clone()),
-            contact_name: c.consumer_name.clone(),
-            channel: c.messaging_partner.as_ref().map(|p| p.as_str().to_string()),
-            raw: serde_json::to_value(&c).unwrap(),
-        };
+        let row = partoo_row(&c);
         std::hint::black_box(row);
         count += 1;
     }
@@ -171,14 +168,7 @@ async fn generated_streams(clients: &Clients) -> usize {
         .stream();
     while let Some(c) = s.next().await {
         let c = c.unwrap();
-        let row = Row {
-            reference: ConversationRef::quo(&c.id).unwrap(),
-            unread: None,
-            last_activity: c.last_activity_at.clone().or_else(|| c.updated_at.clone()),
-            contact_name: c.name.clone(),
-            channel: Some("sms".to_string()),
-            raw: serde_json::to_value(&c).unwrap(),
-        };
+        let row = quo_row(&c);
         std::hint::black_box(row);
         count += 1;
     }

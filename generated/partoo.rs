@@ -357,6 +357,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
+    /// `ListWebhooksResponse`: what [`ListWebhooks::send`](super::builder::ListWebhooks::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ListWebhooksResponse {
+        /// Number of resources complying with filters
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        /// List of webhook configurations
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub items: ::std::vec::Vec<WebhookConfiguration>,
+        /// Last page number
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max_page: ::std::option::Option<i64>,
+        /// Current page number
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub page: ::std::option::Option<i64>,
+    }
     /// `Message`: the `last_message` of [`Conversation`], the `message` of [`MessageEventPayload`], the `messages` of [`ListMessagesResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -691,6 +708,55 @@ pub mod types {
         pub enum UpdateConversationDeprecatedResponseStatus : tolerant { Success =
         "success", }
     }
+    /// `WebhookBody`: the body [`Webhook`](super::builder::Webhook) sends.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct WebhookBody {
+        /// The list of webhook configurations to create.
+        pub items: ::std::vec::Vec<WebhookBodyItemsItem>,
+    }
+    /// `WebhookBodyItemsItem`: the `items` of [`WebhookBody`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct WebhookBodyItemsItem {
+        pub event_type: WebhookEventType,
+        /// The URL receiving the webhook's data. Only HTTPS URLs are supported.
+        pub url: ::std::string::String,
+    }
+    /// `WebhookConfiguration`: the `items` of [`ListWebhooksResponse`], the `items` of [`WebhookResponse`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct WebhookConfiguration {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_type: ::std::option::Option<WebhookEventType>,
+        /// The identifier for the webhook configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+        /// The organization identifier for the webhook configuration.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub org_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The URL receiving the webhook's data.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc = " The webhook event type."] pub enum WebhookEventType : tolerant_sent {
+        BusinessCreated = "business_created", BusinessUpdated = "business_updated",
+        BusinessDeleted = "business_deleted", MessageUpdated = "message_updated",
+        MessageCreated = "message_created", LeadReceived = "lead_received", }
+    }
+    /// `WebhookResponse`: what [`Webhook::send`](super::builder::Webhook::send) returns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct WebhookResponse {
+        /// List of created webhook configurations
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub items: ::std::vec::Vec<WebhookConfiguration>,
+    }
     impl ::inbox_bindings::ProviderError for ApiError {
         const CODE_POINTERS: &'static [&'static str] = &[];
         const MESSAGE_POINTERS: &'static [&'static str] = &[
@@ -819,6 +885,30 @@ impl Client {
     /// Sends a `POST` request to `/messages/{message_id}/retry`.
     pub fn retry_send_message(&self) -> builder::RetrySendMessage<'_> {
         builder::RetrySendMessage::new(self)
+    }
+    /// Get a list of webhook configurations
+    ///
+    /// This endpoint returns the list of webhook configurations.
+    ///
+    /// Sends a `GET` request to `/webhooks`.
+    ///
+    /// Arguments:
+    /// - `org_id`: Organization identifier, only required for PROVIDER users.
+    /// - `page`: Page number, starting at 1.
+    /// - `per_page`: Number of items to return per page. Currently limited to 100.
+    pub fn list_webhooks(&self) -> builder::ListWebhooks<'_> {
+        builder::ListWebhooks::new(self)
+    }
+    /// Create webhook configurations
+    ///
+    /// This endpoint create webhook configurations.
+    ///
+    /// Sends a `POST` request to `/webhooks`.
+    ///
+    /// Arguments:
+    /// - `org_id`: Organization identifier, only required for PROVIDER users.
+    pub fn webhook(&self) -> builder::Webhook<'_> {
+        builder::Webhook::new(self)
     }
 }
 /// The operation builders: each made by its [`Client`] method, set
@@ -1467,6 +1557,221 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_webhooks`](super::Client::list_webhooks).
+    #[derive(Debug, Clone)]
+    pub struct ListWebhooks<'a> {
+        client: &'a super::Client,
+        org_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        page: ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU64>,
+            ::std::string::String,
+        >,
+        per_page: ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU64>,
+            ::std::string::String,
+        >,
+    }
+    impl<'a> ListWebhooks<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                org_id: ::std::result::Result::Ok(::std::option::Option::None),
+                page: ::std::result::Result::Ok(::std::option::Option::None),
+                per_page: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        /// Organization identifier, only required for PROVIDER users.
+        pub fn org_id(mut self, value: i64) -> Self {
+            self.org_id = ::inbox_bindings::__private::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None)
+                .map(::std::option::Option::Some);
+            self
+        }
+        /// Page number, starting at 1.
+        pub fn page(mut self, value: u64) -> Self {
+            self.page = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(value, ::std::option::Option::Some(1f64), ::std::option::Option::None)
+                .map(::std::option::Option::Some);
+            self
+        }
+        /// Number of items to return per page. Currently limited to 100.
+        pub fn per_page(mut self, value: u64) -> Self {
+            self.per_page = ::inbox_bindings::__private::bounded::<
+                u64,
+                ::std::num::NonZeroU64,
+            >(
+                    value,
+                    ::std::option::Option::Some(1f64),
+                    ::std::option::Option::Some(100f64),
+                )
+                .map(::std::option::Option::Some);
+            self
+        }
+        /// Sends a `GET` request to `/webhooks`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ListWebhooksResponse>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_webhooks", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ListWebhooksResponse,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, org_id, page, per_page } = self;
+            let org_id = org_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "org_id",
+                    reason,
+                ))?;
+            let page = page
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "page",
+                    reason,
+                ))?;
+            let per_page = per_page
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "per_page",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/webhooks", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "org_id",
+                "org_id",
+                &org_id,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "page",
+                "page",
+                &page,
+            )?;
+            request = ::inbox_bindings::__private::query(
+                request,
+                "per_page",
+                "per_page",
+                &per_page,
+            )?;
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::webhook`](super::Client::webhook).
+    #[derive(Debug, Clone)]
+    pub struct Webhook<'a> {
+        client: &'a super::Client,
+        org_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+        body: ::std::result::Result<types::WebhookBody, ::std::string::String>,
+    }
+    impl<'a> Webhook<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                org_id: ::std::result::Result::Ok(::std::option::Option::None),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// Organization identifier, only required for PROVIDER users.
+        pub fn org_id(mut self, value: i64) -> Self {
+            self.org_id = ::inbox_bindings::__private::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None)
+                .map(::std::option::Option::Some);
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::WebhookBody>,
+            <V as ::std::convert::TryInto<
+                types::WebhookBody,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/webhooks`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::WebhookResponse>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "webhook", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::WebhookResponse,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, org_id, body } = self;
+            let org_id = org_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "org_id",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!("{}/webhooks", client.baseurl,);
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "org_id",
+                "org_id",
+                &org_id,
+            )?;
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/json",
+            );
             request.build().map_err(::inbox_bindings::__private::request_not_built)
         }
     }

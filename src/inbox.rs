@@ -157,6 +157,21 @@ pub trait InboxClient: ReadState {
     }
 }
 
+/// A provider's listing as the crate's conversations: each item mapped by
+/// `map`, an item it cannot use skipped (the provider's module logs why),
+/// an error passed on.
+pub(crate) fn conversations_of<'a, T: Send + 'a>(
+    listed: BoxStream<'a, T>,
+    map: fn(T) -> Option<Conversation>,
+) -> BoxStream<'a, Conversation> {
+    Box::pin(listed.filter_map(move |item| {
+        std::future::ready(match item {
+            Ok(item) => map(item).map(Ok),
+            Err(error) => Some(Err(error)),
+        })
+    }))
+}
+
 fn unsupported_stream<'a, T: Send + 'a>(
     provider: Provider,
     operation: &'static str,

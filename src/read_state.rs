@@ -201,15 +201,24 @@ pub trait ReadState: Send + Sync {
     ) -> BoxFuture<'a, Result<(), Error>>;
 
     /// Marks a conversation unread, where the provider documents a way;
-    /// otherwise `Error::Unsupported` (never a silent no-op).
+    /// otherwise `Error::Unsupported` (never a silent no-op), which is what
+    /// this default answers (after refusing another provider's reference).
     fn mark_unread<'a>(
         &'a self,
         conversation: &'a ConversationRef,
-    ) -> BoxFuture<'a, Result<(), Error>>;
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        let provider = self.provider();
+        Box::pin(async move {
+            id_for(provider, conversation)?;
+            Err(Error::Unsupported {
+                provider,
+                operation: "mark_unread",
+            })
+        })
+    }
 }
 
 /// The id of `conversation` if it is one of `provider`'s.
-#[allow(dead_code)] // Unused with every provider feature off.
 pub(crate) fn id_for(provider: Provider, conversation: &ConversationRef) -> Result<&str, Error> {
     if conversation.provider() == provider {
         Ok(conversation.id())

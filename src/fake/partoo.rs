@@ -58,6 +58,8 @@ struct State {
     /// Every message, oldest first.
     messages: Mutex<Vec<types::Message>>,
     next_message: AtomicI64,
+    /// Webhook configurations created through the API, in order.
+    webhooks: Mutex<Vec<serde_json::Value>>,
 }
 
 impl State {
@@ -349,6 +351,7 @@ impl FakePartooBuilder {
             latest: Mutex::default(),
             messages: Mutex::new(messages),
             next_message: AtomicI64::new(1_000_000),
+            webhooks: Mutex::default(),
         });
         let (signer, webhook_key) = super::webhooks::partoo_signer(&mut rng);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::partoo());
@@ -412,6 +415,8 @@ impl super::Handler for Handler {
         match (request.method.as_str(), segments.as_slice()) {
             ("GET", ["conversations"]) => self.list(user, request),
             ("GET", ["messages"]) => self.messages(request),
+            ("GET", ["webhooks"]) => self.list_webhooks(request),
+            ("POST", ["webhooks"]) => self.create_webhooks(user, request),
             ("POST", ["messages"]) => self.send(user, request),
             ("POST", ["messages", id, "retry"]) => {
                 if state.restricted.contains(user) {
@@ -485,7 +490,85 @@ fn page_of(request: &RecordedRequest) -> Result<(usize, usize), Reply> {
     Ok((per_page, offset))
 }
 
+/// The event types a webhook configuration may name (Partoo's list).
+const WEBHOOK_EVENT_TYPES: [&str; 6] = [
+    "business_created",
+    "business_updated",
+    "business_deleted",
+    "message_updated",
+    "message_created",
+    "lead_received",
+];
+
 impl Handler {
+    /// `GET /webhooks`: the configurations created, a page at a time
+    /// (`page` from 1, `per_page` 1 to 100).
+    fn list_webhooks(&self, request: &RecordedRequest) -> Reply {
+        let number = |name: &str, default: usize, max: usize| match request.query_param(name) {
+            None => Ok(default),
+            Some(value) => match value.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(bad_request(&format!(
+                    "{name} must be an integer from 1 to {max}"
+                ))),
+            },
+        };
+        let (page, per_page) = match (number("page", 1, usize::MAX), number("per_page", 30, 100)) {
+            (Ok(page), Ok(per_page)) => (page, per_page),
+            (Err(reply), _) | (_, Err(reply)) => return reply,
+        };
+        let webhooks = self.state.webhooks.lock().expect("not poisoned");
+        let items: Vec<&serde_json::Value> = webhooks
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect();
+        Reply::json(
+            200,
+            &json!({"page": page, "max_page": webhooks.len().div_ceil(per_page).max(1),
+                    "count": webhooks.len(), "items": items}),
+        )
+    }
+
+    /// `POST /webhooks`: stores each configuration (HTTPS URLs only; one
+    /// URL per event type and organisation, as Partoo documents).
+    fn create_webhooks(&self, user: &str, request: &RecordedRequest) -> Reply {
+        if self.state.restricted.contains(user) {
+            return self.error(403, "Operation not allowed");
+        }
+        let Ok(body) = serde_json::from_slice::<types::WebhookBody>(&request.body) else {
+            return bad_request("the body must be {\"items\": [{\"url\", \"event_type\"}]}");
+        };
+        let mut webhooks = self.state.webhooks.lock().expect("not poisoned");
+        let mut created = Vec::new();
+        for item in &body.items {
+            if !item.url.starts_with("https://") {
+                return bad_request("only HTTPS URLs are supported");
+            }
+            let event_type = item.event_type.as_str().to_string();
+            if !WEBHOOK_EVENT_TYPES.contains(&event_type.as_str()) {
+                return bad_request("unknown event_type");
+            }
+            let taken = webhooks
+                .iter()
+                .chain(created.iter())
+                .any(|w| w["event_type"] == event_type.as_str() && w["url"] != item.url.as_str());
+            if taken {
+                return bad_request(
+                    "a webhook for this event type already exists with another URL",
+                );
+            }
+            let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            created.push(
+                json!({"id": webhooks.len() + created.len() + 1, "url": item.url,
+                "event_type": event_type, "created_at": now, "updated_at": now, "org_id": 1}),
+            );
+        }
+        webhooks.extend(created.iter().cloned());
+        Reply::json(200, &json!({"items": created}))
+    }
+
     /// `GET /messages?conversation_id=`: a conversation's messages, oldest first.
     fn messages(&self, request: &RecordedRequest) -> Reply {
         let (per_page, offset) = match page_of(request) {

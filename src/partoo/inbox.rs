@@ -57,16 +57,9 @@ impl crate::partoo::Client {
 impl InboxClient for crate::partoo::Client {
     /// `listConversations`, 100 a page.
     fn conversations(&self) -> BoxStream<'_, Conversation> {
-        Box::pin(
-            self.list_conversations()
-                .per_page(100)
-                .stream()
-                .filter_map(|item| async move {
-                    match item {
-                        Ok(conversation) => conversation_of(conversation).map(Ok),
-                        Err(error) => Some(Err(error)),
-                    }
-                }),
+        crate::inbox::conversations_of(
+            self.list_conversations().per_page(100).stream(),
+            conversation_of,
         )
     }
 

@@ -42,35 +42,17 @@ impl ReadState for crate::quo::Client {
         })
     }
 
-    /// Quo's public API documents no way to mark a conversation unread.
-    fn mark_unread<'a>(
-        &'a self,
-        conversation: &'a ConversationRef,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            id_for(Provider::Quo, conversation)?;
-            Err(Error::Unsupported {
-                provider: Provider::Quo,
-                operation: "mark_unread",
-            })
-        })
-    }
+    // No `mark_unread`: Quo's public API documents no way to mark a
+    // conversation unread, so the trait's default answers `Unsupported`.
 }
 
 impl InboxClient for crate::quo::Client {
     /// `listConversations_v1`, 100 a page. Quo keeps no per-user read state
     /// in a conversation: `unread` is `None`.
     fn conversations(&self) -> BoxStream<'_, Conversation> {
-        Box::pin(
-            self.list_conversations_v1()
-                .max_results(PAGE)
-                .stream()
-                .filter_map(|item| async move {
-                    match item {
-                        Ok(conversation) => conversation_of(conversation).map(Ok),
-                        Err(error) => Some(Err(error)),
-                    }
-                }),
+        crate::inbox::conversations_of(
+            self.list_conversations_v1().max_results(PAGE).stream(),
+            conversation_of,
         )
     }
 

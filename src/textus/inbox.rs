@@ -38,19 +38,9 @@ impl ReadState for crate::textus::Client {
         })
     }
 
-    /// The TextUs operations vendored here include no way to mark unread.
-    fn mark_unread<'a>(
-        &'a self,
-        conversation: &'a ConversationRef,
-    ) -> BoxFuture<'a, Result<(), Error>> {
-        Box::pin(async move {
-            id_for(Provider::Textus, conversation)?;
-            Err(Error::Unsupported {
-                provider: Provider::Textus,
-                operation: "mark_unread",
-            })
-        })
-    }
+    // No `mark_unread`: TextUs documents no method for it (a conversation
+    // links `unreadConversation` to its `read` IRI), so the trait's default
+    // answers `Unsupported`.
 }
 
 impl InboxClient for Client {

@@ -140,7 +140,31 @@ fn the_list_of_extensible_enums_is_complete() {
         .iter()
         .map(|source| source.matches("__private::extensible_enum!").count())
         .sum();
-    assert_eq!(generated, with_extensible_enums!(count_types));
+    // The enums both received and sent (`tolerant_sent`) are checked below.
+    let sent: usize = sources
+        .iter()
+        .map(|source| source.matches(": tolerant_sent {").count())
+        .sum();
+    assert_eq!(sent, 1, "partoo::WebhookEventType");
+    assert_eq!(generated - sent, with_extensible_enums!(count_types));
+}
+
+/// A closed enum that is also sent (`tolerant_sent`: Partoo's webhook
+/// event type) decodes an undocumented value, but refuses to send it.
+#[test]
+fn a_closed_enum_that_is_sent_decodes_unknown_values_and_refuses_to_send_them() {
+    use partoo::WebhookEventType;
+    documented_values_are_variants::<WebhookEventType>();
+    for value in WebhookEventType::DOCUMENTED {
+        round_trips::<WebhookEventType>(value);
+    }
+    let unknown: WebhookEventType = serde_json::from_value(json!("review_created")).unwrap();
+    assert!(unknown.is_unknown());
+    assert_eq!(unknown.as_str(), "review_created");
+    assert!(
+        serde_json::to_value(&unknown).is_err(),
+        "refused when serialized"
+    );
 }
 
 proptest! {

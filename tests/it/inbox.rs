@@ -629,3 +629,72 @@ mod sync_example;
 async fn the_sync_example_backfills_then_follows_webhooks() {
     sync_example::demo().await.unwrap();
 }
+
+/// Partoo's webhook configurations: created through the API, stored by
+/// the fake, listed back a page at a time; what Partoo refuses is refused.
+#[tokio::test]
+async fn partoo_webhook_configurations_are_stored_and_listed() {
+    use inbox_bindings::partoo::types::{WebhookBody, WebhookBodyItemsItem, WebhookEventType};
+    let (partoo, _quo, _textus, _inbox) = three().await;
+    let client = partoo.client("alice");
+    let item = |url: &str, event_type: WebhookEventType| WebhookBodyItemsItem {
+        url: url.to_string(),
+        event_type,
+    };
+    let created = client
+        .webhook()
+        .body(WebhookBody {
+            items: vec![
+                item(
+                    "https://hooks.example.test/partoo",
+                    WebhookEventType::MessageCreated,
+                ),
+                item(
+                    "https://hooks.example.test/partoo",
+                    WebhookEventType::MessageUpdated,
+                ),
+            ],
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.items.len(), 2);
+    assert_eq!(created.items[0].id, Some(1));
+    let listed = client
+        .list_webhooks()
+        .per_page(1)
+        .page(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.count, Some(2));
+    assert_eq!(listed.max_page, Some(2));
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(
+        listed.items[0].event_type,
+        Some(WebhookEventType::MessageUpdated)
+    );
+    // Another URL for an event type that has one, and a plain-HTTP URL: 400,
+    // nothing stored.
+    for (url, event_type) in [
+        (
+            "https://elsewhere.example.test/",
+            WebhookEventType::MessageCreated,
+        ),
+        (
+            "http://hooks.example.test/partoo",
+            WebhookEventType::LeadReceived,
+        ),
+    ] {
+        let refused = client
+            .webhook()
+            .body(WebhookBody {
+                items: vec![item(url, event_type)],
+            })
+            .send()
+            .await;
+        assert_eq!(status(refused), Some(400), "{url}");
+    }
+    let all = client.list_webhooks().send().await.unwrap();
+    assert_eq!(all.count, Some(2));
+}
