@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{RecordedRequest, Reply, Server, Users};
+use super::{Handler as _, RecordedRequest, Reply, Server, Users};
 use crate::quo::types;
 
 /// Builds a [`FakeQuo`].
@@ -57,6 +57,8 @@ struct State {
     outsiders: HashSet<String>,
     read: Mutex<HashSet<(String, String)>>,
     next_id: AtomicU64,
+    /// Webhook subscriptions created through the API, as Quo returns them.
+    webhooks: Mutex<Vec<serde_json::Value>>,
 }
 
 impl State {
@@ -360,6 +362,7 @@ impl FakeQuoBuilder {
             outsiders: self.outsiders.into_iter().collect(),
             read: Mutex::default(),
             next_id: AtomicU64::new(1),
+            webhooks: Mutex::default(),
         });
         let (signer, webhook_key) = super::webhooks::quo_signer(&mut rng, self.legacy_webhooks);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::quo());
@@ -535,6 +538,31 @@ impl super::Handler for Handler {
                         .expect("a listed message is a sent message");
                 Reply::json(202, &types::SendMessageV1Response { data: sent })
             }
+            ("POST", ["v1", "webhooks", kind]) => self.create_webhook(user, kind, request),
+            ("GET", ["v1", "webhooks"]) => {
+                let data = state.webhooks.lock().expect("not poisoned").clone();
+                Reply::json(200, &serde_json::json!({ "data": data }))
+            }
+            ("GET", ["v1", "webhooks", id]) => {
+                let webhooks = state.webhooks.lock().expect("not poisoned");
+                match webhooks.iter().find(|w| w["id"] == *id) {
+                    Some(webhook) => Reply::json(200, &serde_json::json!({ "data": webhook })),
+                    None => self.error(404, "Webhook not found"),
+                }
+            }
+            ("DELETE", ["v1", "webhooks", id]) => {
+                let mut webhooks = state.webhooks.lock().expect("not poisoned");
+                let before = webhooks.len();
+                webhooks.retain(|w| w["id"] != *id);
+                if webhooks.len() == before {
+                    return self.error(404, "Webhook not found");
+                }
+                Reply {
+                    status: 204,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }
+            }
             ("POST", ["v1", "conversations", id, "mark-as-read"]) => {
                 if !id.starts_with("CN") {
                     let mut body =
@@ -571,6 +599,56 @@ impl super::Handler for Handler {
             }
             _ => self.error(404, "Not Found"),
         }
+    }
+}
+
+impl Handler {
+    /// `POST /v1/webhooks/{messages,calls,call-summaries,call-transcripts}`:
+    /// stored as Quo returns it (not delivered to: the fake's deliveries go
+    /// to `subscribe_webhooks` receivers).
+    fn create_webhook(&self, user: &str, kind: &str, request: &RecordedRequest) -> Reply {
+        let allowed: &[&str] = match kind {
+            "messages" => &["message.received", "message.delivered"],
+            "calls" => &["call.completed", "call.ringing", "call.recording.completed"],
+            "call-summaries" => &["call.summary.completed"],
+            "call-transcripts" => &["call.transcript.completed"],
+            _ => return self.error(404, "Not Found"),
+        };
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+            return self.error(400, "Invalid body");
+        };
+        let url = body["url"].as_str().unwrap_or_default();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return self.error(400, "url must be a URI");
+        }
+        let events: Vec<&str> = body["events"]
+            .as_array()
+            .map(|list| list.iter().filter_map(|e| e.as_str()).collect())
+            .unwrap_or_default();
+        if events.is_empty() || events.iter().any(|e| !allowed.contains(e)) {
+            return self.error(400, &format!("events must be some of {allowed:?}"));
+        }
+        let now = now();
+        let webhook = serde_json::json!({
+            "id": self.state.next("WH"),
+            "userId": format!("US{user}"),
+            "orgId": "ORfake",
+            "label": body.get("label").cloned().unwrap_or(serde_json::Value::Null),
+            "status": body.get("status").cloned().unwrap_or_else(|| "enabled".into()),
+            "url": url,
+            "key": "fake-webhook-key",
+            "createdAt": now,
+            "updatedAt": now,
+            "deletedAt": null,
+            "events": events,
+            "resourceIds": body.get("resourceIds").cloned().unwrap_or_else(|| serde_json::json!(["*"])),
+        });
+        self.state
+            .webhooks
+            .lock()
+            .expect("not poisoned")
+            .push(webhook.clone());
+        Reply::json(201, &serde_json::json!({ "data": webhook }))
     }
 }
 

@@ -698,3 +698,67 @@ async fn partoo_webhook_configurations_are_stored_and_listed() {
     let all = client.list_webhooks().send().await.unwrap();
     assert_eq!(all.count, Some(2));
 }
+
+/// Quo's webhook subscriptions: created through the API, stored by the
+/// fake, read back, listed and deleted; what Quo refuses is refused.
+#[tokio::test]
+async fn quo_webhook_subscriptions_are_stored_listed_and_deleted() {
+    use inbox_bindings::quo::types::{
+        CreateMessageWebhookV1Body, CreateMessageWebhookV1BodyEventsItem as EventItem,
+        CreateMessageWebhookV1BodyStatus,
+    };
+    let (_partoo, quo, _textus, _inbox) = three().await;
+    let client = quo.client("alice");
+    let body = |url: &str| CreateMessageWebhookV1Body {
+        events: vec![EventItem::MessageReceived, EventItem::MessageDelivered],
+        label: Some("inbox".into()),
+        resource_ids: None,
+        status: CreateMessageWebhookV1BodyStatus::Enabled,
+        url: url.to_string(),
+        user_id: None,
+    };
+    let created = client
+        .create_message_webhook_v1()
+        .body(body("https://hooks.example.test/quo"))
+        .send()
+        .await
+        .unwrap();
+    let id = created.data.id.to_string();
+    assert!(id.starts_with("WH"), "{id}");
+    assert_eq!(created.data.url, "https://hooks.example.test/quo");
+    let fetched = client
+        .get_webhook_by_id_v1()
+        .id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.data["id"], id.as_str());
+    assert_eq!(
+        fetched.data["events"],
+        serde_json::json!(["message.received", "message.delivered"])
+    );
+    let listed = client.list_webhooks_v1().send().await.unwrap();
+    assert_eq!(listed.data.len(), 1);
+    // A URL that is none is refused; nothing stored.
+    let refused = client
+        .create_message_webhook_v1()
+        .body(body("not a url"))
+        .send()
+        .await;
+    assert_eq!(status(refused), Some(400));
+    client
+        .delete_webhook_by_id_v1()
+        .id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert!(client
+        .list_webhooks_v1()
+        .send()
+        .await
+        .unwrap()
+        .data
+        .is_empty());
+    let gone = client.get_webhook_by_id_v1().id(id.as_str()).send().await;
+    assert_eq!(status(gone), Some(404));
+}
