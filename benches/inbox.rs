@@ -4,7 +4,10 @@
 //! itself and builds the same crate-owned `Conversation` values. The ratio
 //! is the cost of the one stream across providers. Target: at most 1.05.
 //!
-//! `cargo bench --bench inbox`
+//! `cargo bench --bench inbox`; with `INBOX_BENCH_PARTS=1`, two more
+//! comparisons say where the cost is (each provider's `InboxClient` without
+//! `Inbox`, and the generated streams with the mapping written here); with
+//! `INBOX_BENCH_ONLY=each` (or `gen`), one side alone for a profiler.
 
 mod support;
 
@@ -227,6 +230,19 @@ fn inbox(c: &mut Criterion) {
         b.iter(|| runtime.block_on(hand_written_loop(&clients)))
     });
     group.finish();
+    if let Ok(only) = std::env::var("INBOX_BENCH_ONLY") {
+        // For a profiler: one side alone, 200 rounds.
+        let account = textus::Account::new(clients.textus.clone(), ACCOUNT);
+        let parts: [&dyn inbox_bindings::InboxClient; 3] =
+            [&clients.partoo, &clients.quo, &account];
+        for _ in 0..200 {
+            match only.as_str() {
+                "each" => runtime.block_on(each_client(&parts)),
+                _ => runtime.block_on(generated_streams(&clients)),
+            };
+        }
+        return;
+    }
     if std::env::var_os("INBOX_BENCH_PARTS").is_some() {
         let account = textus::Account::new(clients.textus.clone(), ACCOUNT);
         let parts: [&dyn inbox_bindings::InboxClient; 3] =
