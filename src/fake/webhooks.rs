@@ -67,6 +67,9 @@ type HmacSha256 = Hmac<Sha256>;
 #[non_exhaustive]
 pub enum RetryOn {
     /// A `5xx`, a timeout or no answer (Partoo; TextUs's "transient errors").
+    /// Partoo's setup page names `5xx` (retried) and `4xx` (not) only; that
+    /// a timeout or no answer counts as a `5xx` is this fake's assumption,
+    /// the one that loses nothing.
     ServerErrors,
     /// Anything but a `2xx` (Quo).
     AnyNon2xx,
@@ -89,8 +92,11 @@ pub struct DeliveryPolicy {
 }
 
 impl DeliveryPolicy {
-    /// Partoo's, from its setup page: a `5xx` is retried up to five times
-    /// with exponential backoff, a `4xx` is not.
+    /// Partoo's, from its setup page
+    /// (<https://developers.partoo.co/guides/api/resources/settings/webhooks/setup>):
+    /// a `5xx` is retried up to five times with exponential backoff, a `4xx`
+    /// is not. The page does not say what a timeout is: retried here like
+    /// a `5xx` (see [`RetryOn::ServerErrors`]).
     pub fn partoo() -> Self {
         DeliveryPolicy {
             retries: 5,
