@@ -2579,6 +2579,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub answered_by: ::std::option::Option<::std::string::String>,
+        /// `call.answered` (current webhooks): the Quo user associated with the answer, when known.
+        #[serde(
+            rename = "answeredByUserId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub answered_by_user_id: ::std::option::Option<::std::string::String>,
         /// The call a recording or voicemail belongs to (current webhooks).
         #[serde(
             rename = "callId",
@@ -2722,12 +2728,16 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::inbox_bindings::Timestamp>,
     }
-    /// What surrounds the resource in current webhooks (phone number, conversation, participants, contact lookup), kept as received.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    /// What surrounds the resource in current webhooks (phone number, conversation, participants, contact lookup, sharing). The contact lookup and the participants' resolution are typed; every other member is kept as received, whatever its shape (the page names them without their schemas).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventContext {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub contacts: ::std::option::Option<ContactLookup>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub participants: ::std::option::Option<ParticipantsContext>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     /// `EventDialogueLine`: the `dialogue` of [`EventCallTranscript`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2762,8 +2772,8 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quo: ::std::option::Option<::std::string::String>,
     }
-    /// The message: in `data.object` (legacy webhooks) or `data.resource` (current webhooks).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    /// The message: in `data.object` (legacy webhooks) or `data.resource` (current webhooks). Members not listed here are kept as received (`message.failed` carries "a carrier or provider error code when available", under a name its page does not give).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct EventMessage {
         /// The text (legacy webhooks).
@@ -2808,6 +2818,8 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub user_id: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ::inbox_bindings::__private::extensible_enum! {
         #[doc = " `EventMessageStatus`: the `status` of [`EventMessage`]."] pub enum
@@ -5924,6 +5936,21 @@ pub mod types {
         #[doc = " The status of the message."] pub enum MessageStatus : extensible {
         Queued = "queued", Sent = "sent", Delivered = "delivered", Undelivered =
         "undelivered", Received = "received", }
+    }
+    /// The participants of a call event. `resolution` says whether they could be resolved; the participant lists are kept as received.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ParticipantsContext {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<ParticipantsResolution>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ::inbox_bindings::__private::extensible_enum! {
+        #[doc =
+        " `available`: workspace and external participants are populated; `unavailable`: they could not be resolved (treat empty lists as unknown, not empty)."]
+        pub enum ParticipantsResolution : tolerant { Available = "available", Unavailable
+        = "unavailable", }
     }
     /// `RemoveTaskDueDateV1Response`: what [`RemoveTaskDueDateV1::send`](super::builder::RemoveTaskDueDateV1::send) returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

@@ -160,6 +160,7 @@ pub trait InboxClient: ReadState {
 /// A provider's listing as the crate's conversations: each item mapped by
 /// `map`, an item it cannot use skipped (the provider's module logs why),
 /// an error passed on.
+#[cfg(any(feature = "partoo", feature = "quo"))]
 pub(crate) fn conversations_of<'a, T: Send + 'a>(
     listed: BoxStream<'a, T>,
     map: fn(T) -> Option<Conversation>,

@@ -144,6 +144,7 @@ fn event_message(
         created_at: Some(message.created_at.clone()),
         user_id: (!message.user_id.is_empty()).then(|| message.user_id.clone()),
         phone_number_id: message.phone_number_id.clone(),
+        extra: serde_json::Map::new(),
     }
 }
 

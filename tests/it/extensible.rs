@@ -110,6 +110,7 @@ macro_rules! with_extensible_enums {
             quo::ListPhoneNumbersResponseDataItemUsersItemRole,
             quo::ListUsersV1ResponseDataItemRole,
             quo::MessageStatus,
+            quo::ParticipantsResolution,
             quo::SendMessageV1ResponseDataDirection
         )
     };

@@ -173,3 +173,67 @@ async fn undocumented_error_codes_still_decode() {
     assert_eq!(failure.code.as_deref(), Some("1009999"));
     assert_eq!(failure.message.as_deref(), Some("Some New Reason message"));
 }
+
+/// Current Quo webhooks: `data.context` kept in full (the contact lookup
+/// and the participants' resolution typed, every other member as
+/// received), `answeredByUserId` on `call.answered`, and a message's
+/// members the crate does not name (a failure's error code) kept too.
+#[test]
+fn current_webhook_payloads_keep_their_context_and_undocumented_members() {
+    use inbox_bindings::quo::webhooks::Event;
+    let answered: Event = serde_json::from_value(json!({
+        "id": "EV1", "apiVersion": "2026-03-30", "createdAt": "2026-04-13T12:00:00Z",
+        "type": "call.answered",
+        "data": {
+            "resource": {"id": "AC1", "direction": "incoming", "status": "in-progress",
+                         "answeredByUserId": "US42"},
+            "context": {
+                "phoneNumber": {"id": "PN1", "number": "+15550000000"},
+                "conversation": {"id": "CN1"},
+                "participants": {"resolution": "unavailable", "workspace": [], "external": []},
+                "contacts": {"lookupStatus": "none", "ids": []},
+                "sharing": {"shared": true}
+            },
+            "links": {"quo": null}
+        }
+    }))
+    .unwrap();
+    let Event::CallAnswered(call) = answered else {
+        panic!("{answered:?}")
+    };
+    let resource = call.data.resource.as_ref().unwrap();
+    assert_eq!(resource.answered_by_user_id.as_deref(), Some("US42"));
+    let context = call.data.context.as_ref().unwrap();
+    let participants = context.participants.as_ref().unwrap();
+    assert_eq!(
+        participants.resolution,
+        Some(types::ParticipantsResolution::Unavailable)
+    );
+    assert_eq!(participants.extra["workspace"], json!([]));
+    assert_eq!(context.extra["phoneNumber"]["number"], "+15550000000");
+    assert_eq!(context.extra["conversation"]["id"], "CN1");
+    assert_eq!(context.extra["sharing"], json!({"shared": true}));
+    // Re-serialized, nothing was dropped.
+    let again = serde_json::to_value(context).unwrap();
+    for key in [
+        "phoneNumber",
+        "conversation",
+        "participants",
+        "contacts",
+        "sharing",
+    ] {
+        assert!(again.get(key).is_some(), "{key} lost: {again}");
+    }
+
+    let failed: Event = serde_json::from_value(json!({
+        "id": "EV2", "type": "message.failed",
+        "data": {"resource": {"id": "AC2", "conversationId": "CN1", "direction": "outgoing",
+                              "status": "failed", "errorCode": "30007"}}
+    }))
+    .unwrap();
+    let Event::MessageFailed(failed) = failed else {
+        panic!("{failed:?}")
+    };
+    let message = failed.data.resource.as_ref().unwrap();
+    assert_eq!(message.extra["errorCode"], "30007");
+}
