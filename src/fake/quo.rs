@@ -5,7 +5,9 @@
 //! It answers `listConversations_v1`, `listMessages_v1` (by phone number
 //! and participants), `sendMessage_v1` (the message is stored, the
 //! conversation's last activity moves, and a signed `message.delivered`
-//! event goes out) and `markConversationAsRead_v1`.
+//! event goes out), `markConversationAsRead_v1`, contacts (create, list,
+//! get, delete: stored, announced as `contact.updated`/`contact.deleted`)
+//! and webhook subscriptions (create, list, get, delete: stored).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +61,8 @@ struct State {
     next_id: AtomicU64,
     /// Webhook subscriptions created through the API, as Quo returns them.
     webhooks: Mutex<Vec<serde_json::Value>>,
+    /// Contacts created through the API, as Quo returns them.
+    contacts: Mutex<Vec<serde_json::Value>>,
 }
 
 impl State {
@@ -364,6 +368,7 @@ impl FakeQuoBuilder {
             read: Mutex::default(),
             next_id: AtomicU64::new(1),
             webhooks: Mutex::default(),
+            contacts: Mutex::default(),
         });
         let (signer, webhook_key) = super::webhooks::quo_signer(&mut rng, self.legacy_webhooks);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::quo());
@@ -539,6 +544,54 @@ impl super::Handler for Handler {
                         .expect("a listed message is a sent message");
                 Reply::json(202, &types::SendMessageV1Response { data: sent })
             }
+            ("POST", ["v1", "contacts"]) => self.create_contact(user, request),
+            ("GET", ["v1", "contacts"]) => {
+                let page = match page_of(request) {
+                    Ok(page) => page,
+                    Err(reply) => return reply,
+                };
+                let external = query_values(request, "externalIds");
+                let contacts: Vec<serde_json::Value> = state
+                    .contacts
+                    .lock()
+                    .expect("not poisoned")
+                    .iter()
+                    .filter(|c| {
+                        external.is_empty()
+                            || c["externalId"]
+                                .as_str()
+                                .is_some_and(|id| external.iter().any(|e| e == id))
+                    })
+                    .cloned()
+                    .collect();
+                Reply::json(200, &page.apply(contacts, |data, next, total| {
+                    serde_json::json!({"data": data, "nextPageToken": next, "totalItems": total})
+                }))
+            }
+            ("GET", ["v1", "contacts", id]) => {
+                let contacts = state.contacts.lock().expect("not poisoned");
+                match contacts.iter().find(|c| c["id"] == *id) {
+                    Some(contact) => Reply::json(200, &serde_json::json!({ "data": contact })),
+                    None => self.error(404, "Contact not found"),
+                }
+            }
+            ("DELETE", ["v1", "contacts", id]) => {
+                let removed = {
+                    let mut contacts = state.contacts.lock().expect("not poisoned");
+                    let position = contacts.iter().position(|c| c["id"] == *id);
+                    position.map(|at| contacts.remove(at))
+                };
+                let Some(contact) = removed else {
+                    return self.error(404, "Contact not found");
+                };
+                let event = envelope(state, self.legacy, "contact.deleted", contact);
+                self.hub.emit(&event);
+                Reply {
+                    status: 204,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }
+            }
             ("POST", ["v1", "webhooks", kind]) => self.create_webhook(user, kind, request),
             ("GET", ["v1", "webhooks"]) => {
                 let data = state.webhooks.lock().expect("not poisoned").clone();
@@ -604,6 +657,52 @@ impl super::Handler for Handler {
 }
 
 impl Handler {
+    /// `POST /v1/contacts`: stored as Quo returns it (its custom fields are
+    /// not kept: the fake answers `[]`), a signed `contact.updated` sent; an
+    /// `externalId` another contact has is a 409.
+    fn create_contact(&self, user: &str, request: &RecordedRequest) -> Reply {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body) else {
+            return self.error(400, "Invalid body");
+        };
+        let Some(fields) = body.get("defaultFields").and_then(|f| f.as_object()) else {
+            return self.error(400, "defaultFields is required");
+        };
+        let external = body
+            .get("externalId")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
+        let mut contacts = self.state.contacts.lock().expect("not poisoned");
+        if !external.is_null() && contacts.iter().any(|c| c["externalId"] == external) {
+            return self.error(409, "A contact with this externalId exists");
+        }
+        let field =
+            |name: &str, empty: serde_json::Value| fields.get(name).cloned().unwrap_or(empty);
+        let now = now();
+        let contact = serde_json::json!({
+            "id": self.state.next("CT"),
+            "externalId": external,
+            "source": body.get("source").cloned().unwrap_or_else(|| "public-api".into()),
+            "sourceUrl": body.get("sourceUrl").cloned().unwrap_or(serde_json::Value::Null),
+            "defaultFields": {
+                "company": field("company", serde_json::Value::Null),
+                "emails": field("emails", serde_json::json!([])),
+                "firstName": field("firstName", serde_json::Value::Null),
+                "lastName": field("lastName", serde_json::Value::Null),
+                "phoneNumbers": field("phoneNumbers", serde_json::json!([])),
+                "role": field("role", serde_json::Value::Null),
+            },
+            "customFields": [],
+            "createdAt": now,
+            "updatedAt": now,
+            "createdByUserId": format!("US{user}"),
+        });
+        contacts.push(contact.clone());
+        drop(contacts);
+        let event = envelope(&self.state, self.legacy, "contact.updated", &contact);
+        self.hub.emit(&event);
+        Reply::json(201, &serde_json::json!({ "data": contact }))
+    }
+
     /// `POST /v1/webhooks/{messages,calls,call-summaries,call-transcripts}`:
     /// stored as Quo returns it (not delivered to: the fake's deliveries go
     /// to `subscribe_webhooks` receivers).

@@ -762,3 +762,69 @@ async fn quo_webhook_subscriptions_are_stored_listed_and_deleted() {
     let gone = client.get_webhook_by_id_v1().id(id.as_str()).send().await;
     assert_eq!(status(gone), Some(404));
 }
+
+/// Quo's contacts on the fake: created through the API (announced as
+/// `contact.updated`), read back, listed, deleted (`contact.deleted`); an
+/// `externalId` taken is a 409.
+#[tokio::test]
+async fn quo_contacts_are_stored_and_announced() {
+    use inbox_bindings::quo::types::CreateContactV1Body;
+    let (_partoo, quo, _textus, _inbox) = three().await;
+    let receiver = scripted(Vec::new(), None).await;
+    quo.subscribe_webhooks(&receiver.url);
+    let client = quo.client("alice");
+    let body: CreateContactV1Body = serde_json::from_value(serde_json::json!({
+        "defaultFields": {"firstName": "Ada", "lastName": "Lovelace",
+                          "phoneNumbers": [{"name": "mobile", "value": "+15550000001"}]},
+        "externalId": "crm-1", "source": "crm"}))
+    .unwrap();
+    let created = client
+        .create_contact_v1()
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    let id = created.data.id.clone();
+    assert_eq!(
+        created.data.default_fields.first_name.as_deref(),
+        Some("Ada")
+    );
+    let fetched = client
+        .get_contact_by_id_v1()
+        .id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.data.external_id.as_deref(), Some("crm-1"));
+    let listed = client
+        .list_contacts_v1()
+        .max_results(10)
+        .external_ids(vec![
+            inbox_bindings::quo::types::ListContactsV1ExternalIdsItem::try_from("crm-1").unwrap(),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.data.len(), 1);
+    let taken = client.create_contact_v1().body(body).send().await;
+    assert_eq!(status(taken), Some(409));
+    client
+        .delete_contact_v1()
+        .id(id.as_str())
+        .send()
+        .await
+        .unwrap();
+    let gone = client.get_contact_by_id_v1().id(id.as_str()).send().await;
+    assert_eq!(status(gone), Some(404));
+
+    quo.webhooks_settled().await;
+    let verifier = quo.webhook_verifier();
+    let kinds: Vec<String> = receiver
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(h, b)| verifier.verify(h, b).unwrap().event_type().to_string())
+        .collect();
+    assert_eq!(kinds, ["contact.updated", "contact.deleted"]);
+}
