@@ -30,10 +30,10 @@ use inbox_bindings::{
     Message, WebhookVerifier,
 };
 
-/// The local copy: every conversation's messages by id, and whether it is
+/// The local mirror of the inboxes: every conversation's messages by id, and whether it is
 /// waiting for an answer.
 #[derive(Debug, Default)]
-pub struct Copy {
+pub struct Mirror {
     pub conversations: BTreeMap<ConversationRef, Kept>,
 }
 
@@ -47,7 +47,7 @@ pub struct Kept {
     pub waiting: bool,
 }
 
-impl Copy {
+impl Mirror {
     fn keep(&mut self, message: &Message) {
         let kept = self
             .conversations
@@ -94,7 +94,7 @@ impl Copy {
 
 /// Backfills every conversation of `inbox` and its messages. A provider's
 /// error is returned with what was copied before it.
-pub async fn backfill(inbox: &Inbox, copy: &mut Copy) -> Vec<Error> {
+pub async fn backfill(inbox: &Inbox, copy: &mut Mirror) -> Vec<Error> {
     let mut errors = Vec::new();
     let mut conversations = inbox.conversations();
     let mut references = Vec::new();
@@ -123,7 +123,7 @@ pub async fn backfill(inbox: &Inbox, copy: &mut Copy) -> Vec<Error> {
 
 /// A loopback receiver for one provider: verifies each delivery and
 /// applies its `InboxEvent` to the copy. Returns its URL.
-async fn receive<V>(verifier: V, copy: Arc<Mutex<Copy>>) -> String
+async fn receive<V>(verifier: V, copy: Arc<Mutex<Mirror>>) -> String
 where
     V: WebhookVerifier + Send + Sync + 'static,
     V::Event: InboxEventSource,
@@ -204,7 +204,7 @@ pub async fn demo() -> Result<(), String> {
     };
 
     // 1. Backfill through the APIs.
-    let mut backfilled = Copy::default();
+    let mut backfilled = Mirror::default();
     let errors = backfill(&inbox, &mut backfilled).await;
     let copy = Arc::new(Mutex::new(backfilled));
     check("backfill: no provider failed", errors.is_empty())?;
@@ -268,13 +268,13 @@ pub async fn demo() -> Result<(), String> {
         )?;
     }
     // 4. The copy matches a fresh backfill.
-    let mut fresh = Copy::default();
+    let mut fresh = Mirror::default();
     let errors = backfill(&inbox, &mut fresh).await;
     let same = {
         let copy = copy.lock().unwrap();
         errors.is_empty()
             && references.iter().all(|reference| {
-                let texts = |copy: &Copy| -> Vec<Option<String>> {
+                let texts = |copy: &Mirror| -> Vec<Option<String>> {
                     let mut texts: Vec<_> = copy.conversations[reference]
                         .messages
                         .values()
@@ -317,7 +317,7 @@ async fn real() -> Result<(), String> {
     if inbox.providers().next().is_none() {
         return Err("no credential set (see the top of examples/sync.rs)".into());
     }
-    let mut copy = Copy::default();
+    let mut copy = Mirror::default();
     let errors = backfill(&inbox, &mut copy).await;
     for (reference, kept) in &copy.conversations {
         println!(

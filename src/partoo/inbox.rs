@@ -38,9 +38,7 @@ impl ReadState for crate::partoo::Client {
 
 impl crate::partoo::Client {
     async fn set_read(&self, conversation: &ConversationRef, is_read: bool) -> Result<(), Error> {
-        let id: i64 = id_for(Provider::Partoo, conversation)?
-            .parse()
-            .expect("a checked Partoo id is an integer");
+        let id = partoo_id(conversation)?;
         let body = crate::partoo::types::ReadConversationBody {
             is_read: Some(is_read),
         };
@@ -134,13 +132,20 @@ fn partoo_id(conversation: &ConversationRef) -> Result<i64, Error> {
 
 /// The crate's view of a Partoo message; `None` (logged) for one without an id.
 fn message_of(conversation: &ConversationRef, message: types::Message) -> Option<Message> {
-    let Some(id) = message.id else {
+    if message.id.is_none() {
         tracing::warn!(
             provider = "partoo",
             "a listed message without an id is skipped"
         );
         return None;
-    };
+    }
+    Some(message_from(conversation, message))
+}
+
+/// The crate's view of a Partoo message; its `id` is empty when the
+/// message has none (a webhook's message still counts).
+fn message_from(conversation: &ConversationRef, message: types::Message) -> Message {
+    let id = message.id.map(|id| id.to_string()).unwrap_or_default();
     let direction = match message.sender_type.as_ref().map(|s| s.as_str()) {
         Some("Consumer") => Direction::Incoming,
         Some("User") => Direction::Outgoing,
@@ -150,8 +155,8 @@ fn message_of(conversation: &ConversationRef, message: types::Message) -> Option
         crate::partoo::MessageContent::Text(text) => Some(text),
         _ => None,
     };
-    Some(Message {
-        id: id.to_string(),
+    Message {
+        id,
         conversation: conversation.clone(),
         direction,
         text,
@@ -162,7 +167,7 @@ fn message_of(conversation: &ConversationRef, message: types::Message) -> Option
         at: message.date.clone(),
         status: message.status.as_ref().map(|s| s.as_str().to_string()),
         raw: serde_json::to_value(&message).unwrap_or_default(),
-    })
+    }
 }
 
 /// The crate's view of a Partoo conversation; `None` (logged) for one
@@ -239,7 +244,7 @@ impl InboxEventSource for crate::partoo::webhooks::Event {
         let Some(message) = event.payload.message.clone() else {
             return Some(InboxEvent::ConversationChanged(conversation));
         };
-        let message = event_message(&conversation, message);
+        let message = message_from(&conversation, message);
         Some(match (self, message.direction) {
             (Event::MessageUpdated(_), _) => InboxEvent::DeliveryStatusChanged(message),
             (_, Direction::Incoming) => InboxEvent::MessageReceived(message),
@@ -247,22 +252,4 @@ impl InboxEventSource for crate::partoo::webhooks::Event {
             _ => InboxEvent::ConversationChanged(conversation),
         })
     }
-}
-
-/// A webhook's message as the crate's: like a listed one, but one without
-/// an id still counts (its `id` is empty) — the event is not dropped.
-fn event_message(conversation: &ConversationRef, message: types::Message) -> Message {
-    let id = message.id;
-    let mut mapped = message_of(
-        conversation,
-        types::Message {
-            id: Some(id.unwrap_or_default()),
-            ..message
-        },
-    )
-    .expect("an id was given");
-    if id.is_none() {
-        mapped.id = String::new();
-    }
-    mapped
 }

@@ -267,10 +267,17 @@ fn conversation_of(conversation: types::Conversation) -> Option<Conversation> {
 
 /// The crate's view of a TextUs message; `None` (logged) for one without an id.
 fn message_of(conversation: &ConversationRef, message: types::Message) -> Option<Message> {
-    let Some(id) = message.id.clone() else {
+    if message.id.is_none() {
         tracing::warn!(provider = "textus", "a message without an id is skipped");
         return None;
-    };
+    }
+    Some(message_from(conversation, message))
+}
+
+/// The crate's view of a TextUs message; its `id` is empty when the
+/// message has none (a webhook's message still counts).
+fn message_from(conversation: &ConversationRef, message: types::Message) -> Message {
+    let id = message.id.clone().unwrap_or_default();
     let direction = match message.direction.as_deref() {
         Some("in") => Direction::Incoming,
         Some("out") => Direction::Outgoing,
@@ -281,7 +288,7 @@ fn message_of(conversation: &ConversationRef, message: types::Message) -> Option
         .as_ref()
         .and_then(|a| a.total_items)
         .unwrap_or(0);
-    Some(Message {
+    Message {
         id,
         conversation: conversation.clone(),
         direction,
@@ -295,7 +302,7 @@ fn message_of(conversation: &ConversationRef, message: types::Message) -> Option
         at: message.display_timestamp.clone(),
         status: message.delivery_state.clone(),
         raw: serde_json::to_value(&message).unwrap_or_default(),
-    })
+    }
 }
 
 impl Inbox {
@@ -326,13 +333,7 @@ impl InboxEventSource for crate::textus::webhooks::Event {
         let conversation = InboxEventSource::conversation(self)?;
         let message = self.delivery()?.message.clone()?;
         // A message without an id still counts (its `id` is empty).
-        let message = message_of(
-            &conversation,
-            types::Message {
-                id: Some(message.id.clone().unwrap_or_default()),
-                ..message
-            },
-        )?;
+        let message = message_from(&conversation, message);
         Some(match self {
             Event::MessageReceived(_) => InboxEvent::MessageReceived(message),
             Event::MessageDelivered(_) => InboxEvent::MessageSent(message),
