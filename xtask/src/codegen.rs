@@ -305,6 +305,13 @@ fn scratch_crate(
     for (name, spec) in dependencies {
         lines.push(format!("{name} = {spec}"));
     }
+    // The project's profiles too: the scratch build then reuses the
+    // dependencies the project's own build made, rather than a second copy.
+    if let Some(profile) = manifest.get("profile") {
+        let mut table = toml::Table::new();
+        table.insert("profile".into(), profile.clone());
+        lines.push(toml::to_string(&table)?);
+    }
     std::fs::write(dir.join("Cargo.toml"), lines.join("\n") + "\n")?;
     let mut lib = String::from("#![allow(warnings, clippy::all)]\n");
     for (module, path) in modules {
