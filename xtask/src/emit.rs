@@ -258,10 +258,12 @@ pub fn generate(doc: &Value, plan: &Plan, origin: &str) -> anyhow::Result<Genera
     })
 }
 
-/// What is done to typify's types: docs from the type graph, enums with
+/// What is done to typify's types: fields typify named alike made
+/// distinct, docs from the type graph, enums with
 /// an `Unknown` fallback, IRI path parameters, the crate's conversion
 /// error, the provider error, the `schemars` derive.
 fn type_stages(file: &mut syn::File, plan: &Plan, types: &Types) -> anyhow::Result<()> {
+    crate::fields::distinct(file)?;
     type_docs::document(file, plan, types)?;
     let names = types
         .extensible

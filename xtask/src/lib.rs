@@ -10,6 +10,7 @@ pub mod drift;
 pub mod emit;
 pub mod extensible;
 pub mod fetch;
+pub mod fields;
 pub mod generate;
 pub mod lean;
 pub mod lock;
