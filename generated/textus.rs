@@ -48,6 +48,226 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    /// `Contact`: what [`CreateContact::send`](super::builder::CreateContact::send) returns, what [`GetContact::send`](super::builder::GetContact::send) returns, what [`UpdateContact::send`](super::builder::UpdateContact::send) returns, ....
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct Contact {
+        #[serde(
+            rename = "@context",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context: ::std::option::Option<::std::string::String>,
+        /// An IRI of a related resource or action; null when it does not apply.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub conversations: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// The contact's custom data (a collection, kept as received).
+        #[serde(
+            rename = "customData",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_data: ::std::option::Option<::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "firstName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_name: ::std::option::Option<::std::string::String>,
+        /// The contact's IRI, such as `/contacts/Vled2N`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        /// The contact's notes (a collection; a note's shape is kept as received).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub notes: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phones: ::std::option::Option<ContactPhoneCollection>,
+        #[serde(
+            rename = "@type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    /// A collection of contacts.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ContactCollection {
+        #[serde(
+            rename = "@context",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub members: ::std::vec::Vec<Contact>,
+        #[serde(
+            rename = "totalItems",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+        #[serde(
+            rename = "@type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    /// A contact's fields, as the Create and Update pages send them.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ContactInput {
+        /// Free-form data kept with the contact (`businessName`, `tags` in the examples).
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub phones: ::std::vec::Vec<ContactInputPhonesItem>,
+    }
+    /// `ContactInputPhonesItem`: the `phones` of [`ContactInput`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ContactInputPhonesItem {
+        /// The number as written (`1-720-333-1234`, an extension after `x`).
+        pub number: ::std::string::String,
+        /// The number's kind (`Mobile`, `Work` in the examples).
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    /// `ContactPhone`: the `members` of [`ContactPhoneCollection`].
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ContactPhone {
+        /// The IRI of the contact.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub contact: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "@context",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context: ::std::option::Option<::std::string::String>,
+        /// Values not documented (`unknown` in the examples).
+        #[serde(
+            rename = "deliverabilityStatus",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub deliverability_status: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub extension: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "formattedPhoneNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub formatted_phone_number: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        /// The number in E.164 form.
+        #[serde(
+            rename = "phoneNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub phone_number: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "@type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub at_type: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    /// A contact's phone numbers.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    pub struct ContactPhoneCollection {
+        #[serde(
+            rename = "@context",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub context: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub members: ::std::vec::Vec<ContactPhone>,
+        #[serde(
+            rename = "totalItems",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_items: ::std::option::Option<i64>,
+        #[serde(
+            rename = "@type",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    /// A slug, or the IRI `/contacts/<slug>`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+    #[serde(transparent)]
+    pub struct ContactSlug(::std::string::String);
+    impl ::std::ops::Deref for ContactSlug {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ContactSlug> for ::std::string::String {
+        fn from(value: ContactSlug) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ContactSlug {
+        type Err = ::inbox_bindings::InvalidValue;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            let value = value.strip_prefix("/contacts/").unwrap_or(value);
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[^/]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[^/]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ContactSlug {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ContactSlug {
+        type Error = ::inbox_bindings::InvalidValue;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::inbox_bindings::InvalidValue> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ContactSlug {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: ::inbox_bindings::InvalidValue| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// `Conversation`: what [`ReadConversation::send`](super::builder::ReadConversation::send) returns, the `members` of [`ConversationCollection`], the `conversation` of [`WebhookDelivery`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -510,6 +730,8 @@ pub mod types {
 ///   parameter is written and a listing reads the first page;
 /// - marking unread: a conversation links `unreadConversation` to its
 ///   `read` IRI, but no page documents the method;
+/// - getting one conversation, and webhook management: no page documents
+///   either;
 /// - every other operation of the API.
 ///
 /// Each operation cites its page in `x-source`.
@@ -573,6 +795,54 @@ impl Client {
     /// - `account`: The account's slug (`my_account`).
     pub fn send_message(&self) -> builder::SendMessage<'_> {
         builder::SendMessage::new(self)
+    }
+    /// Contacts
+    ///
+    /// Every contact linked to the account.
+    ///
+    /// Sends a `GET` request to `/{account}/contacts`.
+    ///
+    /// Arguments:
+    /// - `account`: The account's slug (`my_account`).
+    pub fn list_contacts(&self) -> builder::ListContacts<'_> {
+        builder::ListContacts::new(self)
+    }
+    /// Create Contact
+    ///
+    /// Creates a contact in the account: its name, its phone numbers (each
+    /// with a type, `Mobile` or `Work` in the example) and free-form data.
+    ///
+    /// Sends a `POST` request to `/{account}/contacts`.
+    ///
+    /// Arguments:
+    /// - `account`: The account's slug (`my_account`).
+    pub fn create_contact(&self) -> builder::CreateContact<'_> {
+        builder::CreateContact::new(self)
+    }
+    /// Get
+    ///
+    /// All known data about a contact. The page's heading reads
+    /// `/:account/contacts/:contact`; its example request, the Update page
+    /// and every contact's own `id` use `/contacts/:contact`, the path
+    /// written here.
+    ///
+    /// Sends a `GET` request to `/contacts/{contact}`.
+    ///
+    /// Arguments:
+    /// - `contact`: The contact's slug (the last segment of its IRI, `/contacts/{slug}`).
+    pub fn get_contact(&self) -> builder::GetContact<'_> {
+        builder::GetContact::new(self)
+    }
+    /// Update
+    ///
+    /// Updates an existing contact with the same fields as creating one.
+    ///
+    /// Sends a `PUT` request to `/contacts/{contact}`.
+    ///
+    /// Arguments:
+    /// - `contact`: The contact's slug (the last segment of its IRI, `/contacts/{slug}`).
+    pub fn update_contact(&self) -> builder::UpdateContact<'_> {
+        builder::UpdateContact::new(self)
     }
 }
 /// The operation builders: each made by its [`Client`] method, set
@@ -956,6 +1226,338 @@ pub mod builder {
             let mut request = client
                 .client
                 .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/vnd.textus+jsonld",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::list_contacts`](super::Client::list_contacts).
+    #[derive(Debug, Clone)]
+    pub struct ListContacts<'a> {
+        client: &'a super::Client,
+        account: ::std::result::Result<::std::string::String, ::std::string::String>,
+    }
+    impl<'a> ListContacts<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                account: ::std::result::Result::Err(
+                    "account was not initialized".to_string(),
+                ),
+            }
+        }
+        /// The account's slug (`my_account`).
+        pub fn account(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.account = ::std::result::Result::Ok(value.into());
+            self
+        }
+        /// Sends a `GET` request to `/{account}/contacts`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::ContactCollection>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "list_contacts", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::ContactCollection,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, account } = self;
+            let account = account
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "account",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/{}/contacts", client.baseurl,
+                ::inbox_bindings::__private::path_segment("account", & account
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::create_contact`](super::Client::create_contact).
+    #[derive(Debug, Clone)]
+    pub struct CreateContact<'a> {
+        client: &'a super::Client,
+        account: ::std::result::Result<::std::string::String, ::std::string::String>,
+        body: ::std::result::Result<types::ContactInput, ::std::string::String>,
+    }
+    impl<'a> CreateContact<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                account: ::std::result::Result::Err(
+                    "account was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The account's slug (`my_account`).
+        pub fn account(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.account = ::std::result::Result::Ok(value.into());
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ContactInput>,
+            <V as ::std::convert::TryInto<
+                types::ContactInput,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `POST` request to `/{account}/contacts`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(not_idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::Contact>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "create_contact", false)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::Contact,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, account, body } = self;
+            let account = account
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "account",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/{}/contacts", client.baseurl,
+                ::inbox_bindings::__private::path_segment("account", & account
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::POST, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request = ::inbox_bindings::__private::json_body(
+                request,
+                ::std::option::Option::Some(&body),
+                "application/vnd.textus+jsonld",
+            );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_contact`](super::Client::get_contact).
+    #[derive(Debug, Clone)]
+    pub struct GetContact<'a> {
+        client: &'a super::Client,
+        contact: ::std::result::Result<types::ContactSlug, ::std::string::String>,
+    }
+    impl<'a> GetContact<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                contact: ::std::result::Result::Err(
+                    "contact was not initialized".to_string(),
+                ),
+            }
+        }
+        /// The contact's slug (the last segment of its IRI, `/contacts/{slug}`).
+        pub fn contact<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ContactSlug>,
+            <V as ::std::convert::TryInto<
+                types::ContactSlug,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.contact = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `GET` request to `/contacts/{contact}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::Contact>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_contact", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::Contact,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, contact } = self;
+            let contact = contact
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "contact",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/contacts/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("contact", & contact
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/vnd.textus+jsonld",
+                    ),
+                );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::update_contact`](super::Client::update_contact).
+    #[derive(Debug, Clone)]
+    pub struct UpdateContact<'a> {
+        client: &'a super::Client,
+        contact: ::std::result::Result<types::ContactSlug, ::std::string::String>,
+        body: ::std::result::Result<types::ContactInput, ::std::string::String>,
+    }
+    impl<'a> UpdateContact<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                contact: ::std::result::Result::Err(
+                    "contact was not initialized".to_string(),
+                ),
+                body: ::std::result::Result::Err("body was not initialized".to_string()),
+            }
+        }
+        /// The contact's slug (the last segment of its IRI, `/contacts/{slug}`).
+        pub fn contact<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ContactSlug>,
+            <V as ::std::convert::TryInto<
+                types::ContactSlug,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.contact = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// The request body.
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: ::std::convert::TryInto<types::ContactInput>,
+            <V as ::std::convert::TryInto<
+                types::ContactInput,
+            >>::Error: ::std::fmt::Display,
+        {
+            self.body = value.try_into().map_err(|error| ::std::format!("{}", error));
+            self
+        }
+        /// Sends a `PUT` request to `/contacts/{contact}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::Contact>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "update_contact", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::Contact,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, contact, body } = self;
+            let contact = contact
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "contact",
+                    reason,
+                ))?;
+            let body = body
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "body",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/contacts/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("contact", & contact
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::PUT, url)
                 .header(
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static(

@@ -5,7 +5,9 @@
 //! every conversation (newest first), each conversation's timeline (its
 //! messages, newest first), and sending from the account: a message sent to
 //! a conversation's number joins its timeline, moves its latest position
-//! and goes out as a signed `message.delivered` delivery.
+//! and goes out as a signed `message.delivered` delivery. Contacts are
+//! stored: created, listed, read and updated, a number that is not one
+//! refused with 422.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -68,6 +70,8 @@ struct State {
     /// Every message, oldest first.
     messages: Mutex<Vec<types::Message>>,
     next_message: std::sync::atomic::AtomicU64,
+    /// The account's contacts, oldest first.
+    contacts: Mutex<Vec<types::Contact>>,
 }
 
 /// The fake's one account.
@@ -357,6 +361,7 @@ impl FakeTextusBuilder {
             read_to: Mutex::default(),
             messages: Mutex::default(),
             next_message: std::sync::atomic::AtomicU64::new(1),
+            contacts: Mutex::default(),
         });
         // Each conversation starts with the message its preview shows.
         for seeded in &state.conversations {
@@ -534,6 +539,68 @@ impl super::Handler for Handler {
                 );
                 Reply::typed(201, MEDIA_TYPE, &message)
             }
+            ("GET", [account, "contacts"]) => {
+                if *account != ACCOUNT {
+                    return self.error(404, "Account not found");
+                }
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                let members = state.contacts.lock().expect("not poisoned").clone();
+                let collection = types::ContactCollection {
+                    type_: Some("hydra:Collection".into()),
+                    context: Some("/contexts/hydra:Collection.jsonld".into()),
+                    id: Some(request.path.clone()),
+                    total_items: Some(members.len() as i64),
+                    members,
+                };
+                Reply::typed(200, MEDIA_TYPE, &collection)
+            }
+            ("POST", [account, "contacts"]) => {
+                if *account != ACCOUNT {
+                    return self.error(404, "Account not found");
+                }
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                let input = match contact_input(&request.body) {
+                    Ok(input) => input,
+                    Err(message) => return self.error(422, &message),
+                };
+                let mut contacts = state.contacts.lock().expect("not poisoned");
+                let slug = format!("fakeC{:03}", contacts.len() + 1);
+                let mut contact = types::Contact {
+                    type_: Some("Contact".into()),
+                    context: Some("/contexts/Contact.jsonld".into()),
+                    id: Some(format!("/contacts/{slug}")),
+                    conversations: Some(format!("/contacts/{slug}/conversations")),
+                    created_at: Some(DateTime::<Utc>::from(std::time::SystemTime::now()).into()),
+                    ..Default::default()
+                };
+                apply(&mut contact, input);
+                contacts.push(contact.clone());
+                Reply::typed(200, MEDIA_TYPE, &contact)
+            }
+            (method @ ("GET" | "PUT"), ["contacts", slug]) => {
+                let iri = format!("/contacts/{slug}");
+                let mut contacts = state.contacts.lock().expect("not poisoned");
+                let Some(contact) = contacts
+                    .iter_mut()
+                    .find(|c| c.id.as_deref() == Some(iri.as_str()))
+                else {
+                    return self.error(404, "Contact not found");
+                };
+                if outsider {
+                    return self.error(403, "Forbidden");
+                }
+                if method == "PUT" {
+                    match contact_input(&request.body) {
+                        Ok(input) => apply(contact, input),
+                        Err(message) => return self.error(422, &message),
+                    }
+                }
+                Reply::typed(200, MEDIA_TYPE, &*contact)
+            }
             ("PUT", ["conversations", slug, "read"]) => {
                 let Some(seeded) = state.conversations.iter().find(|c| c.slug == *slug) else {
                     return self.error(404, "Conversation not found");
@@ -559,5 +626,87 @@ impl super::Handler for Handler {
             }
             _ => self.error(404, "Not Found"),
         }
+    }
+}
+
+/// A contact's fields from a Create or Update body: every number must be
+/// one (ten digits, or eleven starting with 1, or E.164; an extension after
+/// `x`), as TextUs answers 422 otherwise.
+fn contact_input(body: &[u8]) -> Result<types::ContactInput, String> {
+    let input: types::ContactInput =
+        serde_json::from_slice(body).map_err(|error| format!("the contact is not one: {error}"))?;
+    for phone in &input.phones {
+        e164(&phone.number)?;
+    }
+    Ok(input)
+}
+
+/// A number as written (`1-720-333-1234 x2921`) in E.164, with its extension.
+fn e164(written: &str) -> Result<(String, Option<String>), String> {
+    let (number, extension) = match written.split_once('x') {
+        Some((number, extension)) => (number, Some(extension.trim().to_string())),
+        None => (written, None),
+    };
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    let e164 = match digits.len() {
+        10 => format!("+1{digits}"),
+        11 if digits.starts_with('1') => format!("+{digits}"),
+        12..=15 if number.trim_start().starts_with('+') => format!("+{digits}"),
+        _ => return Err(format!("{written:?} is not a phone number")),
+    };
+    if extension
+        .as_deref()
+        .is_some_and(|e| e.is_empty() || !e.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!("{written:?} has an extension that is not digits"));
+    }
+    Ok((e164, extension))
+}
+
+/// Sets what `input` gives on `contact` (a field left out is kept).
+fn apply(contact: &mut types::Contact, input: types::ContactInput) {
+    let iri = contact.id.clone().unwrap_or_default();
+    if let Some(name) = input.name {
+        let mut parts = name.splitn(2, ' ');
+        contact.first_name = parts.next().map(str::to_string);
+        contact.last_name = parts.next().map(str::to_string);
+        contact.name = Some(name);
+    }
+    if !input.phones.is_empty() {
+        let members: Vec<types::ContactPhone> = input
+            .phones
+            .iter()
+            .enumerate()
+            .map(|(index, phone)| {
+                let (number, extension) = e164(&phone.number).expect("checked by contact_input");
+                let digits = &number[number.len() - 10..];
+                types::ContactPhone {
+                    at_type: Some("ContactPhone".into()),
+                    context: Some("/contexts/ContactPhone.jsonld".into()),
+                    id: Some(format!("{iri}/phones/{index}")),
+                    formatted_phone_number: Some(format!(
+                        "({}) {}-{}",
+                        &digits[..3],
+                        &digits[3..6],
+                        &digits[6..]
+                    )),
+                    phone_number: Some(number),
+                    extension,
+                    type_: phone.type_.clone(),
+                    deliverability_status: Some("unknown".into()),
+                    contact: Some(iri.clone()),
+                }
+            })
+            .collect();
+        contact.phones = Some(types::ContactPhoneCollection {
+            type_: Some("hydra:Collection".into()),
+            context: Some("/contexts/hydra:Collection.jsonld".into()),
+            id: Some(format!("{iri}/phones")),
+            total_items: Some(members.len() as i64),
+            members,
+        });
+    }
+    if !input.data.is_empty() {
+        contact.data = input.data;
     }
 }

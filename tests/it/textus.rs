@@ -240,3 +240,209 @@ async fn rate_limiting_is_reported_with_retry_after() {
         "{error:?}"
     );
 }
+
+/// The example body of the Create Contact page, verbatim.
+fn documented_contact() -> Value {
+    serde_json::from_str(include_str!("data/textus-contact.json")).unwrap()
+}
+
+fn walker() -> types::ContactInput {
+    serde_json::from_value(json!({
+        "name": "Cordell Walker",
+        "phones": [
+            {"number": "1-720-333-1234", "type": "Mobile"},
+            {"number": "1-303-123-4567 x2921", "type": "Work"}
+        ],
+        "data": {"businessName": "McDonalds", "tags": ["cashier"]}
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn creating_a_contact_sends_the_documented_body_and_decodes_its_answer() {
+    let server = server_answering(200, documented_contact()).await;
+    let contact = client(&server)
+        .create_contact()
+        .account("my_account")
+        .body(walker())
+        .send()
+        .await
+        .unwrap()
+        .into_body();
+    let request = only_request(&server).await;
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), "/my_account/contacts");
+    assert_eq!(header(&request, "content-type"), Some(MEDIA_TYPE));
+    assert_eq!(
+        body_json(&request),
+        json!({
+            "name": "Cordell Walker",
+            "phones": [
+                {"number": "1-720-333-1234", "type": "Mobile"},
+                {"number": "1-303-123-4567 x2921", "type": "Work"}
+            ],
+            "data": {"businessName": "McDonalds", "tags": ["cashier"]}
+        })
+    );
+    assert_eq!(contact.id.as_deref(), Some("/contacts/DQeeO69"));
+    let phones = contact.phones.as_ref().unwrap();
+    assert_eq!(phones.total_items, Some(3));
+    assert_eq!(phones.members[1].extension.as_deref(), Some("2921"));
+    assert_eq!(phones.members[0].extension, None);
+    assert_eq!(
+        contact.data["tags"],
+        json!(["cashier", "burger flipper", "fry cook"])
+    );
+    assert_eq!(
+        contact.created_at.as_ref().and_then(|t| t.to_utc()),
+        Some("2020-01-06T21:49:58.312Z".parse().unwrap())
+    );
+    // Kept as received: the notes collection's shape is not documented.
+    assert_eq!(contact.notes.as_ref().unwrap()["totalItems"], 0);
+}
+
+#[tokio::test]
+async fn a_contact_is_read_and_updated_by_slug_or_iri() {
+    let server = server_answering(200, documented_contact()).await;
+    let client = client(&server);
+    client
+        .get_contact()
+        .contact("/contacts/DQeeO69")
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_contact()
+        .contact("DQeeO69")
+        .body(walker())
+        .send()
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let sent: Vec<_> = requests
+        .iter()
+        .map(|r| (r.method.as_str().to_string(), r.url.path().to_string()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("GET".to_string(), "/contacts/DQeeO69".to_string()),
+            ("PUT".to_string(), "/contacts/DQeeO69".to_string())
+        ]
+    );
+    // A conversation's IRI is not a contact's: refused before sending.
+    let refused = client
+        .get_contact()
+        .contact("/conversations/DQeeO69")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, inbox_bindings::Error::InvalidInput { .. }),
+        "{refused:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_fake_stores_contacts() {
+    use inbox_bindings::fake::textus::{FakeTextus, ACCOUNT};
+    let fake = FakeTextus::builder()
+        .conversations(1)
+        .user("alice", "t-alice")
+        .outsider("eve", "t-eve")
+        .start()
+        .await;
+    let client = fake.client("alice");
+    let created = client
+        .create_contact()
+        .account(ACCOUNT)
+        .body(walker())
+        .send()
+        .await
+        .unwrap()
+        .into_body();
+    let iri = created.id.clone().unwrap();
+    let phones = &created.phones.as_ref().unwrap().members;
+    let numbers: Vec<_> = phones
+        .iter()
+        .map(|p| (p.phone_number.clone().unwrap(), p.extension.clone()))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("+17203331234".to_string(), None),
+            ("+13031234567".to_string(), Some("2921".to_string()))
+        ]
+    );
+    assert_eq!(
+        (created.first_name.as_deref(), created.last_name.as_deref()),
+        (Some("Cordell"), Some("Walker"))
+    );
+
+    let listed = client
+        .list_contacts()
+        .account(ACCOUNT)
+        .send()
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(listed.members, vec![created.clone()]);
+
+    let renamed: types::ContactInput =
+        serde_json::from_value(json!({"name": "Walker Texas Ranger"})).unwrap();
+    let updated = client
+        .update_contact()
+        .contact(iri.as_str())
+        .body(renamed)
+        .send()
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(updated.name.as_deref(), Some("Walker Texas Ranger"));
+    assert_eq!(updated.phones, created.phones, "numbers left out are kept");
+    let read = client
+        .get_contact()
+        .contact(iri.as_str())
+        .send()
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(read, updated);
+
+    // Bad input gets TextUs's answers, nothing stored.
+    let bad: types::ContactInput =
+        serde_json::from_value(json!({"name": "X", "phones": [{"number": "12"}]})).unwrap();
+    let refused = api_error(
+        client
+            .create_contact()
+            .account(ACCOUNT)
+            .body(bad)
+            .send()
+            .await,
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("is not a phone number"),
+        "{}",
+        refused.body
+    );
+    let missing = api_error(client.get_contact().contact("nobody").send().await);
+    assert_eq!(missing.status, 404);
+    let outsider = api_error(
+        fake.client("eve")
+            .get_contact()
+            .contact(iri.as_str())
+            .send()
+            .await,
+    );
+    assert_eq!(outsider.status, 403);
+    let after = client
+        .list_contacts()
+        .account(ACCOUNT)
+        .send()
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(after.members.len(), 1);
+}
