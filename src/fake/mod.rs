@@ -464,6 +464,11 @@ impl Users {
             .map(|(_, key)| key.as_str())
     }
 
+    /// Every user's name, in the order added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.iter().map(|(name, _)| name.as_str())
+    }
+
     pub fn name(&self, credential: &str) -> Option<&str> {
         self.by_name
             .iter()

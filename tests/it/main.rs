@@ -14,6 +14,7 @@ mod pagination;
 mod partoo;
 mod quo;
 mod quo_dated;
+mod quo_fake;
 mod read_state;
 mod redis;
 mod redis_server;

@@ -2,12 +2,24 @@
 //! per-user read state, and Quo's error bodies (403 "Not Phone Number User"
 //! for a user without access to the conversation's phone number).
 //!
-//! It answers `listConversations_v1`, `listMessages_v1` (by phone number
-//! and participants), `sendMessage_v1` (the message is stored, the
-//! conversation's last activity moves, and a signed `message.delivered`
-//! event goes out), `markConversationAsRead_v1`, contacts (create, list,
-//! get, delete: stored, announced as `contact.updated`/`contact.deleted`)
-//! and webhook subscriptions (create, list, get, delete: stored).
+//! It answers every operation of Quo's v1 document:
+//! - conversations: listed, marked read (per user), done and open;
+//! - messages: listed by phone number and participants, read by id, and
+//!   sent (stored, the conversation's last activity moves, a signed
+//!   `message.delivered` event goes out);
+//! - contacts: created, listed, read, updated and deleted (stored,
+//!   announced as `contact.updated`/`contact.deleted`), and the
+//!   workspace's custom fields;
+//! - webhook subscriptions: created, listed, read, deleted (stored);
+//! - the workspace's users and phone numbers;
+//! - calls the test places ([`FakeQuo::answered_call`],
+//!   [`FakeQuo::missed_call`]) with their recordings, summaries,
+//!   transcripts and voicemails;
+//! - tasks, with every action on them.
+
+mod calls;
+mod tasks;
+mod workspace;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -63,6 +75,14 @@ struct State {
     webhooks: Mutex<Vec<serde_json::Value>>,
     /// Contacts created through the API, as Quo returns them.
     contacts: Mutex<Vec<serde_json::Value>>,
+    /// The workspace's phone numbers (`PN…`), in the order seeded.
+    phone_numbers: Vec<String>,
+    /// Conversations marked done (`mark-as-open` takes one out).
+    done: Mutex<HashSet<String>>,
+    /// Calls the test placed.
+    calls: Mutex<Vec<calls::Call>>,
+    /// Tasks created through the API, as Quo returns them.
+    tasks: Mutex<Vec<serde_json::Value>>,
 }
 
 impl State {
@@ -264,6 +284,11 @@ impl FakeQuo {
             .collect()
     }
 
+    /// Whether conversation `id` is marked done (and not opened since).
+    pub fn is_done(&self, id: &str) -> bool {
+        self.state.done.lock().expect("not poisoned").contains(id)
+    }
+
     /// Whether `user` has marked conversation `id` read.
     pub fn is_read(&self, user: &str, id: &str) -> bool {
         self.state
@@ -369,6 +394,10 @@ impl FakeQuoBuilder {
             next_id: AtomicU64::new(1),
             webhooks: Mutex::default(),
             contacts: Mutex::default(),
+            phone_numbers: numbers,
+            done: Mutex::default(),
+            calls: Mutex::default(),
+            tasks: Mutex::default(),
         });
         let (signer, webhook_key) = super::webhooks::quo_signer(&mut rng, self.legacy_webhooks);
         let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::quo());
@@ -617,46 +646,125 @@ impl super::Handler for Handler {
                     body: Vec::new(),
                 }
             }
-            ("POST", ["v1", "conversations", id, "mark-as-read"]) => {
-                if !id.starts_with("CN") {
-                    let mut body =
-                        quo_error(400, "1000400", "Bad Request", "Invalid conversation id");
-                    body.errors.push(types::ApiErrorErrorsItem {
-                        path: "/conversationId".into(),
-                        message: "Expected string to match '^CN(.*)$'".into(),
-                        value: Some(serde_json::json!(id)),
-                        schema: types::ApiErrorErrorsItemSchema {
-                            type_: "string".into(),
-                        },
-                    });
-                    return Reply::json(400, &body);
+            ("POST", ["v1", "conversations", id, action]) => {
+                let conversation = match self.conversation_for(id, outsider) {
+                    Ok(conversation) => conversation,
+                    Err(reply) => return reply,
+                };
+                match *action {
+                    "mark-as-read" => {
+                        state
+                            .read
+                            .lock()
+                            .expect("not poisoned")
+                            .insert((user.to_string(), id.to_string()));
+                    }
+                    "mark-as-done" => {
+                        state
+                            .done
+                            .lock()
+                            .expect("not poisoned")
+                            .insert(id.to_string());
+                    }
+                    "mark-as-open" => {
+                        state.done.lock().expect("not poisoned").remove(*id);
+                    }
+                    _ => return self.error(404, "Not Found"),
                 }
-                let Some(conversation) = state
-                    .conversations
+                Reply::json(200, &conversation)
+            }
+            ("GET", ["v1", "messages", id]) => {
+                let found = state
+                    .messages
                     .lock()
                     .expect("not poisoned")
                     .iter()
-                    .find(|c| c.id == *id)
-                    .cloned()
-                else {
-                    return self.error(404, "Conversation not found");
-                };
-                if outsider {
-                    return self.error(403, "Not Phone Number User");
+                    .find(|m| m.id == *id)
+                    .cloned();
+                match found {
+                    None => self.error(404, "Message not found"),
+                    Some(_) if outsider => self.error(403, "Not Phone Number User"),
+                    Some(message) => Reply::json(200, &serde_json::json!({ "data": message })),
                 }
-                state
-                    .read
-                    .lock()
-                    .expect("not poisoned")
-                    .insert((user.to_string(), id.to_string()));
-                Reply::json(200, &conversation)
             }
-            _ => self.error(404, "Not Found"),
+            ("PATCH", ["v1", "contacts", id]) => self.update_contact_by_id(id, request),
+            _ => self
+                .workspace(request, &segments)
+                .or_else(|| self.calls(outsider, request, &segments))
+                .or_else(|| self.tasks(user, request, &segments))
+                .unwrap_or_else(|| self.error(404, "Not Found")),
         }
     }
 }
 
 impl Handler {
+    /// The conversation `id` names, or Quo's answer: 400 for an id that is
+    /// not a conversation's (with the path and pattern, as Quo has it), 404
+    /// for one it does not have, 403 for a user without its phone number.
+    fn conversation_for(
+        &self,
+        id: &str,
+        outsider: bool,
+    ) -> Result<types::ListConversationsV1ResponseDataItem, Reply> {
+        if !id.starts_with("CN") {
+            let mut body = quo_error(400, "1000400", "Bad Request", "Invalid conversation id");
+            body.errors.push(types::ApiErrorErrorsItem {
+                path: "/conversationId".into(),
+                message: "Expected string to match '^CN(.*)$'".into(),
+                value: Some(serde_json::json!(id)),
+                schema: types::ApiErrorErrorsItemSchema {
+                    type_: "string".into(),
+                },
+            });
+            return Err(Reply::json(400, &body));
+        }
+        let found = self
+            .state
+            .conversations
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|c| c.id == id)
+            .cloned();
+        match found {
+            None => Err(self.error(404, "Conversation not found")),
+            Some(_) if outsider => Err(self.error(403, "Not Phone Number User")),
+            Some(conversation) => Ok(conversation),
+        }
+    }
+
+    /// `PATCH /v1/contacts/{id}`: the default fields given replace the
+    /// stored ones (the others are kept), as do `externalId`, `source` and
+    /// `sourceUrl`; a signed `contact.updated` goes out.
+    fn update_contact_by_id(&self, id: &str, request: &RecordedRequest) -> Reply {
+        let Ok(serde_json::Value::Object(body)) =
+            serde_json::from_slice::<serde_json::Value>(&request.body)
+        else {
+            return self.error(400, "Invalid body");
+        };
+        let updated = {
+            let mut contacts = self.state.contacts.lock().expect("not poisoned");
+            let Some(contact) = contacts.iter_mut().find(|c| c["id"] == id) else {
+                return self.error(404, "Contact not found");
+            };
+            if let Some(fields) = body.get("defaultFields").and_then(|f| f.as_object()) {
+                for (name, value) in fields {
+                    contact["defaultFields"][name] = value.clone();
+                }
+            }
+            for name in ["externalId", "source", "sourceUrl"] {
+                if let Some(value) = body.get(name) {
+                    contact[name] = value.clone();
+                }
+            }
+            contact["updatedAt"] = serde_json::json!(now());
+            contact.clone()
+        };
+        let event = envelope(&self.state, self.legacy, "contact.updated", &updated);
+        self.hub.emit(&event);
+        Reply::json(200, &serde_json::json!({ "data": updated }))
+    }
+
     /// `POST /v1/contacts`: stored as Quo returns it (its custom fields are
     /// not kept: the fake answers `[]`), a signed `contact.updated` sent; an
     /// `externalId` another contact has is a 409.
