@@ -13,9 +13,10 @@
 //!   retry of one handled) is answered `200` and not acted on again, through
 //!   a [`ReplayGuard`]: a replay costs a signature check, not an API call.
 //!
-//! It answers what each provider expects: `200` once handled, `200` too for
-//! a signed body that does not decode as its event (kept as received: a
-//! payload that drifted is never lost), `401` for a delivery it cannot
+//! It answers what each provider expects: `200` once handled (a payload
+//! with a member that does not fit is read without it, and its body kept),
+//! `200` too for a signed body that does not decode as its event (kept as
+//! received: a payload that drifted is never lost), `401` for a delivery it cannot
 //! authenticate, `413` for an oversized one, `500` when marking read failed
 //! (the provider retries, and marking read twice is harmless).
 //!
@@ -108,7 +109,7 @@ impl Receiver {
             Some(verified) => verified,
             None => return (404, format!("no key configured for {path}")),
         };
-        let (replay_key, action) = match verified {
+        let (replay_key, action, unfit) = match verified {
             Ok(verified) => verified,
             // Why, for the log; the status for the provider.
             Err(refused) => return refused_answer(&refused),
@@ -126,7 +127,15 @@ impl Receiver {
             claim.done();
             return (200, format!("kept undecoded ({why})"));
         }
-        let (status, what) = self.act(action).await;
+        // Decoded without members that did not fit: the body is kept too,
+        // and the event acted on.
+        if !unfit.is_empty() {
+            self.kept.lock().unwrap().push(body.to_vec());
+        }
+        let (status, mut what) = self.act(action).await;
+        if !unfit.is_empty() {
+            what = format!("{what} (kept; left out: {})", unfit.join(", "));
+        }
         if status < 300 {
             claim.done();
         }
@@ -162,19 +171,26 @@ impl Receiver {
 }
 
 /// One verification, whatever the provider (`None`: no key configured):
-/// the delivery's replay key and what its event asks.
+/// the delivery's replay key, what its event asks, and the members (JSON
+/// pointers) it was decoded without.
+#[allow(clippy::type_complexity)]
 fn verified<V: WebhookVerifier>(
     verifier: Option<&V>,
     headers: &http::HeaderMap,
     body: &[u8],
     action: fn(V::Event) -> Action,
-) -> Option<Result<(String, Action), WebhookError>> {
+) -> Option<Result<(String, Action, Vec<String>), WebhookError>> {
     Some(verifier?.verify_delivery(headers, body).map(|delivery| {
         let key = delivery.replay_key().to_string();
+        let unfit = delivery
+            .unfit()
+            .iter()
+            .map(|field| field.pointer().to_string())
+            .collect();
         match delivery.into_event() {
-            Ok(event) => (key, action(event)),
+            Ok(event) => (key, action(event), unfit),
             // Signed, but not the event the crate knows: kept, not lost.
-            Err(why) => (key, Action::Undecoded(why.to_string())),
+            Err(why) => (key, Action::Undecoded(why.to_string()), unfit),
         }
     }))
 }
@@ -391,21 +407,41 @@ pub async fn demo() -> Result<(), String> {
         delivered(partoo_fake.send_webhook(&unknown).await),
     )?;
 
-    // 3b. A signed event whose payload drifted (an id where the crate has a
-    //     number): kept as received and acknowledged, never lost.
+    // 3b. A signed event whose payload drifted (text where the crate has a
+    //     number): decoded without that member, acknowledged, and its body
+    //     kept as received.
     let drifted = serde_json::json!({"type": "message_created", "payload": {
-        "message": {"id": "not-a-number", "conversation_id": 3},
-        "conversation": {"id": 3}, "org_id": 1}});
+        "message": {"id": 41, "conversation_id": 3, "sender_type": "Consumer",
+                    "content_type": "Text", "content": "drifted but read"},
+        "conversation": {"id": 3}, "org_id": "nine"}});
     check(
-        "a signed event that does not decode is acknowledged (200)",
+        "a signed event with a member that does not fit is acknowledged (200)",
         delivered(partoo_fake.send_webhook(&drifted).await),
     )?;
     check(
-        "and its body is kept as received",
-        receiver.kept.lock().unwrap().iter().any(|body| {
-            serde_json::from_slice::<serde_json::Value>(body).ok() == Some(drifted.clone())
-        }),
+        "and read without that member: the conversation is unread",
+        receiver.conversations.lock().unwrap().get("partoo:3")
+            == Some(&Seen::Unread {
+                last_message: "drifted but read".into(),
+            }),
     )?;
+    let kept = |event: &serde_json::Value| {
+        receiver.kept.lock().unwrap().iter().any(|body| {
+            serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .as_ref()
+                == Some(event)
+        })
+    };
+    check("and its body is kept as received", kept(&drifted))?;
+    // 3c. One that does not decode even so (its payload is not an object):
+    //     acknowledged, kept, never lost.
+    let undecodable = serde_json::json!({"type": "message_created", "payload": "gone"});
+    check(
+        "a signed event that does not decode is acknowledged (200)",
+        delivered(partoo_fake.send_webhook(&undecodable).await),
+    )?;
+    check("and its body is kept as received", kept(&undecodable))?;
 
     // 4. A forged delivery is refused, and not retried by Partoo (401).
     let forged = reqwest::Client::new()

@@ -106,7 +106,7 @@ pub use shared::{SharedLimit, WhenUnavailable, MAX_RESERVE_AHEAD, MAX_SHARED_LIM
 pub use timestamp::Timestamp;
 #[cfg(feature = "webhooks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
-pub use webhook::{Claim, Delivery, ReplayGuard, Signed, WebhookVerifier};
+pub use webhook::{Claim, Delivery, ReplayGuard, Signed, UnfitField, WebhookVerifier};
 pub use webhook::{
     UnknownEvent, WebhookError, WebhookEvent, DEFAULT_MAX_WEBHOOK_BODY_BYTES,
     DEFAULT_WEBHOOK_TOLERANCE,

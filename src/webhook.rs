@@ -649,7 +649,7 @@ pub(crate) fn event_schema(tag: &str, known: Vec<(&str, schemars::Schema)>) -> s
     any(feature = "partoo", feature = "quo", feature = "textus")
 ))]
 pub(crate) mod check {
-    use super::{TaggedEvent, WebhookError};
+    use super::{TaggedEvent, UnfitField, WebhookError};
 
     /// Refuses a body over `limit` before anything is computed.
     pub fn body(body: &[u8], limit: usize) -> Result<(), WebhookError> {
@@ -760,9 +760,34 @@ pub(crate) mod check {
         }
     }
 
-    /// Decodes a verified body, or says where and why it is not the
-    /// documented JSON (bodies over the value cap are refused unread).
+    /// Decodes a verified body, tolerantly (see [`decode_keeping`]).
     pub fn decode<E: TaggedEvent>(body: &[u8]) -> Result<E, WebhookError> {
+        decode_keeping::<E>(body).map(|(event, _)| event)
+    }
+
+    /// Decodes a verified body; where it does not fit as a whole, without
+    /// the members that do not fit, which are returned as received
+    /// ([`super::tolerant`]); else says where and why it is not the
+    /// documented JSON (bodies over the value cap are refused unread).
+    pub fn decode_keeping<E: TaggedEvent>(
+        body: &[u8],
+    ) -> Result<(E, Vec<UnfitField>), WebhookError> {
+        match strict::<E>(body) {
+            Ok(event) => Ok((event, Vec::new())),
+            Err(error) => match super::tolerant::decode::<E>(body) {
+                Some((event, unfit)) => {
+                    tracing::warn!(
+                        unfit = ?unfit.iter().map(UnfitField::pointer).collect::<Vec<_>>(),
+                        "a verified webhook payload decoded without members that did not fit"
+                    );
+                    Ok((event, unfit))
+                }
+                None => Err(error),
+            },
+        }
+    }
+
+    fn strict<E: TaggedEvent>(body: &[u8]) -> Result<E, WebhookError> {
         if !crate::decode::within_value_limit(body, crate::MAX_RESPONSE_NODES) {
             return Err(WebhookError::Payload {
                 event_type: super::event_type_of::<E>(body),
@@ -778,6 +803,241 @@ pub(crate) mod check {
             path: super::error_path::<E>(body),
             source,
         })
+    }
+}
+
+/// Decoding a verified payload that does not fit as a whole: each member
+/// whose value does not fit is taken out (and kept) until the rest decodes.
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
+mod tolerant {
+    use super::{find_tag, TaggedEvent, UnfitField};
+    use serde_json::Value;
+
+    /// At most this many members are taken out of one payload.
+    const MAX_UNFIT: usize = 32;
+
+    /// The event without the members that do not fit, and those members
+    /// (their values as in `body`); `None` when no such event exists: the
+    /// body is not JSON, names no event type, or the event cannot do
+    /// without a member (a required one, the event type itself).
+    ///
+    /// Where serde fails names what to take out: the member whose value it
+    /// refused, or, for a missing member, the object that lacks it (which
+    /// is then unfit as a whole, if its own container can do without it). A
+    /// failure inside a list takes out the list. Only object members are
+    /// taken out, so every pointer still reads the original body.
+    pub fn decode<E: TaggedEvent>(body: &[u8]) -> Option<(E, Vec<UnfitField>)> {
+        let original: Value = serde_json::from_slice(body).ok()?;
+        let mut value = original.clone();
+        let mut unfit: Vec<UnfitField> = Vec::new();
+        for _ in 0..=MAX_UNFIT {
+            let text = serde_json::to_vec(&value).ok()?;
+            let (path, reason) = match failure::<E>(&text)? {
+                None => {
+                    let event = super::decode_event::<E>(&text).ok()?;
+                    return Some((event, unfit));
+                }
+                Some(failure) => failure,
+            };
+            let path = member_path(&path)?;
+            if path.len() == 1 && path[0] == E::TAG {
+                return None;
+            }
+            let pointer: String = path.iter().map(|key| format!("/{}", escape(key))).collect();
+            remove(&mut value, &path)?;
+            // A container taken out holds what was taken out of it before.
+            unfit.retain(|field| !field.pointer.starts_with(&format!("{pointer}/")));
+            unfit.push(UnfitField {
+                value: original.pointer(&pointer).cloned().unwrap_or(Value::Null),
+                pointer,
+                reason,
+            });
+        }
+        None
+    }
+
+    /// Where decoding `text` fails and why; `Some(None)` when it does not.
+    #[allow(clippy::type_complexity)]
+    fn failure<E: TaggedEvent>(
+        text: &[u8],
+    ) -> Option<Option<(Vec<serde_path_to_error::Segment>, String)>> {
+        let event_type = find_tag(text, E::TAG, false).ok()?;
+        let mut deserializer = serde_json::Deserializer::from_slice(text);
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
+        match E::known(&event_type, tracked) {
+            // An unknown event type keeps the whole JSON: nothing to take out.
+            None => None,
+            Some(Ok(_)) => Some(None),
+            Some(Err(error)) => {
+                let path = track.path().iter().cloned().collect();
+                Some(Some((path, error.to_string())))
+            }
+        }
+    }
+
+    /// The object members leading to what to take out: up to the first
+    /// step serde could not name, and never into a list (a list with an
+    /// item that does not fit is taken out whole). `None` for the root.
+    fn member_path(path: &[serde_path_to_error::Segment]) -> Option<Vec<String>> {
+        let mut members = Vec::new();
+        for segment in path {
+            match segment {
+                serde_path_to_error::Segment::Map { key } => members.push(key.clone()),
+                _ => break,
+            }
+        }
+        (!members.is_empty()).then_some(members)
+    }
+
+    fn remove(value: &mut Value, path: &[String]) -> Option<Value> {
+        let (last, parents) = path.split_last()?;
+        let mut object = value;
+        for key in parents {
+            object = object.get_mut(key.as_str())?;
+        }
+        object.as_object_mut()?.remove(last.as_str())
+    }
+
+    /// A key as a JSON pointer token.
+    fn escape(key: &str) -> String {
+        key.replace('~', "~0").replace('/', "~1")
+    }
+}
+
+#[cfg(all(
+    test,
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
+mod tolerant_tests {
+    use super::{tolerant, TaggedEvent, UnknownEvent};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::{json, Value};
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        required: String,
+        optional: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Payload {
+        #[serde(rename = "type")]
+        kind: String,
+        id: String,
+        inner: Option<Inner>,
+        list: Option<Vec<u32>>,
+        name: Option<String>,
+        #[serde(rename = "a/b")]
+        slashed: Option<u32>,
+    }
+
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    enum TestEvent {
+        Known(Payload),
+        Unknown(UnknownEvent),
+    }
+
+    impl TaggedEvent for TestEvent {
+        const TAG: &'static str = "type";
+        fn known<'de, D: Deserializer<'de>>(
+            event_type: &str,
+            deserializer: D,
+        ) -> Option<Result<Self, D::Error>> {
+            (event_type == "known")
+                .then(|| Payload::deserialize(deserializer).map(TestEvent::Known))
+        }
+        fn unknown(unknown: UnknownEvent) -> Self {
+            TestEvent::Unknown(unknown)
+        }
+    }
+
+    /// The payload and the unfit members' pointers and values.
+    fn tolerate(body: Value) -> Option<(Payload, Vec<(String, Value)>)> {
+        let (event, unfit) = tolerant::decode::<TestEvent>(body.to_string().as_bytes())?;
+        let TestEvent::Known(payload) = event else {
+            panic!("a known event")
+        };
+        let unfit = unfit
+            .into_iter()
+            .map(|field| (field.pointer().to_string(), field.value().clone()))
+            .collect();
+        Some((payload, unfit))
+    }
+
+    #[test]
+    fn a_member_whose_value_does_not_fit_is_left_out_and_kept() {
+        let (payload, unfit) = tolerate(json!({
+            "type": "known", "id": "E1", "name": 5, "inner": {"required": "r", "optional": "x"}
+        }))
+        .unwrap();
+        assert_eq!((payload.id.as_str(), payload.name), ("E1", None));
+        assert_eq!(
+            payload.inner.unwrap().required,
+            "r",
+            "the rest of the object is kept"
+        );
+        assert_eq!(
+            unfit,
+            [
+                ("/name".to_string(), json!(5)),
+                ("/inner/optional".to_string(), json!("x"))
+            ]
+        );
+    }
+
+    #[test]
+    fn an_object_without_a_required_member_is_left_out_whole() {
+        // Missing: the object is unfit.
+        let (payload, unfit) =
+            tolerate(json!({"type": "known", "id": "E1", "inner": {"optional": 1}})).unwrap();
+        assert!(payload.inner.is_none());
+        assert_eq!(unfit, [("/inner".to_string(), json!({"optional": 1}))]);
+        // Of the wrong type: taken out, then its object is missing it: the
+        // object is unfit, with the value as received (not a second entry).
+        let (_, unfit) =
+            tolerate(json!({"type": "known", "id": "E1", "inner": {"required": 5}})).unwrap();
+        assert_eq!(unfit, [("/inner".to_string(), json!({"required": 5}))]);
+    }
+
+    #[test]
+    fn a_list_with_an_item_that_does_not_fit_is_left_out_whole() {
+        let (payload, unfit) =
+            tolerate(json!({"type": "known", "id": "E1", "list": [1, "two", 3]})).unwrap();
+        assert!(payload.list.is_none());
+        assert_eq!(unfit, [("/list".to_string(), json!([1, "two", 3]))]);
+    }
+
+    #[test]
+    fn pointers_escape_their_keys() {
+        let (_, unfit) = tolerate(json!({"type": "known", "id": "E1", "a/b": "x"})).unwrap();
+        assert_eq!(unfit, [("/a~1b".to_string(), json!("x"))]);
+    }
+
+    #[test]
+    fn what_the_event_cannot_do_without_is_never_left_out() {
+        // A required member of the event itself.
+        assert!(tolerate(json!({"type": "known", "id": 5})).is_none());
+        assert!(tolerate(json!({"type": "known"})).is_none());
+        // Not JSON, or no event type: nothing to decode.
+        assert!(tolerant::decode::<TestEvent>(b"not json").is_none());
+        assert!(tolerant::decode::<TestEvent>(br#"{"id": "E1"}"#).is_none());
+        // An unknown event type already keeps its JSON whole.
+        assert!(tolerant::decode::<TestEvent>(br#"{"type": "other", "id": 5}"#).is_none());
+    }
+
+    #[test]
+    fn a_payload_that_fits_has_nothing_unfit() {
+        let (payload, unfit) = tolerate(json!({"type": "known", "id": "E1", "name": "n"})).unwrap();
+        assert_eq!(payload.name.as_deref(), Some("n"));
+        assert!(unfit.is_empty());
     }
 }
 
@@ -1112,6 +1372,36 @@ pub struct Delivery<E> {
     signed: Signed,
     body: Vec<u8>,
     event: Result<E, WebhookError>,
+    unfit: Vec<UnfitField>,
+}
+
+/// A member of a verified payload whose value did not fit the crate's type
+/// for it, left out of the decoded event and kept here as received.
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnfitField {
+    pointer: String,
+    value: serde_json::Value,
+    reason: String,
+}
+
+#[cfg(feature = "webhooks")]
+impl UnfitField {
+    /// Where it is in the body, as a JSON pointer (`/data/object/media`).
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// Its value, as received.
+    pub fn value(&self) -> &serde_json::Value {
+        &self.value
+    }
+
+    /// Why it did not fit (serde's message).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
 }
 
 #[cfg(feature = "webhooks")]
@@ -1128,10 +1418,15 @@ impl<E: TaggedEvent> Delivery<E> {
     /// A verified `body` and its event, decoded.
     #[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
     pub(crate) fn decode(signed: Signed, body: &[u8]) -> Self {
+        let (event, unfit) = match check::decode_keeping::<E>(body) {
+            Ok((event, unfit)) => (Ok(event), unfit),
+            Err(error) => (Err(error), Vec::new()),
+        };
         Delivery {
             signed,
-            event: check::decode::<E>(body),
+            event,
             body: body.to_vec(),
+            unfit,
         }
     }
 }
@@ -1152,6 +1447,14 @@ impl<E> Delivery<E> {
     /// The body exactly as received (and verified).
     pub fn body(&self) -> &[u8] {
         &self.body
+    }
+
+    /// The members the event was decoded without: each one whose value did
+    /// not fit the crate's type (a `null` where a list is documented, a
+    /// number where a string is), kept as received. Empty when the payload
+    /// fit as a whole.
+    pub fn unfit(&self) -> &[UnfitField] {
+        &self.unfit
     }
 
     /// What the signature vouches for.

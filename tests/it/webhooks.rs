@@ -1397,8 +1397,8 @@ fn every_verifier_answers_through_one_interface() {
 fn a_signed_body_that_does_not_decode_is_a_delivery_with_its_body_never_lost() {
     use inbox_bindings::fake::webhooks::sign;
     use inbox_bindings::{Provider, WebhookVerifier};
-    // Fields whose shape drifted: a string where the crate has a number.
-    let body = br#"{"action": "message.received", "conversation": {"slug": 7}, "message": {"body": ["a"]}}"#;
+    // What no tolerance decodes: the event type itself is not a string.
+    let body = br#"{"action": ["message.received"], "conversation": {"slug": "JYnJBY"}}"#;
     let headers = sign(Provider::Textus, "textus-secret", body, SystemTime::now()).unwrap();
     let verifier = textus::webhooks::Verifier::new("textus-secret").unwrap();
     let delivery = verifier.verify_delivery(&headers, body).unwrap();
@@ -1451,4 +1451,127 @@ fn partoo_review_events_are_typed() {
         partoo::webhooks::Event::from_slice(created).unwrap(),
         partoo::webhooks::Event::ReviewCreated(_)
     ));
+}
+
+/// A member whose shape drifted is left out of the event and kept as
+/// received (`Delivery::unfit`): the event still decodes, for each provider.
+#[test]
+fn a_member_that_does_not_fit_is_kept_raw_and_the_event_still_decodes() {
+    use inbox_bindings::fake::webhooks::sign;
+    use inbox_bindings::Provider;
+    fn unfit<E>(delivery: &inbox_bindings::Delivery<E>) -> Vec<(String, Value)> {
+        delivery
+            .unfit()
+            .iter()
+            .map(|field| (field.pointer().to_string(), field.value().clone()))
+            .collect()
+    }
+
+    // TextUs: a number where the slug is text, a list where the body is.
+    let body = br#"{"action": "message.received", "conversation": {"id": "/conversations/JYnJBY", "slug": 7}, "message": {"id": "/messages/m1", "body": ["a"]}}"#;
+    let headers = sign(Provider::Textus, "textus-secret", body, SystemTime::now()).unwrap();
+    let verifier = textus::webhooks::Verifier::new("textus-secret").unwrap();
+    let delivery = verifier.verify_delivery(&headers, body).unwrap();
+    assert_eq!(
+        unfit(&delivery),
+        [
+            ("/conversation/slug".to_string(), serde_json::json!(7)),
+            ("/message/body".to_string(), serde_json::json!(["a"]))
+        ]
+    );
+    assert!(
+        delivery.unfit()[0].reason().contains("invalid type"),
+        "{}",
+        delivery.unfit()[0].reason()
+    );
+    let textus::webhooks::Event::MessageReceived(event) = delivery.event().unwrap() else {
+        panic!("{:?}", delivery.event())
+    };
+    let conversation = event.conversation.as_ref().unwrap();
+    assert_eq!(
+        (conversation.id.as_deref(), conversation.slug.as_deref()),
+        (Some("/conversations/JYnJBY"), None)
+    );
+    assert_eq!(
+        event.message.as_ref().unwrap().id.as_deref(),
+        Some("/messages/m1")
+    );
+    assert_eq!(
+        delivery.body(),
+        body,
+        "the body is kept exactly as received"
+    );
+    assert!(
+        verifier.verify(&headers, body).is_ok(),
+        "verify decodes it too"
+    );
+
+    // Quo: `media` null where a list is documented.
+    let all = vectors();
+    let quo_valid = all
+        .iter()
+        .find(|v| v.provider == "quo" && v.name == "valid")
+        .unwrap();
+    let mut quo_body: Value = serde_json::from_slice(&quo_valid.body()).unwrap();
+    quo_body["data"]["resource"]["media"] = Value::Null;
+    let quo_body = serde_json::to_vec(&quo_body).unwrap();
+    let headers = sign(Provider::Quo, &quo_valid.key, &quo_body, SystemTime::now()).unwrap();
+    let delivery = quo::webhooks::Verifier::new(&quo_valid.key)
+        .unwrap()
+        .verify_delivery(&headers, &quo_body)
+        .unwrap();
+    assert_eq!(
+        unfit(&delivery),
+        [("/data/resource/media".to_string(), Value::Null)]
+    );
+    let quo::webhooks::Event::MessageReceived(event) = delivery.event().unwrap() else {
+        panic!("{:?}", delivery.event())
+    };
+    let message = event.data.resource.as_ref().unwrap();
+    assert_eq!(
+        (message.text.as_deref(), message.media.len()),
+        (Some("Hello"), 0)
+    );
+    // What the event cannot do without (its required `id`) is never left
+    // out: the delivery is kept, its event is the error.
+    let mut no_id: Value = serde_json::from_slice(&quo_valid.body()).unwrap();
+    no_id["id"] = serde_json::json!(5);
+    let no_id = serde_json::to_vec(&no_id).unwrap();
+    let headers = sign(Provider::Quo, &quo_valid.key, &no_id, SystemTime::now()).unwrap();
+    let delivery = quo::webhooks::Verifier::new(&quo_valid.key)
+        .unwrap()
+        .verify_delivery(&headers, &no_id)
+        .unwrap();
+    assert_eq!(variant(delivery.event().unwrap_err()), "Payload");
+    assert!(delivery.unfit().is_empty());
+    assert_eq!(delivery.body(), no_id.as_slice());
+
+    // Partoo: text where the organization id is a number.
+    let partoo_valid = all
+        .iter()
+        .find(|v| v.provider == "partoo" && v.name == "valid")
+        .unwrap();
+    let mut partoo_body: Value = serde_json::from_slice(&partoo_valid.body()).unwrap();
+    partoo_body["payload"]["org_id"] = serde_json::json!("nine");
+    let partoo_body = serde_json::to_vec(&partoo_body).unwrap();
+    let (private, public) = inbox_bindings::fake::webhooks::partoo_test_keys();
+    let headers = sign(Provider::Partoo, &private, &partoo_body, SystemTime::now()).unwrap();
+    let delivery = partoo::webhooks::Verifier::new(&public)
+        .unwrap()
+        .verify_delivery(&headers, &partoo_body)
+        .unwrap();
+    assert_eq!(
+        unfit(&delivery),
+        [("/payload/org_id".to_string(), serde_json::json!("nine"))]
+    );
+    let partoo::webhooks::Event::MessageCreated(event) = delivery.event().unwrap() else {
+        panic!("{:?}", delivery.event())
+    };
+    assert_eq!(
+        (
+            event.payload.org_id,
+            event.payload.conversation.as_ref().and_then(|c| c.id)
+        ),
+        (None, Some(45))
+    );
 }
