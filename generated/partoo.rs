@@ -723,12 +723,24 @@ pub mod types {
         /// The URL receiving the webhook's data. Only HTTPS URLs are supported.
         pub url: ::std::string::String,
     }
-    /// `WebhookConfiguration`: the `items` of [`ListWebhooksResponse`], the `items` of [`WebhookResponse`].
+    /// `WebhookConfiguration`: what [`GetWebhook::send`](super::builder::GetWebhook::send) returns, the `items` of [`ListWebhooksResponse`], the `items` of [`WebhookResponse`].
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct WebhookConfiguration {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::inbox_bindings::Timestamp>,
+        /// Custom HTTP headers to include in webhook requests. Keys must start
+        /// with X- (case-insensitive) and must not use the reserved X-Partoo
+        /// prefix. Maximum 5 headers. Key max length: 128 characters. Value max
+        /// length: 512 characters.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub custom_headers: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::string::String,
+        >,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub event_type: ::std::option::Option<WebhookEventType>,
         /// The identifier for the webhook configuration.
@@ -909,6 +921,18 @@ impl Client {
     /// - `org_id`: Organization identifier, only required for PROVIDER users.
     pub fn webhook(&self) -> builder::Webhook<'_> {
         builder::Webhook::new(self)
+    }
+    /// Get a webhook configuration
+    ///
+    /// This endpoint returns a webhook configuration.
+    ///
+    /// Sends a `GET` request to `/webhooks/{webhook_id}`.
+    ///
+    /// Arguments:
+    /// - `webhook_id`: The webhook object identifier.
+    /// - `org_id`: Organization identifier, only required for PROVIDER users.
+    pub fn get_webhook(&self) -> builder::GetWebhook<'_> {
+        builder::GetWebhook::new(self)
     }
 }
 /// The operation builders: each made by its [`Client`] method, set
@@ -1772,6 +1796,96 @@ pub mod builder {
                 ::std::option::Option::Some(&body),
                 "application/json",
             );
+            request.build().map_err(::inbox_bindings::__private::request_not_built)
+        }
+    }
+    /// Builder for [`Client::get_webhook`](super::Client::get_webhook).
+    #[derive(Debug, Clone)]
+    pub struct GetWebhook<'a> {
+        client: &'a super::Client,
+        webhook_id: ::std::result::Result<i64, ::std::string::String>,
+        org_id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+    }
+    impl<'a> GetWebhook<'a> {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
+            Self {
+                client,
+                webhook_id: ::std::result::Result::Err(
+                    "webhook_id was not initialized".to_string(),
+                ),
+                org_id: ::std::result::Result::Ok(::std::option::Option::None),
+            }
+        }
+        /// The webhook object identifier.
+        pub fn webhook_id(mut self, value: i64) -> Self {
+            self.webhook_id = ::inbox_bindings::__private::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None);
+            self
+        }
+        /// Organization identifier, only required for PROVIDER users.
+        pub fn org_id(mut self, value: i64) -> Self {
+            self.org_id = ::inbox_bindings::__private::bounded::<
+                i64,
+                i64,
+            >(value, ::std::option::Option::None, ::std::option::Option::None)
+                .map(::std::option::Option::Some);
+            self
+        }
+        /// Sends a `GET` request to `/webhooks/{webhook_id}`.
+        ///
+        /// Parameters were checked against the spec when set; the call is rate limited and traced by the client's runtime.
+        #[doc = ::inbox_bindings::__private::retry_doc!(idempotent)]
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::inbox_bindings::Response<types::WebhookConfiguration>,
+            ::inbox_bindings::Error,
+        > {
+            let client = self.client;
+            let request = self.request()?;
+            let received = client
+                .inner
+                .call(&client.client, request, "get_webhook", true)
+                .await?;
+            ::inbox_bindings::__private::finish::<
+                types::WebhookConfiguration,
+                types::ApiError,
+            >(received)
+        }
+        fn request(
+            self,
+        ) -> ::std::result::Result<::reqwest::Request, ::inbox_bindings::Error> {
+            let Self { client, webhook_id, org_id } = self;
+            let webhook_id = webhook_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "webhook_id",
+                    reason,
+                ))?;
+            let org_id = org_id
+                .map_err(|reason| ::inbox_bindings::__private::invalid_parameter(
+                    "org_id",
+                    reason,
+                ))?;
+            let url = ::std::format!(
+                "{}/webhooks/{}", client.baseurl,
+                ::inbox_bindings::__private::path_segment("webhook_id", & webhook_id
+                .to_string()) ?
+            );
+            let mut request = client
+                .client
+                .request(::reqwest::Method::GET, url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            request = ::inbox_bindings::__private::query(
+                request,
+                "org_id",
+                "org_id",
+                &org_id,
+            )?;
             request.build().map_err(::inbox_bindings::__private::request_not_built)
         }
     }

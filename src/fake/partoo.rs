@@ -417,6 +417,16 @@ impl super::Handler for Handler {
             ("GET", ["messages"]) => self.messages(request),
             ("GET", ["webhooks"]) => self.list_webhooks(request),
             ("POST", ["webhooks"]) => self.create_webhooks(user, request),
+            ("GET", ["webhooks", id]) => {
+                let webhooks = self.state.webhooks.lock().expect("not poisoned");
+                match webhooks
+                    .iter()
+                    .find(|w| id.parse::<u64>().is_ok_and(|id| w["id"] == id))
+                {
+                    Some(webhook) => Reply::json(200, webhook),
+                    None => Reply::json(404, &json!({"errors": {"webhook": "not found"}})),
+                }
+            }
             ("POST", ["messages"]) => self.send(user, request),
             ("POST", ["messages", id, "retry"]) => {
                 if state.restricted.contains(user) {

@@ -674,6 +674,16 @@ async fn partoo_webhook_configurations_are_stored_and_listed() {
         listed.items[0].event_type,
         Some(WebhookEventType::MessageUpdated)
     );
+    // Each one by its id; one that does not exist is a 404.
+    let second = client.get_webhook().webhook_id(2).send().await.unwrap();
+    assert_eq!(
+        (second.id, second.event_type.clone()),
+        (Some(2), Some(WebhookEventType::MessageUpdated))
+    );
+    assert_eq!(
+        status(client.get_webhook().webhook_id(9).send().await),
+        Some(404)
+    );
     // Another URL for an event type that has one, and a plain-HTTP URL: 400,
     // nothing stored.
     for (url, event_type) in [
