@@ -447,6 +447,35 @@ fn webhooks_verify_decodes_a_captured_delivery_or_says_why_not() {
 }
 
 #[test]
+fn webhooks_verify_names_what_it_left_out_of_a_drifted_event() {
+    use inbox_bindings::fake::webhooks::sign;
+    let body = r#"{"action": "message.received", "conversation": {"slug": 7}, "message": {"id": "/messages/m1"}}"#;
+    let headers = sign(
+        inbox_bindings::Provider::Textus,
+        "textus-secret",
+        body.as_bytes(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let mut raw = format!(
+        "POST /hook HTTP/1.1\r\nhost: receiver.test\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in &headers {
+        raw.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    raw.push_str("\r\n");
+    raw.push_str(body);
+    let output = inbox_verify("textus", "TEXTUS_WEBHOOK_KEY", "textus-secret", &[], &raw);
+    assert!(output.starts_with("exit 0\n"), "{output}");
+    assert!(output.contains("verified: message.received"), "{output}");
+    assert!(
+        output.contains("note: left out of the event, its value did not fit: /conversation/slug = 7 (invalid type"),
+        "{output}"
+    );
+}
+
+#[test]
 fn webhooks_verify_refuses_bad_input_with_exit_2() {
     let (raw, key) = capture("textus", "valid");
     for (stdin, key_value, says) in [

@@ -231,10 +231,19 @@ where
     if at_given && !verifier.signs_time() {
         eprintln!("note: this provider's scheme signs no time: --at changes nothing");
     }
-    shown(
-        verifier.verify_at(&capture.headers, &capture.body, now),
-        json,
-    )
+    let delivery = match verifier.verify_delivery_at(&capture.headers, &capture.body, now) {
+        Ok(delivery) => delivery,
+        Err(refused) => return shown::<V::Event>(Err(refused), json),
+    };
+    for field in delivery.unfit() {
+        eprintln!(
+            "note: left out of the event, its value did not fit: {} = {} ({})",
+            field.pointer(),
+            field.value(),
+            field.reason()
+        );
+    }
+    shown(delivery.into_event(), json)
 }
 
 /// One event a fake delivered, as printed.
