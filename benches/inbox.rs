@@ -1,13 +1,17 @@
 //! `Inbox::conversations()` over the three fakes (Partoo 1,000 conversations
 //! in pages of 100, Quo 1,000 in pages of 100, TextUs 100 in its one page),
 //! against a hand-written loop that pages each provider's generated client
-//! itself and builds the same crate-owned `Conversation` values. The ratio
-//! is the cost of the one stream across providers. Target: at most 1.05.
+//! itself with `send()` and builds the same crate-owned `Conversation`
+//! values with the crate's public conversion (`Conversation::try_from`),
+//! as code paging a provider itself does. The ratio is the cost of the
+//! inbox's streams. Target: at most 1.05.
 //!
-//! `cargo bench --bench inbox`; with `INBOX_BENCH_PARTS=1`, two more
+//! `cargo bench --bench inbox`; with `INBOX_BENCH_PARTS=1`, three more
 //! comparisons say where the cost is (each provider's `InboxClient` without
-//! `Inbox`, and the generated streams with the mapping written here); with
-//! `INBOX_BENCH_ONLY=each` (or `gen`), one side alone for a profiler.
+//! `Inbox`; the generated streams with the fields mapped in this file; the
+//! hand-written loop with the fields mapped in this file, against itself
+//! with the crate's conversion: the same work compiled in another crate);
+//! with `INBOX_BENCH_ONLY=each` (or `gen`), one side alone for a profiler.
 
 mod support;
 
@@ -15,7 +19,7 @@ use criterion::{criterion_group, Criterion};
 use futures_util::StreamExt;
 use inbox_bindings::fake::textus::ACCOUNT;
 use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, textus::FakeTextus};
-use inbox_bindings::{partoo, quo, textus, ConversationRef, Inbox};
+use inbox_bindings::{partoo, quo, textus, Conversation, ConversationRef, Inbox};
 
 const PARTOO: usize = 1_000;
 const QUO: usize = 1_000;
@@ -76,7 +80,9 @@ async fn through_the_inbox(inbox: &Inbox) -> usize {
     count
 }
 
-async fn hand_written_loop(clients: &Clients) -> usize {
+/// Pages each client with `send()`; each conversation mapped by the
+/// crate's conversion, or (`inline`) by the field mapping in this file.
+async fn hand_written_loop(clients: &Clients, inline: bool) -> usize {
     let mut count = 0;
     let mut cursor: Option<String> = None;
     loop {
@@ -85,12 +91,16 @@ async fn hand_written_loop(clients: &Clients) -> usize {
             request = request.cursor(cursor);
         }
         let page = request.send().await.unwrap().into_body();
+        let next = page.next_cursor;
         for c in page.conversations {
-            let row = partoo_row(&c);
-            std::hint::black_box(row);
+            if inline {
+                std::hint::black_box(partoo_row(&c));
+            } else {
+                std::hint::black_box(Conversation::try_from(c).unwrap());
+            }
             count += 1;
         }
-        match page.next_cursor {
+        match next {
             Some(next) if !next.is_empty() => cursor = Some(next),
             _ => break,
         }
@@ -102,12 +112,16 @@ async fn hand_written_loop(clients: &Clients) -> usize {
             request = request.page_token(token);
         }
         let page = request.send().await.unwrap().into_body();
+        let next = page.next_page_token;
         for c in page.data {
-            let row = quo_row(&c);
-            std::hint::black_box(row);
+            if inline {
+                std::hint::black_box(quo_row(&c));
+            } else {
+                std::hint::black_box(Conversation::try_from(c).unwrap());
+            }
             count += 1;
         }
-        match page.next_page_token {
+        match next {
             Some(next) if !next.is_empty() => token = Some(next),
             _ => break,
         }
@@ -122,25 +136,32 @@ async fn hand_written_loop(clients: &Clients) -> usize {
         .unwrap()
         .into_body();
     for c in page.members {
-        let row = Row {
-            reference: ConversationRef::textus(c.slug.as_deref().unwrap()).unwrap(),
-            unread: c
-                .requesting_user_info
-                .as_ref()
-                .and_then(|i| i.read)
-                .map(|read| !read),
-            last_activity: c
-                .latest_previewable_item
-                .as_ref()
-                .and_then(|m| m.timeline_position.clone()),
-            contact_name: None,
-            channel: Some("sms".to_string()),
-            raw: serde_json::to_value(&c).unwrap(),
-        };
-        std::hint::black_box(row);
+        if inline {
+            std::hint::black_box(textus_row(&c));
+        } else {
+            std::hint::black_box(Conversation::try_from(c).unwrap());
+        }
         count += 1;
     }
     count
+}
+
+fn textus_row(c: &textus::types::Conversation) -> Row {
+    Row {
+        reference: ConversationRef::textus(c.slug.as_deref().unwrap()).unwrap(),
+        unread: c
+            .requesting_user_info
+            .as_ref()
+            .and_then(|i| i.read)
+            .map(|read| !read),
+        last_activity: c
+            .latest_previewable_item
+            .as_ref()
+            .and_then(|m| m.timeline_position.clone()),
+        contact_name: None,
+        channel: Some("sms".to_string()),
+        raw: serde_json::to_value(c).unwrap(),
+    }
 }
 
 async fn each_client(clients: &[&dyn inbox_bindings::InboxClient]) -> usize {
@@ -219,7 +240,8 @@ fn inbox(c: &mut Criterion) {
         .with_quo(clients.quo.clone())
         .with(textus::Account::new(clients.textus.clone(), ACCOUNT));
     assert_eq!(runtime.block_on(through_the_inbox(&inbox)), TOTAL);
-    assert_eq!(runtime.block_on(hand_written_loop(&clients)), TOTAL);
+    assert_eq!(runtime.block_on(hand_written_loop(&clients, false)), TOTAL);
+    assert_eq!(runtime.block_on(hand_written_loop(&clients, true)), TOTAL);
 
     let mut group = c.benchmark_group("inbox_conversations_2100");
     group.sample_size(20);
@@ -227,7 +249,7 @@ fn inbox(c: &mut Criterion) {
         b.iter(|| runtime.block_on(through_the_inbox(&inbox)))
     });
     group.bench_function("hand_written_loop", |b| {
-        b.iter(|| runtime.block_on(hand_written_loop(&clients)))
+        b.iter(|| runtime.block_on(hand_written_loop(&clients, false)))
     });
     group.finish();
     if let Ok(only) = std::env::var("INBOX_BENCH_ONLY") {
@@ -253,7 +275,7 @@ fn inbox(c: &mut Criterion) {
                 runtime.block_on(each_client(&parts));
             },
             || {
-                runtime.block_on(hand_written_loop(&clients));
+                runtime.block_on(hand_written_loop(&clients, false));
             },
         );
         let r2 = support::interleaved_ratio(
@@ -262,10 +284,22 @@ fn inbox(c: &mut Criterion) {
                 runtime.block_on(generated_streams(&clients));
             },
             || {
-                runtime.block_on(hand_written_loop(&clients));
+                runtime.block_on(hand_written_loop(&clients, false));
             },
         );
-        println!("parts: each_client/hand {r1:.3}, generated_streams(no textus)/hand {r2:.3}");
+        let r3 = support::interleaved_ratio(
+            40,
+            || {
+                runtime.block_on(hand_written_loop(&clients, true));
+            },
+            || {
+                runtime.block_on(hand_written_loop(&clients, false));
+            },
+        );
+        println!(
+            "parts: each_client/hand {r1:.3}, generated_streams(mapped here)/hand {r2:.3}, \
+             hand(mapped here)/hand {r3:.3}"
+        );
     }
     let interleaved = support::interleaved_ratio(
         60,
@@ -273,7 +307,7 @@ fn inbox(c: &mut Criterion) {
             runtime.block_on(through_the_inbox(&inbox));
         },
         || {
-            runtime.block_on(hand_written_loop(&clients));
+            runtime.block_on(hand_written_loop(&clients, false));
         },
     );
     println!(

@@ -170,36 +170,51 @@ fn message_from(conversation: &ConversationRef, message: types::Message) -> Mess
     }
 }
 
+/// A listed Partoo conversation as the crate's [`Conversation`]: what
+/// [`InboxClient::conversations`] yields, for code that pages
+/// `listConversations` itself (with a `business__in` filter, say). An id
+/// that nothing could refer to is refused.
+impl TryFrom<types::Conversation> for Conversation {
+    type Error = crate::ConversationRefError;
+
+    fn try_from(conversation: types::Conversation) -> Result<Self, Self::Error> {
+        let reference = match conversation.id {
+            Some(id) => ConversationRef::partoo(id)?,
+            None => {
+                return Err(crate::ConversationRefError::InvalidId {
+                    provider: Provider::Partoo,
+                    id: String::new(),
+                    reason: "a listed Partoo conversation has no id",
+                })
+            }
+        };
+        let last_activity = conversation
+            .last_message
+            .as_ref()
+            .and_then(|message| message.date.clone())
+            .or_else(|| conversation.created_at.clone());
+        Ok(Conversation {
+            reference,
+            unread: conversation.is_read.map(|read| !read),
+            last_activity,
+            contact_name: conversation.consumer_name.clone(),
+            channel: conversation
+                .messaging_partner
+                .as_ref()
+                .map(|partner| partner.as_str().to_string()),
+            raw: serde_json::to_value(&conversation).unwrap_or_default(),
+        })
+    }
+}
+
 /// The crate's view of a Partoo conversation; `None` (logged) for one
 /// without a usable id, which nothing could refer to.
-fn conversation_of(conversation: crate::partoo::types::Conversation) -> Option<Conversation> {
-    let Some(reference) = conversation
-        .id
-        .and_then(|id| ConversationRef::partoo(id).ok())
-    else {
-        tracing::warn!(
-            provider = "partoo",
-            id = ?conversation.id,
-            "a listed conversation without a usable id is skipped"
-        );
-        return None;
-    };
-    let last_activity = conversation
-        .last_message
-        .as_ref()
-        .and_then(|message| message.date.clone())
-        .or_else(|| conversation.created_at.clone());
-    Some(Conversation {
-        reference,
-        unread: conversation.is_read.map(|read| !read),
-        last_activity,
-        contact_name: conversation.consumer_name.clone(),
-        channel: conversation
-            .messaging_partner
-            .as_ref()
-            .map(|partner| partner.as_str().to_string()),
-        raw: serde_json::to_value(&conversation).unwrap_or_default(),
-    })
+fn conversation_of(conversation: types::Conversation) -> Option<Conversation> {
+    Conversation::try_from(conversation)
+        .map_err(|error| {
+            tracing::warn!(provider = "partoo", %error, "a listed conversation is skipped");
+        })
+        .ok()
 }
 
 impl Inbox {

@@ -154,30 +154,42 @@ fn direction(wire: &str) -> Direction {
     }
 }
 
+/// A listed Quo conversation as the crate's [`Conversation`]: what
+/// [`InboxClient::conversations`] yields, for code that pages
+/// `listConversations_v1` itself (by phone number or user, say). An id that
+/// is not a Quo conversation's is refused. Quo keeps no per-user read
+/// state in a conversation: `unread` is `None`.
+impl TryFrom<types::ListConversationsV1ResponseDataItem> for Conversation {
+    type Error = crate::ConversationRefError;
+
+    fn try_from(
+        conversation: types::ListConversationsV1ResponseDataItem,
+    ) -> Result<Self, Self::Error> {
+        let reference = ConversationRef::quo(&conversation.id)?;
+        Ok(Conversation {
+            reference,
+            unread: None,
+            last_activity: conversation
+                .last_activity_at
+                .clone()
+                .or_else(|| conversation.updated_at.clone()),
+            contact_name: conversation.name.clone(),
+            channel: Some("sms".to_string()),
+            raw: serde_json::to_value(&conversation).unwrap_or_default(),
+        })
+    }
+}
+
 /// The crate's view of a Quo conversation; `None` (logged) for one whose
 /// id is not a Quo conversation id.
 fn conversation_of(
     conversation: types::ListConversationsV1ResponseDataItem,
 ) -> Option<Conversation> {
-    let Ok(reference) = ConversationRef::quo(&conversation.id) else {
-        tracing::warn!(
-            provider = "quo",
-            id = conversation.id,
-            "a listed conversation whose id is not a Quo conversation id is skipped"
-        );
-        return None;
-    };
-    Some(Conversation {
-        reference,
-        unread: None,
-        last_activity: conversation
-            .last_activity_at
-            .clone()
-            .or_else(|| conversation.updated_at.clone()),
-        contact_name: conversation.name.clone(),
-        channel: Some("sms".to_string()),
-        raw: serde_json::to_value(&conversation).unwrap_or_default(),
-    })
+    Conversation::try_from(conversation)
+        .map_err(|error| {
+            tracing::warn!(provider = "quo", %error, "a listed conversation is skipped");
+        })
+        .ok()
 }
 
 fn message_of(

@@ -236,33 +236,45 @@ impl InboxClient for Account {
     }
 }
 
+/// A listed TextUs conversation as the crate's [`Conversation`]: what
+/// [`InboxClient::conversations`] yields, for code that lists a filter's
+/// conversations itself (with a search `q`, say). A conversation without a
+/// usable slug (or IRI) is refused. `unread` is the requesting user's
+/// `read`, reversed.
+impl TryFrom<types::Conversation> for Conversation {
+    type Error = crate::ConversationRefError;
+
+    fn try_from(conversation: types::Conversation) -> Result<Self, Self::Error> {
+        let slug = conversation
+            .slug
+            .clone()
+            .or_else(|| conversation.id.clone())
+            .unwrap_or_default();
+        let reference = ConversationRef::textus(&slug)?;
+        let latest = conversation.latest_previewable_item.as_ref();
+        Ok(Conversation {
+            reference,
+            unread: conversation
+                .requesting_user_info
+                .as_ref()
+                .and_then(|info| info.read)
+                .map(|read| !read),
+            last_activity: latest.and_then(|m| m.timeline_position.clone()),
+            contact_name: None,
+            channel: Some("sms".to_string()),
+            raw: serde_json::to_value(&conversation).unwrap_or_default(),
+        })
+    }
+}
+
 /// The crate's view of a TextUs conversation; `None` (logged) for one
 /// without a usable slug.
 fn conversation_of(conversation: types::Conversation) -> Option<Conversation> {
-    let slug = conversation
-        .slug
-        .clone()
-        .or_else(|| conversation.id.clone());
-    let Some(reference) = slug
-        .as_deref()
-        .and_then(|s| ConversationRef::textus(s).ok())
-    else {
-        tracing::warn!(provider = "textus", id = ?conversation.id, "a listed conversation without a usable slug is skipped");
-        return None;
-    };
-    let latest = conversation.latest_previewable_item.as_ref();
-    Some(Conversation {
-        reference,
-        unread: conversation
-            .requesting_user_info
-            .as_ref()
-            .and_then(|info| info.read)
-            .map(|read| !read),
-        last_activity: latest.and_then(|m| m.timeline_position.clone()),
-        contact_name: None,
-        channel: Some("sms".to_string()),
-        raw: serde_json::to_value(&conversation).unwrap_or_default(),
-    })
+    Conversation::try_from(conversation)
+        .map_err(|error| {
+            tracing::warn!(provider = "textus", %error, "a listed conversation is skipped");
+        })
+        .ok()
 }
 
 /// The crate's view of a TextUs message; `None` (logged) for one without an id.

@@ -838,3 +838,103 @@ async fn quo_contacts_are_stored_and_announced() {
         .collect();
     assert_eq!(kinds, ["contact.updated", "contact.deleted"]);
 }
+
+/// The public conversions give exactly what the inbox yields, for code
+/// that pages a provider itself; an id nothing could refer to is refused.
+#[tokio::test]
+async fn listed_conversations_convert_as_the_inbox_yields_them() {
+    use inbox_bindings::{Conversation, ConversationRefError, InboxClient};
+    let (partoo, quo, textus_fake, _inbox) = three().await;
+    let partoo = partoo.client("alice");
+    let quo = quo.client("alice");
+    let account = textus::Account::new(textus_fake.client("alice"), ACCOUNT);
+
+    let listed = partoo
+        .list_conversations()
+        .per_page(100)
+        .send()
+        .await
+        .unwrap();
+    let converted: Vec<Conversation> = listed
+        .into_body()
+        .conversations
+        .into_iter()
+        .map(|c| Conversation::try_from(c).unwrap())
+        .collect();
+    let yielded: Vec<Conversation> = partoo.conversations().try_collect().await.unwrap();
+    assert!(!yielded.is_empty());
+    assert_eq!(converted, yielded);
+
+    let listed = quo
+        .list_conversations_v1()
+        .max_results(100)
+        .send()
+        .await
+        .unwrap();
+    let converted: Vec<Conversation> = listed
+        .into_body()
+        .data
+        .into_iter()
+        .map(|c| Conversation::try_from(c).unwrap())
+        .collect();
+    let yielded: Vec<Conversation> = quo.conversations().try_collect().await.unwrap();
+    assert!(!yielded.is_empty());
+    assert_eq!(converted, yielded);
+
+    let listed = textus_fake
+        .client("alice")
+        .list_filter_conversations()
+        .account(ACCOUNT)
+        .conversation_filter("open")
+        .send()
+        .await
+        .unwrap();
+    let converted: Vec<Conversation> = listed
+        .into_body()
+        .members
+        .into_iter()
+        .map(|c| Conversation::try_from(c).unwrap())
+        .collect();
+    let yielded: Vec<Conversation> = account.conversations().try_collect().await.unwrap();
+    assert!(!yielded.is_empty());
+    assert_eq!(converted, yielded);
+
+    // Refused: no id, an id of another shape, no slug.
+    let no_id = Conversation::try_from(inbox_bindings::partoo::types::Conversation::default());
+    assert!(
+        matches!(
+            no_id,
+            Err(ConversationRefError::InvalidId {
+                provider: Provider::Partoo,
+                ..
+            })
+        ),
+        "{no_id:?}"
+    );
+    let mut not_quo: inbox_bindings::quo::types::ListConversationsV1ResponseDataItem =
+        serde_json::from_value(serde_json::json!({
+            "id": "CN1", "phoneNumberId": "PN1", "participants": [], "assignedTo": null,
+            "createdAt": null, "deletedAt": null, "lastActivityAt": null, "lastActivityId": null,
+            "mutedUntil": null, "name": null, "snoozedUntil": null, "updatedAt": null
+        }))
+        .unwrap();
+    not_quo.id = "AC1".into();
+    assert!(matches!(
+        Conversation::try_from(not_quo),
+        Err(ConversationRefError::InvalidId {
+            provider: Provider::Quo,
+            ..
+        })
+    ));
+    let no_slug = Conversation::try_from(inbox_bindings::textus::types::Conversation::default());
+    assert!(
+        matches!(
+            no_slug,
+            Err(ConversationRefError::InvalidId {
+                provider: Provider::Textus,
+                ..
+            })
+        ),
+        "{no_slug:?}"
+    );
+}
