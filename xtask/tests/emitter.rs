@@ -218,8 +218,11 @@ fn complete_documents_generate_every_operation() {
         ("openphone-public-api-v1.2025-06-16.json", 22, 4),
     ];
     if !fixtures.is_dir() {
+        // The project's CI has ../shared beside the clone; a public CI
+        // without those fixtures says so (INBOX_NO_SHARED_FIXTURES).
         assert!(
-            std::env::var_os("CI").is_none(),
+            std::env::var_os("CI").is_none()
+                || std::env::var_os("INBOX_NO_SHARED_FIXTURES").is_some(),
             "CI runs with ../shared beside the clone"
         );
         eprintln!("skipped: no {}", fixtures.display());
