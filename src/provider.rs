@@ -45,7 +45,30 @@ const fn same(a: &str, b: &str) -> bool {
     true
 }
 
+// Each provider's conversation references, compiled whatever the features
+// (a reference parses whichever clients are built): the one place besides
+// the enum above that registers a provider.
+#[path = "partoo/reference.rs"]
+mod partoo_reference;
+#[path = "quo/reference.rs"]
+mod quo_reference;
+#[path = "textus/reference.rs"]
+mod textus_reference;
+
 impl Provider {
+    /// A conversation id by this provider's rule: the id as kept, or the
+    /// rule it breaks.
+    pub(crate) fn conversation_id(self, id: &str) -> Result<String, &'static str> {
+        match self {
+            Provider::Partoo => partoo_reference::conversation_id(id),
+            Provider::Quo => quo_reference::conversation_id(id),
+            Provider::Textus => textus_reference::conversation_id(id),
+            Provider::Other(_) => {
+                Err("conversation references exist for partoo, quo and textus only")
+            }
+        }
+    }
+
     /// Every provider this crate has a module for.
     pub const ALL: [Provider; 3] = [Provider::Partoo, Provider::Quo, Provider::Textus];
 

@@ -60,64 +60,16 @@ pub enum ConversationRefError {
 }
 
 impl ConversationRef {
-    /// A checked reference.
+    /// A checked reference: the id by its provider's rule (each
+    /// provider's `reference.rs`).
     pub fn new(provider: Provider, id: &str) -> Result<Self, ConversationRefError> {
         let invalid = |reason| ConversationRefError::InvalidId {
             provider,
             id: id.to_string(),
             reason,
         };
-        let id = match provider {
-            Provider::Partoo => match id.parse::<i64>() {
-                Ok(number) if number > 0 && !id.starts_with('+') => number.to_string(),
-                _ => return Err(invalid("a Partoo conversation id is a positive integer")),
-            },
-            Provider::Quo => {
-                let rest = id
-                    .strip_prefix("CN")
-                    .ok_or_else(|| invalid("a Quo conversation id starts with CN"))?;
-                if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    return Err(invalid(
-                        "a Quo conversation id is CN followed by letters and digits",
-                    ));
-                }
-                id.to_string()
-            }
-            Provider::Textus => {
-                let slug = id.strip_prefix("/conversations/").unwrap_or(id);
-                if slug.is_empty()
-                    || !slug
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                {
-                    return Err(invalid(
-                        "a TextUs conversation is a slug, or the IRI /conversations/<slug>",
-                    ));
-                }
-                slug.to_string()
-            }
-            Provider::Other(_) => {
-                return Err(invalid(
-                    "conversation references exist for partoo, quo and textus only",
-                ))
-            }
-        };
+        let id = provider.conversation_id(id).map_err(invalid)?;
         Ok(ConversationRef { provider, id })
-    }
-
-    /// A Partoo conversation (a positive integer id).
-    pub fn partoo(id: i64) -> Result<Self, ConversationRefError> {
-        ConversationRef::new(Provider::Partoo, &id.to_string())
-    }
-
-    /// A Quo conversation (`CN` followed by letters and digits).
-    pub fn quo(id: &str) -> Result<Self, ConversationRefError> {
-        ConversationRef::new(Provider::Quo, id)
-    }
-
-    /// A TextUs conversation (a slug, or the IRI `/conversations/<slug>`).
-    pub fn textus(slug_or_iri: &str) -> Result<Self, ConversationRefError> {
-        ConversationRef::new(Provider::Textus, slug_or_iri)
     }
 
     /// The provider.

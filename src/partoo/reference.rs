@@ -1,0 +1,21 @@
+//! How Partoo names a conversation in a [`ConversationRef`]: a positive
+//! integer. Compiled with every feature set (a reference parses whichever
+//! clients are built), registered in `src/provider.rs`.
+
+use crate::read_state::{ConversationRef, ConversationRefError};
+use crate::Provider;
+
+/// The id as kept, or the rule it breaks.
+pub(crate) fn conversation_id(id: &str) -> Result<String, &'static str> {
+    match id.parse::<i64>() {
+        Ok(number) if number > 0 && !id.starts_with('+') => Ok(number.to_string()),
+        _ => Err("a Partoo conversation id is a positive integer"),
+    }
+}
+
+impl ConversationRef {
+    /// A Partoo conversation (a positive integer id).
+    pub fn partoo(id: i64) -> Result<Self, ConversationRefError> {
+        ConversationRef::new(Provider::Partoo, &id.to_string())
+    }
+}

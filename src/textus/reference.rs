@@ -1,0 +1,27 @@
+//! How TextUs names a conversation in a [`ConversationRef`]: a slug, or the
+//! IRI `/conversations/<slug>` (kept as its slug). Compiled with every
+//! feature set (a reference parses whichever clients are built), registered
+//! in `src/provider.rs`.
+
+use crate::read_state::{ConversationRef, ConversationRefError};
+use crate::Provider;
+
+/// The id as kept (the slug), or the rule it breaks.
+pub(crate) fn conversation_id(id: &str) -> Result<String, &'static str> {
+    let slug = id.strip_prefix("/conversations/").unwrap_or(id);
+    if slug.is_empty()
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("a TextUs conversation is a slug, or the IRI /conversations/<slug>");
+    }
+    Ok(slug.to_string())
+}
+
+impl ConversationRef {
+    /// A TextUs conversation (a slug, or the IRI `/conversations/<slug>`).
+    pub fn textus(slug_or_iri: &str) -> Result<Self, ConversationRefError> {
+        ConversationRef::new(Provider::Textus, slug_or_iri)
+    }
+}
