@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{now, page_of, query_values, same, FakeQuo, Handler};
+use super::{now, FakeQuo, Handler};
 use crate::fake::{Handler as _, RecordedRequest, Reply};
 
 /// A call and what Quo keeps of it.
@@ -210,28 +210,10 @@ impl Handler {
     /// `GET /v1/calls`: a conversation's calls (by phone number and
     /// participants, both required, as for messages), oldest first.
     fn list_calls(&self, outsider: bool, request: &RecordedRequest) -> Reply {
-        let page = match page_of(request) {
-            Ok(page) => page,
+        let (page, conversation) = match self.listing_of(request, outsider) {
+            Ok(found) => found,
             Err(reply) => return reply,
         };
-        let Some(phone_number) = request.query_param("phoneNumberId") else {
-            return self.error(400, "phoneNumberId is required");
-        };
-        let participants = query_values(request, "participants");
-        if participants.is_empty() {
-            return self.error(400, "participants is required");
-        }
-        if outsider {
-            return self.error(403, "Not Phone Number User");
-        }
-        let conversation = self
-            .state
-            .conversations
-            .lock()
-            .expect("not poisoned")
-            .iter()
-            .find(|c| c.phone_number_id == phone_number && same(&c.participants, &participants))
-            .map(|c| c.id.clone());
         let calls: Vec<Value> = self
             .state
             .calls

@@ -487,29 +487,10 @@ impl super::Handler for Handler {
                 )
             }
             ("GET", ["v1", "messages"]) => {
-                let page = match page_of(request) {
-                    Ok(page) => page,
+                let (page, conversation) = match self.listing_of(request, outsider) {
+                    Ok(found) => found,
                     Err(reply) => return reply,
                 };
-                let Some(phone_number) = request.query_param("phoneNumberId") else {
-                    return self.error(400, "phoneNumberId is required");
-                };
-                let participants = query_values(request, "participants");
-                if participants.is_empty() {
-                    return self.error(400, "participants is required");
-                }
-                if outsider {
-                    return self.error(403, "Not Phone Number User");
-                }
-                let conversation = state
-                    .conversations
-                    .lock()
-                    .expect("not poisoned")
-                    .iter()
-                    .find(|c| {
-                        c.phone_number_id == phone_number && same(&c.participants, &participants)
-                    })
-                    .map(|c| c.id.clone());
                 let messages: Vec<_> = state
                     .messages
                     .lock()
@@ -698,6 +679,37 @@ impl super::Handler for Handler {
 }
 
 impl Handler {
+    /// A listing by conversation (messages, calls): the page asked for and
+    /// the conversation on `phoneNumberId` with exactly `participants`
+    /// (`None` when there is none: an empty listing), or Quo's answer when
+    /// either is missing or the user is on no phone number.
+    fn listing_of(
+        &self,
+        request: &RecordedRequest,
+        outsider: bool,
+    ) -> Result<(Page, Option<String>), Reply> {
+        let page = page_of(request)?;
+        let Some(phone_number) = request.query_param("phoneNumberId") else {
+            return Err(self.error(400, "phoneNumberId is required"));
+        };
+        let participants = query_values(request, "participants");
+        if participants.is_empty() {
+            return Err(self.error(400, "participants is required"));
+        }
+        if outsider {
+            return Err(self.error(403, "Not Phone Number User"));
+        }
+        let conversation = self
+            .state
+            .conversations
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|c| c.phone_number_id == phone_number && same(&c.participants, &participants))
+            .map(|c| c.id.clone());
+        Ok((page, conversation))
+    }
+
     /// The conversation `id` names, or Quo's answer: 400 for an id that is
     /// not a conversation's (with the path and pattern, as Quo has it), 404
     /// for one it does not have, 403 for a user without its phone number.
