@@ -157,20 +157,33 @@ pub trait InboxClient: ReadState {
     }
 }
 
-/// A provider's listing as the crate's conversations: each item mapped by
-/// `map`, an item it cannot use skipped (the provider's module logs why),
-/// an error passed on.
+/// A provider's listing as the crate's conversations: each item by the
+/// provider's `Conversation::try_from`, an item it refuses skipped
+/// ([`listed`] logs why), an error passed on.
 #[cfg(any(feature = "partoo", feature = "quo"))]
-pub(crate) fn conversations_of<'a, T: Send + 'a>(
-    listed: BoxStream<'a, T>,
-    map: fn(T) -> Option<Conversation>,
-) -> BoxStream<'a, Conversation> {
-    Box::pin(listed.filter_map(move |item| {
+pub(crate) fn conversations_of<'a, T>(listed_items: BoxStream<'a, T>) -> BoxStream<'a, Conversation>
+where
+    T: Send + 'a,
+    Conversation: TryFrom<T, Error = crate::ConversationRefError>,
+{
+    Box::pin(listed_items.filter_map(|item| {
         std::future::ready(match item {
-            Ok(item) => map(item).map(Ok),
+            Ok(item) => listed(item).map(Ok),
             Err(error) => Some(Err(error)),
         })
     }))
+}
+
+/// A listed item as the crate's conversation; `None` (logged, with the rule
+/// its id breaks) for one nothing could refer to.
+#[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
+pub(crate) fn listed<T>(item: T) -> Option<Conversation>
+where
+    Conversation: TryFrom<T, Error = crate::ConversationRefError>,
+{
+    Conversation::try_from(item)
+        .map_err(|error| tracing::warn!(%error, "a listed conversation is skipped"))
+        .ok()
 }
 
 fn unsupported_stream<'a, T: Send + 'a>(

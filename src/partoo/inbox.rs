@@ -55,10 +55,7 @@ impl crate::partoo::Client {
 impl InboxClient for crate::partoo::Client {
     /// `listConversations`, 100 a page.
     fn conversations(&self) -> BoxStream<'_, Conversation> {
-        crate::inbox::conversations_of(
-            self.list_conversations().per_page(100).stream(),
-            conversation_of,
-        )
+        crate::inbox::conversations_of(self.list_conversations().per_page(100).stream())
     }
 
     /// `listMessages` of the conversation, 100 a page.
@@ -205,16 +202,6 @@ impl TryFrom<types::Conversation> for Conversation {
             raw: serde_json::to_value(&conversation).unwrap_or_default(),
         })
     }
-}
-
-/// The crate's view of a Partoo conversation; `None` (logged) for one
-/// without a usable id, which nothing could refer to.
-fn conversation_of(conversation: types::Conversation) -> Option<Conversation> {
-    Conversation::try_from(conversation)
-        .map_err(|error| {
-            tracing::warn!(provider = "partoo", %error, "a listed conversation is skipped");
-        })
-        .ok()
 }
 
 impl Inbox {

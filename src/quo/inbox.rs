@@ -50,10 +50,7 @@ impl InboxClient for crate::quo::Client {
     /// `listConversations_v1`, 100 a page. Quo keeps no per-user read state
     /// in a conversation: `unread` is `None`.
     fn conversations(&self) -> BoxStream<'_, Conversation> {
-        crate::inbox::conversations_of(
-            self.list_conversations_v1().max_results(PAGE).stream(),
-            conversation_of,
-        )
+        crate::inbox::conversations_of(self.list_conversations_v1().max_results(PAGE).stream())
     }
 
     /// `listMessages_v1` on the conversation's phone number and participants.
@@ -178,18 +175,6 @@ impl TryFrom<types::ListConversationsV1ResponseDataItem> for Conversation {
             raw: serde_json::to_value(&conversation).unwrap_or_default(),
         })
     }
-}
-
-/// The crate's view of a Quo conversation; `None` (logged) for one whose
-/// id is not a Quo conversation id.
-fn conversation_of(
-    conversation: types::ListConversationsV1ResponseDataItem,
-) -> Option<Conversation> {
-    Conversation::try_from(conversation)
-        .map_err(|error| {
-            tracing::warn!(provider = "quo", %error, "a listed conversation is skipped");
-        })
-        .ok()
 }
 
 fn message_of(

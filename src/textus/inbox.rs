@@ -164,7 +164,7 @@ impl InboxClient for Account {
                 let items: Vec<Result<Conversation, Error>> = match listed {
                     Ok((members, more)) => {
                         let mut items: Vec<_> =
-                            members.into_iter().filter_map(conversation_of).map(Ok).collect();
+                            members.into_iter().filter_map(crate::inbox::listed).map(Ok).collect();
                         if more {
                             items.push(Err(Error::Unsupported {
                                 provider: Provider::Textus,
@@ -265,16 +265,6 @@ impl TryFrom<types::Conversation> for Conversation {
             raw: serde_json::to_value(&conversation).unwrap_or_default(),
         })
     }
-}
-
-/// The crate's view of a TextUs conversation; `None` (logged) for one
-/// without a usable slug.
-fn conversation_of(conversation: types::Conversation) -> Option<Conversation> {
-    Conversation::try_from(conversation)
-        .map_err(|error| {
-            tracing::warn!(provider = "textus", %error, "a listed conversation is skipped");
-        })
-        .ok()
 }
 
 /// The crate's view of a TextUs message; `None` (logged) for one without an id.
