@@ -446,15 +446,27 @@ pub fn decode_event<E: TaggedEvent>(body: &[u8]) -> Result<E, serde_json::Error>
     any(feature = "partoo", feature = "quo", feature = "textus")
 ))]
 pub(crate) fn error_path<E: TaggedEvent>(body: &[u8]) -> String {
-    let Ok(event_type) = find_tag(body, E::TAG, false) else {
-        return ".".to_string();
-    };
+    match failure::<E>(body) {
+        Some(Some((path, _))) => path.to_string(),
+        _ => ".".to_string(),
+    }
+}
+
+/// Where and why the payload of `body`'s documented event type does not
+/// decode as `E`; `Some(None)` when it does, `None` when the body names no
+/// event type or one `E` does not document (kept whole as unknown).
+#[cfg(all(
+    feature = "webhooks",
+    any(feature = "partoo", feature = "quo", feature = "textus")
+))]
+fn failure<E: TaggedEvent>(body: &[u8]) -> Option<Option<(serde_path_to_error::Path, String)>> {
+    let event_type = find_tag(body, E::TAG, false).ok()?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
-    match E::known(&event_type, tracked) {
-        Some(Err(_)) => track.path().to_string(),
-        _ => ".".to_string(),
+    match E::known(&event_type, tracked)? {
+        Ok(_) => Some(None),
+        Err(error) => Some(Some((track.path(), error.to_string()))),
     }
 }
 
@@ -813,7 +825,7 @@ pub(crate) mod check {
     any(feature = "partoo", feature = "quo", feature = "textus")
 ))]
 mod tolerant {
-    use super::{find_tag, TaggedEvent, UnfitField};
+    use super::{TaggedEvent, UnfitField};
     use serde_json::Value;
 
     /// At most this many members are taken out of one payload.
@@ -835,14 +847,14 @@ mod tolerant {
         let mut unfit: Vec<UnfitField> = Vec::new();
         for _ in 0..=MAX_UNFIT {
             let text = serde_json::to_vec(&value).ok()?;
-            let (path, reason) = match failure::<E>(&text)? {
+            let (path, reason) = match super::failure::<E>(&text)? {
                 None => {
                     let event = super::decode_event::<E>(&text).ok()?;
                     return Some((event, unfit));
                 }
                 Some(failure) => failure,
             };
-            let path = member_path(&path)?;
+            let path = member_path(path.iter())?;
             if path.len() == 1 && path[0] == E::TAG {
                 return None;
             }
@@ -859,30 +871,12 @@ mod tolerant {
         None
     }
 
-    /// Where decoding `text` fails and why; `Some(None)` when it does not.
-    #[allow(clippy::type_complexity)]
-    fn failure<E: TaggedEvent>(
-        text: &[u8],
-    ) -> Option<Option<(Vec<serde_path_to_error::Segment>, String)>> {
-        let event_type = find_tag(text, E::TAG, false).ok()?;
-        let mut deserializer = serde_json::Deserializer::from_slice(text);
-        let mut track = serde_path_to_error::Track::new();
-        let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
-        match E::known(&event_type, tracked) {
-            // An unknown event type keeps the whole JSON: nothing to take out.
-            None => None,
-            Some(Ok(_)) => Some(None),
-            Some(Err(error)) => {
-                let path = track.path().iter().cloned().collect();
-                Some(Some((path, error.to_string())))
-            }
-        }
-    }
-
     /// The object members leading to what to take out: up to the first
     /// step serde could not name, and never into a list (a list with an
     /// item that does not fit is taken out whole). `None` for the root.
-    fn member_path(path: &[serde_path_to_error::Segment]) -> Option<Vec<String>> {
+    fn member_path<'p>(
+        path: impl Iterator<Item = &'p serde_path_to_error::Segment>,
+    ) -> Option<Vec<String>> {
         let mut members = Vec::new();
         for segment in path {
             match segment {
