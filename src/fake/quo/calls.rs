@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{now, FakeQuo, Handler};
+use super::{now, user_id, FakeQuo, Handler};
 use crate::fake::{Handler as _, RecordedRequest, Reply};
 
 /// A call and what Quo keeps of it.
@@ -137,7 +137,7 @@ impl FakeQuo {
             .users
             .names()
             .next()
-            .map_or_else(|| "USfake".to_string(), |name| format!("US{name}"));
+            .map_or_else(|| "USfake".to_string(), user_id);
         let at = now();
         let call = json!({
             "answeredAt": null,

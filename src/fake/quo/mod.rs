@@ -86,6 +86,21 @@ struct State {
 }
 
 impl State {
+    /// A conversation as listed, by id.
+    fn conversation(&self, id: &str) -> Option<types::ListConversationsV1ResponseDataItem> {
+        self.conversations
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+    }
+
+    /// Whether `id` is one of the workspace's users.
+    fn has_user(&self, id: &str) -> bool {
+        self.users.names().any(|name| user_id(name) == id)
+    }
+
     fn next(&self, prefix: &str) -> String {
         format!(
             "{prefix}fake{:06}",
@@ -136,6 +151,11 @@ fn envelope<T: serde::Serialize>(
         event["object"] = object.into();
     }
     event
+}
+
+/// A user's Quo id in the fake: `US` and the name given to the builder.
+fn user_id(name: &str) -> String {
+    format!("US{name}")
 }
 
 fn now() -> crate::Timestamp {
@@ -240,13 +260,7 @@ impl FakeQuo {
 
     /// A conversation as listed, by id.
     pub fn conversation(&self, id: &str) -> Option<types::ListConversationsV1ResponseDataItem> {
-        self.state
-            .conversations
-            .lock()
-            .expect("not poisoned")
-            .iter()
-            .find(|c| c.id == id)
-            .cloned()
+        self.state.conversation(id)
     }
 
     /// A conversation's messages, oldest first.
@@ -539,7 +553,7 @@ impl super::Handler for Handler {
                     phone_number_id: Some(body.from.clone()),
                     status: types::MessageStatus::Sent,
                     text: body.content.to_string(),
-                    user_id: format!("US{user}"),
+                    user_id: user_id(user),
                 };
                 state.store(message.clone());
                 let event = envelope(
@@ -730,15 +744,7 @@ impl Handler {
             });
             return Err(Reply::json(400, &body));
         }
-        let found = self
-            .state
-            .conversations
-            .lock()
-            .expect("not poisoned")
-            .iter()
-            .find(|c| c.id == id)
-            .cloned();
-        match found {
+        match self.state.conversation(id) {
             None => Err(self.error(404, "Conversation not found")),
             Some(_) if outsider => Err(self.error(403, "Not Phone Number User")),
             Some(conversation) => Ok(conversation),
@@ -814,7 +820,7 @@ impl Handler {
             "customFields": [],
             "createdAt": now,
             "updatedAt": now,
-            "createdByUserId": format!("US{user}"),
+            "createdByUserId": user_id(user),
         });
         contacts.push(contact.clone());
         drop(contacts);
@@ -851,7 +857,7 @@ impl Handler {
         let now = now();
         let webhook = serde_json::json!({
             "id": self.state.next("WH"),
-            "userId": format!("US{user}"),
+            "userId": user_id(user),
             "orgId": "ORfake",
             "label": body.get("label").cloned().unwrap_or(serde_json::Value::Null),
             "status": body.get("status").cloned().unwrap_or_else(|| "enabled".into()),

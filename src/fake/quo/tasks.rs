@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{now, page_of, Handler};
+use super::{now, page_of, user_id, Handler};
 use crate::fake::{Handler as _, RecordedRequest, Reply};
 
 /// The members a task's create body may have (Quo refuses any other).
@@ -107,20 +107,6 @@ impl Handler {
                 }
             }
         };
-        let known_user = |id: &str| {
-            self.state
-                .users
-                .names()
-                .any(|name| format!("US{name}") == id)
-        };
-        let known_conversation = |id: &str| {
-            self.state
-                .conversations
-                .lock()
-                .expect("not poisoned")
-                .iter()
-                .any(|c| c.id == id)
-        };
         Some(self.change_task(id, |task| {
             match action {
                 "complete" => task["completed"] = true.into(),
@@ -136,11 +122,11 @@ impl Handler {
                     task["dueDate"] = value.as_str().into();
                 }
                 "assign" => {
-                    if !known_user(&value) {
+                    if !self.state.has_user(&value) {
                         return Err((404, format!("No user {value}")));
                     }
                     task["assignedTo"] = value.as_str().into();
-                    task["assignedBy"] = format!("US{user}").into();
+                    task["assignedBy"] = user_id(user).into();
                 }
                 "unassign" => {
                     if task["assignedTo"] != value.as_str() {
@@ -150,7 +136,7 @@ impl Handler {
                     task["assignedBy"] = Value::Null;
                 }
                 "link-conversation" => {
-                    if !known_conversation(&value) {
+                    if self.state.conversation(&value).is_none() {
                         return Err((404, format!("No conversation {value}")));
                     }
                     task["conversationId"] = value.as_str().into();
@@ -197,14 +183,7 @@ impl Handler {
                 .iter()
                 .find(|n| *n == target)
                 .cloned(),
-            "conversationId" => self
-                .state
-                .conversations
-                .lock()
-                .expect("not poisoned")
-                .iter()
-                .find(|c| c.id == target)
-                .map(|c| c.phone_number_id.clone()),
+            "conversationId" => self.state.conversation(target).map(|c| c.phone_number_id),
             _ => self
                 .state
                 .messages
@@ -227,12 +206,7 @@ impl Handler {
             return self.error(404, &format!("No {link} {target}"));
         };
         if let Some(assignee) = text("assignedTo") {
-            if !self
-                .state
-                .users
-                .names()
-                .any(|name| format!("US{name}") == assignee)
-            {
+            if !self.state.has_user(assignee) {
                 return self.error(404, &format!("No user {assignee}"));
             }
         }
@@ -247,9 +221,9 @@ impl Handler {
             "description": description,
             "dueDate": body.get("dueDate").cloned().unwrap_or(Value::Null),
             "assignedTo": body.get("assignedTo").cloned().unwrap_or(Value::Null),
-            "assignedBy": if body.contains_key("assignedTo") { json!(format!("US{user}")) } else { Value::Null },
+            "assignedBy": if body.contains_key("assignedTo") { json!(user_id(user)) } else { Value::Null },
             "createdAt": now(),
-            "createdBy": format!("US{user}"),
+            "createdBy": user_id(user),
             "completed": false,
             "isDeleted": false,
             "revision": "1",

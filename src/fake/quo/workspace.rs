@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{page_of, Handler};
+use super::{page_of, user_id, Handler};
 use crate::fake::{Handler as _, RecordedRequest, Reply};
 
 /// When the fake's workspace was set up.
@@ -72,7 +72,7 @@ impl Handler {
             .enumerate()
             .map(|(index, name)| {
                 json!({
-                    "id": format!("US{name}"),
+                    "id": user_id(name),
                     "email": format!("{name}@fake-quo.example"),
                     "firstName": name,
                     "lastName": null,
