@@ -112,9 +112,9 @@ fn distinct_struct(item: &mut syn::ItemStruct) -> anyhow::Result<Vec<(String, St
             }
             taken.insert(new.clone());
             let field = &mut fields.named[index];
-            let had_rename = json_name_attr(field);
             field.ident = Some(syn::Ident::new(&new, proc_macro2::Span::call_site()));
-            if !had_rename {
+            // A field named as its property has no rename to keep it.
+            if *name == ident {
                 field
                     .attrs
                     .push(syn::parse_quote!(#[serde(rename = #name)]));
@@ -123,12 +123,6 @@ fn distinct_struct(item: &mut syn::ItemStruct) -> anyhow::Result<Vec<(String, St
         }
     }
     Ok(renamed)
-}
-
-/// Whether the field already names its JSON property in a serde attribute.
-fn json_name_attr(field: &syn::Field) -> bool {
-    let ident = field.ident.as_ref().expect("named fields").to_string();
-    json_name(field).is_ok_and(|name| name != ident)
 }
 
 #[cfg(test)]
