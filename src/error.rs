@@ -156,6 +156,15 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// The configuration read from the environment is incomplete
+    /// ([`Inbox::from_env`](crate::Inbox::from_env)): a credential is unset,
+    /// or the provider's module is not built. Nothing was sent.
+    #[error("not configured: {reason}")]
+    #[non_exhaustive]
+    NotConfigured {
+        /// What is missing, naming the variable or feature.
+        reason: String,
+    },
     /// The rate limit shared through Redis
     /// ([`ClientConfig::shared_limit`](crate::ClientConfig::shared_limit))
     /// could not be reached, and the limit is set to refuse rather than limit
@@ -384,6 +393,7 @@ impl Error {
             Error::Timeout { .. } | Error::Transport { .. } => None,
             Error::InvalidInput { .. }
             | Error::ClientSetup { .. }
+            | Error::NotConfigured { .. }
             | Error::SharedLimitUnavailable { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => None,
@@ -419,6 +429,7 @@ impl Error {
             | Error::ResponseTooComplex { .. }
             | Error::InvalidInput { .. }
             | Error::ClientSetup { .. }
+            | Error::NotConfigured { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => false,
         }
@@ -446,6 +457,7 @@ impl Error {
             Error::SharedLimitUnavailable { .. }
             | Error::InvalidInput { .. }
             | Error::ClientSetup { .. }
+            | Error::NotConfigured { .. }
             | Error::PaginationLoop { .. }
             | Error::Unsupported { .. } => false,
         }

@@ -160,7 +160,11 @@ pub trait InboxClient: ReadState {
 /// A provider's listing as the crate's conversations: each item by the
 /// provider's `Conversation::try_from`, an item it refuses skipped
 /// ([`listed`] logs why), an error passed on.
-#[cfg(any(feature = "partoo", feature = "quo"))]
+#[cfg(feature = "_provider")]
+#[allow(
+    dead_code,
+    reason = "used by the providers whose listings are cursor streams"
+)]
 pub(crate) fn conversations_of<'a, T>(listed_items: BoxStream<'a, T>) -> BoxStream<'a, Conversation>
 where
     T: Send + 'a,
@@ -176,7 +180,7 @@ where
 
 /// A listed item as the crate's conversation; `None` (logged, with the rule
 /// its id breaks) for one nothing could refer to.
-#[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
+#[cfg(feature = "_provider")]
 pub(crate) fn listed<T>(item: T) -> Option<Conversation>
 where
     Conversation: TryFrom<T, Error = crate::ConversationRefError>,
@@ -299,6 +303,13 @@ impl Inbox {
     /// one of this crate's clients or your own (a double in a test, say).
     pub fn with(mut self, client: impl InboxClient + 'static) -> Self {
         self.clients.insert(client.provider(), Arc::new(client));
+        self
+    }
+
+    /// Adds (or replaces) a client shared with others (one client, several
+    /// inboxes), or one made generically ([`Inbox::from_env`], a fake's).
+    pub fn with_shared(mut self, client: Arc<dyn InboxClient>) -> Self {
+        self.clients.insert(client.provider(), client);
         self
     }
 

@@ -80,6 +80,7 @@ pub mod pagination;
 mod provider;
 mod query;
 mod read_state;
+mod registry;
 mod request;
 mod response;
 pub mod runtime;
@@ -95,9 +96,12 @@ pub use extensible::{ExtensibleEnum, UnknownValue};
 pub use inbox::{
     BulkReport, Conversation, Direction, Inbox, InboxClient, InboxEvent, InboxEventSource, Message,
 };
-pub use provider::{Provider, UnknownProvider};
+pub use provider::{Provider, ProviderEnv, UnknownProvider};
 pub use query::{CommaSeparated, CommaSeparatedError};
 pub use read_state::{BoxFuture, ConversationRef, ConversationRefError, ReadState};
+pub use registry::AnyEvent;
+#[cfg(feature = "webhooks")]
+pub use registry::{verifier_for, AnyVerifier};
 pub use response::Response;
 pub use runtime::{ClientConfig, Credential, RateLimit, RetryPolicy};
 #[cfg(feature = "redis")]
@@ -200,15 +204,19 @@ pub mod __private {
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
-#[cfg(feature = "partoo")]
-#[cfg_attr(docsrs, doc(cfg(feature = "partoo")))]
-pub mod partoo;
-#[cfg(feature = "quo")]
-#[cfg_attr(docsrs, doc(cfg(feature = "quo")))]
-pub mod quo;
-#[cfg(feature = "textus")]
-#[cfg_attr(docsrs, doc(cfg(feature = "textus")))]
-pub mod textus;
+
+/// Each provider's module, behind its cargo feature (the registry in
+/// `src/provider.rs`).
+macro_rules! provider_modules {
+    ($($variant:ident $module:ident $feature:literal $reference:literal $doc:literal;)*) => {
+        $(
+            #[cfg(feature = $feature)]
+            #[cfg_attr(docsrs, doc(cfg(feature = $feature)))]
+            pub mod $module;
+        )*
+    };
+}
+provider::providers!(provider_modules);
 
 /// No type or trait of the generator (progenitor, typify) is part of the
 /// public API, and a provider module exports only what the crate chose: each

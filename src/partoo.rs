@@ -11,7 +11,7 @@ mod generated {
     include!("../generated/partoo.rs");
 }
 
-mod inbox;
+pub(crate) mod inbox;
 mod message_content;
 pub mod webhooks;
 

@@ -10,7 +10,7 @@ mod generated {
     include!("../generated/quo.rs");
 }
 
-mod inbox;
+pub(crate) mod inbox;
 pub mod webhooks;
 
 pub use generated::{types, Client, API};

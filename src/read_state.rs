@@ -42,10 +42,10 @@ pub struct ConversationRef {
 #[non_exhaustive]
 pub enum ConversationRefError {
     /// No `provider:` prefix.
-    #[error("{0:?} is not `provider:id` (for example partoo:12345, quo:CN123abc, textus:JYnJBY)")]
+    #[error("{0:?} is not `provider:id` (for example {examples})", examples = crate::provider::examples())]
     MissingProvider(String),
     /// A provider this crate does not know.
-    #[error("unknown provider {0:?} (known: partoo, quo, textus)")]
+    #[error("unknown provider {0:?} (known: {known})", known = crate::provider::known())]
     UnknownProvider(String),
     /// An id that breaks the provider's rules.
     #[error("invalid {provider} id {id:?}: {reason}")]

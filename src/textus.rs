@@ -11,7 +11,7 @@ mod generated {
     include!("../generated/textus.rs");
 }
 
-mod inbox;
+pub(crate) mod inbox;
 pub mod webhooks;
 
 pub use generated::{types, Client, API};

@@ -441,10 +441,7 @@ pub fn decode_event<E: TaggedEvent>(body: &[u8]) -> Result<E, serde_json::Error>
 /// Where decoding `body` as `E` fails (`payload.message.id`), for the
 /// error of a body that did not decode; `.` when the failure is not inside
 /// a property.
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 pub(crate) fn error_path<E: TaggedEvent>(body: &[u8]) -> String {
     match failure::<E>(body) {
         Some(Some((path, _))) => path.to_string(),
@@ -455,10 +452,7 @@ pub(crate) fn error_path<E: TaggedEvent>(body: &[u8]) -> String {
 /// Where and why the payload of `body`'s documented event type does not
 /// decode as `E`; `Some(None)` when it does, `None` when the body names no
 /// event type or one `E` does not document (kept whole as unknown).
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 fn failure<E: TaggedEvent>(body: &[u8]) -> Option<Option<(serde_path_to_error::Path, String)>> {
     let event_type = find_tag(body, E::TAG, false).ok()?;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -471,10 +465,7 @@ fn failure<E: TaggedEvent>(body: &[u8]) -> Option<Option<(serde_path_to_error::P
 }
 
 /// The event type a body names, if it names one (for errors).
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 pub(crate) fn event_type_of<E: TaggedEvent>(body: &[u8]) -> Option<String> {
     find_tag(body, E::TAG, false).ok().map(Cow::into_owned)
 }
@@ -656,10 +647,7 @@ pub(crate) fn event_schema(tag: &str, known: Vec<(&str, schemars::Schema)>) -> s
 /// The checks every provider's verifier makes, in the order it makes them:
 /// the body's size, the signature headers, the timestamp (where the scheme
 /// has one), the signature over the raw bytes, then decoding.
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 pub(crate) mod check {
     use super::{TaggedEvent, UnfitField, WebhookError};
 
@@ -712,7 +700,8 @@ pub(crate) mod check {
     }
 
     /// Digits only, at most 19 of them (no sign, no space, no exponent).
-    #[cfg(feature = "quo")]
+    #[cfg(feature = "_provider")]
+    #[allow(dead_code, reason = "used by the schemes that sign a time")]
     pub fn integer(text: &str, name: &'static str) -> Result<u64, WebhookError> {
         let malformed = WebhookError::MalformedHeader {
             name,
@@ -725,7 +714,8 @@ pub(crate) mod check {
     }
 
     /// The signed time is within `tolerance` of `now`, either way.
-    #[cfg(feature = "quo")]
+    #[cfg(feature = "_provider")]
+    #[allow(dead_code, reason = "used by the schemes that sign a time")]
     pub fn timestamp(
         signed_at: std::time::SystemTime,
         now: std::time::SystemTime,
@@ -743,7 +733,8 @@ pub(crate) mod check {
     }
 
     /// Standard base64 (padded, canonical) of exactly `N` bytes.
-    #[cfg(any(feature = "partoo", feature = "quo"))]
+    #[cfg(feature = "_provider")]
+    #[allow(dead_code, reason = "used by the schemes that sign in base64")]
     pub fn base64_exact<const N: usize>(
         text: &str,
         name: &'static str,
@@ -820,10 +811,7 @@ pub(crate) mod check {
 
 /// Decoding a verified payload that does not fit as a whole: each member
 /// whose value does not fit is taken out (and kept) until the rest decodes.
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 mod tolerant {
     use super::{TaggedEvent, UnfitField};
     use serde_json::Value;
@@ -902,11 +890,7 @@ mod tolerant {
     }
 }
 
-#[cfg(all(
-    test,
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(test, feature = "webhooks", feature = "_provider"))]
 mod tolerant_tests {
     use super::{tolerant, TaggedEvent, UnknownEvent};
     use serde::{Deserialize, Deserializer};
@@ -1225,12 +1209,29 @@ pub trait WebhookVerifier: Sized + Clone + fmt::Debug + Send + Sync + 'static {
 /// [`WebhookVerifier`] for a provider's `Verifier`, delegating to its
 /// inherent methods of the same names (each verifier has them all, `*_at`
 /// included: a scheme that signs no time ignores `now`).
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 macro_rules! impl_webhook_verifier {
-    ($verifier:ty, $event:ty, signs_time: $signs_time:literal) => {
+    ($verifier:ty, $event:ty, signs_time: $signs_time:literal, provider: $provider:expr) => {
+        impl $crate::AnyVerifier for $verifier {
+            fn provider(&self) -> $crate::Provider {
+                $provider
+            }
+
+            fn signs_time(&self) -> bool {
+                $signs_time
+            }
+
+            fn verify_any_at(
+                &self,
+                headers: &http::HeaderMap,
+                body: &[u8],
+                now: std::time::SystemTime,
+            ) -> Result<$crate::Delivery<Box<dyn $crate::AnyEvent>>, $crate::WebhookError> {
+                Ok(<$verifier>::verify_delivery_at(self, headers, body, now)?
+                    .map_event(|event| Box::new(event) as Box<dyn $crate::AnyEvent>))
+            }
+        }
+
         impl $crate::WebhookVerifier for $verifier {
             type Event = $event;
 
@@ -1280,10 +1281,7 @@ macro_rules! impl_webhook_verifier {
         }
     };
 }
-#[cfg(all(
-    feature = "webhooks",
-    any(feature = "partoo", feature = "quo", feature = "textus")
-))]
+#[cfg(all(feature = "webhooks", feature = "_provider"))]
 pub(crate) use impl_webhook_verifier;
 
 // ---------------------------------------------------------------------------
@@ -1312,7 +1310,7 @@ impl Signed {
     /// What a verified `body` vouches for (the key: the signed delivery id
     /// where the scheme has one, else a SHA-256 of the body, which is all
     /// the other schemes sign: a replay is the same bytes).
-    #[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
+    #[cfg(feature = "_provider")]
     pub(crate) fn new(
         provider: &str,
         id: Option<String>,
@@ -1410,7 +1408,7 @@ impl<E> std::ops::Deref for Delivery<E> {
 #[cfg(feature = "webhooks")]
 impl<E: TaggedEvent> Delivery<E> {
     /// A verified `body` and its event, decoded.
-    #[cfg(any(feature = "partoo", feature = "quo", feature = "textus"))]
+    #[cfg(feature = "_provider")]
     pub(crate) fn decode(signed: Signed, body: &[u8]) -> Self {
         let (event, unfit) = match check::decode_keeping::<E>(body) {
             Ok((event, unfit)) => (Ok(event), unfit),
@@ -1454,6 +1452,17 @@ impl<E> Delivery<E> {
     /// What the signature vouches for.
     pub fn signed(&self) -> &Signed {
         &self.signed
+    }
+
+    /// The same delivery with its event turned by `f`.
+    #[cfg(feature = "_provider")]
+    pub(crate) fn map_event<F>(self, f: impl FnOnce(E) -> F) -> Delivery<F> {
+        Delivery {
+            signed: self.signed,
+            body: self.body,
+            event: self.event.map(f),
+            unfit: self.unfit,
+        }
     }
 }
 

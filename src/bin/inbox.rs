@@ -7,29 +7,54 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use futures_util::{StreamExt, TryStreamExt};
-use inbox_bindings::fake::{partoo::FakePartoo, quo::FakeQuo, textus::FakeTextus};
-use inbox_bindings::{
-    partoo, quo, textus, BulkReport, ClientConfig, ConversationRef, Error, Inbox, Provider,
-};
+use inbox_bindings::fake::Fakes;
+use inbox_bindings::{BulkReport, ConversationRef, Error, Inbox, Provider};
 
 #[path = "inbox/webhooks.rs"]
 mod webhooks;
 
-const AFTER_HELP: &str = "\
-Credentials come only from the environment (never from arguments, which show
-in process lists): PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN; webhook keys
-PARTOO_WEBHOOK_KEY (PEM, or `production`/`sandbox`), QUO_WEBHOOK_KEY,
-TEXTUS_WEBHOOK_KEY. Base URLs: PARTOO_BASE_URL, QUO_BASE_URL, TEXTUS_BASE_URL.
-TextUs lists and sends in an account: TEXTUS_ACCOUNT (its slug).
+/// The help's closing text: every provider's variables, from the registry.
+fn after_help() -> String {
+    let mut credentials = Vec::new();
+    let mut webhook_keys = Vec::new();
+    let mut base_urls = Vec::new();
+    let mut others = Vec::new();
+    for env in Provider::ALL.iter().filter_map(|provider| provider.env()) {
+        credentials.push(env.credential.to_string());
+        webhook_keys.push(format!("  {} ({})", env.webhook_key, env.webhook_key_form));
+        base_urls.push(env.base_url.to_string());
+        others.extend(
+            env.others
+                .iter()
+                .map(|(name, what)| format!("  {name}: {what}")),
+        );
+    }
+    format!(
+        "Credentials come only from the environment (never from arguments, which show
+in process lists): {}.
+Webhook keys:
+{}
+Base URLs: {}.
+{}
 With --fake, every command runs against fakes started in-process, with no
 account.
 
-Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).";
+Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).",
+        credentials.join(", "),
+        webhook_keys.join("\n"),
+        base_urls.join(", "),
+        if others.is_empty() {
+            String::new()
+        } else {
+            format!("Also:\n{}\n", others.join("\n"))
+        },
+    )
+}
 
 /// List conversations, read and reply, and mark them read or unread on
 /// Partoo, Quo and TextUs.
 #[derive(Parser, Debug)]
-#[command(name = "inbox", version, after_help = AFTER_HELP)]
+#[command(name = "inbox", version, after_help = after_help())]
 struct Cli {
     /// Run against fake providers started in-process (seeded: partoo:1..25,
     /// quo:CN1..CN10, textus:abc, def, ghi, jkl, mno).
@@ -284,83 +309,20 @@ fn env(name: &str) -> Option<String> {
         .filter(|value| !value.trim().is_empty())
 }
 
-fn config(key: &str, base_url: &str) -> Result<ClientConfig, Refused> {
-    let credential = env(key).ok_or_else(|| Refused(format!("{key} is not set")))?;
-    let config = ClientConfig::new(credential);
-    Ok(match env(base_url) {
-        Some(url) => config.base_url(url),
-        None => config,
-    })
-}
-
 fn refused(error: Error) -> Refused {
     Refused(printable(&error.to_string()))
 }
 
-/// The fakes `--fake` runs against; kept alive for the command's duration.
-struct Fakes {
-    partoo: FakePartoo,
-    quo: FakeQuo,
-    textus: FakeTextus,
-}
+/// The user `--fake` acts as.
+const FAKE_USER: &str = "cli";
 
-impl Fakes {
-    async fn start() -> Fakes {
-        Fakes {
-            partoo: FakePartoo::builder()
-                .conversations(25)
-                .user("cli", "fake-partoo-key")
-                .start()
-                .await,
-            quo: FakeQuo::builder()
-                .conversation_ids((1..=10).map(|n| format!("CN{n}")))
-                .user("cli", "fake-quo-key")
-                .start()
-                .await,
-            textus: FakeTextus::builder()
-                .slugs(["abc", "def", "ghi", "jkl", "mno"])
-                .user("cli", "fake-textus-token")
-                .start()
-                .await,
-        }
-    }
-}
-
-fn partoo_client(fakes: &Option<Fakes>) -> Result<partoo::Client, Refused> {
-    match fakes {
-        Some(fakes) => Ok(fakes.partoo.client("cli")),
-        None => partoo::Client::with_config(config("PARTOO_API_KEY", "PARTOO_BASE_URL")?)
-            .map_err(refused),
-    }
-}
-
+/// An inbox over `providers`: the fakes' with --fake, else configured from
+/// the environment (`Inbox::from_env_for`).
 fn inbox_for(providers: &[Provider], fakes: &Option<Fakes>) -> Result<Inbox, Refused> {
-    let mut inbox = Inbox::new();
-    for provider in providers {
-        inbox = match (provider, fakes) {
-            (Provider::Partoo, _) => inbox.with_partoo(partoo_client(fakes)?),
-            (Provider::Quo, Some(fakes)) => inbox.with_quo(fakes.quo.client("cli")),
-            (Provider::Quo, None) => inbox.with_quo(
-                quo::Client::with_config(config("QUO_API_KEY", "QUO_BASE_URL")?)
-                    .map_err(refused)?,
-            ),
-            (Provider::Textus, Some(fakes)) => inbox.with(textus::Account::new(
-                fakes.textus.client("cli"),
-                inbox_bindings::fake::textus::ACCOUNT,
-            )),
-            (Provider::Textus, None) => {
-                let client =
-                    textus::Client::with_config(config("TEXTUS_TOKEN", "TEXTUS_BASE_URL")?)
-                        .map_err(refused)?;
-                match env("TEXTUS_ACCOUNT") {
-                    Some(account) => inbox.with(textus::Account::new(client, account)),
-                    None => inbox.with_textus(client),
-                }
-            }
-            (other, _) => return Err(Refused(format!("{other} is not supported by this command"))),
-        };
+    match fakes {
+        Some(fakes) => Ok(fakes.inbox_of(providers.iter().copied(), FAKE_USER)),
+        None => Inbox::from_env_for(providers).map_err(refused),
     }
-    Ok(inbox)
 }
 
 fn print_table(headers: &[&str], rows: &[Vec<String>]) {
@@ -390,7 +352,7 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
 }
 
 /// The providers a listing covers: those named, else every one with a
-/// credential (all three with --fake).
+/// credential (every fake with --fake).
 fn providers_for(named: &[String], fakes: &Option<Fakes>) -> Result<Vec<Provider>, Refused> {
     let mut providers = Vec::new();
     for name in named {
@@ -402,21 +364,10 @@ fn providers_for(named: &[String], fakes: &Option<Fakes>) -> Result<Vec<Provider
         }
     }
     if providers.is_empty() {
-        let all = [
-            (Provider::Partoo, "PARTOO_API_KEY"),
-            (Provider::Quo, "QUO_API_KEY"),
-            (Provider::Textus, "TEXTUS_TOKEN"),
-        ];
-        providers = all
-            .iter()
-            .filter(|(_, key)| fakes.is_some() || env(key).is_some())
-            .map(|(provider, _)| *provider)
-            .collect();
-        if providers.is_empty() {
-            return Err(Refused(
-                "no provider named and no credential set (PARTOO_API_KEY, QUO_API_KEY, TEXTUS_TOKEN)".into(),
-            ));
-        }
+        providers = match fakes {
+            Some(fakes) => fakes.providers().collect(),
+            None => Inbox::from_env().map_err(refused)?.providers().collect(),
+        };
     }
     Ok(providers)
 }
@@ -771,7 +722,7 @@ async fn mark(
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let fakes = if cli.fake {
-        Some(Fakes::start().await)
+        Some(Fakes::start(FAKE_USER).await)
     } else {
         None
     };

@@ -29,10 +29,21 @@
 //! # }
 //! ```
 
-pub mod partoo;
-pub mod quo;
-pub mod textus;
+mod fakes;
 pub mod webhooks;
+
+pub use fakes::{Fake, Fakes};
+
+/// Each provider's fake (the registry in `src/provider.rs`).
+macro_rules! fake_modules {
+    ($($variant:ident $module:ident $feature:literal $reference:literal $doc:literal;)*) => {
+        $(
+            #[cfg(feature = $feature)]
+            pub mod $module;
+        )*
+    };
+}
+crate::provider::providers!(fake_modules);
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

@@ -4,6 +4,11 @@
 //! the conversation's last message and goes out as a signed
 //! `message_created` event.
 
+mod signing;
+
+pub use signing::webhook_test_keys;
+pub(crate) use signing::signer_from_key;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -353,8 +358,8 @@ impl FakePartooBuilder {
             next_message: AtomicI64::new(1_000_000),
             webhooks: Mutex::default(),
         });
-        let (signer, webhook_key) = super::webhooks::partoo_signer(&mut rng);
-        let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::partoo());
+        let (signer, webhook_key) = signing::signer(&mut rng);
+        let hub = super::webhooks::Hub::new(Box::new(signer), super::webhooks::DeliveryPolicy::partoo());
         let handler = Handler {
             state: state.clone(),
             hub: hub.clone(),
@@ -706,5 +711,52 @@ impl Handler {
                 next_cursor,
             },
         )
+    }
+}
+
+/// The fake `Fakes::start` runs: conversations `1..=25` and `user`.
+pub(crate) async fn sample(user: &str, credential: &str) -> FakePartoo {
+    FakePartoo::builder()
+        .conversations(25)
+        .user(user, credential)
+        .start()
+        .await
+}
+
+super::fakes::impl_fake!(FakePartoo, crate::Provider::Partoo);
+
+impl FakePartoo {
+    /// `Fake::inbox_client`: a client acting as `user`.
+    pub(crate) fn inbox_client_for(&self, user: &str) -> Arc<dyn crate::InboxClient> {
+        Arc::new(self.client(user))
+    }
+
+    /// `Fake::conversation_refs`.
+    pub(crate) fn conversation_refs_of(&self) -> Vec<crate::ConversationRef> {
+        self.conversation_ids()
+            .into_iter()
+            .filter_map(|id| crate::ConversationRef::partoo(id).ok())
+            .collect()
+    }
+
+    /// `Fake::receive`: a conversation it does not have is refused.
+    pub(crate) fn receive_in(&self, conversation: &crate::ConversationRef, text: &str) -> Result<(), crate::Error> {
+        let id = crate::read_state::id_for(crate::Provider::Partoo, conversation)?;
+        let id: i64 = id.parse().map_err(|_| super::fakes::no_such_conversation(conversation))?;
+        if self.state.conversation(id).is_none() {
+            return Err(super::fakes::no_such_conversation(conversation));
+        }
+        self.receive_message(id, text);
+        Ok(())
+    }
+
+    /// An event type this version does not know (`conversation_assigned`).
+    pub(crate) async fn sample_events_of(&self) {
+        let first = self.conversation_ids().first().copied().unwrap_or(1);
+        self.send_webhook(&json!({
+            "type": "conversation_assigned",
+            "payload": {"conversation": {"id": first}}
+        }))
+        .await;
     }
 }

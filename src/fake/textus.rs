@@ -9,6 +9,10 @@
 //! stored: created, listed, read and updated, a number that is not one
 //! refused with 422.
 
+mod signing;
+
+pub(crate) use signing::signer_from_key;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -367,8 +371,8 @@ impl FakeTextusBuilder {
         for seeded in &state.conversations {
             state.store(seeded, "in", "Is the order ready?", seeded.latest());
         }
-        let (signer, webhook_key) = super::webhooks::textus_signer(&mut rng);
-        let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::textus());
+        let (signer, webhook_key) = signing::signer(&mut rng);
+        let hub = super::webhooks::Hub::new(Box::new(signer), super::webhooks::DeliveryPolicy::textus());
         let next_delivery = Arc::new(std::sync::atomic::AtomicU64::new(1));
         let handler = Handler {
             state: state.clone(),
@@ -708,5 +712,48 @@ fn apply(contact: &mut types::Contact, input: types::ContactInput) {
     }
     if !input.data.is_empty() {
         contact.data = input.data;
+    }
+}
+
+/// The fake `Fakes::start` runs: conversations `abc`, `def`, `ghi`, `jkl`,
+/// `mno` and `user`.
+pub(crate) async fn sample(user: &str, credential: &str) -> FakeTextus {
+    FakeTextus::builder()
+        .slugs(["abc", "def", "ghi", "jkl", "mno"])
+        .user(user, credential)
+        .start()
+        .await
+}
+
+super::fakes::impl_fake!(FakeTextus, crate::Provider::Textus);
+
+impl FakeTextus {
+    /// An [`Account`](crate::textus::Account) in [`ACCOUNT`].
+    pub(crate) fn inbox_client_for(&self, user: &str) -> Arc<dyn crate::InboxClient> {
+        Arc::new(crate::textus::Account::new(self.client(user), ACCOUNT))
+    }
+
+    /// `Fake::conversation_refs`.
+    pub(crate) fn conversation_refs_of(&self) -> Vec<crate::ConversationRef> {
+        self.slugs()
+            .iter()
+            .filter_map(|slug| crate::ConversationRef::textus(slug).ok())
+            .collect()
+    }
+
+    /// `Fake::receive`: a conversation it does not have is refused.
+    pub(crate) fn receive_in(&self, conversation: &crate::ConversationRef, text: &str) -> Result<(), crate::Error> {
+        let slug = crate::read_state::id_for(crate::Provider::Textus, conversation)?;
+        if !self.slugs().iter().any(|known| known == slug) {
+            return Err(super::fakes::no_such_conversation(conversation));
+        }
+        self.receive_message(slug, text);
+        Ok(())
+    }
+
+    /// A contact opting out (`contact.opted_out`, for `+13035550100`).
+    pub(crate) async fn sample_events_of(&self) {
+        self.opt_out("+13035550100");
+        self.webhooks_settled().await;
     }
 }

@@ -56,7 +56,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use ed25519_dalek::Signer as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -92,37 +91,7 @@ pub struct DeliveryPolicy {
 }
 
 impl DeliveryPolicy {
-    /// Partoo's, from its setup page
-    /// (<https://developers.partoo.co/guides/api/resources/settings/webhooks/setup>):
-    /// a `5xx` is retried up to five times with exponential backoff, a `4xx`
-    /// is not. The page does not say what a timeout is: retried here like
-    /// a `5xx` (see [`RetryOn::ServerErrors`]).
-    pub fn partoo() -> Self {
-        DeliveryPolicy {
-            retries: 5,
-            first_backoff: Duration::from_millis(20),
-            retry_on: RetryOn::ServerErrors,
-            timeout: Duration::from_secs(5),
-        }
-    }
-
-    /// Quo's: any non-`2xx` answer is retried (its pages do not give a
-    /// count; the fake uses five, like Partoo's).
-    pub fn quo() -> Self {
-        DeliveryPolicy {
-            retry_on: RetryOn::AnyNon2xx,
-            ..Self::partoo()
-        }
-    }
-
-    /// TextUs's: a `2xx` is required; transient errors (`5xx`, no answer)
-    /// are retried, fatal ones (`4xx`) are not (its pages do not give a
-    /// count; the fake uses five).
-    pub fn textus() -> Self {
-        Self::partoo()
-    }
-
-    fn retried(&self, status: Option<u16>) -> bool {
+    pub(crate) fn retried(&self, status: Option<u16>) -> bool {
         match (status, self.retry_on) {
             (Some(200..=299), _) => false,
             (None, _) => true,
@@ -158,64 +127,36 @@ pub struct Delivery {
     pub delivered: bool,
 }
 
-/// How a fake signs: the scheme of the provider it imitates.
-pub(crate) enum Signer {
-    Partoo(ed25519_dalek::SigningKey),
-    QuoStandard(Vec<u8>),
-    QuoLegacy(Vec<u8>),
-    TextUs(String),
+/// How a fake signs: the scheme of the provider it imitates, each in its
+/// fake's module.
+pub(crate) trait Signer: Send + Sync {
+    /// The signature headers for `body`, delivery `id`, signed at `now`.
+    fn headers(&self, body: &[u8], id: &str, now: SystemTime) -> Vec<(&'static str, String)>;
 }
 
-impl Signer {
-    /// The signature headers for `body`, signed at `now`.
-    fn headers(&self, body: &[u8], id: &str, now: SystemTime) -> Vec<(&'static str, String)> {
-        let engine = base64::engine::general_purpose::STANDARD;
-        let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-        match self {
-            Signer::Partoo(key) => vec![(
-                "x-partoo-signature-v1",
-                engine.encode(key.sign(body).to_bytes()),
-            )],
-            Signer::QuoStandard(secret) => {
-                let timestamp = since_epoch.as_secs().to_string();
-                let mut mac = HmacSha256::new_from_slice(secret).expect("any key length");
-                mac.update(format!("{id}.{timestamp}.").as_bytes());
-                mac.update(body);
-                let signature = engine.encode(mac.finalize().into_bytes());
-                vec![
-                    ("webhook-id", id.to_string()),
-                    ("webhook-timestamp", timestamp),
-                    ("webhook-signature", format!("v1,{signature}")),
-                ]
-            }
-            Signer::QuoLegacy(key) => {
-                let timestamp = since_epoch.as_millis().to_string();
-                let mut mac = HmacSha256::new_from_slice(key).expect("any key length");
-                mac.update(format!("{timestamp}.").as_bytes());
-                mac.update(body);
-                let signature = engine.encode(mac.finalize().into_bytes());
-                vec![(
-                    "openphone-signature",
-                    format!("hmac;1;{timestamp};{signature}"),
-                )]
-            }
-            Signer::TextUs(secret) => {
-                let mut mac =
-                    HmacSha256::new_from_slice(secret.as_bytes()).expect("any key length");
-                mac.update(body);
-                vec![(
-                    "x-textus-signature",
-                    hex::encode(mac.finalize().into_bytes()),
-                )]
-            }
-        }
+/// Standard base64, which every scheme here writes.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// HMAC-SHA256 of `parts` in order, with `key`.
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut mac = HmacSha256::new_from_slice(key).expect("any key length");
+    for part in parts {
+        mac.update(part);
     }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// How long after the Unix epoch `at` is (zero before it).
+pub(crate) fn since_epoch(at: SystemTime) -> Duration {
+    at.duration_since(UNIX_EPOCH).unwrap_or_default()
 }
 
 /// What a fake keeps of its webhooks: the signer, the receivers, the
 /// policy, every delivery made, and the deliveries still running.
 pub(crate) struct Hub {
-    signer: Signer,
+    signer: Box<dyn Signer>,
     policy: Mutex<DeliveryPolicy>,
     receivers: Mutex<Vec<String>>,
     log: Mutex<Vec<Delivery>>,
@@ -247,7 +188,7 @@ fn check_loopback(url: &str) -> Result<url::Url, String> {
 
 impl Hub {
     /// A hub on the current tokio runtime.
-    pub fn new(signer: Signer, policy: DeliveryPolicy) -> Arc<Hub> {
+    pub fn new(signer: Box<dyn Signer>, policy: DeliveryPolicy) -> Arc<Hub> {
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -390,41 +331,6 @@ impl Hub {
     }
 }
 
-/// A fake's Partoo key pair from its seed (never Partoo's own key).
-pub(crate) fn partoo_signer(rng: &mut fastrand::Rng) -> (Signer, String) {
-    use ed25519_dalek::pkcs8::EncodePublicKey;
-    let mut seed = [0u8; 32];
-    rng.fill(&mut seed);
-    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let pem = key
-        .verifying_key()
-        .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .expect("a verifying key encodes");
-    (Signer::Partoo(key), pem)
-}
-
-/// A fake's Quo secret from its seed: a `whsec_` secret, or a legacy
-/// signing key (base64).
-pub(crate) fn quo_signer(rng: &mut fastrand::Rng, legacy: bool) -> (Signer, String) {
-    let mut secret = vec![0u8; 32];
-    rng.fill(&mut secret);
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&secret);
-    if legacy {
-        (Signer::QuoLegacy(secret), encoded)
-    } else {
-        (Signer::QuoStandard(secret), format!("whsec_{encoded}"))
-    }
-}
-
-/// A fake's TextUs signing secret from its seed (`textus-…`).
-pub(crate) fn textus_signer(rng: &mut fastrand::Rng) -> (Signer, String) {
-    let secret: String = std::iter::repeat_with(|| rng.alphanumeric())
-        .take(22)
-        .collect();
-    let secret = format!("textus-{secret}");
-    (Signer::TextUs(secret.clone()), secret)
-}
-
 /// The webhook methods every fake offers.
 macro_rules! webhook_accessors {
     ($fake:ident, $verifier:ty) => {
@@ -481,7 +387,7 @@ pub(crate) use webhook_accessors;
 /// headers to send with it. For testing a receiver (an axum handler through
 /// `tower::ServiceExt::oneshot`, say) without a fake server:
 ///
-/// - Partoo: a PKCS#8 Ed25519 private key PEM (from [`partoo_test_keys`]);
+/// - Partoo: a PKCS#8 Ed25519 private key PEM (from [`webhook_test_keys`](super::partoo::webhook_test_keys));
 ///   verify with its public half;
 /// - Quo: a `whsec_…` secret (current webhooks: `webhook-id` is a fresh
 ///   `msg_…`, `webhook-timestamp` the seconds of `at`), or a base64 legacy
@@ -507,31 +413,23 @@ pub fn sign(
     body: &[u8],
     at: SystemTime,
 ) -> Result<http::HeaderMap, crate::WebhookError> {
-    use ed25519_dalek::pkcs8::DecodePrivateKey;
-    let invalid = |reason| crate::WebhookError::InvalidKey { reason };
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    let signer = match provider {
-        crate::Provider::Partoo => Signer::Partoo(
-            ed25519_dalek::SigningKey::from_pkcs8_pem(key.trim())
-                .map_err(|_| invalid("not a PKCS#8 Ed25519 private key PEM"))?,
-        ),
-        crate::Provider::Quo => match key.trim().strip_prefix("whsec_") {
-            Some(secret) => Signer::QuoStandard(
-                engine
-                    .decode(secret)
-                    .map_err(|_| invalid("the part after `whsec_` is not standard base64"))?,
-            ),
-            None => Signer::QuoLegacy(engine.decode(key.trim()).map_err(|_| {
-                invalid("neither a `whsec_` secret nor a base64 legacy signing key")
-            })?),
-        },
-        crate::Provider::Textus => Signer::TextUs(key.to_string()),
-        _ => return Err(invalid("no webhook scheme for this provider")),
-    };
+    // Calls `crate::fake::<module>::signer_from_key`.
+    macro_rules! signer_match {
+        ($($variant:ident $module:ident $feature:literal $reference:literal $doc:literal;)*) => {
+            match provider {
+                $(
+                    #[cfg(feature = $feature)]
+                    crate::Provider::$variant => super::$module::signer_from_key(key)?,
+                )*
+                _ => {
+                    return Err(crate::WebhookError::InvalidKey {
+                        reason: "no webhook scheme for this provider",
+                    })
+                }
+            }
+        };
+    }
+    let signer = crate::provider::providers!(signer_match);
     let id = format!("msg_{:016x}", fastrand::u64(..));
     let mut headers = http::HeaderMap::new();
     for (name, value) in signer.headers(body, &id, at) {
@@ -541,23 +439,6 @@ pub fn sign(
         );
     }
     Ok(headers)
-}
-
-/// A fresh Ed25519 key pair for testing a Partoo receiver with [`sign`]:
-/// (the private key as PKCS#8 PEM, the public key as the PEM
-/// `partoo::webhooks::Verifier::new` takes). Test keys only: the seed comes
-/// from a fast, non-cryptographic generator.
-pub fn partoo_test_keys() -> (String, String) {
-    use ed25519_dalek::pkcs8::EncodePrivateKey;
-    let (signer, public_pem) = partoo_signer(&mut fastrand::Rng::new());
-    let Signer::Partoo(key) = signer else {
-        unreachable!("partoo_signer makes a Partoo signer")
-    };
-    let private_pem = key
-        .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .expect("a signing key encodes")
-        .to_string();
-    (private_pem, public_pem)
 }
 
 #[cfg(test)]
@@ -586,9 +467,14 @@ mod tests {
 
     #[test]
     fn what_each_policy_retries() {
-        let partoo = DeliveryPolicy::partoo();
-        let quo = DeliveryPolicy::quo();
-        for (status, partoo_retries, quo_retries) in [
+        let policy = |retry_on| DeliveryPolicy {
+            retries: 5,
+            first_backoff: Duration::from_millis(20),
+            retry_on,
+            timeout: Duration::from_secs(5),
+        };
+        let (servers, any) = (policy(RetryOn::ServerErrors), policy(RetryOn::AnyNon2xx));
+        for (status, server_errors_retried, any_retried) in [
             (Some(200), false, false),
             (Some(204), false, false),
             (Some(301), false, true),
@@ -598,10 +484,8 @@ mod tests {
             (Some(503), true, true),
             (None, true, true),
         ] {
-            assert_eq!(partoo.retried(status), partoo_retries, "{status:?}");
-            assert_eq!(quo.retried(status), quo_retries, "{status:?}");
+            assert_eq!(servers.retried(status), server_errors_retried, "{status:?}");
+            assert_eq!(any.retried(status), any_retried, "{status:?}");
         }
-        assert_eq!(DeliveryPolicy::textus(), partoo);
-        assert_eq!(partoo.retries, 5);
     }
 }

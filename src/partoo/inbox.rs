@@ -255,3 +255,41 @@ impl InboxEventSource for crate::partoo::webhooks::Event {
         })
     }
 }
+
+/// The client the environment configures (the registry's
+/// `Inbox::from_env`): the credential and base URL in `config`.
+pub(crate) fn from_env(
+    config: crate::ClientConfig,
+    _vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::sync::Arc<dyn InboxClient>, Error> {
+    Ok(std::sync::Arc::new(crate::partoo::Client::with_config(config)?))
+}
+
+crate::registry::impl_any_event!(crate::partoo::webhooks::Event, Provider::Partoo);
+
+impl crate::partoo::webhooks::Event {
+    /// One line for `AnyEvent::summary`: a message event: its conversation and text.
+    pub(crate) fn summary_line(&self) -> String {
+        use crate::partoo::webhooks::Event;
+        match self {
+            Event::MessageCreated(created) | Event::MessageUpdated(created) => {
+                let conversation = created.payload.conversation.as_ref().and_then(|c| c.id);
+                let text = created
+                    .payload
+                    .message
+                    .as_ref()
+                    .map(|m| match m.typed_content() {
+                        crate::partoo::MessageContent::Text(text) => text,
+                        _ => String::new(),
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "conversation {}: {text:?}",
+                    conversation.unwrap_or_default()
+                )
+            }
+            other => crate::WebhookEvent::event_type(other).to_string(),
+        }
+    }
+
+}

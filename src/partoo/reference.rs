@@ -3,7 +3,19 @@
 //! clients are built), registered in `src/provider.rs`.
 
 use crate::read_state::{ConversationRef, ConversationRefError};
-use crate::Provider;
+use crate::{Provider, ProviderEnv};
+
+/// The environment variables that configure it.
+pub(crate) const ENV: ProviderEnv = ProviderEnv {
+    credential: "PARTOO_API_KEY",
+    base_url: "PARTOO_BASE_URL",
+    webhook_key: "PARTOO_WEBHOOK_KEY",
+    webhook_key_form: "a PEM public key, or `production`/`sandbox` for Partoo's own keys",
+    others: &[],
+};
+
+/// A conversation id of this form, for messages.
+pub(crate) const EXAMPLE: &str = "12345";
 
 /// The id as kept, or the rule it breaks.
 pub(crate) fn conversation_id(id: &str) -> Result<String, &'static str> {

@@ -43,6 +43,18 @@ pub use super::generated::Event;
 #[cfg(feature = "webhooks")]
 pub use verifier::{Verifier, PRODUCTION_PUBLIC_KEY_PEM, SANDBOX_PUBLIC_KEY_PEM, SIGNATURE_HEADER};
 
+/// A verifier from a key as [`ProviderEnv::webhook_key_form`](crate::ProviderEnv)
+/// says: a PEM public key, or `production`/`sandbox` for Partoo's own
+/// (the registry's `verifier_for`).
+#[cfg(feature = "webhooks")]
+pub(crate) fn verifier_from_key(key: &str) -> Result<Verifier, crate::WebhookError> {
+    match key.trim() {
+        "production" => Ok(Verifier::production()),
+        "sandbox" => Ok(Verifier::sandbox()),
+        pem => Verifier::new(pem),
+    }
+}
+
 #[cfg(feature = "webhooks")]
 mod verifier {
     use std::fmt;
@@ -231,5 +243,10 @@ mod verifier {
             Ok(())
         }
     }
-    crate::webhook::impl_webhook_verifier!(Verifier, Event, signs_time: false);
+    crate::webhook::impl_webhook_verifier!(
+        Verifier,
+        Event,
+        signs_time: false,
+        provider: crate::partoo::API.provider
+    );
 }

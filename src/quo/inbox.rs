@@ -253,3 +253,50 @@ impl InboxEventSource for crate::quo::webhooks::Event {
         })
     }
 }
+
+/// The client the environment configures (the registry's
+/// `Inbox::from_env`): the credential and base URL in `config`.
+pub(crate) fn from_env(
+    config: crate::ClientConfig,
+    _vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::sync::Arc<dyn InboxClient>, Error> {
+    Ok(std::sync::Arc::new(crate::quo::Client::with_config(config)?))
+}
+
+crate::registry::impl_any_event!(crate::quo::webhooks::Event, Provider::Quo);
+
+impl crate::quo::webhooks::Event {
+    /// One line for `AnyEvent::summary`: a received message: its conversation and text; a contact change: the contact.
+    pub(crate) fn summary_line(&self) -> String {
+        use crate::quo::webhooks::Event;
+        match self {
+            Event::MessageReceived(received) => {
+                let message = received
+                    .data
+                    .resource
+                    .as_ref()
+                    .or(received.data.object.as_ref());
+                let conversation = message
+                    .and_then(|m| m.conversation_id.clone())
+                    .unwrap_or_default();
+                let text = message
+                    .and_then(|m| m.text.clone().or_else(|| m.body.clone()))
+                    .unwrap_or_default();
+                format!("conversation {conversation}: {text:?}")
+            }
+            Event::ContactUpdated(updated) => {
+                let contact = updated
+                    .data
+                    .resource
+                    .as_ref()
+                    .or(updated.data.object.as_ref());
+                format!(
+                    "contact {}",
+                    contact.and_then(|c| c.id.clone()).unwrap_or_default()
+                )
+            }
+            other => crate::WebhookEvent::event_type(other).to_string(),
+        }
+    }
+
+}

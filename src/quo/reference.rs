@@ -3,7 +3,19 @@
 //! whichever clients are built), registered in `src/provider.rs`.
 
 use crate::read_state::{ConversationRef, ConversationRefError};
-use crate::Provider;
+use crate::{Provider, ProviderEnv};
+
+/// The environment variables that configure it.
+pub(crate) const ENV: ProviderEnv = ProviderEnv {
+    credential: "QUO_API_KEY",
+    base_url: "QUO_BASE_URL",
+    webhook_key: "QUO_WEBHOOK_KEY",
+    webhook_key_form: "a `whsec_…` secret, or a legacy base64 signing key",
+    others: &[],
+};
+
+/// A conversation id of this form, for messages.
+pub(crate) const EXAMPLE: &str = "CN123abc";
 
 /// The id as kept, or the rule it breaks.
 pub(crate) fn conversation_id(id: &str) -> Result<String, &'static str> {

@@ -46,6 +46,13 @@ pub use super::generated::Event;
 #[cfg(feature = "webhooks")]
 pub use verifier::{Verifier, DEFAULT_LEGACY_TOLERANCE};
 
+/// A verifier from a key as [`ProviderEnv::webhook_key_form`](crate::ProviderEnv)
+/// says (the registry's `verifier_for`).
+#[cfg(feature = "webhooks")]
+pub(crate) fn verifier_from_key(key: &str) -> Result<Verifier, crate::WebhookError> {
+    Verifier::new(key)
+}
+
 #[cfg(feature = "webhooks")]
 mod verifier {
     use std::fmt;
@@ -470,5 +477,10 @@ mod verifier {
             Ok((timestamp, signature))
         }
     }
-    crate::webhook::impl_webhook_verifier!(Verifier, Event, signs_time: true);
+    crate::webhook::impl_webhook_verifier!(
+        Verifier,
+        Event,
+        signs_time: true,
+        provider: crate::quo::API.provider
+    );
 }

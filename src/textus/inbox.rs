@@ -360,3 +360,56 @@ impl crate::textus::webhooks::Event {
         }
     }
 }
+
+/// The variable naming the account (listed in `ProviderEnv::others`).
+const ACCOUNT_VARIABLE: &str = "TEXTUS_ACCOUNT";
+
+/// The client the environment configures (the registry's
+/// `Inbox::from_env`): the credential and base URL in `config`, and with
+/// `TEXTUS_ACCOUNT` set, an [`Account`] (listing and replying need one).
+pub(crate) fn from_env(
+    config: crate::ClientConfig,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<std::sync::Arc<dyn InboxClient>, Error> {
+    let client = Client::with_config(config)?;
+    Ok(match vars(ACCOUNT_VARIABLE).filter(|account| !account.trim().is_empty()) {
+        Some(account) => std::sync::Arc::new(Account::new(client, account.trim())),
+        None => std::sync::Arc::new(client),
+    })
+}
+
+crate::registry::impl_any_event!(crate::textus::webhooks::Event, Provider::Textus);
+
+impl crate::textus::webhooks::Event {
+    /// One line for `AnyEvent::summary`: a received message: its conversation and text; an opt-out: the number.
+    pub(crate) fn summary_line(&self) -> String {
+        use crate::textus::webhooks::Event;
+        match self {
+            Event::MessageReceived(delivery) => {
+                let slug = delivery
+                    .conversation
+                    .as_ref()
+                    .and_then(|c| c.slug.clone())
+                    .unwrap_or_default();
+                let text = delivery
+                    .message
+                    .as_ref()
+                    .and_then(|m| m.body.clone())
+                    .unwrap_or_default();
+                format!("conversation {slug}: {text:?}")
+            }
+            Event::ContactOptedOut(delivery) => {
+                let phone = delivery
+                    .contact
+                    .as_ref()
+                    .and_then(|c| c.get("phoneNumber"))
+                    .and_then(|p| p.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                format!("contact {phone} opted out")
+            }
+            other => crate::WebhookEvent::event_type(other).to_string(),
+        }
+    }
+
+}

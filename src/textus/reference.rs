@@ -4,7 +4,19 @@
 //! in `src/provider.rs`.
 
 use crate::read_state::{ConversationRef, ConversationRefError};
-use crate::Provider;
+use crate::{Provider, ProviderEnv};
+
+/// The environment variables that configure it.
+pub(crate) const ENV: ProviderEnv = ProviderEnv {
+    credential: "TEXTUS_TOKEN",
+    base_url: "TEXTUS_BASE_URL",
+    webhook_key: "TEXTUS_WEBHOOK_KEY",
+    webhook_key_form: "the signing secret, as shown",
+    others: &[("TEXTUS_ACCOUNT", "the account (its slug) conversations are listed and replies sent in")],
+};
+
+/// A conversation id of this form, for messages.
+pub(crate) const EXAMPLE: &str = "JYnJBY";
 
 /// The id as kept (the slug), or the rule it breaks.
 pub(crate) fn conversation_id(id: &str) -> Result<String, &'static str> {

@@ -28,6 +28,13 @@ pub use super::generated::Event;
 #[cfg(feature = "webhooks")]
 pub use verifier::{Verifier, SIGNATURE_HEADER};
 
+/// A verifier from a key as [`ProviderEnv::webhook_key_form`](crate::ProviderEnv)
+/// says (the registry's `verifier_for`).
+#[cfg(feature = "webhooks")]
+pub(crate) fn verifier_from_key(key: &str) -> Result<Verifier, crate::WebhookError> {
+    Verifier::new(key)
+}
+
 #[cfg(feature = "webhooks")]
 mod verifier {
     use std::fmt;
@@ -216,5 +223,10 @@ mod verifier {
             Ok(())
         }
     }
-    crate::webhook::impl_webhook_verifier!(Verifier, Event, signs_time: false);
+    crate::webhook::impl_webhook_verifier!(
+        Verifier,
+        Event,
+        signs_time: false,
+        provider: crate::textus::API.provider
+    );
 }

@@ -554,9 +554,11 @@ fn listen_prints_every_event_the_fakes_deliver() {
     let output = inbox(&["--fake", "listen"], "");
     assert!(output.starts_with("exit 0\n"), "{output}");
     for line in [
-        "partoo message_created      conversation 3: \"Is the shop open on Sunday?\"",
+        "listening on http://127.0.0.1:",
+        "(partoo, quo, textus); the fakes deliver:",
+        "partoo message_created      conversation 1: \"Is my order ready?\"",
         "partoo conversation_assigned conversation_assigned (unknown type: kept as JSON)",
-        "quo    message.received     conversation CN2: \"Can I move my appointment?\"",
+        "quo    message.received     conversation CN1: \"Is my order ready?\"",
         "quo    contact.updated      contact CT1",
         "textus message.received     conversation abc: \"Is my order ready?\"",
         "textus contact.opted_out    contact +13035550100 opted out",

@@ -18,6 +18,7 @@ mod quo_fake;
 mod read_state;
 mod redis;
 mod redis_server;
+mod registry;
 mod runtime;
 mod schemas;
 mod send_shapes;

@@ -1224,7 +1224,7 @@ async fn quo_handler(
 
 #[tokio::test]
 async fn an_axum_handler_is_tested_with_deliveries_signed_by_the_crate() {
-    use inbox_bindings::fake::webhooks::{partoo_test_keys, sign};
+    use inbox_bindings::fake::{partoo::webhook_test_keys as partoo_test_keys, webhooks::sign};
     use inbox_bindings::Provider;
     use tower::ServiceExt as _;
     let key = format!("whsec_{}", quo_signing::b64(&quo_signing::STANDARD_KEY));
@@ -1554,7 +1554,7 @@ fn a_member_that_does_not_fit_is_kept_raw_and_the_event_still_decodes() {
     let mut partoo_body: Value = serde_json::from_slice(&partoo_valid.body()).unwrap();
     partoo_body["payload"]["org_id"] = serde_json::json!("nine");
     let partoo_body = serde_json::to_vec(&partoo_body).unwrap();
-    let (private, public) = inbox_bindings::fake::webhooks::partoo_test_keys();
+    let (private, public) = inbox_bindings::fake::partoo::webhook_test_keys();
     let headers = sign(Provider::Partoo, &private, &partoo_body, SystemTime::now()).unwrap();
     let delivery = partoo::webhooks::Verifier::new(&public)
         .unwrap()

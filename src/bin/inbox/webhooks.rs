@@ -6,7 +6,7 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use inbox_bindings::{partoo, quo, textus, WebhookError, WebhookEvent};
+use inbox_bindings::{AnyEvent, AnyVerifier, Provider, WebhookError};
 
 use super::{printable, printable_json, Fakes, Refused};
 
@@ -108,10 +108,7 @@ fn key(variable: &str) -> Result<String, Refused> {
     })
 }
 
-fn shown<E: WebhookEvent + serde::Serialize>(
-    result: Result<E, WebhookError>,
-    json: bool,
-) -> Result<bool, Refused> {
+fn shown(result: Result<Box<dyn AnyEvent>, WebhookError>, json: bool) -> Result<bool, Refused> {
     match result {
         Ok(event) => {
             if json {
@@ -121,7 +118,7 @@ fn shown<E: WebhookEvent + serde::Serialize>(
                         "verified": true,
                         "event_type": event.event_type(),
                         "known": !event.is_unknown(),
-                        "event": event,
+                        "event": event.to_json(),
                     }))
                 );
             } else {
@@ -131,7 +128,7 @@ fn shown<E: WebhookEvent + serde::Serialize>(
                     ""
                 };
                 println!("verified: {}{known}", printable(event.event_type()));
-                println!("{}", printable_json(&event));
+                println!("{}", printable_json(&event.to_json()));
             }
             Ok(true)
         }
@@ -186,54 +183,21 @@ pub fn verify(
         )));
     }
     let capture = parse_capture(&raw)?;
-    let invalid = |variable: &str, error: WebhookError| Refused(format!("{variable}: {error}"));
-    let at_given = at.is_some();
-    match provider {
-        "partoo" => {
-            let verifier = match key("PARTOO_WEBHOOK_KEY")?.as_str() {
-                "production" => partoo::webhooks::Verifier::production(),
-                "sandbox" => partoo::webhooks::Verifier::sandbox(),
-                pem => partoo::webhooks::Verifier::new(pem)
-                    .map_err(|e| invalid("PARTOO_WEBHOOK_KEY", e))?,
-            };
-            check(&verifier, &capture, now, at_given, json)
-        }
-        "quo" => {
-            let verifier = quo::webhooks::Verifier::new(&key("QUO_WEBHOOK_KEY")?)
-                .map_err(|e| invalid("QUO_WEBHOOK_KEY", e))?;
-            check(&verifier, &capture, now, at_given, json)
-        }
-        "textus" => {
-            let verifier = textus::webhooks::Verifier::new(&key("TEXTUS_WEBHOOK_KEY")?)
-                .map_err(|e| invalid("TEXTUS_WEBHOOK_KEY", e))?;
-            check(&verifier, &capture, now, at_given, json)
-        }
-        other => Err(Refused(format!(
-            "unknown provider {:?} (partoo, quo or textus)",
-            printable(other)
-        ))),
-    }
-}
-
-/// One verification, whatever the provider: at `now`, saying so when the
-/// scheme signs no time (`--at` then changes nothing).
-fn check<V>(
-    verifier: &V,
-    capture: &Capture,
-    now: SystemTime,
-    at_given: bool,
-    json: bool,
-) -> Result<bool, Refused>
-where
-    V: inbox_bindings::WebhookVerifier,
-    V::Event: serde::Serialize,
-{
-    if at_given && !verifier.signs_time() {
+    let provider: Provider = provider
+        .parse()
+        .map_err(|e: inbox_bindings::UnknownProvider| Refused(printable(&e.to_string())))?;
+    let variable = provider
+        .env()
+        .map(|env| env.webhook_key)
+        .ok_or_else(|| Refused(format!("{provider} has no webhook key variable")))?;
+    let verifier = inbox_bindings::verifier_for(provider, &key(variable)?)
+        .map_err(|e| Refused(format!("{variable}: {e}")))?;
+    if at.is_some() && !verifier.signs_time() {
         eprintln!("note: this provider's scheme signs no time: --at changes nothing");
     }
-    let delivery = match verifier.verify_delivery_at(&capture.headers, &capture.body, now) {
+    let delivery = match verifier.verify_any_at(&capture.headers, &capture.body, now) {
         Ok(delivery) => delivery,
-        Err(refused) => return shown::<V::Event>(Err(refused), json),
+        Err(refused) => return shown(Err(refused), json),
     };
     for field in delivery.unfit() {
         eprintln!(
@@ -255,91 +219,6 @@ struct Received {
     summary: String,
 }
 
-fn summary_partoo(event: &partoo::webhooks::Event) -> String {
-    use partoo::webhooks::Event;
-    match event {
-        Event::MessageCreated(created) | Event::MessageUpdated(created) => {
-            let conversation = created.payload.conversation.as_ref().and_then(|c| c.id);
-            let text = created
-                .payload
-                .message
-                .as_ref()
-                .map(|m| match m.typed_content() {
-                    partoo::MessageContent::Text(text) => text,
-                    _ => String::new(),
-                })
-                .unwrap_or_default();
-            format!(
-                "conversation {}: {text:?}",
-                conversation.unwrap_or_default()
-            )
-        }
-        other => other.event_type().to_string(),
-    }
-}
-
-fn summary_quo(event: &quo::webhooks::Event) -> String {
-    use quo::webhooks::Event;
-    match event {
-        Event::MessageReceived(received) => {
-            let message = received
-                .data
-                .resource
-                .as_ref()
-                .or(received.data.object.as_ref());
-            let conversation = message
-                .and_then(|m| m.conversation_id.clone())
-                .unwrap_or_default();
-            let text = message
-                .and_then(|m| m.text.clone().or_else(|| m.body.clone()))
-                .unwrap_or_default();
-            format!("conversation {conversation}: {text:?}")
-        }
-        Event::ContactUpdated(updated) => {
-            let contact = updated
-                .data
-                .resource
-                .as_ref()
-                .or(updated.data.object.as_ref());
-            format!(
-                "contact {}",
-                contact.and_then(|c| c.id.clone()).unwrap_or_default()
-            )
-        }
-        other => other.event_type().to_string(),
-    }
-}
-
-fn summary_textus(event: &textus::webhooks::Event) -> String {
-    use textus::webhooks::Event;
-    match event {
-        Event::MessageReceived(delivery) => {
-            let slug = delivery
-                .conversation
-                .as_ref()
-                .and_then(|c| c.slug.clone())
-                .unwrap_or_default();
-            let text = delivery
-                .message
-                .as_ref()
-                .and_then(|m| m.body.clone())
-                .unwrap_or_default();
-            format!("conversation {slug}: {text:?}")
-        }
-        Event::ContactOptedOut(delivery) => {
-            let phone = delivery
-                .contact
-                .as_ref()
-                .and_then(|c| c.get("phoneNumber"))
-                .and_then(|p| p.as_str())
-                .unwrap_or_default()
-                .to_string();
-            format!("contact {phone} opted out")
-        }
-        other => other.event_type().to_string(),
-    }
-}
-
 /// `inbox --fake listen`: a receiver on loopback, subscribed to the three
 /// fakes; each fake has a customer write (and Quo a contact change, TextUs
 /// an opt-out, Partoo an event type this version does not know); every
@@ -347,11 +226,13 @@ fn summary_textus(event: &textus::webhooks::Event) -> String {
 pub async fn listen(fakes: &Fakes, json: bool) -> Result<bool, Refused> {
     use http_body_util::BodyExt;
     let received: Arc<Mutex<Vec<Result<Received, String>>>> = Arc::default();
-    let verifiers = Arc::new((
-        fakes.partoo.webhook_verifier(),
-        fakes.quo.webhook_verifier(),
-        fakes.textus.webhook_verifier(),
-    ));
+    // Each fake posts to /<provider>, verified with that fake's key.
+    let verifiers: Arc<Vec<(String, Box<dyn AnyVerifier>)>> = Arc::new(
+        fakes
+            .iter()
+            .map(|fake| (format!("/{}", fake.provider()), fake.any_verifier()))
+            .collect(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| Refused(format!("cannot listen on 127.0.0.1: {e}")))?;
@@ -376,37 +257,29 @@ pub async fn listen(fakes: &Fakes, json: bool) -> Result<bool, Refused> {
                             .await
                             .map(|b| b.to_bytes())
                             .unwrap_or_default();
-                            let outcome = match parts.uri.path() {
-                                "/partoo" => {
-                                    verifiers.0.verify(&parts.headers, &body).map(|e| Received {
-                                        provider: "partoo",
-                                        event_type: e.event_type().to_string(),
-                                        known: !e.is_unknown(),
-                                        summary: summary_partoo(&e),
-                                    })
-                                }
-                                "/quo" => {
-                                    verifiers.1.verify(&parts.headers, &body).map(|e| Received {
-                                        provider: "quo",
-                                        event_type: e.event_type().to_string(),
-                                        known: !e.is_unknown(),
-                                        summary: summary_quo(&e),
-                                    })
-                                }
-                                _ => verifiers.2.verify(&parts.headers, &body).map(|e| Received {
-                                    provider: "textus",
-                                    event_type: e.event_type().to_string(),
-                                    known: !e.is_unknown(),
-                                    summary: summary_textus(&e),
-                                }),
-                            };
+                            let outcome =
+                                match verifiers.iter().find(|(path, _)| path == parts.uri.path()) {
+                                    Some((_, verifier)) => verifier
+                                        .verify_any(&parts.headers, &body)
+                                        .and_then(|delivery| delivery.into_event())
+                                        .map(|e| Received {
+                                            provider: e.provider().as_str(),
+                                            event_type: e.event_type().to_string(),
+                                            known: !e.is_unknown(),
+                                            summary: e.summary(),
+                                        })
+                                        .map_err(|refused| {
+                                            (refused.status().as_u16(), refused.to_string())
+                                        }),
+                                    None => Err((404, "no fake posts to this path".to_string())),
+                                };
                             let status = match &outcome {
                                 Ok(_) => 200,
-                                Err(refused) => refused.status().as_u16(),
+                                Err((status, _)) => *status,
                             };
                             log.lock()
                                 .expect("not poisoned")
-                                .push(outcome.map_err(|e| e.to_string()));
+                                .push(outcome.map_err(|(_, reason)| reason));
                             Ok::<_, Infallible>(
                                 hyper::Response::builder()
                                     .status(status)
@@ -422,36 +295,27 @@ pub async fn listen(fakes: &Fakes, json: bool) -> Result<bool, Refused> {
             });
         }
     });
-    fakes
-        .partoo
-        .subscribe_webhooks(&format!("http://{address}/partoo"));
-    fakes
-        .quo
-        .subscribe_webhooks(&format!("http://{address}/quo"));
-    fakes
-        .textus
-        .subscribe_webhooks(&format!("http://{address}/textus"));
-    if !json {
-        println!("listening on http://{address} (partoo, quo, textus); the fakes deliver:");
+    let mut names = Vec::new();
+    for fake in fakes.iter() {
+        fake.subscribe_webhooks(&format!("http://{address}/{}", fake.provider()));
+        names.push(fake.provider().as_str());
     }
-    fakes
-        .partoo
-        .receive_message(3, "Is the shop open on Sunday?");
-    fakes
-        .quo
-        .receive_message("CN2", "Can I move my appointment?");
-    fakes
-        .quo
-        .update_contact("CT1", serde_json::json!({"firstName": "Ada"}));
-    fakes.textus.receive_message("abc", "Is my order ready?");
-    fakes.textus.opt_out("+13035550100");
-    fakes.partoo.webhooks_settled().await;
-    fakes.quo.webhooks_settled().await;
-    fakes.textus.webhooks_settled().await;
-    fakes
-        .partoo
-        .send_webhook(&serde_json::json!({"type": "conversation_assigned", "payload": {"conversation": {"id": 3}}}))
-        .await;
+    if !json {
+        println!(
+            "listening on http://{address} ({}); the fakes deliver:",
+            names.join(", ")
+        );
+    }
+    // Each fake: a contact writes in its first conversation, then the
+    // events of its other kinds; one fake at a time, so the order is fixed.
+    for fake in fakes.iter() {
+        if let Some(first) = fake.conversation_refs().first() {
+            fake.receive(first, "Is my order ready?")
+                .map_err(|e| Refused(e.to_string()))?;
+        }
+        fake.settled().await;
+        fake.sample_events().await;
+    }
     server.abort();
     let received = std::mem::take(&mut *received.lock().expect("not poisoned"));
     let all_verified = received.iter().all(Result::is_ok);

@@ -21,6 +21,10 @@ mod calls;
 mod tasks;
 mod workspace;
 
+mod signing;
+
+pub(crate) use signing::signer_from_key;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -413,8 +417,8 @@ impl FakeQuoBuilder {
             calls: Mutex::default(),
             tasks: Mutex::default(),
         });
-        let (signer, webhook_key) = super::webhooks::quo_signer(&mut rng, self.legacy_webhooks);
-        let hub = super::webhooks::Hub::new(signer, super::webhooks::DeliveryPolicy::quo());
+        let (signer, webhook_key) = signing::signer(&mut rng, self.legacy_webhooks);
+        let hub = super::webhooks::Hub::new(Box::new(signer), super::webhooks::DeliveryPolicy::quo());
         let handler = Handler {
             state: state.clone(),
             hub: hub.clone(),
@@ -936,4 +940,46 @@ fn page_of(request: &RecordedRequest) -> Result<Page, Reply> {
         },
     };
     Ok(Page { size, offset })
+}
+
+/// The fake `Fakes::start` runs: conversations `CN1..=CN10` and `user`.
+pub(crate) async fn sample(user: &str, credential: &str) -> FakeQuo {
+    FakeQuo::builder()
+        .conversation_ids((1..=10).map(|n| format!("CN{n}")))
+        .user(user, credential)
+        .start()
+        .await
+}
+
+super::fakes::impl_fake!(FakeQuo, crate::Provider::Quo);
+
+impl FakeQuo {
+    /// `Fake::inbox_client`: a client acting as `user`.
+    pub(crate) fn inbox_client_for(&self, user: &str) -> Arc<dyn crate::InboxClient> {
+        Arc::new(self.client(user))
+    }
+
+    /// `Fake::conversation_refs`.
+    pub(crate) fn conversation_refs_of(&self) -> Vec<crate::ConversationRef> {
+        self.conversation_ids()
+            .iter()
+            .filter_map(|id| crate::ConversationRef::quo(id).ok())
+            .collect()
+    }
+
+    /// `Fake::receive`: a conversation it does not have is refused.
+    pub(crate) fn receive_in(&self, conversation: &crate::ConversationRef, text: &str) -> Result<(), crate::Error> {
+        let id = crate::read_state::id_for(crate::Provider::Quo, conversation)?;
+        if self.conversation(id).is_none() {
+            return Err(super::fakes::no_such_conversation(conversation));
+        }
+        self.receive_message(id, text);
+        Ok(())
+    }
+
+    /// A contact changed (`contact.updated`, for `CT1`).
+    pub(crate) async fn sample_events_of(&self) {
+        self.update_contact("CT1", serde_json::json!({"firstName": "Ada"}));
+        self.webhooks_settled().await;
+    }
 }
