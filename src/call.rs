@@ -134,6 +134,17 @@ impl Runtime {
         check_duration("retry.initial_backoff", config.retry.initial_backoff)?;
         check_duration("retry.max_backoff", config.retry.max_backoff)?;
         check_duration("retry.max_retry_after", config.retry.max_retry_after)?;
+        if let Some(status) = config
+            .retry
+            .extra_statuses
+            .iter()
+            .find(|status| !status.is_server_error())
+        {
+            return Err(Error::invalid_parameter(
+                "retry.extra_statuses",
+                format!("{status} is not a 5xx: only a server error may be resent"),
+            ));
+        }
         let limit = match config.rate_limit {
             RateLimitSetting::ProviderDefault => provider.rate_limit,
             RateLimitSetting::Custom(limit) => Some(limit),
@@ -539,7 +550,7 @@ impl Runtime {
                 };
                 // One classifier for the runtime and for `Error::is_retryable`.
                 let retryable = match &outcome {
-                    Ok(received) => crate::error::resend_advised(Some(received.status), idempotent, true),
+                    Ok(received) => shared.retry.resends(received.status, idempotent),
                     Err(error) => error.is_retryable(),
                 };
                 let Some(next) = retry_copy.filter(|_| retryable) else {

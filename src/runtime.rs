@@ -157,24 +157,38 @@ impl ApiInfo {
     }
 }
 
-/// When and how often a failed call is sent again. Only idempotent
-/// operations are retried; a non-idempotent request is never sent twice.
+/// When and how often a failed call is sent again, built from
+/// [`RetryPolicy::default`] (or [`RetryPolicy::none`]) by its setters.
+///
+/// Which failures are resent is the crate's one classifier, whatever the
+/// policy: a 429 (refused: nothing was done) and a connection that never
+/// carried the request, for every operation; a 502, 503 or 504, a timeout
+/// or a body cut short, for idempotent operations only. Statuses added with
+/// [`also_on_status`](Self::also_on_status) join that second group: an
+/// operation that may not be sent twice is never resent for them.
 ///
 /// ```
 /// use std::time::Duration;
 /// use inbox_bindings::{ClientConfig, RetryPolicy};
 ///
-/// let patient = RetryPolicy {
-///     max_attempts: 6,
-///     max_retry_after: Duration::from_secs(300),
-///     ..RetryPolicy::default()
-/// };
+/// let patient = RetryPolicy::default()
+///     .max_attempts(6)
+///     .max_retry_after(Duration::from_secs(300))
+///     .also_on_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+/// assert_eq!(patient.max_attempts, 6);
 /// let config = ClientConfig::new("key").retry(patient);
 /// # let _ = config;
 /// let never = RetryPolicy::none();
 /// assert_eq!(never.max_attempts, 1);
 /// ```
+///
+/// A policy is built by its setters (it may gain settings):
+///
+/// ```compile_fail
+/// let policy = inbox_bindings::RetryPolicy { max_attempts: 2, ..Default::default() };
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1: never retry).
     pub max_attempts: u32,
@@ -185,6 +199,9 @@ pub struct RetryPolicy {
     /// The longest `Retry-After` honoured; a server asking for more gets its
     /// answer (`Error::RateLimited`) returned instead of a long wait.
     pub max_retry_after: Duration,
+    /// Statuses resent, for idempotent operations only, beyond 502, 503
+    /// and 504 ([`also_on_status`](Self::also_on_status)).
+    pub extra_statuses: Vec<http::StatusCode>,
 }
 
 impl Default for RetryPolicy {
@@ -194,6 +211,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(120),
+            extra_statuses: Vec::new(),
         }
     }
 }
@@ -201,10 +219,50 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Never retry.
     pub fn none() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
+        RetryPolicy::default().max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (1: never retry; at most
+    /// [`MAX_ATTEMPTS`], checked when a client is built).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// The backoff before the first retry (it doubles each time, full jitter).
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The most any one backoff waits.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// Also resend an idempotent operation answered `status` (a provider
+    /// whose 500s are transient, say). Only a 5xx can be added (a 4xx says
+    /// the request itself is wrong; a 429 is resent already), checked when a
+    /// client is built; a non-idempotent operation is never resent for it.
+    pub fn also_on_status(mut self, status: http::StatusCode) -> Self {
+        if !self.extra_statuses.contains(&status) {
+            self.extra_statuses.push(status);
         }
+        self
+    }
+
+    /// Whether the classifier plus this policy's extra statuses resend an
+    /// answer of `status`.
+    pub(crate) fn resends(&self, status: http::StatusCode, idempotent: bool) -> bool {
+        crate::error::resend_advised(Some(status), idempotent, true)
+            || (idempotent && self.extra_statuses.contains(&status))
     }
 
     /// The full-jitter backoff before retry number `retry` (1-based).
@@ -235,7 +293,7 @@ pub(crate) enum RateLimitSetting {
 /// let config = ClientConfig::new("api-key")
 ///     .base_url("https://api.sandbox.partoo.co/v2")
 ///     .attempt_timeout(Duration::from_secs(10))
-///     .retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .retry(RetryPolicy::default().max_attempts(3))
 ///     .rate_limit(RateLimit::per_second(2));
 /// let client = inbox_bindings::partoo::Client::with_config(config).unwrap();
 /// assert!(!format!("{client:?}").contains("api-key"));
@@ -591,11 +649,9 @@ mod tests {
 
     #[test]
     fn backoff_is_full_jitter_under_a_doubling_cap() {
-        let policy = RetryPolicy {
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(350),
-            ..RetryPolicy::default()
-        };
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(350));
         for _ in 0..200 {
             assert!(policy.backoff(1) <= Duration::from_millis(100));
             assert!(policy.backoff(2) <= Duration::from_millis(200));

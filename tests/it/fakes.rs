@@ -29,11 +29,9 @@ async fn partoo() -> FakePartoo {
 }
 
 fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(5))
+        .max_backoff(Duration::from_millis(20))
 }
 
 async fn unread_ids(client: &inbox_bindings::partoo::Client) -> Vec<i64> {

@@ -25,11 +25,9 @@ fn faults() -> [Fault; 4] {
 
 fn client(fake: &FakePartoo, retries: bool) -> inbox_bindings::partoo::Client {
     let retry = if retries {
-        RetryPolicy {
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(5))
+            .max_backoff(Duration::from_millis(20))
     } else {
         RetryPolicy::none()
     };

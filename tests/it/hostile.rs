@@ -682,11 +682,9 @@ async fn a_429_pauses_every_clone_for_its_retry_after_up_to_the_cap() {
         ResponseTemplate::new(200).set_body_json(json!({"id": "CN1"})),
     )
     .await;
-    let retry = RetryPolicy {
-        max_attempts: 1,
-        max_retry_after: Duration::from_millis(800),
-        ..RetryPolicy::default()
-    };
+    let retry = RetryPolicy::default()
+        .max_attempts(1)
+        .max_retry_after(Duration::from_millis(800));
     let client = quo::Client::with_config(
         loopback(&server, SECRET)
             .retry(retry)
@@ -807,38 +805,23 @@ fn extreme_configuration_is_refused_when_the_client_is_built() {
         ),
         (
             "max_retry_after",
-            base().retry(RetryPolicy {
-                max_retry_after: Duration::MAX,
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().max_retry_after(Duration::MAX)),
         ),
         (
             "initial_backoff",
-            base().retry(RetryPolicy {
-                initial_backoff: Duration::MAX,
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().initial_backoff(Duration::MAX)),
         ),
         (
             "max_backoff",
-            base().retry(RetryPolicy {
-                max_backoff: Duration::MAX,
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().max_backoff(Duration::MAX)),
         ),
         (
             "max_attempts",
-            base().retry(RetryPolicy {
-                max_attempts: 0,
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().max_attempts(0)),
         ),
         (
             "max_attempts",
-            base().retry(RetryPolicy {
-                max_attempts: u32::MAX,
-                ..RetryPolicy::default()
-            }),
+            base().retry(RetryPolicy::default().max_attempts(u32::MAX)),
         ),
         (
             "period",
@@ -870,12 +853,13 @@ fn extreme_configuration_is_refused_when_the_client_is_built() {
     let largest = base()
         .call_timeout(inbox_bindings::runtime::MAX_DURATION)
         .attempt_timeout(inbox_bindings::runtime::MAX_DURATION)
-        .retry(RetryPolicy {
-            max_attempts: inbox_bindings::runtime::MAX_ATTEMPTS,
-            initial_backoff: inbox_bindings::runtime::MAX_DURATION,
-            max_backoff: inbox_bindings::runtime::MAX_DURATION,
-            max_retry_after: inbox_bindings::runtime::MAX_DURATION,
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(inbox_bindings::runtime::MAX_ATTEMPTS)
+                .initial_backoff(inbox_bindings::runtime::MAX_DURATION)
+                .max_backoff(inbox_bindings::runtime::MAX_DURATION)
+                .max_retry_after(inbox_bindings::runtime::MAX_DURATION),
+        )
         .rate_limit(RateLimit::new(
             1,
             inbox_bindings::runtime::MAX_RATE_LIMIT_PERIOD,
@@ -896,10 +880,7 @@ async fn extreme_headers_saturate_instead_of_panicking() {
             ResponseTemplate::new(429).insert_header("retry-after", retry_after),
         )
         .await;
-        let retry = RetryPolicy {
-            max_retry_after: inbox_bindings::runtime::MAX_DURATION,
-            ..RetryPolicy::default()
-        };
+        let retry = RetryPolicy::default().max_retry_after(inbox_bindings::runtime::MAX_DURATION);
         let client = quo::Client::with_config(
             loopback(&server, SECRET)
                 .retry(retry)
@@ -985,10 +966,7 @@ async fn a_non_idempotent_request_that_may_have_arrived_is_not_advised_for_resen
     let quick = |c: ClientConfig| {
         c.attempt_timeout(Duration::from_millis(300))
             .call_timeout(Duration::from_secs(3))
-            .retry(RetryPolicy {
-                initial_backoff: Duration::from_millis(10),
-                ..RetryPolicy::default()
-            })
+            .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(10)))
     };
     let client = hostile_client(&server, quick);
     let item = spec::types::Item {
@@ -1657,10 +1635,7 @@ async fn a_request_reqwest_cannot_send_is_refused_once_as_not_sent() {
     let server = server_on("127.0.0.1").await;
     answering(&server, ResponseTemplate::new(200).set_body_json(json!({}))).await;
     let client = hostile_client(&server, |c| {
-        c.retry(RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
+        c.retry(RetryPolicy::default().initial_backoff(Duration::from_millis(1)))
     });
     // A URL over 65,534 bytes: the HTTP stack cannot carry it.
     let long = "a".repeat(70_000);

@@ -648,10 +648,7 @@ async fn a_pause_stored_by_anything_else_is_clamped_to_what_the_crate_writes() {
         fake.config("alice")
             .rate_limit(RateLimit::per_second(100))
             .call_timeout(Duration::from_millis(500))
-            .retry(inbox_bindings::RetryPolicy {
-                max_retry_after: Duration::from_secs(30),
-                ..Default::default()
-            })
+            .retry(inbox_bindings::RetryPolicy::default().max_retry_after(Duration::from_secs(30)))
             .shared_limit(shared),
     )
     .unwrap();

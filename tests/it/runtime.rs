@@ -38,11 +38,9 @@ async fn server_with(first: ResponseTemplate, times: u64, then: ResponseTemplate
 }
 
 fn quick_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(50))
 }
 
 fn quo(
@@ -102,12 +100,7 @@ async fn two_503s_then_success_on_the_third_attempt() {
 #[tokio::test]
 async fn retries_stop_at_max_attempts_with_the_last_answer() {
     let server = server_with(ResponseTemplate::new(502), 100, ResponseTemplate::new(200)).await;
-    let client = quo(&server, |c| {
-        c.retry(RetryPolicy {
-            max_attempts: 3,
-            ..quick_retries()
-        })
-    });
+    let client = quo(&server, |c| c.retry(quick_retries().max_attempts(3)));
     let error = client
         .mark_conversation_as_read_v1()
         .conversation_id("CN1")
@@ -314,10 +307,7 @@ fn configurations_that_cannot_work_are_refused_before_sending() {
             "at least one request",
         ),
         (
-            ClientConfig::new("k").retry(RetryPolicy {
-                max_attempts: 0,
-                ..RetryPolicy::default()
-            }),
+            ClientConfig::new("k").retry(RetryPolicy::default().max_attempts(0)),
             "max_attempts",
         ),
         (
@@ -570,4 +560,83 @@ async fn undecodable_responses_name_status_path_and_body() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn an_added_status_is_resent_for_idempotent_operations_only() {
+    let policy = quick_retries().also_on_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    // Idempotent (mark as read): the 500 is resent, the 200 after it returned.
+    let server = server_with(
+        ResponseTemplate::new(500),
+        1,
+        ResponseTemplate::new(200).set_body_json(conversation()),
+    )
+    .await;
+    let client = quo(&server, |c| c.retry(policy.clone()));
+    client
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(requests(&server).await, 2);
+    // Without the added status, the 500 is the answer.
+    let server = server_with(ResponseTemplate::new(500), 1, ResponseTemplate::new(200)).await;
+    let plain = quo(&server, |c| c.retry(quick_retries()));
+    let error = plain
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(requests(&server).await, 1);
+    // Not idempotent (send a message): sent once, the 500 returned.
+    let server = server_with(ResponseTemplate::new(500), 1, ResponseTemplate::new(202)).await;
+    let client = quo(&server, |c| c.retry(policy.clone()));
+    let error = client
+        .send_message_v1()
+        .body(inbox_bindings::quo::types::SendMessageV1Body {
+            content: "hello".parse().unwrap(),
+            from: "PN1".into(),
+            phone_number_id: None,
+            set_inbox_status: None,
+            to: vec!["+15559999999".into()],
+            user_id: None,
+        })
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(
+        requests(&server).await,
+        1,
+        "a send is never resent for an added status"
+    );
+}
+
+#[test]
+fn only_a_server_error_can_be_added_to_the_retry_policy() {
+    for status in [400u16, 404, 409, 302] {
+        let policy =
+            RetryPolicy::default().also_on_status(http::StatusCode::from_u16(status).unwrap());
+        let error = inbox_bindings::quo::Client::with_config(
+            ClientConfig::new("k")
+                .base_url("http://127.0.0.1:9")
+                .retry(policy),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("retry.extra_statuses")
+                && error.to_string().contains("not a 5xx"),
+            "{status}: {error}"
+        );
+    }
+    let policy = RetryPolicy::default()
+        .also_on_status(http::StatusCode::INTERNAL_SERVER_ERROR)
+        .also_on_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        policy.extra_statuses,
+        [http::StatusCode::INTERNAL_SERVER_ERROR]
+    );
 }

@@ -111,12 +111,14 @@ async fn the_runtime_resends_exactly_when_is_retryable_says_so() {
     for status in [400u16, 404, 429, 500, 502, 503, 504] {
         for idempotent in [true, false] {
             let server = answering(ResponseTemplate::new(status).set_body_json(json!({}))).await;
-            let client = spec::Client::with_config(loopback(&server, "k").retry(RetryPolicy {
-                max_attempts: 2,
-                initial_backoff: Duration::from_millis(1),
-                max_backoff: Duration::from_millis(1),
-                ..RetryPolicy::default()
-            }))
+            let client = spec::Client::with_config(
+                loopback(&server, "k").retry(
+                    RetryPolicy::default()
+                        .max_attempts(2)
+                        .initial_backoff(Duration::from_millis(1))
+                        .max_backoff(Duration::from_millis(1)),
+                ),
+            )
             .unwrap();
             let item = spec::types::Item {
                 id: Some("i1".into()),
