@@ -988,7 +988,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "read_conversation", true)
+                .call(
+                    &client.client,
+                    request,
+                    "read_conversation",
+                    "/conversations/{conversation_id}/read",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ReadConversationResponse,
@@ -1081,7 +1087,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "update_conversation_deprecated", true)
+                .call(
+                    &client.client,
+                    request,
+                    "update_conversation_deprecated",
+                    "/conversations/{conversation_id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::UpdateConversationDeprecatedResponse,
@@ -1205,7 +1217,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_conversations", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_conversations",
+                    "/conversations",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListConversationsResponse,
@@ -1362,7 +1380,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_messages", true)
+                .call(&client.client, request, "list_messages", "/messages", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListMessagesResponse,
@@ -1485,7 +1503,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "send_message", false)
+                .call(&client.client, request, "send_message", "/messages", false)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::SendMessageResponse,
@@ -1553,7 +1571,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "retry_send_message", false)
+                .call(
+                    &client.client,
+                    request,
+                    "retry_send_message",
+                    "/messages/{message_id}/retry",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::RetrySendMessageResponse,
@@ -1652,7 +1676,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_webhooks", true)
+                .call(&client.client, request, "list_webhooks", "/webhooks", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListWebhooksResponse,
@@ -1756,7 +1780,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "webhook", false)
+                .call(&client.client, request, "webhook", "/webhooks", false)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::WebhookResponse,
@@ -1847,7 +1871,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_webhook", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_webhook",
+                    "/webhooks/{webhook_id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::WebhookConfiguration,

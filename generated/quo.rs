@@ -7627,7 +7627,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_call_recordings_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_call_recordings_v1",
+                    "/v1/call-recordings/{callId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetCallRecordingsV1Response,
@@ -7827,7 +7833,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_calls_v1", true)
+                .call(&client.client, request, "list_calls_v1", "/v1/calls", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListCallsV1Response,
@@ -8024,7 +8030,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_call_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_call_by_id_v1",
+                    "/v1/calls/{callId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetCallByIdV1Response,
@@ -8097,7 +8109,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_call_summary_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_call_summary_v1",
+                    "/v1/call-summaries/{callId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetCallSummaryV1Response,
@@ -8165,7 +8183,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_call_transcript_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_call_transcript_v1",
+                    "/v1/call-transcripts/{id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetCallTranscriptV1Response,
@@ -8237,7 +8261,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_call_voicemails_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_call_voicemails_v1",
+                    "/v1/call-voicemails/{callId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetCallVoicemailsV1Response,
@@ -8291,7 +8321,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_contact_custom_fields_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_contact_custom_fields_v1",
+                    "/v1/contact-custom-fields",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetContactCustomFieldsV1Response,
@@ -8410,7 +8446,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_contacts_v1", true)
+                .call(&client.client, request, "list_contacts_v1", "/v1/contacts", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListContactsV1Response,
@@ -8549,7 +8585,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_contact_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "create_contact_v1",
+                    "/v1/contacts",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::CreateContactV1Response,
@@ -8618,7 +8660,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_contact_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_contact_by_id_v1",
+                    "/v1/contacts/{id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetContactByIdV1Response,
@@ -8685,7 +8733,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_contact_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "delete_contact_v1",
+                    "/v1/contacts/{id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
         }
@@ -8765,7 +8819,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "update_contact_by_id_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "update_contact_by_id_v1",
+                    "/v1/contacts/{id}",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::UpdateContactByIdV1Response,
@@ -9000,7 +9060,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_conversations_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_conversations_v1",
+                    "/v1/conversations",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListConversationsV1Response,
@@ -9225,7 +9291,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "mark_conversation_as_read_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "mark_conversation_as_read_v1",
+                    "/v1/conversations/{conversationId}/mark-as-read",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::MarkConversationAsReadV1Response,
@@ -9300,7 +9372,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "mark_conversation_as_done_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "mark_conversation_as_done_v1",
+                    "/v1/conversations/{conversationId}/mark-as-done",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::MarkConversationAsDoneV1Response,
@@ -9375,7 +9453,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "mark_conversation_as_open_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "mark_conversation_as_open_v1",
+                    "/v1/conversations/{conversationId}/mark-as-open",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::MarkConversationAsOpenV1Response,
@@ -9575,7 +9659,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_messages_v1", true)
+                .call(&client.client, request, "list_messages_v1", "/v1/messages", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListMessagesV1Response,
@@ -9768,7 +9852,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "send_message_v1", false)
+                .call(&client.client, request, "send_message_v1", "/v1/messages", false)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::SendMessageV1Response,
@@ -9837,7 +9921,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_message_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_message_by_id_v1",
+                    "/v1/messages/{id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetMessageByIdV1Response,
@@ -9910,7 +10000,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_phone_numbers_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_phone_numbers_v1",
+                    "/v1/phone-numbers",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListPhoneNumbersResponse,
@@ -9987,7 +10083,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_phone_number_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_phone_number_by_id_v1",
+                    "/v1/phone-numbers/{phoneNumberId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetPhoneNumberByIdV1Response,
@@ -10075,7 +10177,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_tasks_v1", true)
+                .call(&client.client, request, "list_tasks_v1", "/v1/tasks", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListTasksV1Response,
@@ -10192,7 +10294,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_task_v1", false)
+                .call(&client.client, request, "create_task_v1", "/v1/tasks", false)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::CreateTaskV1Response,
@@ -10266,7 +10368,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_task_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_task_by_id_v1",
+                    "/v1/tasks/{taskId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetTaskByIdV1Response,
@@ -10349,7 +10457,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "update_task_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "update_task_v1",
+                    "/v1/tasks/{taskId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::UpdateTaskV1Response,
@@ -10429,7 +10543,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_task_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "delete_task_v1",
+                    "/v1/tasks/{taskId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
         }
@@ -10499,7 +10619,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "complete_task_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "complete_task_v1",
+                    "/v1/tasks/{taskId}/complete",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::CompleteTaskV1Response,
@@ -10588,7 +10714,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "link_task_to_conversation_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "link_task_to_conversation_v1",
+                    "/v1/tasks/{taskId}/link-conversation",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::LinkTaskToConversationV1Response,
@@ -10687,7 +10819,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "unlink_task_from_conversation_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "unlink_task_from_conversation_v1",
+                    "/v1/tasks/{taskId}/unlink-conversation",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::UnlinkTaskFromConversationV1Response,
@@ -10767,7 +10905,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "reopen_task_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "reopen_task_v1",
+                    "/v1/tasks/{taskId}/reopen",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ReopenTaskV1Response,
@@ -10850,7 +10994,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "assign_task_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "assign_task_v1",
+                    "/v1/tasks/{taskId}/assign",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::AssignTaskV1Response,
@@ -10946,7 +11096,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "unassign_task_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "unassign_task_v1",
+                    "/v1/tasks/{taskId}/unassign",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::UnassignTaskV1Response,
@@ -11045,7 +11201,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "change_task_due_date_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "change_task_due_date_v1",
+                    "/v1/tasks/{taskId}/change-due-date",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ChangeTaskDueDateV1Response,
@@ -11128,7 +11290,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "remove_task_due_date_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "remove_task_due_date_v1",
+                    "/v1/tasks/{taskId}/remove-due-date",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::RemoveTaskDueDateV1Response,
@@ -11216,7 +11384,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_users_v1", true)
+                .call(&client.client, request, "list_users_v1", "/v1/users", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListUsersV1Response,
@@ -11337,7 +11505,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_user_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_user_by_id_v1",
+                    "/v1/users/{userId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetUserByIdV1Response,
@@ -11411,7 +11585,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_webhooks_v1", true)
+                .call(&client.client, request, "list_webhooks_v1", "/v1/webhooks", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListWebhooksV1Response,
@@ -11481,7 +11655,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_webhook_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_webhook_by_id_v1",
+                    "/v1/webhooks/{id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetWebhookByIdV1Response,
@@ -11548,7 +11728,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_webhook_by_id_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "delete_webhook_by_id_v1",
+                    "/v1/webhooks/{id}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
         }
@@ -11616,7 +11802,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_message_webhook_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "create_message_webhook_v1",
+                    "/v1/webhooks/messages",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::CreateMessageWebhookV1Response,
@@ -11689,7 +11881,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_call_webhook_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "create_call_webhook_v1",
+                    "/v1/webhooks/calls",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::CreateCallWebhookV1Response,
@@ -11762,7 +11960,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_call_summary_webhook_v1", false)
+                .call(
+                    &client.client,
+                    request,
+                    "create_call_summary_webhook_v1",
+                    "/v1/webhooks/call-summaries",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::CreateCallSummaryWebhookV1Response,
@@ -11839,6 +12043,7 @@ pub mod builder {
                     &client.client,
                     request,
                     "create_call_transcript_webhook_v1",
+                    "/v1/webhooks/call-transcripts",
                     false,
                 )
                 .await?;

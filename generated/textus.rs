@@ -913,7 +913,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "read_conversation", true)
+                .call(
+                    &client.client,
+                    request,
+                    "read_conversation",
+                    "/conversations/{conversation}/read",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Conversation,
@@ -1023,7 +1029,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_filter_conversations", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_filter_conversations",
+                    "/{account}/conversation_filters/{conversation_filter}/conversations",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ConversationCollection,
@@ -1114,7 +1126,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "conversation_timeline", true)
+                .call(
+                    &client.client,
+                    request,
+                    "conversation_timeline",
+                    "/conversations/{conversation}/timeline",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Timeline,
@@ -1197,7 +1215,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "send_message", false)
+                .call(
+                    &client.client,
+                    request,
+                    "send_message",
+                    "/{account}/messages",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Message,
@@ -1277,7 +1301,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_contacts", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_contacts",
+                    "/{account}/contacts",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ContactCollection,
@@ -1360,7 +1390,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_contact", false)
+                .call(
+                    &client.client,
+                    request,
+                    "create_contact",
+                    "/{account}/contacts",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Contact,
@@ -1443,7 +1479,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_contact", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_contact",
+                    "/contacts/{contact}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Contact,
@@ -1529,7 +1571,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "update_contact", true)
+                .call(
+                    &client.client,
+                    request,
+                    "update_contact",
+                    "/contacts/{contact}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Contact,

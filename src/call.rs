@@ -31,6 +31,8 @@ struct Shared {
     limiter: Option<DefaultDirectRateLimiter>,
     /// The credential's forms, scrubbed from what errors echo.
     secrets: Secrets,
+    /// Called on every attempt's request before it is sent.
+    on_request: Option<crate::runtime::RequestHook>,
     /// Set from `X-RateLimit-Remaining: 0`: no request before this instant.
     paused_until: Mutex<Option<Instant>>,
     /// The limit and pauses shared through Redis, and the interval between
@@ -210,6 +212,7 @@ impl Runtime {
             auth,
             user_agent,
             retry: config.retry,
+            on_request: config.on_request,
             attempt_timeout: config.attempt_timeout,
             call_timeout: config.call_timeout,
             limiter,
@@ -411,6 +414,33 @@ impl Runtime {
     /// One attempt: sends the request and reads the whole body, within the
     /// request's own timeout. A redirect is never followed to another origin: a 3xx, or a
     /// response a caller-supplied client reached by following one, is refused.
+    /// The configuration's request hook ([`ClientConfig::on_request`]) on
+    /// the request about to be sent: it sees the method, URI and headers,
+    /// and may change the headers only.
+    fn run_hook(&self, request: &mut reqwest::Request) -> Result<(), Error> {
+        let Some(hook) = &self.shared.on_request else {
+            return Ok(());
+        };
+        let uri: http::Uri = request
+            .url()
+            .as_str()
+            .parse()
+            .map_err(|_| Error::invalid("the request URL is not a URI"))?;
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        parts.method = request.method().clone();
+        parts.uri = uri.clone();
+        parts.headers = std::mem::take(request.headers_mut());
+        hook.0(&mut parts);
+        let headers = std::mem::take(&mut parts.headers);
+        if parts.method != *request.method() || parts.uri != uri || !parts.extensions.is_empty() {
+            return Err(Error::invalid(
+                "the on_request hook changed the method, URI or extensions: only headers may change (nothing was sent)",
+            ));
+        }
+        *request.headers_mut() = headers;
+        Ok(())
+    }
+
     async fn attempt(
         &self,
         http: &reqwest::Client,
@@ -472,6 +502,7 @@ impl Runtime {
         http: &reqwest::Client,
         mut request: reqwest::Request,
         operation_id: &str,
+        template: &str,
         idempotent: bool,
     ) -> Result<Received, Error> {
         let shared = &self.shared;
@@ -483,15 +514,25 @@ impl Runtime {
                 .headers_mut()
                 .insert(USER_AGENT, shared.user_agent.clone());
         }
+        // OpenTelemetry's HTTP client conventions: the span's name is
+        // `{method} {url.template}`, the template the operation's path in
+        // its document (never the URL: ids would make every span unique).
+        let method = request.method().clone();
         let span = tracing::info_span!(
             "request",
-            provider = shared.api.provider.as_str(),
-            operation = operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            attempt = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
+            otel.name = %format_args!("{method} {template}"),
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = %method,
+            server.address = request.url().host_str().unwrap_or_default(),
+            server.port = request.url().port_or_known_default().unwrap_or_default(),
+            url.template = template,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+            inbox.provider = shared.api.provider.as_str(),
+            inbox.operation = operation_id,
+            inbox.attempts = tracing::field::Empty,
+            inbox.latency_ms = tracing::field::Empty,
         );
         let started = Instant::now();
         // `call_timeout` is at most a day (checked when the client was built).
@@ -501,7 +542,10 @@ impl Runtime {
             request_sent: false,
             idempotent,
         };
-        async move {
+        // Recorded on the call's span once, when it ends.
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let attempts = &attempts;
+        let outcome = async move {
             let mut attempt = 1u32;
             let mut pending = Some(request);
             loop {
@@ -525,13 +569,26 @@ impl Runtime {
                 }
                 let timeout = shared.attempt_timeout.min(remaining);
                 *sending.timeout_mut() = Some(timeout);
-                let outcome = self.attempt(http, sending, idempotent, deadline).await;
-                let span = tracing::Span::current();
-                span.record("attempt", attempt);
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
+                // One child span per attempt, as OpenTelemetry has each
+                // physical request: its resend count, status or error.
+                let attempt_span = tracing::info_span!(
+                    "attempt",
+                    otel.name = %format_args!("{method} {template}"),
+                    otel.kind = "client",
+                    http.request.resend_count = attempt - 1,
+                    http.response.status_code = tracing::field::Empty,
+                    error.type = tracing::field::Empty,
+                );
+                let outcome = async {
+                    self.run_hook(&mut sending)?;
+                    self.attempt(http, sending, idempotent, deadline).await
+                }
+                .instrument(attempt_span.clone())
+                .await;
+                attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
+                record_outcome(&attempt_span, &outcome);
                 let asked = match &outcome {
                     Ok(received) => {
-                        span.record("status", received.status.as_u16());
                         let asked = retry_after(&received.headers);
                         if received.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
                             // Every clone waits, not only this call; a hostile
@@ -580,8 +637,34 @@ impl Runtime {
                 pending = Some(next);
             }
         }
-        .instrument(span)
-        .await
+        .instrument(span.clone())
+        .await;
+        span.record(
+            "inbox.attempts",
+            attempts.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        span.record("inbox.latency_ms", started.elapsed().as_millis() as u64);
+        record_outcome(&span, &outcome);
+        outcome
+    }
+}
+
+/// The status, or the error's kind, on a span (OpenTelemetry's
+/// `http.response.status_code` and `error.type`: a 4xx or 5xx status is
+/// its own error type).
+fn record_outcome(span: &tracing::Span, outcome: &Result<Received, Error>) {
+    match outcome {
+        Ok(received) => {
+            span.record("http.response.status_code", received.status.as_u16());
+            if received.status.is_client_error() || received.status.is_server_error() {
+                span.record("error.type", received.status.as_str());
+                span.record("otel.status_code", "ERROR");
+            }
+        }
+        Err(error) => {
+            span.record("error.type", error.kind());
+            span.record("otel.status_code", "ERROR");
+        }
     }
 }
 

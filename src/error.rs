@@ -381,6 +381,30 @@ impl Error {
         }
     }
 
+    /// The error's kind in one word, as OpenTelemetry's `error.type` on the
+    /// call's span: `api`, `rate_limited`, `timeout`, `transport`,
+    /// `redirect`, `decode`, `invalid_input`, `client_setup`,
+    /// `not_configured`, `shared_limit_unavailable`, `unsupported`,
+    /// `response_too_complex`, `response_too_large`, `pagination_loop`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api { .. } => "api",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::Redirect { .. } => "redirect",
+            Error::Decode { .. } => "decode",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::ClientSetup { .. } => "client_setup",
+            Error::NotConfigured { .. } => "not_configured",
+            Error::SharedLimitUnavailable { .. } => "shared_limit_unavailable",
+            Error::Unsupported { .. } => "unsupported",
+            Error::ResponseTooComplex { .. } => "response_too_complex",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::PaginationLoop { .. } => "pagination_loop",
+        }
+    }
+
     /// The HTTP status the error came with, if any.
     pub fn status(&self) -> Option<http::StatusCode> {
         match self {

@@ -5,6 +5,7 @@
 //! crate's own business (not API).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -309,8 +310,19 @@ pub struct ClientConfig {
     pub(crate) rate_limit: RateLimitSetting,
     pub(crate) user_agent: String,
     pub(crate) http: Option<reqwest::Client>,
+    pub(crate) on_request: Option<RequestHook>,
     #[cfg(feature = "redis")]
     pub(crate) shared_limit: Option<crate::SharedLimit>,
+}
+
+/// A request hook ([`ClientConfig::on_request`]); `Debug` names no closure.
+#[derive(Clone)]
+pub(crate) struct RequestHook(pub(crate) Arc<dyn Fn(&mut http::request::Parts) + Send + Sync>);
+
+impl fmt::Debug for RequestHook {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("RequestHook")
+    }
 }
 
 impl ClientConfig {
@@ -328,9 +340,35 @@ impl ClientConfig {
             rate_limit: RateLimitSetting::ProviderDefault,
             user_agent: concat!("inbox-bindings/", env!("CARGO_PKG_VERSION")).to_string(),
             http: None,
+            on_request: None,
             #[cfg(feature = "redis")]
             shared_limit: None,
         }
+    }
+
+    /// Calls `hook` on every attempt's request just before it is sent (a
+    /// retry is an attempt), inside the attempt's span: to add a
+    /// `traceparent` from the current span, a header of your own. The hook
+    /// sees the method, URI and headers (the credential's marked
+    /// sensitive); it may change the headers only: a changed method or URI,
+    /// or an extension added, is
+    /// [`Error::InvalidInput`], and nothing is
+    /// sent.
+    ///
+    /// ```
+    /// use inbox_bindings::ClientConfig;
+    ///
+    /// let config = ClientConfig::new("key").on_request(|parts| {
+    ///     parts.headers.insert("x-request-source", http::HeaderValue::from_static("billing-worker"));
+    /// });
+    /// # let _ = config;
+    /// ```
+    pub fn on_request(
+        mut self,
+        hook: impl Fn(&mut http::request::Parts) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_request = Some(RequestHook(Arc::new(hook)));
+        self
     }
 
     /// Another server than the spec's first (HTTPS, or plain HTTP on loopback only).

@@ -243,7 +243,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_things", true)
+                .call(&client.client, request, "list_things", "/things", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ThingPage,
@@ -377,7 +377,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "touch_thing", true)
+                .call(&client.client, request, "touch_thing", "/things/{thingId}", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Thing,
@@ -472,7 +472,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "rename_thing_deprecated", true)
+                .call(
+                    &client.client,
+                    request,
+                    "rename_thing_deprecated",
+                    "/things/{thingId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::Thing,
@@ -562,7 +568,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_note", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_note",
+                    "/boxes/{box}/notes/{noteNumber}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::GetNoteResponse,

@@ -112,7 +112,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "search_things", true)
+                .call(&client.client, request, "search_things", "/things", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::SearchThingsResponse,
@@ -181,7 +181,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_thing", false)
+                .call(&client.client, request, "create_thing", "/things", false)
                 .await?;
             ::inbox_bindings::__private::finish::<types::Thing, ()>(received)
         }

@@ -199,7 +199,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_items", true)
+                .call(&client.client, request, "list_items", "/items", true)
                 .await?;
             ::inbox_bindings::__private::finish::<types::ListItemsResponse, ()>(received)
         }
@@ -265,7 +265,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_item", false)
+                .call(&client.client, request, "create_item", "/items", false)
                 .await?;
             ::inbox_bindings::__private::finish::<types::Item, ()>(received)
         }
@@ -330,7 +330,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_item", true)
+                .call(&client.client, request, "delete_item", "/items/{itemId}", true)
                 .await?;
             ::inbox_bindings::__private::finish::<(), ()>(received)
         }
@@ -405,7 +405,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_note", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_note",
+                    "/items/{itemId}/notes/{noteId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<types::GetNoteResponse, ()>(received)
         }
@@ -475,7 +481,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "archive_item", true)
+                .call(
+                    &client.client,
+                    request,
+                    "archive_item",
+                    "/items/{itemId}/archive",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ArchiveItemResponse,
@@ -542,7 +554,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "touch_counter", true)
+                .call(
+                    &client.client,
+                    request,
+                    "touch_counter",
+                    "/counters/{counterId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::TouchCounterResponse,

@@ -134,7 +134,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_thing", true)
+                .call(&client.client, request, "get_thing", "/things/{thingId}", true)
                 .await?;
             ::inbox_bindings::__private::finish::<types::Thing, ()>(received)
         }

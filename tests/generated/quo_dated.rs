@@ -302,7 +302,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_contacts", true)
+                .call(&client.client, request, "list_contacts", "/contacts", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListContactsResponse,
@@ -462,7 +462,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_users", true)
+                .call(&client.client, request, "list_users", "/users", true)
                 .await?;
             ::inbox_bindings::__private::finish::<types::ListUsersResponse, ()>(received)
         }
@@ -564,7 +564,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_webhooks", true)
+                .call(&client.client, request, "list_webhooks", "/webhooks", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListWebhooksResponse,
@@ -627,7 +627,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_webhook", true)
+                .call(
+                    &client.client,
+                    request,
+                    "delete_webhook",
+                    "/webhooks/{webhookId}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<(), ()>(received)
         }
@@ -727,7 +733,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_webhook_events", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_webhook_events",
+                    "/webhooks/{webhookId}/events",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListWebhookEventsResponse,
@@ -857,7 +869,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "mark_conversation_as_read", true)
+                .call(
+                    &client.client,
+                    request,
+                    "mark_conversation_as_read",
+                    "/conversations/{conversationId}/mark-as-read",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::MarkConversationAsReadResponse,
@@ -929,7 +947,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "retry_message", false)
+                .call(
+                    &client.client,
+                    request,
+                    "retry_message",
+                    "/messages/{messageId}/retry",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::RetryMessageResponse,
@@ -1022,7 +1046,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_calls", true)
+                .call(&client.client, request, "list_calls", "/calls", true)
                 .await?;
             ::inbox_bindings::__private::finish::<types::ListCallsResponse, ()>(received)
         }

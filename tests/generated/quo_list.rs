@@ -131,7 +131,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "list_conversations_v1", true)
+                .call(
+                    &client.client,
+                    request,
+                    "list_conversations_v1",
+                    "/v1/conversations",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<
                 types::ListConversationsV1Response,

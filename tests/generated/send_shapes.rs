@@ -215,7 +215,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "find_notes", true)
+                .call(&client.client, request, "find_notes", "/notes", true)
                 .await?;
             ::inbox_bindings::__private::finish::<
                 ::std::vec::Vec<types::Note>,
@@ -315,7 +315,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "create_note", false)
+                .call(&client.client, request, "create_note", "/notes", false)
                 .await?;
             ::inbox_bindings::__private::finish::<types::Note, types::ApiError>(received)
         }
@@ -391,7 +391,7 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "delete_note", true)
+                .call(&client.client, request, "delete_note", "/notes/{noteId}", true)
                 .await?;
             ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
         }
@@ -466,7 +466,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "export_note", false)
+                .call(
+                    &client.client,
+                    request,
+                    "export_note",
+                    "/notes/{noteId}/export",
+                    false,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<types::Job, types::ApiError>(received)
         }
@@ -549,7 +555,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "get_conversation", true)
+                .call(
+                    &client.client,
+                    request,
+                    "get_conversation",
+                    "/conversations/{conversation}",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<types::Job, types::ApiError>(received)
         }
@@ -621,7 +633,13 @@ pub mod builder {
             let request = self.request()?;
             let received = client
                 .inner
-                .call(&client.client, request, "read_conversation", true)
+                .call(
+                    &client.client,
+                    request,
+                    "read_conversation",
+                    "/conversations/{conversation}/read",
+                    true,
+                )
                 .await?;
             ::inbox_bindings::__private::finish::<(), types::ApiError>(received)
         }

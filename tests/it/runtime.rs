@@ -520,7 +520,7 @@ async fn the_credential_appears_in_no_output() {
         "{traced}"
     );
     assert!(
-        traced.contains("status=401") && traced.contains("attempt=1"),
+        traced.contains("http.response.status_code=401") && traced.contains("inbox.attempts=1"),
         "{traced}"
     );
     outputs.push(traced);
@@ -639,4 +639,142 @@ fn only_a_server_error_can_be_added_to_the_retry_policy() {
         policy.extra_statuses,
         [http::StatusCode::INTERNAL_SERVER_ERROR]
     );
+}
+
+#[tokio::test]
+async fn the_request_hook_adds_headers_on_every_attempt_and_changes_nothing_else() {
+    let server = server_with(
+        ResponseTemplate::new(503),
+        1,
+        ResponseTemplate::new(200).set_body_json(conversation()),
+    )
+    .await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let client = quo(&server, |c| {
+        c.retry(quick_retries()).on_request(move |parts| {
+            log.lock()
+                .unwrap()
+                .push((parts.method.clone(), parts.uri.path().to_string()));
+            assert!(parts.headers.get("authorization").unwrap().is_sensitive());
+            parts.headers.insert(
+                "traceparent",
+                http::HeaderValue::from_static(
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                ),
+            );
+        })
+    });
+    client
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        received.len(),
+        2,
+        "a retry is an attempt: the hook ran again"
+    );
+    for request in &received {
+        assert!(request.headers.get("traceparent").is_some());
+        assert_eq!(request.headers.get("authorization").unwrap(), "quo-key");
+    }
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(
+        seen.lock().unwrap()[0].1,
+        "/v1/conversations/CN1/mark-as-read"
+    );
+
+    // A hook that changes where the request goes sends nothing.
+    let server = server_with(ResponseTemplate::new(200), 1, ResponseTemplate::new(200)).await;
+    let client = quo(&server, |c| {
+        c.on_request(|parts| parts.uri = "http://127.0.0.2:9/elsewhere".parse().unwrap())
+    });
+    let error = client
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("only headers may change"),
+        "{error}"
+    );
+    let client = quo(&server, |c| {
+        c.on_request(|parts| parts.method = http::Method::DELETE)
+    });
+    assert!(client
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .is_err());
+    assert_eq!(requests(&server).await, 0);
+}
+
+#[tokio::test]
+async fn the_call_span_follows_opentelemetry_http_client_conventions() {
+    let captured = captured_tracing();
+    let server = server_with(
+        ResponseTemplate::new(503),
+        1,
+        ResponseTemplate::new(200).set_body_json(conversation()),
+    )
+    .await;
+    let port = server.address().port();
+    let client = quo(&server, |c| c.retry(quick_retries()));
+    // Only what this call wrote: the log is the process's, ports are reused.
+    let before = captured.text().len();
+    client
+        .mark_conversation_as_read_v1()
+        .conversation_id("CN1")
+        .send()
+        .await
+        .unwrap();
+    let text = captured.text()[before..].to_string();
+    let ours: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            line.contains(&format!("server.port={port}"))
+                && line.contains("inbox.operation=\"mark_conversation_as_read_v1\"")
+                && line.contains("close")
+        })
+        .collect();
+    let call = [
+        "otel.name=POST /v1/conversations/{conversationId}/mark-as-read",
+        "otel.kind=\"client\"",
+        "http.request.method=POST",
+        "server.address=\"127.0.0.1\"",
+        "url.template=\"/v1/conversations/{conversationId}/mark-as-read\"",
+        "inbox.provider=\"quo\"",
+        "inbox.operation=\"mark_conversation_as_read_v1\"",
+        "http.response.status_code=200",
+        "inbox.attempts=2",
+    ];
+    let closed_call = ours
+        .iter()
+        .find(|line| !line.contains("attempt{"))
+        .unwrap_or_else(|| panic!("no closed call span:\n{}", ours.join("\n")));
+    for field in call {
+        assert!(closed_call.contains(field), "{field} in {closed_call}");
+    }
+    // One child span per attempt: the first a 503 (its error type), the
+    // second a resend.
+    let attempts: Vec<&&str> = ours
+        .iter()
+        .filter(|line| line.contains("attempt{"))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{}", ours.join("\n"));
+    assert!(attempts
+        .iter()
+        .any(|line| line.contains("http.request.resend_count=0")
+            && line.contains("http.response.status_code=503")
+            && line.contains("error.type=\"503\"")));
+    assert!(attempts
+        .iter()
+        .any(|line| line.contains("http.request.resend_count=1")
+            && line.contains("http.response.status_code=200")));
 }

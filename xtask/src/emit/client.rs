@@ -424,6 +424,7 @@ fn send_fn(types: &Types, operation: &Operation, operation_types: &OperationType
         None => quote!(()),
     };
     let id = operation_name(&operation.id);
+    let template = &operation.path;
     let idempotent = operation.idempotent;
     let doc = format!(
         "Sends a `{}` request to `{}`.\n\nParameters were checked against the spec when set; \
@@ -442,7 +443,7 @@ fn send_fn(types: &Types, operation: &Operation, operation_types: &OperationType
         pub async fn send(self) -> ::std::result::Result<::inbox_bindings::Response<#success>, ::inbox_bindings::Error> {
             let client = self.client;
             let request = self.request()?;
-            let received = client.inner.call(&client.client, request, #id, #idempotent).await?;
+            let received = client.inner.call(&client.client, request, #id, #template, #idempotent).await?;
             ::inbox_bindings::__private::finish::<#success, #error>(received)
         }
     }
