@@ -27,32 +27,16 @@ struct Step {
     outcome: Result<String, String>,
 }
 
+// The `inbox` command's table printer: one copy for both.
+#[path = "../src/bin/inbox/table.rs"]
+mod table_printer;
+
 fn table(headers: &[&str], rows: &[Vec<String>]) {
-    let widths: Vec<usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([h.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("  {}", padded.join("  "));
+    let layout = table_printer::Layout {
+        indent: 2,
+        rule: true,
     };
-    line(headers.iter().map(|h| h.to_string()).collect());
-    line(widths.iter().map(|w| "-".repeat(*w)).collect());
-    for row in rows {
-        line(row.clone());
-    }
-    println!();
+    println!("{}", table_printer::render(headers, rows, layout));
 }
 
 fn env(name: &str) -> Option<String> {

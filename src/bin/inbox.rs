@@ -5,56 +5,30 @@
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use futures_util::{StreamExt, TryStreamExt};
 use inbox_bindings::fake::Fakes;
 use inbox_bindings::{BulkReport, ConversationRef, Error, Inbox, Provider};
 
+#[path = "inbox/table.rs"]
+mod table;
 #[path = "inbox/webhooks.rs"]
 mod webhooks;
 
-/// The help's closing text: every provider's variables, from the registry.
-fn after_help() -> String {
-    let mut credentials = Vec::new();
-    let mut webhook_keys = Vec::new();
-    let mut base_urls = Vec::new();
-    let mut others = Vec::new();
-    for env in Provider::ALL.iter().filter_map(|provider| provider.env()) {
-        credentials.push(env.credential.to_string());
-        webhook_keys.push(format!("  {} ({})", env.webhook_key, env.webhook_key_form));
-        base_urls.push(env.base_url.to_string());
-        others.extend(
-            env.others
-                .iter()
-                .map(|(name, what)| format!("  {name}: {what}")),
-        );
-    }
-    format!(
-        "Credentials come only from the environment (never from arguments, which show
-in process lists): {}.
-Webhook keys:
-{}
-Base URLs: {}.
-{}
+/// The help's closing text.
+const AFTER_HELP: &str = "\
+Credentials and webhook keys come only from the environment (an argument
+shows in process lists: given as one, it is refused); base URLs and other
+settings from either (\"Provider variables\" above).
 With --fake, every command runs against fakes started in-process, with no
 account.
 
-Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).",
-        credentials.join(", "),
-        webhook_keys.join("\n"),
-        base_urls.join(", "),
-        if others.is_empty() {
-            String::new()
-        } else {
-            format!("Also:\n{}\n", others.join("\n"))
-        },
-    )
-}
+Exit status: 0 success, 1 some reference failed, 2 bad input (nothing sent).";
 
 /// List conversations, read and reply, and mark them read or unread on
 /// Partoo, Quo and TextUs.
 #[derive(Parser, Debug)]
-#[command(name = "inbox", version, after_help = after_help())]
+#[command(name = "inbox", version, after_help = AFTER_HELP)]
 struct Cli {
     /// Run against fake providers started in-process (seeded: partoo:1..25,
     /// quo:CN1..CN10, textus:abc, def, ghi, jkl, mno).
@@ -63,8 +37,29 @@ struct Cli {
     /// Print JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// Log the crate's retries, waits and calls to standard error (-v: info,
+    /// -vv: debug, -vvv: trace; RUST_LOG, e.g. `inbox_bindings=debug`,
+    /// overrides). Warnings are shown without it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A provider, as an argument: one of the registry's, listed in `--help`
+/// and in completions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ProviderArg(Provider);
+
+impl clap::ValueEnum for ProviderArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static VARIANTS: std::sync::OnceLock<Vec<ProviderArg>> = std::sync::OnceLock::new();
+        VARIANTS.get_or_init(|| Provider::ALL.into_iter().map(ProviderArg).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.as_str()))
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,11 +71,11 @@ enum Command {
         inbox --fake conversations partoo quo textus --limit 50"
     )]
     Conversations {
-        /// Providers to list (partoo, quo, textus); also `--provider`.
-        providers: Vec<String>,
+        /// Providers to list; also `--provider`.
+        providers: Vec<ProviderArg>,
         /// A provider to list (repeatable).
         #[arg(long = "provider")]
-        provider: Vec<String>,
+        provider: Vec<ProviderArg>,
         /// Only conversations unread for the credential's user (where the
         /// provider keeps that state: Partoo, TextUs).
         #[arg(long)]
@@ -135,6 +130,14 @@ enum Command {
     /// customers write (each verified with the fake's key).
     #[command(after_help = "Example:\n  inbox --fake listen")]
     Listen,
+    /// Print a shell completion script (providers and subcommands included).
+    #[command(
+        after_help = "Example:\n  inbox completions bash > ~/.local/share/bash-completion/completions/inbox"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -148,9 +151,9 @@ enum WebhooksCommand {
         QUO_WEBHOOK_KEY=whsec_… inbox webhooks verify --provider quo --at 2026-04-13T12:00:05Z < delivery.http"
     )]
     Verify {
-        /// partoo, quo or textus.
+        /// Whose delivery it is.
         #[arg(long)]
-        provider: String,
+        provider: ProviderArg,
         /// The captured request (`-` or none: standard input).
         capture: Option<String>,
         /// Verify as if the clock read this time (RFC 3339 or Unix seconds):
@@ -164,8 +167,9 @@ enum WebhooksCommand {
 struct Marking {
     /// Conversation references (`-` or none: standard input).
     references: Vec<String>,
-    /// How many calls at once (each provider's rate limit still applies).
-    #[arg(long, default_value_t = 8)]
+    /// How many calls at once, at least 1 (each provider's rate limit still
+    /// applies).
+    #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     concurrency: usize,
 }
 
@@ -303,10 +307,115 @@ fn printable_json(value: &impl serde::Serialize) -> String {
     out
 }
 
+/// The provider variables as clap read them (argument or environment);
+/// set once in `main`.
+static VARIABLES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+    std::sync::OnceLock::new();
+
+/// A provider variable's value, unless unset or blank.
 fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
+    VARIABLES
+        .get()
+        .and_then(|variables| variables.get(name).cloned())
+        .or_else(|| std::env::var(name).ok())
         .filter(|value| !value.trim().is_empty())
+}
+
+/// Every variable of every provider, declared as an argument reading it
+/// (`--partoo-api-key`, shown as `[env: PARTOO_API_KEY]`): secrets (credentials, webhook
+/// keys) with their values hidden, and refused as arguments.
+fn variables() -> Vec<(&'static str, bool, String)> {
+    let mut variables = Vec::new();
+    for provider in Provider::ALL {
+        let Some(env) = provider.env() else { continue };
+        variables.push((
+            env.credential,
+            true,
+            format!("The {provider} credential (environment only)"),
+        ));
+        variables.push((env.base_url, false, format!("Another {provider} server")));
+        variables.push((
+            env.webhook_key,
+            true,
+            format!(
+                "The {provider} webhook key (environment only): {}",
+                env.webhook_key_form
+            ),
+        ));
+        for (name, what) in env.others {
+            variables.push((*name, false, format!("{provider}: {what}")));
+        }
+    }
+    variables
+}
+
+/// The command line: the derived one plus each provider variable.
+fn command() -> clap::Command {
+    let mut command = Cli::command();
+    for (variable, secret, help) in variables() {
+        command = command.arg(
+            clap::Arg::new(variable)
+                .long(variable.to_lowercase().replace('_', "-"))
+                .env(variable)
+                .hide_env_values(true)
+                .hide_possible_values(true)
+                .value_name(if secret { "SECRET" } else { "VALUE" })
+                .help(help)
+                .help_heading("Provider variables")
+                .global(true),
+        );
+    }
+    command
+}
+
+/// The variables from the parsed command line; a secret given as an
+/// argument (it would show in process lists) is refused.
+fn read_variables(matches: &clap::ArgMatches) -> Result<(), Refused> {
+    let mut read = std::collections::HashMap::new();
+    for (variable, secret, _) in variables() {
+        let Some(value) = matches.get_one::<String>(variable) else {
+            continue;
+        };
+        if secret && matches.value_source(variable) == Some(clap::parser::ValueSource::CommandLine)
+        {
+            return Err(Refused(format!(
+                "{variable} is read from the environment only: an argument shows in process lists"
+            )));
+        }
+        read.insert(variable.to_string(), value.clone());
+    }
+    let _ = VARIABLES.set(read);
+    Ok(())
+}
+
+/// Logging to standard error: the crate's warnings always, more with `-v`;
+/// `RUST_LOG` (targets and levels, `inbox_bindings=debug`) overrides.
+fn init_logging(verbose: u8) -> Result<(), Refused> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter: tracing_subscriber::filter::Targets = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => spec
+            .parse()
+            .map_err(|e| Refused(format!("RUST_LOG {:?}: {e}", printable(&spec))))?,
+        _ => {
+            let level = match verbose {
+                0 => tracing::Level::WARN,
+                1 => tracing::Level::INFO,
+                2 => tracing::Level::DEBUG,
+                _ => tracing::Level::TRACE,
+            };
+            tracing_subscriber::filter::Targets::new().with_target("inbox_bindings", level)
+        }
+    };
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
+        .with(filter)
+        .try_init()
+        .map_err(|e| Refused(format!("cannot log: {e}")))
 }
 
 fn refused(error: Error) -> Refused {
@@ -317,50 +426,25 @@ fn refused(error: Error) -> Refused {
 const FAKE_USER: &str = "cli";
 
 /// An inbox over `providers`: the fakes' with --fake, else configured from
-/// the environment (`Inbox::from_env_for`).
+/// the environment (or the arguments naming its variables).
 fn inbox_for(providers: &[Provider], fakes: &Option<Fakes>) -> Result<Inbox, Refused> {
     match fakes {
         Some(fakes) => Ok(fakes.inbox_of(providers.iter().copied(), FAKE_USER)),
-        None => Inbox::from_env_for(providers).map_err(refused),
+        None => Inbox::from_vars(providers, env).map_err(refused),
     }
 }
 
 fn print_table(headers: &[&str], rows: &[Vec<String>]) {
-    let widths: Vec<usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([h.len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        println!("{}", padded.join("  ").trim_end());
-    };
-    line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-    for row in rows {
-        line(row);
-    }
+    print!("{}", table::render(headers, rows, table::Layout::default()));
 }
 
 /// The providers a listing covers: those named, else every one with a
 /// credential (every fake with --fake).
-fn providers_for(named: &[String], fakes: &Option<Fakes>) -> Result<Vec<Provider>, Refused> {
-    let mut providers = Vec::new();
-    for name in named {
-        let provider: Provider = name
-            .parse()
-            .map_err(|e: inbox_bindings::UnknownProvider| Refused(printable(&e.to_string())))?;
-        if !providers.contains(&provider) {
-            providers.push(provider);
+fn providers_for(named: &[ProviderArg], fakes: &Option<Fakes>) -> Result<Vec<Provider>, Refused> {
+    let mut providers: Vec<Provider> = Vec::new();
+    for ProviderArg(provider) in named {
+        if !providers.contains(provider) {
+            providers.push(*provider);
         }
     }
     if providers.is_empty() {
@@ -384,7 +468,7 @@ struct ConversationJson<'a> {
 }
 
 async fn conversations(
-    named: &[String],
+    named: &[ProviderArg],
     unread: bool,
     limit: Option<usize>,
     json: bool,
@@ -658,7 +742,7 @@ async fn mark(
                 bar.set_message(reference.to_string());
             }
         };
-    let concurrency = marking.concurrency.max(1);
+    let concurrency = marking.concurrency;
     let report: BulkReport = if read {
         inbox
             .mark_read_many_with_progress(&references, concurrency, progress)
@@ -720,7 +804,13 @@ async fn mark(
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    if let Err(Refused(message)) = read_variables(&matches).and_then(|()| init_logging(cli.verbose))
+    {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
     let fakes = if cli.fake {
         Some(Fakes::start(FAKE_USER).await)
     } else {
@@ -734,7 +824,7 @@ async fn main() -> ExitCode {
             all,
             limit,
         } => {
-            let named: Vec<String> = providers.iter().chain(provider).cloned().collect();
+            let named: Vec<ProviderArg> = providers.iter().chain(provider).copied().collect();
             let limit = (!*all).then_some(*limit);
             conversations(&named, *unread, limit, cli.json, &fakes).await
         }
@@ -750,7 +840,11 @@ async fn main() -> ExitCode {
             provider,
             capture,
             at,
-        }) => webhooks::verify(provider, capture.as_deref(), at.as_deref(), cli.json),
+        }) => webhooks::verify(provider.0, capture.as_deref(), at.as_deref(), cli.json),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut command(), "inbox", &mut std::io::stdout());
+            Ok(true)
+        }
         Command::Listen => match &fakes {
             Some(fakes) => webhooks::listen(fakes, cli.json).await,
             None => Err(Refused(

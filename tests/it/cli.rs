@@ -512,9 +512,12 @@ fn webhooks_verify_refuses_bad_input_with_exit_2() {
             "{says}: {output}"
         );
     }
+    // An unknown provider is clap's refusal, listing the registry's.
     let output = inbox_verify("slack", "TEXTUS_WEBHOOK_KEY", &key, &[], &raw);
     assert!(
-        output.starts_with("exit 2\n") && output.contains("unknown provider"),
+        output.starts_with("exit 2\n")
+            && output.contains("invalid value 'slack' for '--provider <PROVIDER>'")
+            && output.contains("[possible values: partoo, quo, textus]"),
         "{output}"
     );
     // A scheme that signs no time says `--at` changes nothing, instead of
@@ -690,4 +693,129 @@ async fn a_reply_against_a_real_api_needs_write() {
     assert!(output.starts_with("exit 0\n"), "{output}");
     assert!(output.contains("\"id\": \"9\""), "{output}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[test]
+fn clap_refuses_a_zero_concurrency_and_an_unknown_provider() {
+    let output = inbox(
+        &["--fake", "mark-read", "--concurrency", "0", "partoo:1"],
+        "",
+    );
+    assert!(
+        output.starts_with("exit 2\n") && output.contains("--concurrency") && output.contains("0"),
+        "{output}"
+    );
+    assert!(!output.contains("marked"), "nothing ran: {output}");
+    let output = inbox(&["--fake", "conversations", "gmail"], "");
+    assert!(
+        output.starts_with("exit 2\n") && output.contains("[possible values: partoo, quo, textus]"),
+        "{output}"
+    );
+}
+
+#[test]
+fn provider_variables_are_arguments_with_their_environment_shown_and_secrets_refused() {
+    let help = inbox(&["--help"], "");
+    for shown in [
+        "--partoo-api-key <SECRET>",
+        "[env: PARTOO_API_KEY]",
+        "--quo-base-url <VALUE>",
+        "[env: TEXTUS_ACCOUNT]",
+        "[env: TEXTUS_WEBHOOK_KEY]",
+    ] {
+        assert!(help.contains(shown), "{shown}\n{help}");
+    }
+    // A value set in the environment is never printed by the help.
+    let output = Command::new(env!("CARGO_BIN_EXE_inbox"))
+        .arg("--help")
+        .env("QUO_API_KEY", "sentinel-key-value")
+        .env("QUO_BASE_URL", "http://127.0.0.1:9/sentinel-url")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("sentinel"), "{text}");
+    // A secret given as an argument is refused before anything runs.
+    let output = inbox(&["--quo-api-key", "k", "conversations", "quo"], "");
+    assert!(
+        output.starts_with("exit 2\n")
+            && output.contains("QUO_API_KEY is read from the environment only"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn a_base_url_argument_reaches_the_server() {
+    let server = partoo_answering(
+        200,
+        serde_json::json!({"conversations": [], "count": 0, "next_cursor": null}),
+    )
+    .await;
+    let uri = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_inbox"))
+            .args(["conversations", "partoo", "--partoo-base-url", &uri])
+            .env("PARTOO_API_KEY", "cli-test-key")
+            .env_remove("PARTOO_BASE_URL")
+            .output()
+            .unwrap();
+        format!(
+            "exit {}\n{}{}",
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+    .await
+    .unwrap();
+    assert!(output.starts_with("exit 0\n"), "{output}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[test]
+fn verbose_logs_retries_and_rust_log_is_checked() {
+    // Nothing listens there: every attempt fails to connect (never sent,
+    // so resent), and -v shows each retry on standard error.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let run = |arguments: &[&str], rust_log: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_inbox"));
+        command
+            .args(arguments)
+            .env("PARTOO_API_KEY", "cli-test-key")
+            .env("PARTOO_BASE_URL", format!("http://{closed}"))
+            .env_remove("RUST_LOG");
+        if let Some(spec) = rust_log {
+            command.env("RUST_LOG", spec);
+        }
+        let output = command.output().unwrap();
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let quiet = run(&["mark-read", "partoo:1"], None);
+    assert!(!quiet.contains("retrying"), "{quiet}");
+    let verbose = run(&["-v", "mark-read", "partoo:1"], None);
+    assert!(verbose.contains("retrying"), "{verbose}");
+    let by_env = run(&["mark-read", "partoo:1"], Some("inbox_bindings=info"));
+    assert!(by_env.contains("retrying"), "{by_env}");
+    let bad = run(&["mark-read", "partoo:1"], Some("inbox_bindings=loud"));
+    assert!(bad.contains("error: RUST_LOG"), "{bad}");
+}
+
+#[test]
+fn completions_list_subcommands_and_providers() {
+    let output = inbox(&["completions", "bash"], "");
+    assert!(output.starts_with("exit 0\n"), "{output}");
+    for word in [
+        "conversations",
+        "mark-read",
+        "partoo",
+        "quo",
+        "textus",
+        "--partoo-base-url",
+    ] {
+        assert!(output.contains(word), "{word}");
+    }
+    let output = inbox(&["completions", "tcsh"], "");
+    assert!(output.starts_with("exit 2\n"), "{output}");
 }

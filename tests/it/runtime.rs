@@ -380,6 +380,7 @@ pub(crate) fn captured_tracing() -> &'static Captured {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(captured.clone())
+            .with_ansi(false)
             .with_max_level(tracing::Level::DEBUG)
             .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
             .finish();
@@ -757,7 +758,7 @@ async fn the_call_span_follows_opentelemetry_http_client_conventions() {
     let closed_call = ours
         .iter()
         .find(|line| !line.contains("attempt{"))
-        .unwrap_or_else(|| panic!("no closed call span:\n{}", ours.join("\n")));
+        .unwrap_or_else(|| panic!("no closed call span:\n{}\nall:\n{text}", ours.join("\n")));
     for field in call {
         assert!(closed_call.contains(field), "{field} in {closed_call}");
     }

@@ -156,7 +156,7 @@ fn shown(result: Result<Box<dyn AnyEvent>, WebhookError>, json: bool) -> Result<
 
 /// `inbox webhooks verify --provider P [FILE] [--at T]`.
 pub fn verify(
-    provider: &str,
+    provider: Provider,
     file: Option<&str>,
     at: Option<&str>,
     json: bool,
@@ -183,9 +183,6 @@ pub fn verify(
         )));
     }
     let capture = parse_capture(&raw)?;
-    let provider: Provider = provider
-        .parse()
-        .map_err(|e: inbox_bindings::UnknownProvider| Refused(printable(&e.to_string())))?;
     let variable = provider
         .env()
         .map(|env| env.webhook_key)
