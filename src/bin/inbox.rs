@@ -130,6 +130,9 @@ enum Command {
     /// customers write (each verified with the fake's key).
     #[command(after_help = "Example:\n  inbox --fake listen")]
     Listen,
+    /// Fake providers as a process, for tests written in any language.
+    #[command(subcommand)]
+    Fake(FakeCommand),
     /// Print a shell completion script (providers and subcommands included).
     #[command(
         after_help = "Example:\n  inbox completions bash > ~/.local/share/bash-completion/completions/inbox"
@@ -160,6 +163,29 @@ enum WebhooksCommand {
         /// a capture older than the timestamp window.
         #[arg(long)]
         at: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FakeCommand {
+    /// Start every provider's fake on 127.0.0.1 and print one JSON line:
+    /// each one's base URL, the user's credential and the webhook key. Then
+    /// read commands from standard input, one per line, each answered by a
+    /// JSON line: `receive <provider:id> <text>` (a contact writes: stored,
+    /// delivered as the provider's signed webhook), `settle` (wait until
+    /// every delivery has finished), `requests` (how many requests each
+    /// fake received). The fakes stop when standard input closes.
+    #[command(
+        after_help = "Example:\n  inbox fake serve --user alice --webhooks http://127.0.0.1:8080/hooks\n\n\
+        With --webhooks URL, each fake posts its deliveries to URL/<provider> (loopback only)."
+    )]
+    Serve {
+        /// The user every fake knows (its credential is printed).
+        #[arg(long, default_value = "test")]
+        user: String,
+        /// A loopback receiver: each fake posts to `URL/<provider>`.
+        #[arg(long, value_name = "URL")]
+        webhooks: Option<String>,
     },
 }
 
@@ -420,6 +446,95 @@ fn init_logging(verbose: u8) -> Result<(), Refused> {
 
 fn refused(error: Error) -> Refused {
     Refused(printable(&error.to_string()))
+}
+
+/// `inbox fake serve`: the fakes until standard input closes.
+async fn serve_fakes(user: &str, webhooks: Option<&str>, _json: bool) -> Result<bool, Refused> {
+    if let Some(url) = webhooks {
+        let parsed = url::Url::parse(url)
+            .map_err(|e| Refused(format!("--webhooks {:?}: {e}", printable(url))))?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name == "localhost",
+            None => false,
+        };
+        if !loopback || !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Refused(format!(
+                "--webhooks {:?}: fakes deliver to loopback http(s) receivers only",
+                printable(url)
+            )));
+        }
+    }
+    let fakes = Fakes::start(user).await;
+    let mut providers = serde_json::Map::new();
+    for fake in fakes.iter() {
+        if let Some(url) = webhooks {
+            fake.subscribe_webhooks(&format!(
+                "{}/{}",
+                url.trim_end_matches('/'),
+                fake.provider()
+            ));
+        }
+        providers.insert(
+            fake.provider().to_string(),
+            serde_json::json!({
+                "base_url": fake.base_url(),
+                "credential": fake.credential(user),
+                "webhook_key": fake.webhook_key(),
+                "conversations": fake.conversation_refs().iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }),
+        );
+    }
+    println!(
+        "{}",
+        serde_json::json!({"user": user, "providers": providers})
+    );
+    let _ = std::io::stdout().flush();
+    // Standard input is read on a thread of its own: the fakes keep
+    // serving on this runtime meanwhile.
+    let (lines, mut incoming) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(line) = incoming.recv().await {
+        let line = line.trim();
+        let answer = match line.split_once(' ').unwrap_or((line, "")) {
+            ("", _) => continue,
+            ("receive", rest) => match rest.trim().split_once(' ') {
+                Some((reference, text)) => match reference.parse::<ConversationRef>() {
+                    Ok(reference) => match fakes.receive(&reference, text) {
+                        Ok(()) => serde_json::json!({"received": reference.to_string()}),
+                        Err(error) => serde_json::json!({"error": error.to_string()}),
+                    },
+                    Err(error) => serde_json::json!({"error": error.to_string()}),
+                },
+                None => serde_json::json!({"error": "usage: receive <provider:id> <text>"}),
+            },
+            ("settle", _) => {
+                fakes.settled().await;
+                serde_json::json!({"settled": true})
+            }
+            ("requests", _) => {
+                let mut counts = serde_json::Map::new();
+                for fake in fakes.iter() {
+                    counts.insert(fake.provider().to_string(), fake.requests().len().into());
+                }
+                serde_json::json!({"requests": counts})
+            }
+            (other, _) => serde_json::json!({
+                "error": format!("unknown command {:?} (receive, settle, requests)", printable(other))
+            }),
+        };
+        println!("{answer}");
+        let _ = std::io::stdout().flush();
+    }
+    Ok(true)
 }
 
 /// The user `--fake` acts as.
@@ -841,6 +956,9 @@ async fn main() -> ExitCode {
             capture,
             at,
         }) => webhooks::verify(provider.0, capture.as_deref(), at.as_deref(), cli.json),
+        Command::Fake(FakeCommand::Serve { user, webhooks }) => {
+            serve_fakes(user, webhooks.as_deref(), cli.json).await
+        }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut command(), "inbox", &mut std::io::stdout());
             Ok(true)

@@ -20,6 +20,15 @@ pub trait Fake: Send + Sync + 'static {
     /// The base URL to point a client at.
     fn base_url(&self) -> String;
 
+    /// The credential of `user`, if the fake has them.
+    fn credential(&self, user: &str) -> Option<String>;
+
+    /// The key its webhook deliveries verify with (the fake's own).
+    fn webhook_key(&self) -> String;
+
+    /// Every request received so far.
+    fn requests(&self) -> Vec<super::RecordedRequest>;
+
     /// An inbox client acting as `user` (TextUs: in the fake's account).
     /// Panics if `user` was not added.
     fn inbox_client(&self, user: &str) -> Arc<dyn InboxClient>;
@@ -62,6 +71,18 @@ macro_rules! impl_fake {
 
             fn base_url(&self) -> String {
                 $fake::base_url(self)
+            }
+
+            fn credential(&self, user: &str) -> Option<String> {
+                self.state.users.credential(user).map(str::to_string)
+            }
+
+            fn webhook_key(&self) -> String {
+                $fake::webhook_key(self)
+            }
+
+            fn requests(&self) -> Vec<$crate::fake::RecordedRequest> {
+                $fake::requests(self)
             }
 
             fn inbox_client(&self, user: &str) -> std::sync::Arc<dyn $crate::InboxClient> {

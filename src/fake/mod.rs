@@ -30,9 +30,11 @@
 //! ```
 
 mod fakes;
+mod script;
 pub mod webhooks;
 
 pub use fakes::{Fake, Fakes};
+pub use script::{Route, Times, Unmet};
 
 /// Each provider's fake (the registry in `src/provider.rs`).
 macro_rules! fake_modules {
@@ -156,6 +158,27 @@ pub enum Fault {
     Stall(Duration),
     /// Start the normal answer, then cut the body off halfway.
     Truncate,
+    /// Answer exactly this, instead of the fake's own answer (a body the
+    /// provider might send one day, a header it adds).
+    Respond {
+        /// The status.
+        status: u16,
+        /// The headers, in order.
+        headers: Vec<(String, String)>,
+        /// The body, as sent.
+        body: Vec<u8>,
+    },
+}
+
+impl Fault {
+    /// A [`Fault::Respond`] of JSON (`content-type: application/json`).
+    pub fn json(status: u16, body: &serde_json::Value) -> Fault {
+        Fault::Respond {
+            status,
+            headers: vec![("content-type".to_string(), "application/json".to_string())],
+            body: serde_json::to_vec(body).expect("JSON serializes"),
+        }
+    }
 }
 
 /// What a provider's handler answers.
@@ -193,6 +216,10 @@ pub(crate) trait Handler: Send + Sync + 'static {
 struct Controls {
     log: Vec<RecordedRequest>,
     faults: VecDeque<Fault>,
+    /// Faults for the requests of a route, before the global ones.
+    route_faults: Vec<(Route, VecDeque<Fault>)>,
+    /// How many requests of each route the test expects.
+    expectations: Vec<(Route, Times)>,
     limit: Option<(usize, Duration)>,
     windows: HashMap<String, VecDeque<Instant>>,
     latency: Duration,
@@ -209,6 +236,13 @@ impl Drop for Server {
     fn drop(&mut self) {
         // Aborting the accept loop drops its JoinSet, which aborts every connection.
         self.task.abort();
+        // Expectations are checked here, as wiremock's are, unless the test
+        // is already failing (a second panic would abort the process).
+        if !std::thread::panicking() {
+            if let Err(unmet) = self.verify() {
+                panic!("{unmet}");
+            }
+        }
     }
 }
 
@@ -302,6 +336,40 @@ impl Server {
         controls.faults.extend(std::iter::repeat_n(fault, times));
     }
 
+    pub fn inject_on(&self, route: Route, fault: Fault, times: usize) {
+        let mut controls = self.controls.lock().expect("not poisoned");
+        let faults = std::iter::repeat_n(fault, times);
+        match controls
+            .route_faults
+            .iter_mut()
+            .find(|(known, _)| *known == route)
+        {
+            Some((_, queue)) => queue.extend(faults),
+            None => controls.route_faults.push((route, faults.collect())),
+        }
+    }
+
+    pub fn expect(&self, route: Route, times: Times) {
+        self.controls
+            .lock()
+            .expect("not poisoned")
+            .expectations
+            .push((route, times));
+    }
+
+    pub fn verify(&self) -> Result<(), Unmet> {
+        let controls = self
+            .controls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let unmet = script::unmet(&controls.expectations, &controls.log);
+        if unmet.is_empty() {
+            Ok(())
+        } else {
+            Err(Unmet(unmet))
+        }
+    }
+
     pub fn set_rate_limit(&self, limit: Option<(usize, Duration)>) {
         let mut controls = self.controls.lock().expect("not poisoned");
         controls.limit = limit;
@@ -348,7 +416,12 @@ async fn serve(
     let (fault, limited) = {
         let mut controls = controls.lock().expect("not poisoned");
         controls.log.push(recorded.clone());
-        let fault = controls.faults.pop_front();
+        let routed = controls
+            .route_faults
+            .iter_mut()
+            .find(|(route, queue)| !queue.is_empty() && route.matches_request(&recorded))
+            .and_then(|(_, queue)| queue.pop_front());
+        let fault = routed.or_else(|| controls.faults.pop_front());
         let limited = match (controls.limit, handler.caller(&recorded)) {
             (Some((allowed, period)), Some(caller)) if fault.is_none() => {
                 let now = Instant::now();
@@ -393,6 +466,23 @@ async fn serve(
             Ok(respond(handler.handle(&recorded), false))
         }
         Some(Fault::Truncate) => Ok(respond(handler.handle(&recorded), true)),
+        Some(Fault::Respond {
+            status,
+            headers,
+            body,
+        }) => {
+            let mut builder = hyper::Response::builder().status(status);
+            for (name, value) in &headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            builder
+                .body(
+                    Full::new(Bytes::from(body))
+                        .map_err(|never| match never {})
+                        .boxed(),
+                )
+                .map_err(std::io::Error::other)
+        }
     }
 }
 
@@ -430,6 +520,26 @@ macro_rules! accessors {
             /// Makes the next `times` requests fail with `fault`.
             pub fn inject(&self, fault: super::Fault, times: usize) {
                 self.server.inject(fault, times);
+            }
+
+            /// Makes the next `times` requests of `route` meet `fault` (a
+            /// route's faults come before [`inject`](Self::inject)'s).
+            pub fn inject_on(&self, route: super::Route, fault: super::Fault, times: usize) {
+                self.server.inject_on(route, fault, times);
+            }
+
+            /// Expects `times` requests of `route` (`2`, `1..=3`, `1..`) by
+            /// the time the fake is dropped: dropping it panics otherwise,
+            /// naming each expectation not met (unless the test is already
+            /// failing). [`verify`](Self::verify) checks earlier.
+            pub fn expect(&self, route: super::Route, times: impl Into<super::Times>) {
+                self.server.expect(route, times.into());
+            }
+
+            /// Whether every [`expect`](Self::expect)ation is met by the
+            /// requests received so far.
+            pub fn verify(&self) -> Result<(), super::Unmet> {
+                self.server.verify()
             }
 
             /// Answers every request only after `latency` (a slow provider).

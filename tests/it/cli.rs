@@ -819,3 +819,74 @@ fn completions_list_subcommands_and_providers() {
     let output = inbox(&["completions", "tcsh"], "");
     assert!(output.starts_with("exit 2\n"), "{output}");
 }
+
+#[tokio::test]
+async fn fake_serve_runs_the_fakes_for_another_process() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inbox"))
+        .args(["fake", "serve", "--user", "ada"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let started: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(started["user"], "ada");
+    for provider in ["partoo", "quo", "textus"] {
+        let fake = &started["providers"][provider];
+        assert!(
+            fake["base_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://127.0.0.1:"),
+            "{fake}"
+        );
+        assert!(fake["webhook_key"]
+            .as_str()
+            .is_some_and(|key| !key.is_empty()));
+    }
+    // Another program talks to it with what it printed.
+    let partoo = &started["providers"]["partoo"];
+    let client = inbox_bindings::partoo::Client::with_config(
+        inbox_bindings::ClientConfig::new(partoo["credential"].as_str().unwrap())
+            .base_url(partoo["base_url"].as_str().unwrap()),
+    )
+    .unwrap();
+    let page = client.list_conversations().send().await.unwrap();
+    assert!(!page.conversations.is_empty());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"receive quo:CN1 Is it ready?\nreceive quo:CN404 x\nsettle\nrequests\nbogus\n")
+        .unwrap();
+    drop(stdin); // closing standard input stops the fakes
+    let answers: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(&line.unwrap()).unwrap())
+        .collect();
+    assert_eq!(answers[0], serde_json::json!({"received": "quo:CN1"}));
+    assert!(
+        answers[1]["error"].as_str().unwrap().contains("CN404"),
+        "{}",
+        answers[1]
+    );
+    assert_eq!(answers[2], serde_json::json!({"settled": true}));
+    assert_eq!(answers[3]["requests"]["partoo"], 1);
+    assert!(answers[4]["error"]
+        .as_str()
+        .unwrap()
+        .contains("unknown command"));
+    assert!(child.wait().unwrap().success());
+
+    // Deliveries go to loopback only.
+    let output = inbox(
+        &["fake", "serve", "--webhooks", "https://example.com/hooks"],
+        "",
+    );
+    assert!(
+        output.starts_with("exit 2\n") && output.contains("loopback"),
+        "{output}"
+    );
+}

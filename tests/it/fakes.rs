@@ -472,3 +472,129 @@ async fn dropping_a_fake_shuts_it_down() {
         .unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_routed_fault_meets_only_its_route() {
+    use inbox_bindings::fake::Route;
+    let fake = partoo().await;
+    let client = inbox_bindings::partoo::Client::with_config(
+        fake.config("alice").retry(RetryPolicy::none()),
+    )
+    .unwrap();
+    fake.inject_on(Route::get("/conversations"), Fault::Status(500), 1);
+    // Another route is answered normally, and does not use the fault up.
+    client
+        .read_conversation()
+        .conversation_id(1)
+        .body(READ)
+        .send()
+        .await
+        .unwrap();
+    let error = client.list_conversations().send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    // Once: the next listing is normal.
+    assert!(client.list_conversations().send().await.is_ok());
+}
+
+#[tokio::test]
+async fn a_canned_answer_is_sent_as_given() {
+    use inbox_bindings::fake::Route;
+    let fake = FakeQuo::builder()
+        .conversation_ids(["CN1"])
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let client =
+        inbox_bindings::quo::Client::with_config(fake.config("alice").retry(RetryPolicy::none()))
+            .unwrap();
+    // A status the provider may one day send, with a header and a body of
+    // the shape the crate decodes.
+    fake.inject_on(
+        Route::get("/v1/conversations"),
+        Fault::Respond {
+            status: 418,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("x-request-id".into(), "req-canned".into()),
+            ],
+            body: br#"{"message": "I am a teapot", "code": "0418", "status": 418}"#.to_vec(),
+        },
+        1,
+    );
+    let error = client
+        .list_conversations_v1()
+        .max_results(10)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(418), "{error:?}");
+    assert_eq!(error.message(), Some("I am a teapot"));
+    assert_eq!(error.request_id().as_deref(), Some("req-canned"));
+    // And a 200 of the fake's choosing, decoded.
+    fake.inject_on(
+        Route::get("/v1/conversations"),
+        Fault::json(
+            200,
+            &serde_json::json!({"data": [], "totalItems": 0, "nextPageToken": null}),
+        ),
+        1,
+    );
+    let page = client
+        .list_conversations_v1()
+        .max_results(10)
+        .send()
+        .await
+        .unwrap();
+    assert!(page.data.is_empty());
+}
+
+#[tokio::test]
+async fn expectations_are_checked_when_the_fake_is_dropped() {
+    use inbox_bindings::fake::Route;
+    let fake = partoo().await;
+    let client = fake.client("alice");
+    fake.expect(Route::get("/conversations"), 1);
+    fake.expect(Route::post("/conversations/{id}/read"), 1..);
+    fake.expect(Route::any(), 2..=3);
+    client.list_conversations().send().await.unwrap();
+    assert!(fake.verify().is_err(), "not marked yet");
+    client
+        .read_conversation()
+        .conversation_id(4)
+        .body(READ)
+        .send()
+        .await
+        .unwrap();
+    fake.verify().unwrap();
+    drop(fake); // met: no panic
+
+    let fake = partoo().await;
+    fake.expect(Route::post("/messages"), 1);
+    fake.expect(Route::get("/conversations"), 0);
+    fake.client("alice")
+        .list_conversations()
+        .send()
+        .await
+        .unwrap();
+    let unmet = fake.verify().unwrap_err();
+    assert_eq!(unmet.0.len(), 2, "{unmet}");
+    assert!(
+        unmet
+            .to_string()
+            .contains("POST /messages: expected exactly 1, received 0"),
+        "{unmet}"
+    );
+    assert!(
+        unmet
+            .to_string()
+            .contains("GET /conversations: expected exactly 0, received 1"),
+        "{unmet}"
+    );
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(fake)));
+    let message = dropped.unwrap_err();
+    let message = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
+    assert!(message.contains("expectations were not met"), "{message}");
+}
