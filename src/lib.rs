@@ -5,28 +5,47 @@
 //! in `openapi/`, normalized by `cargo xtask codegen`), one module per
 //! provider behind a cargo feature of the same name.
 //!
+//! Every call is a future for [Tokio](https://tokio.rs) (the HTTP stack is
+//! reqwest's); the snippets use `futures_util::TryStreamExt` for streams.
+//!
 //! # A map
 //!
+//! - **The inbox**: [`Inbox`] over any of the three ([`Inbox::from_env`]
+//!   reads `PARTOO_API_KEY`, `QUO_API_KEY`, `TEXTUS_TOKEN`: [`Provider::env`]),
+//!   its [`Conversation`]s and [`Message`]s, replies sent at most once,
+//!   read state ([`ReadState`], [`ConversationRef`]: `partoo:12345`,
+//!   `quo:CN123abc`, `textus:JYnJBY`) and bulk marking ([`BulkReport`]).
 //! - **Which client**: [`partoo::Client`], [`quo::Client`], [`textus::Client`];
 //!   one builder method per operation, `types` for every body.
 //! - **Configuration**: one [`ClientConfig`] for all of them: the
 //!   [`Credential`], another base URL, timeouts, a [`RetryPolicy`], a
-//!   [`RateLimit`] (each provider's documented one by default), your own
-//!   `reqwest::Client` ([`runtime::http_client_builder`]).
+//!   [`RateLimit`] (each provider's documented one by default), a request
+//!   hook ([`ClientConfig::on_request`]), your own `reqwest::Client`
+//!   ([`runtime::http_client_builder`]).
 //! - **Calls**: `send()` returns a [`Response`] (derefs to the decoded body;
 //!   status, headers, request id) or an [`Error`]: bad input is refused
 //!   before sending ([`Error::InvalidInput`] names the parameter), a provider
 //!   error keeps its typed body ([`Error::api_body`]), and
-//!   [`Error::is_retryable`] says whether resending is safe.
+//!   [`Error::is_retryable`] says whether resending is safe. Each call is one
+//!   `tracing` span by OpenTelemetry's HTTP client conventions, with a child
+//!   per attempt.
 //! - **Pagination**: `.stream()` (items) and `.pages()` on every list that
 //!   follows its provider's cursor convention ([`pagination`]).
-//! - **Read state**: [`ReadState`] on every client, [`ConversationRef`]
-//!   (`partoo:12345`, `quo:CN123abc`, `textus:JYnJBY`), and [`Inbox`] for
-//!   many conversations across providers at once ([`BulkReport`]).
+//! - **Webhooks** (feature `webhooks`): each provider's `webhooks::Verifier`
+//!   checks a delivery's signature and decodes its `webhooks::Event`;
+//!   [`verifier_for`] and [`AnyVerifier`]/[`AnyEvent`] do it for any
+//!   provider; a [`Delivery`] keeps the body whatever the event decodes to
+//!   ([`Delivery::unfit`]); [`ReplayGuard`] tells replays apart; every
+//!   event reads as one [`InboxEvent`] ([`InboxEventSource`]).
+//! - **Many processes, one key** (feature `redis`): `SharedLimit` shares the
+//!   rate limit and pauses through Redis or Valkey
+//!   (`ClientConfig::shared_limit`).
 //! - **What the server sends**: every enum of a response has an `Unknown`
 //!   fallback ([`ExtensibleEnum`]); every timestamp is a [`Timestamp`].
 //! - **Testing your code**: [`fake`] (feature `fake`) runs stateful fakes of
-//!   the three providers on loopback.
+//!   the three providers on loopback (`fake::Fakes` for all of them at once,
+//!   routed faults and expectations), and `fake::webhooks::sign` signs a body
+//!   as a provider does.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,6 +71,13 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! # Feature flags
+#![cfg_attr(feature = "document-features", doc = document_features::document_features!())]
+#![cfg_attr(
+    not(feature = "document-features"),
+    doc = "Listed on docs.rs (built with the `document-features` feature), and in `Cargo.toml`."
+)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
