@@ -38,7 +38,7 @@ struct Shared {
     /// The limit and pauses shared through Redis, and the interval between
     /// two requests it keeps (`None`: pauses only).
     #[cfg(feature = "redis")]
-    shared_limit: Option<(crate::shared::SharedKeys, Option<Duration>)>,
+    shared_limit: Option<(crate::shared::SharedKeys, Option<(Duration, Duration)>)>,
     /// How long a shared rate key lives once idle: the rate's period.
     #[cfg(feature = "redis")]
     idle_expiry: Duration,
@@ -160,13 +160,14 @@ impl Runtime {
                 // Slots 1% further apart than the rate: across processes,
                 // timers and networks jitter by milliseconds, and a strict
                 // rolling window counts one request that lands 1 ms early.
-                let interval = match limit {
+                let pace = match limit {
                     Some(limit) if limit.requests() > 0 => {
-                        Some(limit.period().mul_f64(1.01) / limit.requests())
+                        let interval = limit.interval().mul_f64(1.01);
+                        Some((interval, interval * limit.burst().saturating_sub(1)))
                     }
                     _ => None,
                 };
-                Some((shared.keys(provider.provider.as_str(), secret), interval))
+                Some((shared.keys(provider.provider.as_str(), secret), pace))
             }
         };
         #[cfg(feature = "redis")]
@@ -186,9 +187,19 @@ impl Runtime {
                         MAX_RATE_LIMIT_PERIOD.as_secs(),
                     )));
                 }
-                // Evenly spaced (no burst): never more than the limit in any window.
-                let quota = Quota::with_period(period / requests.get())
-                    .ok_or_else(|| Error::invalid("the rate limit period is too short"))?;
+                let burst = NonZeroU32::new(limit.burst())
+                    .filter(|burst| *burst <= requests)
+                    .ok_or_else(|| {
+                        Error::invalid_parameter(
+                            "rate_limit.burst",
+                            format!("must be within 1..={requests}, not {}", limit.burst()),
+                        )
+                    })?;
+                // A burst, then evenly spaced: never more than the limit in
+                // any window (`RateLimit::interval`).
+                let quota = Quota::with_period(limit.interval())
+                    .ok_or_else(|| Error::invalid("the rate limit period is too short"))?
+                    .allow_burst(burst);
                 Some(RateLimiter::direct(quota))
             }
         };
@@ -271,7 +282,7 @@ impl Runtime {
         deadline: Instant,
     ) -> Result<Option<Option<Box<crate::shared::Reservation>>>, Error> {
         use crate::shared::{Admission, RunError};
-        let Some((keys, interval)) = &self.shared.shared_limit else {
+        let Some((keys, pace)) = &self.shared.shared_limit else {
             return Ok(None);
         };
         // The longest pause this client itself writes (a 429's Retry-After
@@ -284,7 +295,7 @@ impl Runtime {
         loop {
             let budget = deadline.saturating_duration_since(Instant::now());
             match keys
-                .acquire(*interval, budget, self.shared.idle_expiry, max_pause)
+                .acquire(*pace, budget, self.shared.idle_expiry, max_pause)
                 .await
             {
                 Ok(Admission::After(wait, reservation)) => {

@@ -142,6 +142,12 @@ pub use webhook::{
     DEFAULT_WEBHOOK_TOLERANCE,
 };
 
+/// The `redis` crate this one is built with, to build the client or
+/// connection manager a [`SharedLimit`] may use
+/// ([`SharedLimit::from_client`]) at the same version.
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis;
 /// The HTTP client library the crate runs on, for
 /// [`ClientConfig::http_client`] (start from
 /// [`runtime::http_client_builder`]) and [`runtime::http_client_builder`]'s

@@ -88,12 +88,53 @@ pub struct Server {
 pub struct RateLimit {
     requests: u32,
     period: Duration,
+    burst: u32,
 }
 
 impl RateLimit {
-    /// `requests` per `period`, the period kept as given (1.5 s is 1.5 s).
+    /// `requests` per `period`, the period kept as given (1.5 s is 1.5 s),
+    /// evenly spaced (no burst).
     pub const fn new(requests: u32, period: Duration) -> Self {
-        RateLimit { requests, period }
+        RateLimit {
+            requests,
+            period,
+            burst: 1,
+        }
+    }
+
+    /// Up to `burst` requests at once, and still never more than
+    /// `requests` in any `period`: the rest are spaced by
+    /// `period / (requests - burst + 1)`. A burst costs sustained pace (a
+    /// window limit of 1,000 per 5 minutes with a burst of 100 sends 100 at
+    /// once, then one every 333 ms instead of every 300 ms). At least 1 (no
+    /// burst, the default) and at most `requests`, checked when a client is
+    /// built; kept by the in-process limiter and by a shared one alike.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use inbox_bindings::RateLimit;
+    ///
+    /// let textus = RateLimit::new(1_000, Duration::from_secs(300)).with_burst(100);
+    /// assert_eq!(textus.interval(), Duration::from_secs(300) / 901);
+    /// assert_eq!(RateLimit::new(1_000, Duration::from_secs(300)).interval(), Duration::from_millis(300));
+    /// ```
+    pub const fn with_burst(mut self, burst: u32) -> Self {
+        self.burst = burst;
+        self
+    }
+
+    /// How many requests may go at once.
+    pub const fn burst(&self) -> u32 {
+        self.burst
+    }
+
+    /// The spacing of requests past the burst (zero for a limit of no
+    /// requests or a burst out of range, which building a client refuses).
+    pub fn interval(&self) -> Duration {
+        match self.requests.checked_sub(self.burst) {
+            Some(rest) if self.burst >= 1 => self.period / (rest + 1),
+            _ => Duration::ZERO,
+        }
     }
 
     /// `requests` per second.

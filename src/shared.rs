@@ -63,20 +63,77 @@ pub enum WhenUnavailable {
 /// not here (the URL is only checked).
 #[derive(Clone)]
 pub struct SharedLimit {
-    client: redis::Client,
+    backend: Backend,
     /// `host:port` (never the password), for messages.
     server: String,
     prefix: String,
     /// The deployment secret keying the credential's fingerprint, if any.
     fingerprint_key: Option<Arc<secrecy::SecretString>>,
+    /// A scope shared by several credentials of one account, instead of
+    /// the credential's fingerprint.
+    scope: Option<String>,
     operation_timeout: Duration,
     when_unavailable: WhenUnavailable,
     state: Arc<State>,
 }
 
+/// Where the limit is kept: one server, or a Redis Cluster.
+#[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per SharedLimit, made once; its clones share the connection"
+)]
+enum Backend {
+    Server(redis::Client),
+    Cluster(redis::cluster::ClusterClient),
+}
+
+/// A connection to either: each reconnects itself (the manager; the
+/// cluster connection, which also follows slot moves).
+#[derive(Clone)]
+enum Connection {
+    Server(redis::aio::ConnectionManager),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Connection {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        command: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        match self {
+            Connection::Server(connection) => connection.req_packed_command(command),
+            Connection::Cluster(connection) => connection.req_packed_command(command),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        match self {
+            Connection::Server(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+            Connection::Cluster(connection) => {
+                connection.req_packed_commands(pipeline, offset, count)
+            }
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Connection::Server(connection) => connection.get_db(),
+            Connection::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
 /// What clones share: the connection and Redis's health.
 struct State {
-    connection: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+    connection: tokio::sync::OnceCell<Connection>,
     /// Redis is not tried again before this.
     down_until: Mutex<Option<Instant>>,
     /// A warning was logged for the current outage.
@@ -93,6 +150,7 @@ impl fmt::Debug for SharedLimit {
                 "fingerprint_key",
                 &self.fingerprint_key.as_ref().map(|_| "***"),
             )
+            .field("scope", &self.scope)
             .field("operation_timeout", &self.operation_timeout)
             .field("when_unavailable", &self.when_unavailable)
             .finish()
@@ -103,36 +161,171 @@ impl fmt::Debug for SharedLimit {
 /// past its own deadline either).
 pub const MAX_SHARED_LIMIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A server as messages name it: `host:port`, never a password.
+fn describe(info: &redis::ConnectionInfo) -> String {
+    match info.addr() {
+        redis::ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
+        redis::ConnectionAddr::TcpTls { host, port, .. } => format!("{host}:{port} (TLS)"),
+        redis::ConnectionAddr::Unix(path) => path.display().to_string(),
+        _ => "(another transport)".to_string(),
+    }
+}
+
 impl SharedLimit {
     /// A shared limit kept in the Redis (or Valkey) server at `url`
-    /// (`redis://[:password@]host:port[/db]`, `rediss://` for TLS is not
-    /// built in). The URL is checked here; nothing is connected yet.
+    /// (`redis://[:password@]host:port[/db]`; with the `redis-tls` feature
+    /// also `rediss://`, TLS by rustls with the platform's certificates, as
+    /// managed Redis services require). The URL is checked here; nothing is
+    /// connected yet.
     pub fn redis(url: &str) -> Result<SharedLimit, Error> {
+        if url.starts_with("rediss:") && !cfg!(feature = "redis-tls") {
+            return Err(Error::invalid_parameter(
+                "redis_url",
+                "rediss:// (TLS) needs the `redis-tls` feature",
+            ));
+        }
         let client = redis::Client::open(url).map_err(|_| {
             Error::invalid_parameter(
                 "redis_url",
-                "not a Redis URL (redis://[:password@]host:port[/db])",
+                "not a Redis URL (redis://[:password@]host:port[/db], rediss:// for TLS)",
             )
         })?;
-        let info = client.get_connection_info();
-        let server = match &info.addr() {
-            redis::ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
-            redis::ConnectionAddr::Unix(path) => path.display().to_string(),
-            _ => "(TLS)".to_string(),
+        SharedLimit::from_client(client)
+    }
+
+    /// A shared limit over TLS to a server whose certificate chains to
+    /// `root_certificates_pem` (a private CA, PEM) instead of the platform's
+    /// roots; `url` is `rediss://…` (feature `redis-tls`).
+    #[cfg(feature = "redis-tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-tls")))]
+    pub fn redis_with_root_certificates(
+        url: &str,
+        root_certificates_pem: &[u8],
+    ) -> Result<SharedLimit, Error> {
+        if !url.starts_with("rediss:") {
+            return Err(Error::invalid_parameter(
+                "redis_url",
+                "a root certificate is for TLS: the URL must be rediss://",
+            ));
+        }
+        let client = redis::Client::build_with_tls(
+            url,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root_certificates_pem.to_vec()),
+            },
+        )
+        .map_err(|error| {
+            Error::invalid_parameter(
+                "redis_url",
+                format!(
+                    "not a Redis TLS URL and root certificate ({:?})",
+                    error.kind()
+                ),
+            )
+        })?;
+        SharedLimit::from_client(client)
+    }
+
+    /// A shared limit on a `redis::Client` you built (its own TLS
+    /// certificates, a Unix socket, RESP3). Clones share one connection,
+    /// made at the first call.
+    pub fn from_client(client: redis::Client) -> Result<SharedLimit, Error> {
+        let server = describe(client.get_connection_info());
+        Ok(SharedLimit::with(
+            Backend::Server(client),
+            server,
+            tokio::sync::OnceCell::new(),
+        ))
+    }
+
+    /// A shared limit kept in a Redis Cluster, reached through any of its
+    /// `nodes` (`redis://host:port`, each; the cluster tells the rest).
+    /// Every key of one limit shares a hash tag, so each script runs on the
+    /// one node that owns its slot; the connection follows slot moves.
+    pub fn redis_cluster(nodes: &[&str]) -> Result<SharedLimit, Error> {
+        let invalid = || {
+            Error::invalid_parameter(
+                "redis_url",
+                "the cluster's nodes: one redis:// URL each, at least one",
+            )
         };
-        Ok(SharedLimit {
-            client,
+        if nodes.is_empty() {
+            return Err(invalid());
+        }
+        let mut infos = Vec::new();
+        for node in nodes {
+            if node.starts_with("rediss:") && !cfg!(feature = "redis-tls") {
+                return Err(Error::invalid_parameter(
+                    "redis_url",
+                    "rediss:// (TLS) needs the `redis-tls` feature",
+                ));
+            }
+            infos.push(
+                redis::IntoConnectionInfo::into_connection_info(*node).map_err(|_| invalid())?,
+            );
+        }
+        let server = format!("cluster of {}", describe(&infos[0]));
+        let client = redis::cluster::ClusterClient::new(infos).map_err(|_| invalid())?;
+        Ok(SharedLimit::with(
+            Backend::Cluster(client),
+            server,
+            tokio::sync::OnceCell::new(),
+        ))
+    }
+
+    /// A shared limit on a connection manager you already run: no second
+    /// connection. `client` names the server in messages and is never
+    /// connected while the manager lives (the manager reconnects itself).
+    pub fn from_connection_manager(
+        client: redis::Client,
+        manager: redis::aio::ConnectionManager,
+    ) -> SharedLimit {
+        let server = describe(client.get_connection_info());
+        SharedLimit::with(
+            Backend::Server(client),
+            server,
+            tokio::sync::OnceCell::new_with(Some(Connection::Server(manager))),
+        )
+    }
+
+    fn with(
+        backend: Backend,
+        server: String,
+        connection: tokio::sync::OnceCell<Connection>,
+    ) -> SharedLimit {
+        SharedLimit {
+            backend,
             server,
             prefix: "inbox-bindings".to_string(),
             fingerprint_key: None,
+            scope: None,
             operation_timeout: Duration::from_millis(100),
             when_unavailable: WhenUnavailable::default(),
             state: Arc::new(State {
-                connection: tokio::sync::OnceCell::new(),
+                connection,
                 down_until: Mutex::new(None),
                 warned: AtomicBool::new(false),
             }),
-        })
+        }
+    }
+
+    /// Shares one limit among every credential given this scope (letters,
+    /// digits, `-`, `_` and `.`, at most 64), instead of one per credential:
+    /// for a provider that limits an account, not a key, used with several
+    /// keys. Processes agree on a scope by its name; the keys hold the name,
+    /// not a credential.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), inbox_bindings::Error> {
+    /// use inbox_bindings::SharedLimit;
+    ///
+    /// let shared = SharedLimit::redis("redis://127.0.0.1:6379/")?.scope("acme-textus");
+    /// # let _ = shared; Ok(()) }
+    /// ```
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
     }
 
     /// What a call does when Redis does not answer (default: limit in
@@ -198,6 +391,19 @@ impl SharedLimit {
                 "letters, digits, `-`, `_`, `.` and `:`, 1 to 64 of them",
             ));
         }
+        if let Some(scope) = &self.scope {
+            let valid = !scope.is_empty()
+                && scope.len() <= 64
+                && scope
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if !valid {
+                return Err(Error::invalid_parameter(
+                    "shared_limit.scope",
+                    "letters, digits, `-`, `_` and `.`, 1 to 64 of them",
+                ));
+            }
+        }
         if self
             .fingerprint_key
             .as_ref()
@@ -239,8 +445,12 @@ impl SharedLimit {
             .iter()
             .map(|byte| format!("{byte:02x}"))
             .collect();
-        // One hash tag: both keys in one cluster slot.
-        let base = format!("{}:{{{provider}:{fingerprint}}}", self.prefix);
+        // One hash tag: every key in one cluster slot. A scope stands for
+        // the credential's fingerprint.
+        let base = match &self.scope {
+            Some(scope) => format!("{}:{{{provider}:scope:{scope}}}", self.prefix),
+            None => format!("{}:{{{provider}:{fingerprint}}}", self.prefix),
+        };
         SharedKeys {
             limit: self.clone(),
             rate: format!("{base}:rate"),
@@ -249,23 +459,41 @@ impl SharedLimit {
         }
     }
 
-    async fn connection(&self) -> Result<redis::aio::ConnectionManager, Unavailable> {
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.operation_timeout))
-            .set_response_timeout(Some(self.operation_timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(Duration::from_millis(200));
+    async fn connection(&self) -> Result<Connection, Unavailable> {
+        // redis's rustls takes the process's crypto provider, and panics
+        // when none is installed and the build has both of rustls's: then
+        // this crate's (aws-lc-rs) is installed, as `redis-tls` documents. A
+        // provider the program installed is kept.
+        #[cfg(feature = "redis-tls")]
+        if self.server.ends_with("(TLS)") && rustls::crypto::CryptoProvider::get_default().is_none()
+        {
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        }
         self.state
             .connection
             .get_or_try_init(|| async {
-                tokio::time::timeout(
-                    self.operation_timeout,
-                    redis::aio::ConnectionManager::new_with_config(self.client.clone(), config),
-                )
-                .await
-                .map_err(|_| Unavailable::new("connecting timed out", None))?
-                .map_err(|error| Unavailable::new("cannot connect", Some(error)))
+                let connecting = async {
+                    match &self.backend {
+                        Backend::Server(client) => {
+                            let config = redis::aio::ConnectionManagerConfig::new()
+                                .set_connection_timeout(Some(self.operation_timeout))
+                                .set_response_timeout(Some(self.operation_timeout))
+                                .set_number_of_retries(1)
+                                .set_min_delay(Duration::from_millis(10))
+                                .set_max_delay(Duration::from_millis(200));
+                            redis::aio::ConnectionManager::new_with_config(client.clone(), config)
+                                .await
+                                .map(Connection::Server)
+                        }
+                        Backend::Cluster(client) => {
+                            client.get_async_connection().await.map(Connection::Cluster)
+                        }
+                    }
+                };
+                tokio::time::timeout(self.operation_timeout, connecting)
+                    .await
+                    .map_err(|_| Unavailable::new("connecting timed out", None))?
+                    .map_err(|error| Unavailable::new("cannot connect", Some(error)))
             })
             .await
             .cloned()
@@ -411,14 +639,15 @@ impl From<Unavailable> for RunError {
 /// than this much of the shared rate (and they give it back when dropped).
 pub const MAX_RESERVE_AHEAD: Duration = Duration::from_secs(5);
 
-/// Reserves the next slot (GCRA, no burst), after any pause: a slot given
+/// Reserves the next slot (GCRA with a burst tolerance), after any pause: a slot given
 /// back by a cancelled call (a hole) when one is free, else the one after
 /// the theoretical arrival time.
 /// KEYS: rate (theoretical arrival time, µs), pause (until, µs), holes
 /// (a sorted set of slots given back, µs).
 /// ARGV: emission interval (µs; 0: no rate, pauses only), the longest wait
 /// the caller accepts (µs), idle expiry beyond the slot (ms), the longest
-/// pause this crate writes (µs), the furthest ahead it reserves (µs).
+/// pause this crate writes (µs), the furthest ahead it reserves (µs), the
+/// burst tolerance (µs: `(burst - 1) × interval`; 0 spaces every request).
 /// Stored values past what this crate ever writes are clamped (and
 /// rewritten): a pause or arrival time set by anything else cannot stop
 /// calls for longer than the crate's own.
@@ -432,7 +661,8 @@ local idle = tonumber(ARGV[3])
 local clamped = 0
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-local tat_cap = now + tonumber(ARGV[5]) + interval
+local tolerance = tonumber(ARGV[6] or '0') or 0
+local tat_cap = now + tonumber(ARGV[5]) + interval + tolerance
 if tat ~= tat or tat > tat_cap then
   tat = tat_cap
   clamped = 1
@@ -457,11 +687,13 @@ if interval > 0 then
   end
 end
 local start = floor
-if tat > start then start = tat end
+local due = tat - tolerance
+if due > start then start = due end
+if tat < floor then tat = floor end
 local wait = start - now
 if wait > max_wait then return {0, wait, clamped, 0} end
 if interval > 0 then
-  local next = start + interval
+  local next = tat + interval
   redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.floor((next - now) / 1000) + idle)
 end
 return {1, wait, clamped, start}
@@ -609,18 +841,22 @@ impl Drop for Reservation {
 }
 
 impl SharedKeys {
-    /// Reserves a slot at `interval` per request (`None`: pauses only),
-    /// accepting a wait of at most `budget` and reserving at most
-    /// [`MAX_RESERVE_AHEAD`] ahead; the longest pause this client writes
-    /// bounds what a stored pause may hold it for.
+    /// Reserves a slot at `interval` per request with a burst `tolerance`
+    /// (`None`: pauses only), accepting a wait of at most `budget` and
+    /// reserving at most [`MAX_RESERVE_AHEAD`] ahead; the longest pause this
+    /// client writes bounds what a stored pause may hold it for.
     pub async fn acquire(
         &self,
-        interval: Option<Duration>,
+        pace: Option<(Duration, Duration)>,
         budget: Duration,
         idle_expiry: Duration,
         max_pause: Duration,
     ) -> Result<Admission, RunError> {
         let max_wait = budget.min(MAX_RESERVE_AHEAD);
+        let (interval, tolerance) = match pace {
+            Some((interval, tolerance)) => (Some(interval), tolerance),
+            None => (None, Duration::ZERO),
+        };
         let reply = self
             .limit
             .run(
@@ -632,6 +868,7 @@ impl SharedKeys {
                     idle_expiry.as_millis().min(u128::from(u32::MAX)) as u64,
                     micros(max_pause),
                     micros(MAX_RESERVE_AHEAD),
+                    micros(tolerance),
                 ],
                 budget,
             )

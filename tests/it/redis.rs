@@ -803,3 +803,255 @@ async fn writing_a_shared_pause_is_bounded_by_the_calls_deadline() {
     // loaded machine).
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
 }
+
+/// A client of `fake` as `user` at `limit`, sharing it through `shared`
+/// when given, with a call timeout that refuses a slot it cannot reach.
+fn limited(
+    fake: &FakePartoo,
+    user: &str,
+    limit: RateLimit,
+    shared: Option<&SharedLimit>,
+) -> inbox_bindings::partoo::Client {
+    let mut config = fake
+        .config(user)
+        .rate_limit(limit)
+        .call_timeout(Duration::from_millis(600));
+    if let Some(shared) = shared {
+        config = config.shared_limit(shared.clone());
+    }
+    inbox_bindings::partoo::Client::with_config(config).unwrap()
+}
+
+/// Marks `calls` conversations at once; how many went through, and
+/// whether every refusal was a call never sent for want of a slot.
+async fn at_once(client: &inbox_bindings::partoo::Client, calls: i64) -> usize {
+    let outcomes: Vec<Result<(), Error>> = futures_util::stream::iter(1..=calls)
+        .map(|id| mark(client, id))
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for outcome in &outcomes {
+        if let Err(error) = outcome {
+            assert!(
+                matches!(
+                    error,
+                    Error::Timeout {
+                        request_sent: false,
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+        }
+    }
+    outcomes.iter().filter(|outcome| outcome.is_ok()).count()
+}
+
+#[tokio::test]
+async fn a_burst_goes_at_once_in_process_and_through_redis() {
+    let redis = RedisServer::start();
+    let fake = FakePartoo::builder()
+        .conversations(20)
+        .user("alice", "key-a")
+        .user("bob", "key-b")
+        .start()
+        .await;
+    // 4 per 20 s: without a burst one call every 5 s (one goes within the
+    // 600 ms deadline); with a burst of 3, three at once, the rest spaced by
+    // 10 s (20 s / (4 - 3 + 1)), so still never more than 4 in 20 s.
+    let window = RateLimit::new(4, Duration::from_secs(20));
+    assert_eq!(at_once(&limited(&fake, "alice", window, None), 6).await, 1);
+    let bursty = window.with_burst(3);
+    assert_eq!(bursty.interval(), Duration::from_secs(10));
+    assert_eq!(at_once(&limited(&fake, "alice", bursty, None), 6).await, 3);
+    let shared = SharedLimit::redis(&redis.url()).unwrap();
+    assert_eq!(
+        at_once(&limited(&fake, "bob", bursty, Some(&shared)), 6).await,
+        3
+    );
+    // Another process's client on the same key finds the burst spent.
+    let other = SharedLimit::redis(&redis.url()).unwrap();
+    assert_eq!(
+        at_once(&limited(&fake, "bob", bursty, Some(&other)), 2).await,
+        0
+    );
+    // A burst outside 1..=requests is refused when the client is built.
+    for burst in [0, 5] {
+        let config = fake.config("bob").rate_limit(window.with_burst(burst));
+        let error = inbox_bindings::partoo::Client::with_config(config).unwrap_err();
+        assert!(error.to_string().contains("rate_limit.burst"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn a_scope_shares_one_limit_among_credentials() {
+    let redis = RedisServer::start();
+    let fake = FakePartoo::builder()
+        .conversations(20)
+        .user("alice", "key-a")
+        .user("bob", "key-b")
+        .start()
+        .await;
+    let slow = RateLimit::new(1, Duration::from_secs(20));
+    // Without a scope, each credential has its slot.
+    let plain = SharedLimit::redis(&redis.url()).unwrap();
+    assert_eq!(
+        at_once(&limited(&fake, "alice", slow, Some(&plain)), 1).await,
+        1
+    );
+    assert_eq!(
+        at_once(&limited(&fake, "bob", slow, Some(&plain)), 1).await,
+        1
+    );
+    // In one scope, bob's key waits for alice's.
+    let account = SharedLimit::redis(&redis.url()).unwrap().scope("acme");
+    assert_eq!(
+        at_once(&limited(&fake, "alice", slow, Some(&account)), 1).await,
+        1
+    );
+    assert_eq!(
+        at_once(&limited(&fake, "bob", slow, Some(&account)), 1).await,
+        0
+    );
+    let keys = redis.keys();
+    assert!(
+        keys.iter()
+            .any(|k| k == "inbox-bindings:{partoo:scope:acme}:rate"),
+        "{keys:?}"
+    );
+    assert!(keys
+        .iter()
+        .all(|k| !k.contains("key-a") && !k.contains("key-b")));
+    for bad in ["", "a b", "x{y}", &"s".repeat(65)] {
+        let config = fake
+            .config("bob")
+            .shared_limit(SharedLimit::redis(&redis.url()).unwrap().scope(bad));
+        let error = inbox_bindings::partoo::Client::with_config(config).unwrap_err();
+        assert!(
+            error.to_string().contains("shared_limit.scope"),
+            "{bad:?}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_existing_connection_manager_is_used_not_a_second_connection() {
+    let redis = RedisServer::start();
+    let fake = FakePartoo::builder()
+        .conversations(5)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let client = redis::Client::open(redis.url()).unwrap();
+    let manager = redis::aio::ConnectionManager::new(client.clone())
+        .await
+        .unwrap();
+    let shared = SharedLimit::from_connection_manager(client, manager);
+    assert_eq!(shared.server(), format!("127.0.0.1:{}", redis.port));
+    let clients_before = redis.command(&["CLIENT", "LIST"]).unwrap().lines().count();
+    let api = limited(&fake, "alice", RateLimit::per_second(10), Some(&shared));
+    mark(&api, 1).await.unwrap();
+    assert!(redis.keys().iter().any(|k| k.ends_with(":rate")));
+    let clients_after = redis.command(&["CLIENT", "LIST"]).unwrap().lines().count();
+    assert_eq!(clients_after, clients_before, "no connection of its own");
+    // And a client of your own (here: plain) works as the URL does.
+    let shared = SharedLimit::from_client(redis::Client::open(redis.url()).unwrap()).unwrap();
+    mark(
+        &limited(&fake, "alice", RateLimit::per_second(10), Some(&shared)),
+        2,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_tls_redis_is_reached_with_its_ca_and_refused_without() {
+    let (redis, ca_pem) = RedisServer::start_tls();
+    let fake = FakePartoo::builder()
+        .conversations(5)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let shared = SharedLimit::redis_with_root_certificates(&redis.tls_url(), ca_pem.as_bytes())
+        .unwrap()
+        .operation_timeout(Duration::from_secs(2))
+        .when_unavailable(WhenUnavailable::Refuse);
+    assert!(shared.server().ends_with("(TLS)"), "{}", shared.server());
+    let api = limited(&fake, "alice", RateLimit::per_second(10), Some(&shared));
+    mark(&api, 1).await.unwrap();
+    assert!(
+        redis.keys().iter().any(|k| k.ends_with(":rate")),
+        "the slot was reserved over TLS"
+    );
+    // The platform's roots do not know the test's CA: refused, nothing sent.
+    let untrusted = SharedLimit::redis(&redis.tls_url())
+        .unwrap()
+        .operation_timeout(Duration::from_secs(2))
+        .when_unavailable(WhenUnavailable::Refuse);
+    let before = fake.requests().len();
+    let error = mark(
+        &limited(&fake, "alice", RateLimit::per_second(10), Some(&untrusted)),
+        2,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, Error::SharedLimitUnavailable { .. }),
+        "{error:?}"
+    );
+    assert_eq!(fake.requests().len(), before);
+    // A root certificate with a plain URL is a mistake, said so.
+    let error =
+        SharedLimit::redis_with_root_certificates(&redis.url(), ca_pem.as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("rediss://"), "{error}");
+}
+
+#[tokio::test]
+async fn a_redis_cluster_keeps_one_limit_on_the_node_of_its_slot() {
+    let cluster = crate::redis_server::RedisCluster::start();
+    let fake = FakePartoo::builder()
+        .conversations(20)
+        .user("alice", "key-a")
+        .start()
+        .await;
+    let urls = cluster.urls();
+    let nodes: Vec<&str> = urls.iter().map(String::as_str).collect();
+    // Reached through one node: the cluster tells the client the others.
+    let shared = SharedLimit::redis_cluster(&nodes[..1])
+        .unwrap()
+        .operation_timeout(Duration::from_secs(2))
+        .when_unavailable(WhenUnavailable::Refuse);
+    assert!(
+        shared.server().starts_with("cluster of 127.0.0.1:"),
+        "{}",
+        shared.server()
+    );
+    let slow = RateLimit::new(1, Duration::from_secs(20));
+    assert_eq!(
+        at_once(&limited(&fake, "alice", slow, Some(&shared)), 3).await,
+        1
+    );
+    // Another process, through another node, shares the limit.
+    let other = SharedLimit::redis_cluster(&nodes[1..])
+        .unwrap()
+        .operation_timeout(Duration::from_secs(2))
+        .when_unavailable(WhenUnavailable::Refuse);
+    assert_eq!(
+        at_once(&limited(&fake, "alice", slow, Some(&other)), 1).await,
+        0
+    );
+    // Every key of the limit is on one node (one hash tag, one slot).
+    let holding: Vec<usize> = cluster
+        .keys_by_node()
+        .iter()
+        .enumerate()
+        .filter(|(_, keys)| {
+            keys.iter()
+                .any(|k| k.starts_with("inbox-bindings:{partoo:"))
+        })
+        .map(|(node, _)| node)
+        .collect();
+    assert_eq!(holding.len(), 1, "{:?}", cluster.keys_by_node());
+    assert!(SharedLimit::redis_cluster(&[]).is_err());
+    assert!(SharedLimit::redis_cluster(&["not a url"]).is_err());
+}

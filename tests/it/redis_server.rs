@@ -15,6 +15,42 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// TLS: the port it listens on with TLS, and its certificate files.
+    tls: Option<Tls>,
+    /// More arguments (a cluster node's), and the folder of its files.
+    extra: Vec<String>,
+    _folder: Option<tempfile_dir::Dir>,
+}
+
+/// A TLS listener's port and the files of its certificate (kept until the
+/// server is dropped).
+struct Tls {
+    port: u16,
+    _files: tempfile_dir::Dir,
+    args: Vec<String>,
+}
+
+/// A folder removed when dropped.
+mod tempfile_dir {
+    pub struct Dir(pub std::path::PathBuf);
+
+    impl Dir {
+        pub fn new(name: &str) -> Dir {
+            let path = std::env::temp_dir().join(format!(
+                "{name}-{}-{}",
+                std::process::id(),
+                fastrand::u64(..)
+            ));
+            std::fs::create_dir_all(&path).unwrap();
+            Dir(path)
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// `$INBOX_REDIS_SERVER`, which `cargo xtask test` sets (finding or
@@ -43,12 +79,79 @@ impl RedisServer {
     /// Starts a server on a free port; panics, saying how to get one, when
     /// there is no `redis-server`.
     pub fn start() -> RedisServer {
+        RedisServer::start_with(Vec::new(), None)
+    }
+
+    fn start_with(extra: Vec<String>, folder: Option<tempfile_dir::Dir>) -> RedisServer {
         let mut server = RedisServer {
             port: free_port(),
             child: None,
+            tls: None,
+            extra,
+            _folder: folder,
         };
         server.spawn();
         server
+    }
+
+    /// Starts a server that also listens with TLS, its certificate (for
+    /// `127.0.0.1` and `localhost`) signed by a CA made here; returns the
+    /// server and the CA's certificate (PEM). The plain port stays open for
+    /// the test's own inspection.
+    pub fn start_tls() -> (RedisServer, String) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "inbox-bindings test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap();
+        let certificate = params.signed_by(&key, &ca).unwrap();
+        let files = tempfile_dir::Dir::new("inbox-redis-tls");
+        let write = |name: &str, text: &str| {
+            let path = files.0.join(name);
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        let cert_file = write("server.pem", &certificate.pem());
+        let key_file = write("server.key", &key.serialize_pem());
+        let ca_file = write("ca.pem", &ca.pem());
+        let tls_port = free_port();
+        let args = vec![
+            "--tls-port".to_string(),
+            tls_port.to_string(),
+            "--tls-cert-file".to_string(),
+            cert_file,
+            "--tls-key-file".to_string(),
+            key_file,
+            "--tls-ca-cert-file".to_string(),
+            ca_file,
+            "--tls-auth-clients".to_string(),
+            "no".to_string(),
+        ];
+        let mut server = RedisServer {
+            port: free_port(),
+            child: None,
+            tls: Some(Tls {
+                port: tls_port,
+                _files: files,
+                args,
+            }),
+            extra: Vec::new(),
+            _folder: None,
+        };
+        server.spawn();
+        (server, ca.pem())
+    }
+
+    /// The TLS URL (`rediss://`) of a server started with [`start_tls`].
+    pub fn tls_url(&self) -> String {
+        let port = self.tls.as_ref().expect("started with TLS").port;
+        format!("rediss://127.0.0.1:{port}/")
     }
 
     fn spawn(&mut self) {
@@ -66,6 +169,8 @@ impl RedisServer {
                 "--daemonize",
                 "no",
             ])
+            .args(self.tls.iter().flat_map(|tls| tls.args.iter()))
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -211,5 +316,74 @@ impl Drop for RedisServer {
                 .status();
         }
         self.kill();
+    }
+}
+
+/// A Redis Cluster of three masters on free loopback ports, its slots
+/// split among them, ready when every node says `cluster_state:ok`.
+pub struct RedisCluster {
+    pub nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    pub fn start() -> RedisCluster {
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| {
+                let folder = tempfile_dir::Dir::new("inbox-redis-cluster");
+                let config = folder.0.join("nodes.conf").display().to_string();
+                RedisServer::start_with(
+                    vec![
+                        "--cluster-enabled".into(),
+                        "yes".into(),
+                        "--cluster-config-file".into(),
+                        config,
+                        "--cluster-node-timeout".into(),
+                        "5000".into(),
+                    ],
+                    Some(folder),
+                )
+            })
+            .collect();
+        let ranges = [(0, 5460), (5461, 10922), (10923, 16383)];
+        for (node, (first, last)) in nodes.iter().zip(ranges) {
+            let reply = node.command(&[
+                "CLUSTER",
+                "ADDSLOTSRANGE",
+                &first.to_string(),
+                &last.to_string(),
+            ]);
+            assert_eq!(
+                reply.as_deref(),
+                Some("+OK"),
+                "ADDSLOTSRANGE on {}",
+                node.port
+            );
+        }
+        for node in &nodes[1..] {
+            let reply = nodes[0].command(&["CLUSTER", "MEET", "127.0.0.1", &node.port.to_string()]);
+            assert_eq!(reply.as_deref(), Some("+OK"));
+        }
+        let started = Instant::now();
+        while !nodes.iter().all(|node| {
+            node.command(&["CLUSTER", "INFO"])
+                .is_some_and(|info| info.contains("cluster_state:ok"))
+        }) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the cluster never became ready"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        RedisCluster { nodes }
+    }
+
+    /// Every node's URL.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(RedisServer::url).collect()
+    }
+
+    /// The keys every node holds (each only its own slots').
+    pub fn keys_by_node(&self) -> Vec<Vec<String>> {
+        self.nodes.iter().map(RedisServer::keys).collect()
     }
 }

@@ -25,8 +25,10 @@ const FORMAT_VERSIONS: std::ops::RangeInclusive<u64> = 55..=60;
 /// `serde_json::Value`); http (status codes and headers); reqwest (the
 /// caller's own client, re-exported as `inbox_bindings::reqwest`);
 /// futures-core (`Stream`); chrono (timestamps); schemars (the feature's
-/// `JsonSchema` impls).
-pub const ALLOWED_EXTERNAL_CRATES: [&str; 11] = [
+/// `JsonSchema` impls); redis (the caller's own client or connection
+/// manager for `SharedLimit`, feature `redis`, re-exported as
+/// `inbox_bindings::redis`).
+pub const ALLOWED_EXTERNAL_CRATES: [&str; 12] = [
     "std",
     "core",
     "alloc",
@@ -38,6 +40,7 @@ pub const ALLOWED_EXTERNAL_CRATES: [&str; 11] = [
     "futures_core",
     "chrono",
     "schemars",
+    "redis",
 ];
 
 /// Where the committed snapshot lives.
