@@ -590,12 +590,14 @@ impl Runtime {
                     http.response.status_code = tracing::field::Empty,
                     error.type = tracing::field::Empty,
                 );
-                let outcome = async {
-                    self.run_hook(&mut sending)?;
-                    self.attempt(http, sending, idempotent, deadline).await
-                }
-                .instrument(attempt_span.clone())
-                .await;
+                let outcome = match attempt_span.in_scope(|| self.run_hook(&mut sending)) {
+                    Ok(()) => {
+                        self.attempt(http, sending, idempotent, deadline)
+                            .instrument(attempt_span.clone())
+                            .await
+                    }
+                    Err(refused) => Err(refused),
+                };
                 attempts.store(attempt, std::sync::atomic::Ordering::Relaxed);
                 record_outcome(&attempt_span, &outcome);
                 let asked = match &outcome {
