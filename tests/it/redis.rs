@@ -804,6 +804,16 @@ async fn writing_a_shared_pause_is_bounded_by_the_calls_deadline() {
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
 }
 
+/// A Partoo fake with two users, alice and bob.
+async fn two_users() -> FakePartoo {
+    FakePartoo::builder()
+        .conversations(20)
+        .user("alice", "key-a")
+        .user("bob", "key-b")
+        .start()
+        .await
+}
+
 /// A client of `fake` as `user` at `limit`, sharing it through `shared`
 /// when given, with a call timeout that refuses a slot it cannot reach.
 fn limited(
@@ -815,7 +825,7 @@ fn limited(
     let mut config = fake
         .config(user)
         .rate_limit(limit)
-        .call_timeout(Duration::from_millis(600));
+        .call_timeout(Duration::from_secs(2));
     if let Some(shared) = shared {
         config = config.shared_limit(shared.clone());
     }
@@ -850,14 +860,9 @@ async fn at_once(client: &inbox_bindings::partoo::Client, calls: i64) -> usize {
 #[tokio::test]
 async fn a_burst_goes_at_once_in_process_and_through_redis() {
     let redis = RedisServer::start();
-    let fake = FakePartoo::builder()
-        .conversations(20)
-        .user("alice", "key-a")
-        .user("bob", "key-b")
-        .start()
-        .await;
+    let fake = two_users().await;
     // 4 per 20 s: without a burst one call every 5 s (one goes within the
-    // 600 ms deadline); with a burst of 3, three at once, the rest spaced by
+    // 2 s deadline); with a burst of 3, three at once, the rest spaced by
     // 10 s (20 s / (4 - 3 + 1)), so still never more than 4 in 20 s.
     let window = RateLimit::new(4, Duration::from_secs(20));
     assert_eq!(at_once(&limited(&fake, "alice", window, None), 6).await, 1);
@@ -886,12 +891,7 @@ async fn a_burst_goes_at_once_in_process_and_through_redis() {
 #[tokio::test]
 async fn a_scope_shares_one_limit_among_credentials() {
     let redis = RedisServer::start();
-    let fake = FakePartoo::builder()
-        .conversations(20)
-        .user("alice", "key-a")
-        .user("bob", "key-b")
-        .start()
-        .await;
+    let fake = two_users().await;
     let slow = RateLimit::new(1, Duration::from_secs(20));
     // Without a scope, each credential has its slot.
     let plain = SharedLimit::redis(&redis.url()).unwrap();
