@@ -49,7 +49,7 @@ macro_rules! define_provider {
         }
 
         // Each provider's always-compiled facts (its id rule, its variables).
-        $(#[path = $reference] mod $module;)*
+        $(#[path = $reference] pub(crate) mod $module;)*
 
         impl Provider {
             /// Every provider this crate has a module for.

@@ -161,6 +161,17 @@ impl fmt::Debug for SharedLimit {
 /// past its own deadline either).
 pub const MAX_SHARED_LIMIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A `rediss://` URL is refused, saying why, by a build without TLS for Redis.
+fn tls_built(url: &str) -> Result<(), Error> {
+    if url.starts_with("rediss:") && !cfg!(feature = "redis-tls") {
+        return Err(Error::invalid_parameter(
+            "redis_url",
+            "rediss:// (TLS) needs the `redis-tls` feature",
+        ));
+    }
+    Ok(())
+}
+
 /// A server as messages name it: `host:port`, never a password.
 fn describe(info: &redis::ConnectionInfo) -> String {
     match info.addr() {
@@ -178,12 +189,7 @@ impl SharedLimit {
     /// managed Redis services require). The URL is checked here; nothing is
     /// connected yet.
     pub fn redis(url: &str) -> Result<SharedLimit, Error> {
-        if url.starts_with("rediss:") && !cfg!(feature = "redis-tls") {
-            return Err(Error::invalid_parameter(
-                "redis_url",
-                "rediss:// (TLS) needs the `redis-tls` feature",
-            ));
-        }
+        tls_built(url)?;
         let client = redis::Client::open(url).map_err(|_| {
             Error::invalid_parameter(
                 "redis_url",
@@ -255,12 +261,7 @@ impl SharedLimit {
         }
         let mut infos = Vec::new();
         for node in nodes {
-            if node.starts_with("rediss:") && !cfg!(feature = "redis-tls") {
-                return Err(Error::invalid_parameter(
-                    "redis_url",
-                    "rediss:// (TLS) needs the `redis-tls` feature",
-                ));
-            }
+            tls_built(node)?;
             infos.push(
                 redis::IntoConnectionInfo::into_connection_info(*node).map_err(|_| invalid())?,
             );

@@ -1,6 +1,7 @@
 //! How Partoo names a conversation in a [`ConversationRef`]: a positive
 //! integer. Compiled with every feature set (a reference parses whichever
 //! clients are built), registered in `src/provider.rs`.
+//! Also the variables that configure the provider ([`ProviderEnv`]).
 
 use crate::read_state::{ConversationRef, ConversationRefError};
 use crate::{Provider, ProviderEnv};

@@ -1,6 +1,7 @@
 //! How Quo names a conversation in a [`ConversationRef`]: `CN` followed by
 //! letters and digits. Compiled with every feature set (a reference parses
 //! whichever clients are built), registered in `src/provider.rs`.
+//! Also the variables that configure the provider ([`ProviderEnv`]).
 
 use crate::read_state::{ConversationRef, ConversationRefError};
 use crate::{Provider, ProviderEnv};

@@ -361,9 +361,6 @@ impl crate::textus::webhooks::Event {
     }
 }
 
-/// The variable naming the account (listed in `ProviderEnv::others`).
-const ACCOUNT_VARIABLE: &str = "TEXTUS_ACCOUNT";
-
 /// The client the environment configures (the registry's
 /// `Inbox::from_env`): the credential and base URL in `config`, and with
 /// `TEXTUS_ACCOUNT` set, an [`Account`] (listing and replying need one).
@@ -372,7 +369,7 @@ pub(crate) fn from_env(
     vars: &dyn Fn(&str) -> Option<String>,
 ) -> Result<std::sync::Arc<dyn InboxClient>, Error> {
     let client = Client::with_config(config)?;
-    Ok(match vars(ACCOUNT_VARIABLE).filter(|account| !account.trim().is_empty()) {
+    Ok(match vars(crate::provider::textus::ACCOUNT_VARIABLE).filter(|account| !account.trim().is_empty()) {
         Some(account) => std::sync::Arc::new(Account::new(client, account.trim())),
         None => std::sync::Arc::new(client),
     })

@@ -2,9 +2,13 @@
 //! IRI `/conversations/<slug>` (kept as its slug). Compiled with every
 //! feature set (a reference parses whichever clients are built), registered
 //! in `src/provider.rs`.
+//! Also the variables that configure the provider ([`ProviderEnv`]).
 
 use crate::read_state::{ConversationRef, ConversationRefError};
 use crate::{Provider, ProviderEnv};
+
+/// The variable naming the account listing and replying act in.
+pub(crate) const ACCOUNT_VARIABLE: &str = "TEXTUS_ACCOUNT";
 
 /// The environment variables that configure it.
 pub(crate) const ENV: ProviderEnv = ProviderEnv {
@@ -12,7 +16,7 @@ pub(crate) const ENV: ProviderEnv = ProviderEnv {
     base_url: "TEXTUS_BASE_URL",
     webhook_key: "TEXTUS_WEBHOOK_KEY",
     webhook_key_form: "the signing secret, as shown",
-    others: &[("TEXTUS_ACCOUNT", "the account (its slug) conversations are listed and replies sent in")],
+    others: &[(ACCOUNT_VARIABLE, "the account (its slug) conversations are listed and replies sent in")],
 };
 
 /// A conversation id of this form, for messages.
