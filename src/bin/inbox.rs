@@ -338,13 +338,14 @@ fn printable_json(value: &impl serde::Serialize) -> String {
 static VARIABLES: std::sync::OnceLock<std::collections::HashMap<String, String>> =
     std::sync::OnceLock::new();
 
-/// A provider variable's value, unless unset or blank.
+/// A provider variable's value (clap read the environment for each),
+/// unless unset or blank.
 fn env(name: &str) -> Option<String> {
     VARIABLES
-        .get()
-        .and_then(|variables| variables.get(name).cloned())
-        .or_else(|| std::env::var(name).ok())
+        .get()?
+        .get(name)
         .filter(|value| !value.trim().is_empty())
+        .cloned()
 }
 
 /// Every variable of every provider, declared as an argument reading it
@@ -449,33 +450,15 @@ fn refused(error: Error) -> Refused {
 }
 
 /// `inbox fake serve`: the fakes until standard input closes.
-async fn serve_fakes(user: &str, webhooks: Option<&str>, _json: bool) -> Result<bool, Refused> {
-    if let Some(url) = webhooks {
-        let parsed = url::Url::parse(url)
-            .map_err(|e| Refused(format!("--webhooks {:?}: {e}", printable(url))))?;
-        let loopback = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(name)) => name == "localhost",
-            None => false,
-        };
-        if !loopback || !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Refused(format!(
-                "--webhooks {:?}: fakes deliver to loopback http(s) receivers only",
-                printable(url)
-            )));
-        }
-    }
+async fn serve_fakes(user: &str, webhooks: Option<&str>) -> Result<bool, Refused> {
     let fakes = Fakes::start(user).await;
+    if let Some(url) = webhooks {
+        fakes
+            .subscribe_webhooks(url)
+            .map_err(|e| Refused(format!("--webhooks: {}", printable(&e.to_string()))))?;
+    }
     let mut providers = serde_json::Map::new();
     for fake in fakes.iter() {
-        if let Some(url) = webhooks {
-            fake.subscribe_webhooks(&format!(
-                "{}/{}",
-                url.trim_end_matches('/'),
-                fake.provider()
-            ));
-        }
         providers.insert(
             fake.provider().to_string(),
             serde_json::json!({
@@ -540,10 +523,12 @@ async fn serve_fakes(user: &str, webhooks: Option<&str>, _json: bool) -> Result<
 /// The user `--fake` acts as.
 const FAKE_USER: &str = "cli";
 
-/// An inbox over `providers`: the fakes' with --fake, else configured from
-/// the environment (or the arguments naming its variables).
+/// An inbox over `providers` (none: every fake with --fake, else every
+/// provider with a credential): the fakes' with --fake, else configured
+/// from the environment (or the arguments naming its variables).
 fn inbox_for(providers: &[Provider], fakes: &Option<Fakes>) -> Result<Inbox, Refused> {
     match fakes {
+        Some(fakes) if providers.is_empty() => Ok(fakes.inbox(FAKE_USER)),
         Some(fakes) => Ok(fakes.inbox_of(providers.iter().copied(), FAKE_USER)),
         None => Inbox::from_vars(providers, env).map_err(refused),
     }
@@ -551,24 +536,6 @@ fn inbox_for(providers: &[Provider], fakes: &Option<Fakes>) -> Result<Inbox, Ref
 
 fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     print!("{}", table::render(headers, rows, table::Layout::default()));
-}
-
-/// The providers a listing covers: those named, else every one with a
-/// credential (every fake with --fake).
-fn providers_for(named: &[ProviderArg], fakes: &Option<Fakes>) -> Result<Vec<Provider>, Refused> {
-    let mut providers: Vec<Provider> = Vec::new();
-    for ProviderArg(provider) in named {
-        if !providers.contains(provider) {
-            providers.push(*provider);
-        }
-    }
-    if providers.is_empty() {
-        providers = match fakes {
-            Some(fakes) => fakes.providers().collect(),
-            None => Inbox::from_env().map_err(refused)?.providers().collect(),
-        };
-    }
-    Ok(providers)
 }
 
 /// A conversation as `--json` prints it.
@@ -589,7 +556,12 @@ async fn conversations(
     json: bool,
     fakes: &Option<Fakes>,
 ) -> Result<bool, Refused> {
-    let providers = providers_for(named, fakes)?;
+    let mut providers: Vec<Provider> = Vec::new();
+    for ProviderArg(provider) in named {
+        if !providers.contains(provider) {
+            providers.push(*provider);
+        }
+    }
     let inbox = inbox_for(&providers, fakes)?;
     let mut stream = inbox.conversations();
     let mut listed = Vec::new();
@@ -957,7 +929,7 @@ async fn main() -> ExitCode {
             at,
         }) => webhooks::verify(provider.0, capture.as_deref(), at.as_deref(), cli.json),
         Command::Fake(FakeCommand::Serve { user, webhooks }) => {
-            serve_fakes(user, webhooks.as_deref(), cli.json).await
+            serve_fakes(user, webhooks.as_deref()).await
         }
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut command(), "inbox", &mut std::io::stdout());

@@ -222,6 +222,18 @@ impl Fakes {
             .receive(conversation, text)
     }
 
+    /// Subscribes a loopback receiver to every fake: each posts to
+    /// `<base_url>/<provider>` (`http://127.0.0.1:8080/hooks/quo`). Any other
+    /// host is [`Error::InvalidInput`], and nothing is subscribed.
+    pub fn subscribe_webhooks(&self, base_url: &str) -> Result<(), Error> {
+        let base = base_url.trim_end_matches('/');
+        super::webhooks::check_loopback(base).map_err(Error::invalid)?;
+        for fake in self.fakes.values() {
+            fake.subscribe_webhooks(&format!("{base}/{}", fake.provider()));
+        }
+        Ok(())
+    }
+
     /// Waits until every fake's deliveries have finished.
     pub async fn settled(&self) {
         for fake in self.fakes.values() {

@@ -167,7 +167,7 @@ pub(crate) struct Hub {
 }
 
 /// Only loopback receivers: a fake never posts anywhere else.
-fn check_loopback(url: &str) -> Result<url::Url, String> {
+pub(crate) fn check_loopback(url: &str) -> Result<url::Url, String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
     if parsed.scheme() != "http" && parsed.scheme() != "https" {
         return Err(format!("`{url}` is not http(s)"));

@@ -292,11 +292,13 @@ pub async fn listen(fakes: &Fakes, json: bool) -> Result<bool, Refused> {
             });
         }
     });
-    let mut names = Vec::new();
-    for fake in fakes.iter() {
-        fake.subscribe_webhooks(&format!("http://{address}/{}", fake.provider()));
-        names.push(fake.provider().as_str());
-    }
+    fakes
+        .subscribe_webhooks(&format!("http://{address}"))
+        .map_err(|e| Refused(e.to_string()))?;
+    let names: Vec<&str> = fakes
+        .providers()
+        .map(|provider| provider.as_str())
+        .collect();
     if !json {
         println!(
             "listening on http://{address} ({}); the fakes deliver:",
