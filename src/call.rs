@@ -586,6 +586,7 @@ impl Runtime {
                     "attempt",
                     otel.name = %format_args!("{method} {template}"),
                     otel.kind = "client",
+                    otel.status_code = tracing::field::Empty,
                     http.request.resend_count = attempt - 1,
                     http.response.status_code = tracing::field::Empty,
                     error.type = tracing::field::Empty,
